@@ -1,0 +1,58 @@
+"""Writing output files safely: atomically, never onto an input, with a clear message when
+Excel holds the target open."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class OutputError(Exception):
+    """An output file cannot be written; the message says why in one sentence."""
+
+
+def excel_lock_file(path: Path) -> Path:
+    """Excel marks an open workbook with '~$name' beside it (the first two letters replaced
+    for long names, which we also check)."""
+    return path.with_name("~$" + path.name)
+
+
+def check_writable(path: Path, *, inputs: tuple[Path, ...] = ()) -> None:
+    resolved = path.resolve()
+    if any(resolved == p.resolve() for p in inputs):
+        raise OutputError(f"Utfilen {path} er også en innfil. Velg et annet navn; "
+                          "innfilene endres aldri.")
+    for lock in (excel_lock_file(path), path.with_name("~$" + path.name[2:])):
+        if len(path.name) > 2 and lock.exists():
+            raise OutputError(f"{path.name} er åpen i Excel. Lukk filen og prøv igjen.")
+    if path.is_dir():
+        raise OutputError(f"{path} er en mappe, ikke en fil.")
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
+
+    A crash or an exception leaves ``path`` as it was and removes the temporary file, so a
+    reader never sees half a workbook."""
+    check_writable(path, inputs=inputs)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".~smso-", suffix=path.suffix, dir=path.parent)
+        os.close(handle)
+    except OSError as exc:
+        raise OutputError(f"Kan ikke skrive i mappen {path.parent}: {exc.strerror}.") from exc
+    tmp = Path(name)
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, path)
+        except PermissionError as exc:
+            raise OutputError(f"Kan ikke skrive {path.name}: filen er låst (åpen i Excel?). "
+                              "Lukk den og prøv igjen.") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

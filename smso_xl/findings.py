@@ -1,0 +1,182 @@
+"""The one catalogue of finding codes, and the :class:`Finding` every check returns.
+
+A code is a stable, greppable identifier; its entry holds the severity, a title for the docs,
+and a Norwegian message template that states the rule and how to fix it. The location
+("Tiltak L7") is put in front by :func:`finding`, so every message reads: where, what, how.
+``docs/findings.md`` is generated from this catalogue (``python -m smso_xl.docs``) and a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    severity: str
+    title: str
+    message: str  # str.format template; fields are named in the entry
+
+
+def _entries(*rows: tuple[str, str, str, str]) -> dict[str, Entry]:
+    return {code: Entry(code, sev, title, msg) for code, sev, title, msg in rows}
+
+
+CATALOGUE: dict[str, Entry] = _entries(
+    # --- the file as a whole --------------------------------------------------------------
+    ("file-unreadable", ERROR, "Filen kan ikke leses",
+     "Filen kan ikke leses ({reason}). Åpne den i Excel, lagre den som .xlsx og send den på nytt."),
+    ("file-empty", ERROR, "Filen er tom",
+     "Filen er tom (0 byte). Be regionen sende arbeidsboken på nytt."),
+    ("file-not-workbook", ERROR, "Ikke en arbeidsbok",
+     "Filen er ikke en Excel- eller LibreOffice-arbeidsbok ({reason}). "
+     "Send handlingsplanen som .xlsx."),
+    ("file-encrypted", ERROR, "Passordbeskyttet fil",
+     "Arbeidsboken er passordbeskyttet og kan ikke leses. Fjern passordet "
+     "(Fil → Info → Beskytt arbeidsbok) og send den på nytt."),
+    ("file-legacy-xls", ERROR, "Gammelt .xls-format",
+     "Filen er i det gamle .xls-formatet. Åpne den i Excel og lagre den som .xlsx."),
+    ("file-unsupported-type", ERROR, "Filtypen støttes ikke",
+     "Filtypen «{suffix}» støttes ikke. Send handlingsplanen som .xlsx, .xlsm eller .ods."),
+    ("file-not-template", ERROR, "Ikke laget fra malen",
+     "Arbeidsboken er ikke laget fra SMSØ-malen (ingen malinformasjon funnet). "
+     "Bruk arbeidsboken koordinatoren sendte, og lim innholdet inn der."),
+    ("template-version-unknown", ERROR, "Ukjent malversjon",
+     "Arbeidsboken er laget fra malversjon «{value}», men verktøyet kjenner versjon "
+     "{expected}. Be koordinatoren om en ny arbeidsbok."),
+    ("region-unknown", ERROR, "Ukjent region",
+     "Regionkoden «{value}» står ikke i regionlisten. Sjekk at arbeidsboken er den regionen fikk."),
+    ("year-mismatch", ERROR, "Feil planår",
+     "Planen gjelder {value}, men det samles inn planer for {expected}. "
+     "Bruk arbeidsboken for {expected}."),
+    ("macros-present", INFO, "Makroer i filen",
+     "Filen inneholder makroer. De er ikke kjørt; bare dataene er lest."),
+    ("external-links", INFO, "Eksterne koblinger",
+     "Filen har koblinger til andre filer ({value}). De er ikke fulgt; bare verdiene i "
+     "denne filen er lest."),
+    # --- structure ------------------------------------------------------------------------
+    ("sheet-missing", ERROR, "Ark mangler",
+     "Arket «{sheet}» mangler eller har fått nytt navn. Gi arket navnet «{sheet}» igjen."),
+    ("column-missing", ERROR, "Kolonne mangler",
+     "Kolonnen «{column}» finnes ikke. Sett overskriften «{column}» tilbake i rad {row}."),
+    ("rows-outside-table", INFO, "Rader utenfor tabellen",
+     "{count} utfylte rader står utenfor tabellen eller under et tomt felt (fra rad {row}). "
+     "De er lest med; flytt dem gjerne inn i tabellen."),
+    # --- responsibility and deadlines -----------------------------------------------------
+    ("responsible-missing", ERROR, "Ansvarlig mangler",
+     "{what} mangler ansvarlig. Skriv navnet på én person som har ansvaret."),
+    ("responsible-placeholder", ERROR, "Ansvarlig er ikke en person",
+     "Ansvarlig «{value}» er ikke en person. Skriv navnet på én person som har ansvaret."),
+    ("deadline-missing", ERROR, "Frist mangler",
+     "{what} mangler frist. Skriv en dato som dd.mm.åååå, f.eks. 15.03.{year}."),
+    ("date-invalid", ERROR, "Ugyldig dato",
+     "{column} «{value}» er ikke en dato. Skriv datoen som dd.mm.åååå, f.eks. 15.03.{year}."),
+    ("date-imprecise", WARNING, "Upresis dato",
+     "{column} «{value}» er ikke en eksakt dato ({interpretation}). "
+     "Skriv en eksakt dato som dd.mm.åååå."),
+    ("date-outside-period", WARNING, "Dato utenfor planperioden",
+     "{column} {value} er utenfor planperioden {start}–{end}. Velg en dato i planperioden, "
+     "eller forklar i kommentaren."),
+    ("deadline-before-start", ERROR, "Frist før start",
+     "Frist {value} er før start {start}. Rett start eller frist."),
+    ("deadline-overdue", WARNING, "Fristen er passert",
+     "Fristen {value} er passert, men status er «{status}». Oppdater status eller sett ny frist."),
+    # --- values ---------------------------------------------------------------------------
+    ("choice-invalid", ERROR, "Verdi ikke i listen",
+     "«{value}» er ikke et gyldig valg for {column}. Velg fra listen: {choices}."),
+    ("choice-near-miss", WARNING, "Verdi nesten lik et valg",
+     "«{value}» er tolket som «{canonical}». Velg «{canonical}» fra listen."),
+    ("party-unknown", ERROR, "Ukjent part",
+     "«{value}» er ikke en av partene. Velg en part fra listen, eller legg den til på "
+     "arket Parter."),
+    ("number-invalid", ERROR, "Ikke et tall",
+     "{column} «{value}» er ikke et tall. Skriv bare tallet, f.eks. 1500."),
+    ("number-negative", ERROR, "Negativt tall",
+     "{column} {value} er negativt. Skriv et tall som er 0 eller større."),
+    ("scale-invalid", ERROR, "Utenfor skalaen",
+     "{column} «{value}» må være et helt tall fra {minimum} til {maximum}."),
+    ("email-invalid", WARNING, "Ugyldig e-postadresse",
+     "«{value}» ser ikke ut som en e-postadresse. Skriv adressen som navn@domene.no."),
+    ("id-duplicate", ERROR, "ID brukt flere ganger",
+     "ID-en «{value}» står flere ganger på arket. Gi hver rad sin egen ID."),
+    ("reference-unknown", ERROR, "Ukjent ID",
+     "{column} «{value}» viser ikke til en utfylt rad. Velg ID-en til et mål eller tiltak som "
+     "finnes."),
+    ("computed-mismatch", INFO, "Beregnet verdi rettet",
+     "{column} i filen er «{value}», men riktig verdi er «{expected}». Verktøyet bruker "
+     "{expected}."),
+    # --- content rules --------------------------------------------------------------------
+    ("goal-not-smart", WARNING, "Målet er ikke S.M.A.R.T.",
+     "Målet mangler {missing}. Et mål skal være målbart: angi indikator og målverdi."),
+    ("risk-unmitigated", ERROR, "Risiko uten tiltak",
+     "Risikoen har nivå {level}, men mangler risikoreduserende tiltak. Beskriv hva dere gjør "
+     "for å redusere den."),
+    ("party-no-stand", ERROR, "Part uten standpunkt",
+     "Det er ikke tatt stilling til {value}. Velg Deltar, Skal inviteres eller "
+     "Vurdert – ikke aktuelt."),
+    ("party-field-missing", ERROR, "Opplysning om part mangler",
+     "{value} deltar, men {column} mangler. Fyll inn {column}."),
+    ("party-mandate-unsettled", WARNING, "Mandat ikke avklart",
+     "{value} deltar, men mandatet er ikke avklart. Avklar mandatet med organisasjonen."),
+    ("criterion-not-assessed", ERROR, "Kriterium ikke vurdert",
+     "Kriteriet er ikke vurdert. Velg Oppfylt, Delvis oppfylt eller Ikke oppfylt."),
+    ("follow-up-missing", ERROR, "Oppfølging mangler",
+     "Kriteriet er «{value}», men oppfølging mangler. Beskriv hva dere skal gjøre."),
+    ("form-field-missing", ERROR, "Felt mangler",
+     "«{column}» er ikke fylt ut. Fyll inn {column} på arket Organisering."),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as SPEC §4 prints it (without the file, which the report groups by)."""
+        data = asdict(self)
+        data.pop("file")
+        return {"code": data.pop("code"), "severity": data.pop("severity"), **data}
+
+
+def location(sheet: str | None, cell: str | None) -> str:
+    if sheet and cell:
+        return f"{sheet} {cell}"
+    return sheet or ""
+
+
+def finding(code: str, *, file: str | None = None, sheet: str | None = None,
+            cell: str | None = None, row: int | None = None, column: str | None = None,
+            value: object = None, **params: object) -> Finding:
+    """Build a finding of catalogue entry ``code``; the message reads 'where: what. how.'"""
+    entry = CATALOGUE[code]
+    text_value = None if value is None else str(value)
+    fields = {"sheet": sheet, "cell": cell, "row": row, "column": column, "value": text_value,
+              **params}
+    body = entry.message.format(**fields)
+    where = location(sheet, cell)
+    message = f"{where}: {body}" if where else body
+    return Finding(code=code, severity=entry.severity, message=message,
+                   file=file, sheet=sheet, cell=cell, row=row, column=column, value=text_value)
+
+
+def sort_key(item: Finding) -> tuple[Any, ...]:
+    return (item.file or "", item.sheet or "", item.row or 0, item.cell or "",
+            SEVERITY_ORDER[item.severity], item.code)
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    return {sev: sum(1 for f in findings if f.severity == sev) for sev in (ERROR, WARNING, INFO)}

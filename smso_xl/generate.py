@@ -1,0 +1,107 @@
+"""``generate``: one action-plan workbook per region, from the template definition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .config import (
+    ConfigError,
+    Party,
+    Region,
+    Settings,
+    default_parties,
+    default_year,
+    load_settings,
+    return_date,
+    safe_file_part,
+    select_regions,
+)
+from .fileio import OutputError, atomic_output
+from .template import Template, load_template
+from .writer import PlanContext, write_plan
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    region: Region
+    path: Path
+    file_id: str
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    year: int
+    out_dir: Path
+    files: tuple[GeneratedFile, ...]
+
+
+def plan_file_name(template: Template, year: int, region: Region) -> str:
+    """ASCII, year, region code and name: safe in every mail client and file system."""
+    code, name = safe_file_part(region.code), safe_file_part(region.name)
+    return f"SMSO-handlingsplan-{year}-{code}-{name}.xlsx"
+
+
+def generate(
+    *,
+    regions: Sequence[Region],
+    region_codes: Sequence[str] = (),
+    year: int | None = None,
+    out_dir: Path = Path("."),
+    force: bool = False,
+    settings: Settings | None = None,
+    parties: Sequence[Party] | None = None,
+    now: dt.datetime | None = None,
+    new_file_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+) -> GenerateResult:
+    """Write one workbook per selected region into ``out_dir``.
+
+    Raises :class:`ConfigError` for a wrong option (unknown region, files that exist without
+    ``force``) and :class:`OutputError` when ``out_dir`` cannot be written — before any file
+    is written, so a failed run leaves nothing half done.
+    """
+    template = load_template()
+    now = now or dt.datetime.now(dt.UTC)
+    year = year or default_year(now.date())
+    if not 2000 <= year <= 2100:
+        raise ConfigError(f"Planåret {year} er ikke et gyldig år (2000–2100).")
+    chosen = select_regions(regions, region_codes)
+    settings = settings or load_settings()
+    parties = tuple(parties or default_parties())
+    targets = [(region, out_dir / plan_file_name(template, year, region)) for region in chosen]
+    existing = [path.name for _, path in targets if path.exists()]
+    if existing and not force:
+        raise ConfigError(f"{existing[0]} finnes allerede i {out_dir}"
+                          + (f" (og {len(existing) - 1} til)" if len(existing) > 1 else "")
+                          + ". Bruk --force for å overskrive.")
+    _ensure_dir(out_dir)
+    files: list[GeneratedFile] = []
+    for region, path in targets:
+        ctx = PlanContext(
+            template=template, region=region, year=year, parties=parties, settings=settings,
+            return_date=return_date(settings, year, now.date()), file_id=new_file_id(),
+            generated_at=now, generator_version=__version__,
+        )
+        with atomic_output(path) as tmp:
+            write_plan(tmp, ctx)
+        files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id))
+    return GenerateResult(year=year, out_dir=out_dir, files=tuple(files))
+
+
+def _ensure_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Kan ikke lage mappen {out_dir}: {exc.strerror}.") from exc
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir} er ikke en mappe.")
+    probe = out_dir / ".smso-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"Kan ikke skrive i mappen {out_dir}: {exc.strerror}.") from exc

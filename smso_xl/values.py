@@ -1,0 +1,367 @@
+"""Parse what people type into spreadsheet cells: Norwegian dates, numbers and choices.
+
+The only module that interprets user input. It understands the many ways a careful person
+writes a value, and says so (status "imprecise"/"near") whenever it had to guess, so the
+validator can tell the user what was understood instead of deciding silently.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DateValue:
+    status: str  # "empty" | "ok" | "imprecise" | "invalid"
+    value: dt.date | None
+    text: str
+    interpretation: str | None = None
+
+
+@dataclass(frozen=True)
+class NumberValue:
+    status: str  # "empty" | "ok" | "invalid"
+    value: float | int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ChoiceValue:
+    status: str  # "empty" | "ok" | "near" | "invalid"
+    value: str | None
+    text: str
+
+
+# --- text ---------------------------------------------------------------------------
+
+# Hyphen, non-breaking hyphen, figure/en/em dashes, horizontal bar, minus sign and the
+# small/full-width forms: Excel's autocorrect and Word pastes turn '-' into any of these.
+_DASHES = re.compile("[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")  # pasted from web pages
+_NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})  # ø does not decompose in NFKD
+
+
+def fold(text: str) -> str:
+    folded = _INVISIBLE.sub("", text).casefold().translate(_NORWEGIAN)
+    decomposed = unicodedata.normalize("NFKD", folded)  # also turns nbsp and "…" into ASCII
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", _DASHES.sub("-", folded)).strip()
+
+
+def normalize_header(text: object) -> str:
+    return re.sub(r" ?([-()]) ?", r"\1", fold(cell_text(text)))
+
+
+def format_date(d: dt.date) -> str:
+    return f"{d.day:02d}.{d.month:02d}.{d.year:04d}"
+
+
+def cell_text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):  # before int: bool is an int subclass
+        return "SANN" if raw else "USANN"  # what Norwegian Excel shows
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, dt.datetime):  # before date: datetime is a date subclass
+        return format_date(raw) + ("" if raw.time() == dt.time(0) else f" {raw:%H:%M}")
+    if isinstance(raw, dt.date):
+        return format_date(raw)
+    if isinstance(raw, dt.time):
+        return f"{raw:%H:%M}"
+    if isinstance(raw, float):
+        if raw.is_integer() and abs(raw) < 1e15:  # beyond Excel's 15 digits keep the exponent
+            return str(int(raw))
+        return repr(raw).replace(".", ",")  # Norwegian Excel shows a decimal comma
+    return str(raw).strip()
+
+
+# --- dates --------------------------------------------------------------------------
+
+_MONTHS = {
+    "januar": 1, "jan": 1, "februar": 2, "feb": 2, "mars": 3, "mar": 3, "april": 4, "apr": 4,
+    "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
+    "desember": 12, "des": 12,
+}
+# Seasons as a Norwegian plan means them; winter is left out because it spans two years.
+_SEASONS = {"var": (1, 6), "varen": (1, 6), "sommer": (6, 8), "sommeren": (6, 8),
+            "host": (7, 12), "hosten": (7, 12)}
+# Leading words that soften a deadline, and what they do to the period that follows.
+# None keeps the period (the bound decides); "ultimo" picks its end whatever the bound.
+_QUALIFIERS = {"innen": None, "senest": None, "ca": None, "i lopet av": None, "ila": None,
+               "utgangen av": "ultimo", "slutten av": "ultimo", "ultimo": "ultimo",
+               "medio": "medio", "primo": "primo"}
+_QUALIFIER = re.compile(r"(innen|senest|ca\.?|i lopet av|i\.?l\.?a\.?|utgangen av|slutten av"
+                        r"|medio|primo|ultimo) (.*)")
+_SERIAL_YEARS = range(1990, 2101)  # outside this a number in a date cell is not a deadline
+_Y = r"(\d{4}|\d{2})"  # two-digit years mean 20yy
+_TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # pasted timestamps: the time is noise
+_ISO = re.compile(rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}")
+_DMY = re.compile(rf"(\d{{1,2}}) ?([./-]) ?(\d{{1,2}}) ?\2 ?{_Y}{_TIME}")
+_D_MONTH_Y = re.compile(rf"(\d{{1,2}})\.? ?([a-z]+)\.? ?{_Y}")
+
+Period = tuple[dt.date, dt.date]
+_PeriodParser = Callable[[re.Match[str], int | None], Period | None]
+
+
+def _year(group: str | None, default: int | None) -> int | None:
+    if group is None:
+        return default
+    return 2000 + int(group) if len(group) == 2 else int(group)
+
+
+def _month(year: int | None, month: int) -> Period | None:
+    if year is None or not 1 <= month <= 12:
+        return None
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _months(year: int | None, first: int, last: int) -> Period | None:
+    start, end = _month(year, first), _month(year, last)
+    return (start[0], end[1]) if start and end else None
+
+
+def _day(year: int | None, month: int | None, day: int) -> dt.date | None:
+    if year is None or month is None:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # 31.02, 15.13: looks like a date, is not one
+        return None
+
+
+def _exact_date(key: str) -> dt.date | None:
+    if m := _ISO.fullmatch(key):
+        return _day(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DMY.fullmatch(key):
+        return _day(_year(m[4], None), int(m[3]), int(m[1]))
+    if m := _D_MONTH_Y.fullmatch(key):
+        return _day(_year(m[3], None), _MONTHS.get(m[2]), int(m[1]))
+    return None
+
+
+def _iso_week(m: re.Match[str], year: int | None) -> Period | None:
+    year, week = _year(m[2], year), int(m[1])
+    if year is None:
+        return None
+    try:  # ISO weeks, as Norwegian calendars number them: Monday to Sunday
+        return dt.date.fromisocalendar(year, week, 1), dt.date.fromisocalendar(year, week, 7)
+    except ValueError:  # week 0, or week 53 in a 52-week year
+        return None
+
+
+def _single_day(day: dt.date | None) -> Period | None:
+    return (day, day) if day else None
+
+
+def _quarter(year: int | None, quarter: int) -> Period | None:
+    return _months(year, 3 * quarter - 2, 3 * quarter)
+
+
+# Forms that name a period rather than a day. Without a year they need the plan year.
+_PERIODS: list[tuple[re.Pattern[str], _PeriodParser]] = [
+    (re.compile(r"(\d{1,2})(?:\. ?|/)(\d{1,2})\.?"),  # 15.03 or 15/3
+     lambda m, y: _single_day(_day(y, int(m[2]), int(m[1])))),
+    (re.compile(r"(\d{1,2})\.? ?([a-z]+)"),  # 15. mars
+     lambda m, y: _single_day(_day(y, _MONTHS.get(m[2]), int(m[1])))),
+    (re.compile(r"(\d{1,2}) ?[./-] ?(\d{4})"), lambda m, y: _month(int(m[2]), int(m[1]))),
+    (re.compile(rf"([a-z]+)\.?(?: {_Y})?"),
+     lambda m, y: _month(_year(m[2], y), _MONTHS[m[1]]) if m[1] in _MONTHS else None),
+    (re.compile(rf"q ?([1-4])(?: ?[-/]? ?{_Y})?"),
+     lambda m, y: _quarter(_year(m[2], y), int(m[1]))),
+    (re.compile(r"(\d{4}) ?[-/]? ?q ?([1-4])"), lambda m, y: _quarter(int(m[1]), int(m[2]))),
+    (re.compile(rf"([1-4])\.? ?(?:kvartal|kv\.?)(?: {_Y})?"),  # 2. kvartal, 2. kv.
+     lambda m, y: _quarter(_year(m[2], y), int(m[1]))),
+    (re.compile(rf"([12])\.? ?halvar(?: {_Y})?"),
+     lambda m, y: _months(_year(m[2], y), 6 * int(m[1]) - 5, 6 * int(m[1]))),
+    (re.compile(rf"(?:uke|veke)(?: nr\.?)? ?(\d{{1,2}})(?: ?[/-]? ?{_Y})?"), _iso_week),
+    (re.compile(rf"([a-z]+)(?: {_Y})?"),
+     lambda m, y: _months(_year(m[2], y), *_SEASONS[m[1]]) if m[1] in _SEASONS else None),
+    (re.compile(r"(19[89]\d|20\d\d|2100)"), lambda m, y: _months(int(m[1]), 1, 12)),  # 1990-2100
+]
+
+
+def _period(key: str, year: int | None) -> Period | None:
+    for pattern, parse in _PERIODS:
+        if (m := pattern.fullmatch(key)) and (period := parse(m, year)):
+            return period
+    return None
+
+
+def _pick(period: Period, qualifier: str | None, bound: str) -> dt.date | None:
+    start, end = period
+    if qualifier == "ultimo":
+        return end
+    if qualifier in ("primo", "medio"):
+        if _month(start.year, start.month) != period:
+            return None  # early/mid only makes sense for a month
+        if qualifier == "medio":
+            return start.replace(day=15)
+        return start if bound == "start" else start.replace(day=10)  # primo: the first 10 days
+    return start if bound == "start" else end
+
+
+def _parse_date_text(text: str, year: int | None, bound: str) -> DateValue:
+    key = re.sub(r",\s+", " ", fold(text)).rstrip(". ")  # "uke 12, 2026", "mars 2026."
+    qualifiers: set[str | None] = set()
+    while m := _QUALIFIER.fullmatch(key):
+        qualifiers.add(_QUALIFIERS[m[1].replace(".", "")])
+        key = m[2]
+    exact = _exact_date(key)
+    if exact and not qualifiers:
+        return DateValue("ok", exact, text)
+    specific = qualifiers - {None}
+    period = _single_day(exact) or _period(key, year)
+    if period is None or len(specific) > 1:
+        return DateValue("invalid", None, text)
+    value = _pick(period, next(iter(specific), None), bound)
+    if value is None:
+        return DateValue("invalid", None, text)
+    return DateValue("imprecise", value, text, f"tolket som {format_date(value)}")
+
+
+def _parse_date_number(raw: float, year: int | None, bound: str, epoch1904: bool) -> DateValue:
+    text = cell_text(raw)
+    if not -1e6 < raw < 1e6:  # also NaN and infinity
+        return DateValue("invalid", None, text)
+    if raw.is_integer() and int(raw) in _SERIAL_YEARS:
+        # As serials these are dates around 1905; nobody means that. They typed a year.
+        return _parse_date_text(text, year, bound)
+    epoch = dt.date(1904, 1, 1) if epoch1904 else dt.date(1899, 12, 30)  # 1900 leap-year bug
+    day = epoch + dt.timedelta(days=math.floor(raw))  # the fraction is the time of day
+    if day.year not in _SERIAL_YEARS:
+        return DateValue("invalid", None, text)
+    return DateValue("ok", day, text)
+
+
+def parse_date(raw: object, *, year: int | None = None, bound: str = "end",
+               epoch1904: bool = False) -> DateValue:
+    """Understand a date cell; `year` completes forms without one, `bound` picks a period's end."""
+    if bound not in ("start", "end"):
+        raise ValueError(f"bound must be 'start' or 'end', not {bound!r}")
+    text = cell_text(raw)
+    if raw is None or text == "":
+        return DateValue("empty", None, "")
+    if isinstance(raw, dt.datetime):
+        return DateValue("ok", raw.date(), text)
+    if isinstance(raw, dt.date):
+        return DateValue("ok", raw, text)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return _parse_date_number(float(raw), year, bound, epoch1904)
+    if isinstance(raw, str):
+        return _parse_date_text(text, year, bound)
+    return DateValue("invalid", None, text)  # booleans, times, anything else
+
+
+# --- numbers ------------------------------------------------------------------------
+
+_APPROXIMATELY = re.compile(r"(?:ca\.?|cirka|omtrent|~) ?(.+)")  # a rough figure is a figure
+_PREFIX = re.compile(r"(?:kr\.?|nok) ?(.+)")
+_SUFFIX = re.compile(r"(.+?) ?(?:kr\.?|kroner|nok|[.,]-|t\.?|timer|time|h)")
+# Thousands grouped by space or dot (consistently), decimals by comma or dot.
+_NUMBER = re.compile(r"(?P<sign>[-+])? ?(?P<int>\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})*|\d+)?"
+                     r"(?:(?P<dec>[.,])(?P<frac>\d+))?")
+
+
+def _mixed_marks(m: re.Match[str]) -> bool:
+    # "1.500.5" has no reading; "1 500.000" is 1500 or 1 500 000: refuse rather than guess.
+    return bool(m["sep"]) and m["dec"] == "." and (m["sep"] == "." or len(m["frac"]) == 3)
+
+
+def _number_from_text(text: str) -> int | float | None:
+    key = fold(text)
+    if m := _APPROXIMATELY.fullmatch(key):
+        key = m[1]
+    while m := _PREFIX.fullmatch(key) or _SUFFIX.fullmatch(key):  # "kr 20 000,-"
+        key = m[1]
+    m = _NUMBER.fullmatch(key)
+    if m is None or not (m["int"] or m["frac"]) or _mixed_marks(m):
+        return None
+    sign = -1 if m["sign"] == "-" else 1
+    digits = re.sub(r"[ .]", "", m["int"] or "0")
+    if not (m["frac"] or "").strip("0"):
+        return sign * int(digits)
+    return sign * float(f"{digits}.{m['frac']}")
+
+
+def parse_number(raw: object) -> NumberValue:
+    text = cell_text(raw)
+    if raw is None or text == "":
+        return NumberValue("empty", None, "")
+    if isinstance(raw, bool):
+        return NumberValue("invalid", None, text)
+    if isinstance(raw, int):
+        return NumberValue("ok", raw, text)
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            return NumberValue("invalid", None, text)
+        return NumberValue("ok", int(raw) if raw.is_integer() else raw, text)
+    value = _number_from_text(text) if isinstance(raw, str) else None
+    return NumberValue("invalid" if value is None else "ok", value, text)
+
+
+def parse_whole(raw: object) -> NumberValue:
+    number = parse_number(raw)
+    if number.status == "ok" and not isinstance(number.value, int):
+        return NumberValue("invalid", None, number.text)
+    return number
+
+
+# --- choices and placeholders -------------------------------------------------------
+
+_NEAR_RATIO = 0.85
+
+
+def _choice_key(text: str) -> str:
+    # Case, spacing, accents, dash kind and punctuation carry no meaning in a dropdown value.
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
+def match_choice(raw: object, choices: Sequence[str]) -> ChoiceValue:
+    text = cell_text(raw)
+    if text == "":
+        return ChoiceValue("empty", None, "")
+    exact = [c for c in choices if c.strip() == text]
+    if exact:
+        return ChoiceValue("ok", exact[0], text)
+    key = _choice_key(text)
+    if not key:
+        return ChoiceValue("invalid", None, text)
+    same = [c for c in choices if _choice_key(c) == key]
+    # A typo is only forgiven when exactly one choice is that close: never guess between two.
+    close = same or [c for c in choices
+                     if difflib.SequenceMatcher(None, key, _choice_key(c), autojunk=False).ratio()
+                     >= _NEAR_RATIO]
+    if len(close) == 1:
+        return ChoiceValue("near", close[0], text)
+    return ChoiceValue("invalid", None, text)
+
+
+DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
+    "?", "??", "-", "--", "–", "x", "xx", "tbd", "tba", "n/a", "na", "ukjent", "ikke avklart",
+    "uavklart", "avklares", "kommer", "alle", "vi", "oss", "ingen", "div", "diverse", "se over",
+    "ditto", "samme", "...", "…",
+)
+_PUNCTUATION = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~¿¡«»"
+
+
+def _placeholder_key(text: str) -> str:
+    return fold(text).strip(_PUNCTUATION)  # "ukjent.", "(TBD)", "vi?" say the same
+
+
+def is_placeholder(raw: object, placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS) -> bool:
+    """True for text that stands in for a value without being one ("?", "TBD", "alle")."""
+    if not isinstance(raw, str) or not raw.strip():
+        return False  # empty is its own finding; numbers and dates are real values
+    key = _placeholder_key(raw)
+    if not re.search(r"\w", key):
+        return True  # only punctuation: "???", "-/-", "…"
+    return key in {_placeholder_key(p) for p in placeholders}

@@ -1,0 +1,546 @@
+"""Writes one regional action-plan workbook with xlsxwriter, entirely from the template
+definition: one private function per Excel feature (form, tables, validations, conditional
+formats, self-check, lists, metadata, print setup)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook as XlsxWorkbook
+from xlsxwriter.worksheet import Worksheet
+
+from . import selfcheck
+from .cells import a1, a1_range, column_letter, sheet_ref
+from .config import Party, Region, Settings
+from .model import (
+    FORM_FIRST_ROW,
+    FORM_LABEL_COL,
+    FORM_VALUE_COL,
+    IDENTITY_KEYS,
+    PROPERTY_PREFIX,
+    TABLE_HEADER_ROW,
+)
+from .template import Column, Sheet, Template, load_yaml
+from .values import fold, format_date
+
+# Colours: yellow = type here, grey = given or computed, red = missing or overdue.
+INPUT_FILL, LOCKED_FILL, HEADER_FILL = "#FFF8DC", "#E7E6E6", "#1F4E78"
+MISSING_FILL, MISSING_TEXT = "#FFC7CE", "#9C0006"
+RISK_FILLS = {"Lav": "#C6EFCE", "Middels": "#FFEB9C", "Høy": "#FFC7CE"}
+DATE_FORMAT = "dd.mm.yyyy"
+# What a protected sheet still lets the region do: add rows and columns, filter, sort, format.
+PROTECTION = {"insert_rows": True, "insert_columns": True, "format_cells": True,
+              "format_columns": True, "format_rows": True, "autofilter": True, "sort": True,
+              "select_locked_cells": True, "select_unlocked_cells": True}
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Everything that makes one region's workbook different from another's."""
+
+    template: Template
+    region: Region
+    year: int
+    parties: tuple[Party, ...]
+    settings: Settings
+    return_date: dt.date
+    file_id: str
+    generated_at: dt.datetime
+    generator_version: str
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+
+    def identity(self) -> dict[str, str]:
+        values = {
+            "template_id": self.template.id, "template_version": self.template.version,
+            "region_code": self.region.code, "region_name": self.region.name,
+            "year": str(self.year), "file_id": self.file_id,
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "generator_version": self.generator_version,
+        }
+        return {key: values[key] for key in IDENTITY_KEYS}
+
+
+def list_name(column: Column) -> str | None:
+    """The defined name a dropdown column takes its values from (None: no dropdown)."""
+    if column.kind == "choice":
+        return f"lst_{column.list}"
+    if column.kind == "party":
+        return "lst_parter"
+    if column.kind == "reference":
+        return "lst_ref_" + "_".join(fold(s).replace(" ", "_") for s in column.refers_to)
+    return None
+
+
+def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
+    """The values the template puts into a table before the region sees it."""
+    if sheet.prefill == "parties":
+        return [{"part": p.name, "type": p.type} for p in ctx.parties]
+    if sheet.prefill == "criteria":
+        return [{"kriterium": text} for text in ctx.template.criteria]
+    if sheet.id_prefix:
+        return [{"id": f"{sheet.id_prefix}{i}"} for i in range(1, sheet.rows + 1)]
+    return []
+
+
+def data_row_count(ctx: PlanContext, sheet: Sheet) -> int:
+    return ctx.template.data_rows(sheet, len(prefilled_rows(ctx, sheet)))
+
+
+# --- the workbook ----------------------------------------------------------------------------
+
+
+def write_plan(path: Path, ctx: PlanContext) -> None:
+    """Write the workbook to ``path`` (the caller makes that atomic)."""
+    workbook = xlsxwriter.Workbook(str(path), {
+        # Regional text must never turn into a formula, link or number.
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+    })
+    fmt = _Formats(workbook)
+    sheets = {s.name: workbook.add_worksheet(s.name) for s in ctx.template.sheets}
+    rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
+    counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
+    with warnings.catch_warnings():
+        # xlsxwriter warns and carries on for many mistakes; in our own writer they are bugs.
+        warnings.simplefilter("error")
+        for sheet in ctx.template.sheets:
+            ws = sheets[sheet.name]
+            if sheet.type == "instructions":
+                _write_instructions(ws, ctx, fmt)
+            elif sheet.type == "form":
+                _write_form(ws, sheet, ctx, fmt)
+            elif sheet.type == "table":
+                _write_table(ws, sheet, ctx, fmt, rows_by_sheet[sheet.name], counts[sheet.name])
+            elif sheet.type == "check":
+                _write_self_check(ws, ctx, fmt, rows_by_sheet, counts)
+            elif sheet.type == "lists":
+                _write_lists(workbook, ws, ctx, fmt)
+            elif sheet.type == "metadata":
+                _write_metadata(ws, ctx, fmt)
+            _set_visibility(ws, sheet)
+        sheets[ctx.template.sheets[0].name].activate()
+        _set_properties(workbook, ctx)
+        workbook.close()
+
+
+class _Formats:
+    """The cell formats of a workbook, created once."""
+
+    def __init__(self, wb: XlsxWorkbook) -> None:
+        base = {"valign": "top", "text_wrap": True, "font_name": "Calibri", "font_size": 11}
+        border = {"border": 1, "border_color": "#BFBFBF"}
+        self.input = wb.add_format({**base, **border, "bg_color": INPUT_FILL, "locked": False})
+        self.input_date = wb.add_format({**base, **border, "bg_color": INPUT_FILL,
+                                         "locked": False, "num_format": DATE_FORMAT,
+                                         "align": "left"})
+        self.input_number = wb.add_format({**base, **border, "bg_color": INPUT_FILL,
+                                           "locked": False, "num_format": "#,##0"})
+        self.locked = wb.add_format({**base, **border, "bg_color": LOCKED_FILL})
+        self.locked_date = wb.add_format({**base, **border, "bg_color": LOCKED_FILL,
+                                          "num_format": DATE_FORMAT, "align": "left"})
+        self.locked_center = wb.add_format({**base, **border, "bg_color": LOCKED_FILL,
+                                            "align": "center"})
+        self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF",
+                                     "bg_color": HEADER_FILL, "border": 1})
+        self.label = wb.add_format({**base, "bold": True, **border})
+        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": HEADER_FILL})
+        self.heading = wb.add_format({"bold": True, "font_size": 13, "font_color": HEADER_FILL,
+                                      "valign": "bottom"})
+        self.text = wb.add_format({**base})
+        self.missing = wb.add_format({"bg_color": MISSING_FILL, "font_color": MISSING_TEXT})
+        self.overdue = wb.add_format({"font_color": "#C00000", "bold": True})
+        self.ok = wb.add_format({"bg_color": RISK_FILLS["Lav"], "font_color": "#006100"})
+        self.risk = {level: wb.add_format({"bg_color": fill}) for level, fill in RISK_FILLS.items()}
+        self.swatch = {
+            "input": wb.add_format({**border, "bg_color": INPUT_FILL}),
+            "locked": wb.add_format({**border, "bg_color": LOCKED_FILL}),
+            "missing": wb.add_format({**border, "bg_color": MISSING_FILL}),
+            "overdue": wb.add_format({**border, "font_color": "#C00000", "bold": True}),
+            "risk_low": wb.add_format({**border, "bg_color": RISK_FILLS["Lav"]}),
+        }
+
+    def cell(self, column: Column, locked: bool) -> Any:
+        if locked:
+            return self.locked_date if column.kind == "date" else self.locked
+        if column.kind == "date":
+            return self.input_date
+        if column.kind in ("amount", "whole"):
+            return self.input_number
+        return self.input
+
+
+def _text_height(text: str, width_chars: float, line_height: float = 15.0) -> float:
+    """Row height for wrapped text: Excel keeps the stored height of a file it opens."""
+    lines = sum(max(1, math.ceil(len(part) / max(width_chars * 0.95, 1)))
+                for part in text.split("\n"))
+    return max(line_height, lines * line_height)
+
+
+def _print_setup(ws: Worksheet, *, repeat_header: bool) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&L&A&RSide &P av &N")
+    if repeat_header:
+        ws.repeat_rows(TABLE_HEADER_ROW - 1)
+
+
+def _set_visibility(ws: Worksheet, sheet: Sheet) -> None:
+    if sheet.hidden == "very":
+        ws.very_hidden()
+    elif sheet.hidden == "hidden":
+        ws.hide()
+
+
+# --- Veiledning ------------------------------------------------------------------------------
+
+
+def _placeholders(ctx: PlanContext) -> dict[str, str]:
+    start, end = ctx.period
+    return {
+        "region": ctx.region.name, "year": str(ctx.year), "period_start": format_date(start),
+        "period_end": format_date(end), "return_date": format_date(ctx.return_date),
+        "coordinator_name": ctx.settings.coordinator_name,
+        "coordinator_email": ctx.settings.coordinator_email,
+        "template_version": ctx.template.version,
+    }
+
+
+def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
+    guide: Mapping[str, Any] = load_yaml("veiledning.yaml")
+    values = _placeholders(ctx)
+    width = 110
+    ws.set_column(0, 0, 3)
+    ws.set_column(1, 1, width)
+    ws.hide_gridlines(2)
+    ws.write_string(0, 1, guide["title"].format(**values), fmt.title)
+    ws.set_row(0, 24)
+    row = 2
+    for section in guide["sections"]:
+        ws.write_string(row, 1, section["heading"], fmt.heading)
+        ws.set_row(row, 22)
+        row += 1
+        for paragraph in section.get("paragraphs", ()):
+            text = " ".join(paragraph.format(**values).split())
+            ws.write_string(row, 1, text, fmt.text)
+            ws.set_row(row, _text_height(text, width))
+            row += 1
+        for item in section.get("items", ()):
+            text = "• " + item.format(**values)
+            ws.write_string(row, 1, text, fmt.text)
+            ws.set_row(row, _text_height(text, width))
+            row += 1
+        for entry in section.get("legend", ()):
+            ws.write_blank(row, 0, None, fmt.swatch[entry["style"]])
+            ws.write_string(row, 1, entry["text"], fmt.text)
+            row += 1
+        row += 1
+    ws.protect("", PROTECTION)
+    _print_setup(ws, repeat_header=False)
+    ws.fit_to_pages(1, 0)
+    ws.set_portrait()
+
+
+# --- Organisering ----------------------------------------------------------------------------
+
+
+def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) -> None:
+    start, end = ctx.period
+    sources: dict[str, object] = {
+        "region_name": f"{ctx.region.name} ({ctx.region.code})",
+        "counties": ctx.region.counties or ctx.region.name,
+        "period_start": start, "period_end": end,
+    }
+    label_col, value_col = FORM_LABEL_COL - 1, FORM_VALUE_COL - 1
+    ws.set_column(label_col, label_col, 34)
+    ws.set_column(value_col, value_col, 70)
+    ws.write_string(0, 0, f"Organisering – {ctx.region.name} {ctx.year}", fmt.title)
+    ws.set_row(0, 24)
+    for offset, field in enumerate(sheet.fields):
+        row = FORM_FIRST_ROW - 1 + offset
+        ws.write_string(row, label_col, field.label, fmt.label)
+        column = Column(key=field.key, header=field.label, kind=field.kind, help=field.help)
+        if field.source is not None:
+            value = sources[field.source]
+            cell_fmt = fmt.locked_date if isinstance(value, dt.date) else fmt.locked
+            _write_value(ws, row, value_col, value, cell_fmt)
+            continue
+        ws.write_blank(row, value_col, None, fmt.cell(column, locked=False))
+        if field.kind in ("text",) and field.key in ("overordnet_mal", "arbeidsform"):
+            ws.set_row(row, 45)
+        rule = _validation(column, ctx, form=True)
+        if rule:
+            ws.data_validation(row, value_col, row, value_col, rule)
+    ws.freeze_panes(FORM_FIRST_ROW - 1, 0)
+    ws.protect("", PROTECTION)
+    _print_setup(ws, repeat_header=False)
+    ws.set_portrait()
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), cell_format)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        ws.write_number(row, col, value, cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)
+
+
+# --- table sheets ----------------------------------------------------------------------------
+
+
+def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
+                 prefilled: Sequence[Mapping[str, object]], data_rows: int) -> None:
+    header_row = TABLE_HEADER_ROW - 1
+    first, last = header_row + 1, header_row + data_rows
+    ncols = len(sheet.columns)
+    ws.add_table(header_row, 0, last, ncols - 1, {
+        "name": sheet.table, "style": "Table Style Light 1", "autofilter": True,
+        "columns": [{"header": c.header, "header_format": fmt.header} for c in sheet.columns],
+    })
+    for index, column in enumerate(sheet.columns):
+        ws.set_column(index, index, column.width)
+        for offset in range(data_rows):
+            row = first + offset
+            given = prefilled[offset] if offset < len(prefilled) else {}
+            if column.kind == "formula":
+                _write_formula_cell(ws, sheet, ctx, column, row, fmt)
+                continue
+            locked = column.kind in ("id", "label") or (column.prefilled == "label" and bool(given))
+            _write_value(ws, row, index, given.get(column.key), fmt.cell(column, locked))
+        rule = _validation(column, ctx, form=False)
+        if rule:
+            ws.data_validation(first, index, last, index, rule)
+    ws.set_row(header_row, 32)
+    if sheet.prefill == "criteria":
+        width = sheet.columns[0].width
+        for offset, given in enumerate(prefilled):
+            ws.set_row(first + offset, _text_height(str(given["kriterium"]), width))
+    _conditional_formats(ws, sheet, ctx, fmt, first, last)
+    ws.freeze_panes(header_row + 1, 1)
+    ws.protect("", PROTECTION)
+    _print_setup(ws, repeat_header=True)
+
+
+def _col_letter(sheet: Sheet, key: str) -> str:
+    return column_letter([c.key for c in sheet.columns].index(key) + 1)
+
+
+def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: Column,
+                        row: int, fmt: _Formats) -> None:
+    excel_row = row + 1
+    if column.formula == "risk_score":
+        p, k = (f"{_col_letter(sheet, key)}{excel_row}" for key in ("sannsynlighet", "konsekvens"))
+        formula = f'=IF(AND(ISNUMBER({p}),ISNUMBER({k})),{p}*{k},"")'
+    elif column.formula == "risk_level":
+        s = f"{_col_letter(sheet, 'risikoskar')}{excel_row}"
+        t = ctx.template
+        formula = (f'=IF({s}="","",IF({s}>={t.risk_hoy_from},"Høy",'
+                   f'IF({s}>={t.risk_middels_from},"Middels","Lav")))')
+    else:
+        raise ValueError(f"unknown formula {column.formula!r}")
+    # Blank rows compute to "" — the true cached result of an empty risk row.
+    ws.write_formula(row, [c.key for c in sheet.columns].index(column.key), formula,
+                     fmt.locked_center, "")
+
+
+def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, Any] | None:
+    """The Excel data validation of a column kind (None: nothing to validate or explain)."""
+    start, end = ctx.period
+    title = column.header[:32]
+    rule: dict[str, Any]
+    name = list_name(column)
+    if name:
+        rule = {"validate": "list", "source": f"={name}"}
+        # Parties and references may legitimately name a row the region added itself.
+        rule["error_type"] = "warning" if column.kind in ("party", "reference") else "stop"
+        rule["error_message"] = "Velg en verdi fra listen."
+    elif column.kind == "date":
+        low, high = (dt.date(2000, 1, 1), dt.date(2100, 12, 31)) if form else (start, end)
+        rule = {"validate": "date", "criteria": "between", "minimum": low, "maximum": high,
+                "error_type": "warning",
+                "error_message": (f"Datoen er utenfor planperioden {format_date(start)}–"
+                                  f"{format_date(end)}. Skriv dd.mm.åååå." if not form else
+                                  "Skriv datoen som dd.mm.åååå.")}
+        if not column.help:
+            column = _with_help(column, "Dato som dd.mm.åååå"
+                                + ("" if form else f", i {ctx.year}") + ".")
+    elif column.kind == "whole":
+        rule = {"validate": "integer", "criteria": "between", "minimum": column.minimum,
+                "maximum": column.maximum,
+                "error_message": f"Skriv et helt tall fra {column.minimum} til {column.maximum}."}
+    elif column.kind == "amount":
+        rule = {"validate": "decimal", "criteria": ">=", "value": 0,
+                "error_message": "Skriv et tall som er 0 eller større."}
+    elif column.help:
+        rule = {"validate": "any"}
+    else:
+        return None
+    if column.help:
+        rule["input_title"] = title
+        rule["input_message"] = column.help[:255]
+    if "error_message" in rule:
+        rule["error_title"] = title
+    return rule
+
+
+def _with_help(column: Column, text: str) -> Column:
+    from dataclasses import replace
+
+    return replace(column, help=text)
+
+
+def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
+                         first: int, last: int) -> None:
+    excel_first = first + 1
+
+    def cell(key: str, absolute_col: bool = True) -> str:
+        letter = _col_letter(sheet, key)
+        return f"${letter}{excel_first}" if absolute_col else f"{letter}{excel_first}"
+
+    def rng(key: str) -> str:
+        index = [c.key for c in sheet.columns].index(key)
+        return a1_range(first + 1, index + 1, last + 1, index + 1)
+
+    present = (f"LEN(${_col_letter(sheet, sheet.present_when)}{excel_first})>0"
+               if sheet.present_when else
+               "LEN(" + "&".join(cell(c.key) for c in sheet.input_columns) + ")>0")
+    for column in sheet.columns:
+        req = column.required
+        if req is None:
+            continue
+        if req.when is None:
+            condition = present
+        else:
+            condition = "OR(" + ",".join(f'{cell(req.when)}="{v}"' for v in req.values) + ")"
+        ws.conditional_format(rng(column.key), {
+            "type": "formula", "criteria": f"=AND({condition},LEN({cell(column.key, False)})=0)",
+            "format": fmt.missing})
+    if sheet.has_column("frist") and sheet.has_column("status"):
+        frist, status = cell("frist", False), cell("status")
+        done = ",".join(f'{status}<>"{s}"' for s in ctx.template.done_statuses)
+        ws.conditional_format(rng("frist"), {
+            "type": "formula", "criteria": f"=AND(ISNUMBER({frist}),{frist}<TODAY(),{done})",
+            "format": fmt.overdue})
+    if sheet.has_column("risikoniva"):
+        for level, level_fmt in fmt.risk.items():
+            ws.conditional_format(rng("risikoniva"), {
+                "type": "cell", "criteria": "==", "value": f'"{level}"', "format": level_fmt})
+
+
+# --- Sjekk -----------------------------------------------------------------------------------
+
+
+def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
+                      rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
+                      counts: Mapping[str, int]) -> None:
+    checks = selfcheck.all_checks(ctx.template, counts, ctx.period)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 62)
+    ws.set_column(2, 3, 14)
+    ws.write_string(0, 0, "Sjekk før innsending", fmt.title)
+    ws.merge_range(1, 0, 1, 3, "Arket teller det som mangler, og oppdateres når dere fyller "
+                   "ut planen. Tallene med «Må rettes» = Ja skal være 0 før dere sender planen.",
+                   fmt.text)
+    ws.set_row(1, 32)
+    header = 3
+    for col, text in enumerate(("Ark", "Kontroll", "Antall", "Må rettes")):
+        ws.write_string(header, col, text, fmt.header)
+    blocking_cells: list[str] = []
+    for offset, check in enumerate(checks):
+        row = header + 1 + offset
+        value = check.count(rows_by_sheet, {})
+        ws.write_string(row, 0, check.sheet, fmt.locked)
+        ws.write_string(row, 1, check.label, fmt.locked)
+        ws.write_formula(row, 2, "=" + check.formula, fmt.locked_center, value)
+        ws.write_string(row, 3, "Ja" if check.blocking else "Nei (varsel)", fmt.locked_center)
+        if check.blocking:
+            blocking_cells.append(a1(row + 1, 3))
+    last = header + len(checks)
+    count_range = a1_range(header + 2, 3, last + 1, 3)
+    ws.conditional_format(count_range, {"type": "cell", "criteria": ">", "value": 0,
+                                        "format": fmt.missing})
+    ws.conditional_format(count_range, {"type": "cell", "criteria": "==", "value": 0,
+                                        "format": fmt.ok})
+    ready_row = last + 2
+    blocking_total = sum(c.count(rows_by_sheet, {}) for c in checks if c.blocking)
+    ws.write_string(ready_row, 1, "Klar til innsending:", fmt.label)
+    cells = [a1(header + 2 + i, 3) for i, c in enumerate(checks) if c.blocking]
+    ws.write_formula(ready_row, 2, "=" + selfcheck.ready_formula(cells), fmt.locked_center,
+                     "Ja" if blocking_total == 0 else "Nei")
+    ready = a1(ready_row + 1, 3)
+    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": '"Ja"',
+                                  "format": fmt.ok})
+    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": '"Nei"',
+                                  "format": fmt.missing})
+    ws.freeze_panes(header + 1, 0)
+    ws.protect("", PROTECTION)
+    _print_setup(ws, repeat_header=False)
+
+
+# --- Lister and Metadata ---------------------------------------------------------------------
+
+
+def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
+    """Every dropdown's values, each column a defined name: the standard validation block
+    keeps lists by name through openpyxl and LibreOffice round trips."""
+    lists: dict[str, list[str]] = {}
+    for sheet in ctx.template.sheets:
+        columns = list(sheet.columns) + [
+            Column(key=f.key, header=f.label, kind=f.kind) for f in sheet.fields]
+        for column in columns:
+            name = list_name(column)
+            if not name or name in lists:
+                continue
+            if column.kind == "choice":
+                assert column.list is not None
+                lists[name] = list(ctx.template.vocabularies[column.list])
+            elif column.kind == "party":
+                lists[name] = [p.name for p in ctx.parties]
+            else:
+                lists[name] = [row["id"] for target in column.refers_to
+                               for row in prefilled_rows(ctx, ctx.template.sheet(target))]
+    for index, (name, values) in enumerate(lists.items()):
+        ws.set_column(index, index, 24)
+        ws.write_string(0, index, name, fmt.header)
+        for offset, value in enumerate(values):
+            ws.write_string(1 + offset, index, str(value))
+        ref = a1_range(2, index + 1, 1 + len(values), index + 1, absolute=True)
+        wb.define_name(name, "=" + sheet_ref(ws.get_name(), ref))
+    ws.protect("", PROTECTION)
+
+
+def _write_metadata(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
+    ws.set_column(0, 1, 28)
+    ws.write_string(0, 0, "Nøkkel", fmt.header)
+    ws.write_string(0, 1, "Verdi", fmt.header)
+    for offset, (key, value) in enumerate(ctx.identity().items(), start=1):
+        ws.write_string(offset, 0, key)
+        ws.write_string(offset, 1, value)
+    ws.protect("", PROTECTION)
+
+
+def _set_properties(wb: XlsxWorkbook, ctx: PlanContext) -> None:
+    created = ctx.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
+    wb.set_properties({
+        "title": f"{ctx.template.title} – {ctx.region.name} {ctx.year}",
+        "subject": "SMSØ – Samarbeid mot svart økonomi",
+        "author": ctx.settings.coordinator_name, "company": "SMSØ",
+        "keywords": f"SMSØ, handlingsplan, {ctx.region.name}, {ctx.year}",
+        "comments": f"Laget av smso-xl {ctx.generator_version}", "created": created,
+    })
+    for key, value in ctx.identity().items():
+        wb.set_custom_property(PROPERTY_PREFIX + key, value)
+
