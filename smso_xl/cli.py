@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -106,3 +108,167 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
     for item in result.files:
         click.echo(f"  {item.region.code} {item.region.name}: {item.path}")
     click.echo(f"Laget {len(result.files)} arbeidsbøker for {result.year} i {result.out_dir}.")
+
+
+def _progress(label: str, enabled: bool) -> Callable[[Path], None] | None:
+    """A one-line progress note on stderr, only when a person watches a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    count = 0
+
+    def tick(path: Path) -> None:
+        nonlocal count
+        count += 1
+        click.echo(f"\r{label} {count}: {path.name[:60]:<60}", err=True, nl=False)
+
+    return tick
+
+
+def _end_progress(tick: Callable[[Path], None] | None) -> None:
+    if tick is not None:
+        click.echo("\r" + " " * 80 + "\r", err=True, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Rapport som tekst eller som JSON (SPEC §4) på stdout.")
+@click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
+              metavar="MAPPE", help="Lag en kopi av hver arbeidsbok med funnene markert, "
+              "til å sende tilbake til regionen.")
+@click.option("--today", metavar="DATO", help="Dagens dato for fristkontroll (dd.mm.åååå "
+              "eller åååå-mm-dd). Også miljøvariabelen SMSO_TODAY.")
+@click.option("--strict", is_flag=True, help="Avslutt med kode 1 også ved advarsler.")
+@click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FIL", help="Regionlisten filene sjekkes mot. Standard: de 15 fylkene.")
+@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+              help="Planåret som samles inn; andre år gir feil.")
+@_user_errors
+def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | None,
+             today: str | None, strict: bool, regions_file: Path | None,
+             year: int | None) -> None:
+    """Kontroller returnerte arbeidsbøker (filer eller mapper).
+
+    Leser .xlsx, .xlsm og .ods; mapper søkes rekursivt. Avslutter med 0 når ingen fil har
+    feil, 1 når minst én har feil (eller advarsler med --strict), 2 ved brukerfeil.
+
+    \b
+    Eksempler:
+      smso-xl validate innboks/
+      smso-xl validate innboks/ --feedback retur/ --today 01.06.2027
+      smso-xl validate Agder.xlsx --format json > rapport.json
+    """
+    from .config import load_regions
+    from .report import render_text
+    from .validate import validate as run_validate
+
+    tick = _progress("Kontrollerer", output_format == "text")
+    report = run_validate(list(paths), today=_today(today),
+                          regions=load_regions(regions_file) if regions_file else None,
+                          year=year, progress=tick)
+    _end_progress(tick)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(report))
+    if feedback_dir is not None:
+        from .feedback import write_all
+
+        written = write_all(report, feedback_dir)
+        if output_format == "text":
+            click.echo(f"Tilbakemeldinger: {len(written)} filer i {feedback_dir}.")
+    failed = not report.ok or (strict and report.has_warnings())
+    raise SystemExit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_file", required=True,
+              type=click.Path(path_type=Path, dir_okay=False), metavar="FIL.xlsx",
+              help="Den nasjonale oversikten som skal skrives.")
+@click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FIL", help="Regionene som skal ha sendt inn. Standard: de 15 fylkene.")
+@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+              help="Planåret som samles inn. Standard: året flest filer gjelder.")
+@click.option("--today", metavar="DATO", help="Dagens dato for frister (dd.mm.åååå eller "
+              "åååå-mm-dd). Også miljøvariabelen SMSO_TODAY.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Sammendrag som tekst eller JSON på stdout.")
+@click.option("--exclude-invalid", is_flag=True,
+              help="Utelat arbeidsbøker med feil (standard: ta dem med og merk dem).")
+@_user_errors
+def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | None,
+                year: int | None, today: str | None, output_format: str,
+                exclude_invalid: bool) -> None:
+    """Samle alle regionenes planer i én nasjonal oversikt (.xlsx).
+
+    Velger nyeste versjon per region, lister erstattede og uleselige filer og regioner som
+    ikke har sendt. Avslutter med 0 når oversikten er skrevet, 1 når ingenting kunne samles,
+    2 ved brukerfeil.
+
+    \b
+    Eksempler:
+      smso-xl consolidate innboks/ --out oversikt-2027.xlsx
+      smso-xl consolidate innboks/ --out oversikt.xlsx --year 2027 --exclude-invalid
+    """
+    from .config import load_regions
+    from .consolidate import consolidate as run_consolidate
+    from .overview import write_overview
+
+    tick = _progress("Leser", output_format == "text")
+    result = run_consolidate(list(paths), regions=load_regions(regions_file), year=year,
+                             today=_today(today), exclude_invalid=exclude_invalid,
+                             progress=tick)
+    _end_progress(tick)
+    written = None
+    if result.chosen:
+        written = write_overview(result, out_file, inputs=tuple(s.path for s in result.submissions))
+    if output_format == "json":
+        click.echo(json.dumps(_consolidation_json(result, written), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_consolidation_text(result, written))
+    raise SystemExit(0 if written else 1)
+
+
+def _consolidation_json(result: Any, written: Path | None) -> dict[str, Any]:
+    return {
+        "out": str(written) if written else None,
+        "year": result.year,
+        "regions": [{"code": r.region.code, "name": r.region.name, "received": r.received,
+                     "file": str(r.submission.path) if r.submission else None,
+                     "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
+                     "errors": r.submission.errors if r.submission else 0,
+                     "warnings": r.submission.warnings if r.submission else 0}
+                    for r in result.regions],
+        "submissions": [{"path": str(s.path), "region": s.region, "year": s.year,
+                         "status": s.status,
+                         "superseded_by": str(s.superseded_by) if s.superseded_by else None,
+                         "errors": s.errors, "warnings": s.warnings}
+                        for s in result.submissions],
+        "findings": [f.to_json() for f in result.findings],
+    }
+
+
+def _consolidation_text(result: Any, written: Path | None) -> str:
+    received = [r for r in result.regions if r.received]
+    missing = [r for r in result.regions if not r.received]
+    lines = [f"Planår {result.year}: {len(result.submissions)} filer lest, "
+             f"{len(received)} av {len(result.regions)} regioner har sendt inn."]
+    for sub in result.submissions:
+        if not sub.included:
+            extra = f" → {sub.superseded_by.name}" if sub.superseded_by else ""
+            reason = f": {sub.reason()}" if sub.report.workbook is None else ""
+            lines.append(f"  {sub.status}: {sub.path}{extra}{reason}")
+    if missing:
+        lines.append("  Ikke mottatt: " + ", ".join(f"{r.region.code} {r.region.name}"
+                                                     for r in missing))
+    for item in result.findings:
+        lines.append(f"  Advarsel: {item.message}")
+    if written:
+        lines.append(click.style(f"Oversikten er skrevet til {written}.", bold=True))
+    else:
+        lines.append(click.style("Ingen arbeidsbøker kunne samles; ingen oversikt skrevet.",
+                                 fg="red", bold=True))
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ keeps the two in step.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,6 +61,9 @@ CATALOGUE: dict[str, Entry] = _entries(
     ("external-links", INFO, "Eksterne koblinger",
      "Filen har koblinger til andre filer ({value}). De er ikke fulgt; bare verdiene i "
      "denne filen er lest."),
+    ("copies-conflict", WARNING, "Kopier med ulike regioner",
+     "Filene {files} er kopier av samme utsendte arbeidsbok, men oppgir ulike regioner "
+     "({regions}). Sjekk hvilken region som har sendt hva."),
     # --- structure ------------------------------------------------------------------------
     ("sheet-missing", ERROR, "Ark mangler",
      "Arket «{sheet}» mangler eller har fått nytt navn. Gi arket navnet «{sheet}» igjen."),
@@ -71,8 +75,8 @@ CATALOGUE: dict[str, Entry] = _entries(
     # --- responsibility and deadlines -----------------------------------------------------
     ("responsible-missing", ERROR, "Ansvarlig mangler",
      "{what} mangler ansvarlig. Skriv navnet på én person som har ansvaret."),
-    ("responsible-placeholder", ERROR, "Ansvarlig er ikke en person",
-     "Ansvarlig «{value}» er ikke en person. Skriv navnet på én person som har ansvaret."),
+    ("responsible-placeholder", ERROR, "Ikke en navngitt person",
+     "{column} «{value}» er ikke en person. Skriv navnet på én bestemt person."),
     ("deadline-missing", ERROR, "Frist mangler",
      "{what} mangler frist. Skriv en dato som dd.mm.åååå, f.eks. 15.03.{year}."),
     ("date-invalid", ERROR, "Ugyldig dato",
@@ -81,12 +85,12 @@ CATALOGUE: dict[str, Entry] = _entries(
      "{column} «{value}» er ikke en eksakt dato ({interpretation}). "
      "Skriv en eksakt dato som dd.mm.åååå."),
     ("date-outside-period", WARNING, "Dato utenfor planperioden",
-     "{column} {value} er utenfor planperioden {start}–{end}. Velg en dato i planperioden, "
+     "{column} {date} er utenfor planperioden {start}–{end}. Velg en dato i planperioden, "
      "eller forklar i kommentaren."),
     ("deadline-before-start", ERROR, "Frist før start",
-     "Frist {value} er før start {start}. Rett start eller frist."),
+     "Frist {date} er før start {start}. Rett start eller frist."),
     ("deadline-overdue", WARNING, "Fristen er passert",
-     "Fristen {value} er passert, men status er «{status}». Oppdater status eller sett ny frist."),
+     "Fristen {date} er passert, men status er «{status}». Oppdater status eller sett ny frist."),
     # --- values ---------------------------------------------------------------------------
     ("choice-invalid", ERROR, "Verdi ikke i listen",
      "«{value}» er ikke et gyldig valg for {column}. Velg fra listen: {choices}."),
@@ -118,16 +122,16 @@ CATALOGUE: dict[str, Entry] = _entries(
      "Risikoen har nivå {level}, men mangler risikoreduserende tiltak. Beskriv hva dere gjør "
      "for å redusere den."),
     ("party-no-stand", ERROR, "Part uten standpunkt",
-     "Det er ikke tatt stilling til {value}. Velg Deltar, Skal inviteres eller "
+     "Det er ikke tatt stilling til {party}. Velg Deltar, Skal inviteres eller "
      "Vurdert – ikke aktuelt."),
     ("party-field-missing", ERROR, "Opplysning om part mangler",
-     "{value} deltar, men {column} mangler. Fyll inn {column}."),
+     "{party} deltar, men {column} mangler. Fyll inn {column}."),
     ("party-mandate-unsettled", WARNING, "Mandat ikke avklart",
-     "{value} deltar, men mandatet er ikke avklart. Avklar mandatet med organisasjonen."),
+     "{party} deltar, men mandatet er ikke avklart. Avklar mandatet med organisasjonen."),
     ("criterion-not-assessed", ERROR, "Kriterium ikke vurdert",
      "Kriteriet er ikke vurdert. Velg Oppfylt, Delvis oppfylt eller Ikke oppfylt."),
     ("follow-up-missing", ERROR, "Oppfølging mangler",
-     "Kriteriet er «{value}», men oppfølging mangler. Beskriv hva dere skal gjøre."),
+     "Kriteriet er «{assessment}», men oppfølging mangler. Beskriv hva dere skal gjøre."),
     ("form-field-missing", ERROR, "Felt mangler",
      "«{column}» er ikke fylt ut. Fyll inn {column} på arket Organisering."),
 )
@@ -148,8 +152,8 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         """The finding as SPEC §4 prints it (without the file, which the report groups by)."""
         data = asdict(self)
-        data.pop("file")
-        return {"code": data.pop("code"), "severity": data.pop("severity"), **data}
+        keys = ("code", "severity", "sheet", "cell", "row", "column", "value", "message")
+        return {key: data[key] for key in keys}
 
 
 def location(sheet: str | None, cell: str | None) -> str:
@@ -173,9 +177,18 @@ def finding(code: str, *, file: str | None = None, sheet: str | None = None,
                    file=file, sheet=sheet, cell=cell, row=row, column=column, value=text_value)
 
 
-def sort_key(item: Finding) -> tuple[Any, ...]:
-    return (item.file or "", item.sheet or "", item.row or 0, item.cell or "",
-            SEVERITY_ORDER[item.severity], item.code)
+def sort_key(sheet_order: Sequence[str] = ()) -> Callable[[Finding], tuple[Any, ...]]:
+    """Order findings as the user meets them: file-level first, then sheet by sheet in the
+    workbook's own order, row by row, column by column."""
+    index = {name: i for i, name in enumerate(sheet_order)}
+
+    def key(item: Finding) -> tuple[Any, ...]:
+        col = "".join(ch for ch in (item.cell or "") if ch.isalpha())
+        return (item.sheet is not None, index.get(item.sheet or "", len(index)),
+                item.sheet or "", item.row or 0, len(col), col,
+                SEVERITY_ORDER[item.severity], item.code)
+
+    return key
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:

@@ -48,6 +48,7 @@ class Column:
     help: str = ""
     list: str | None = None          # vocabulary name for kind "choice"
     required: Requirement | None = None
+    missing: str | None = None       # the finding code when a required value is missing
     prefilled: str | None = None     # "label": prefilled rows hold a locked value here
     refers_to: tuple[str, ...] = ()  # sheet names whose IDs a "reference" may name
     minimum: int | None = None
@@ -71,6 +72,7 @@ class FormField:
     source: str | None = None        # prefilled from the region/plan (region_name, period_start …)
     help: str = ""
     required: Requirement | None = None
+    missing: str | None = None
 
     @property
     def is_input(self) -> bool:
@@ -186,6 +188,7 @@ def _column(raw: Mapping[str, Any]) -> Column:
     return Column(
         key=raw["key"], header=raw["header"], kind=kind, width=float(raw.get("width", 14)),
         help=raw.get("help", ""), list=raw.get("list"), required=_requirement(raw.get("required")),
+        missing=raw.get("missing"),
         prefilled=raw.get("prefilled", "label" if kind == "label" else None),
         refers_to=tuple([refers] if isinstance(refers, str) else refers),
         minimum=raw.get("min"), maximum=raw.get("max"), formula=raw.get("formula"),
@@ -197,6 +200,7 @@ def _field(raw: Mapping[str, Any]) -> FormField:
     return FormField(
         key=raw["key"], label=raw["label"], kind=raw["kind"], source=raw.get("source"),
         help=raw.get("help", ""), required=_requirement(raw.get("required")),
+        missing=raw.get("missing"),
     )
 
 
@@ -234,6 +238,8 @@ def _check(template: Template) -> None:
         for col in sheet.columns:
             if col.kind == "choice" and col.list not in template.vocabularies:
                 raise TemplateError(f"{sheet.name}.{col.header}: unknown list {col.list!r}")
+            if col.required and not col.missing:
+                raise TemplateError(f"{sheet.name}.{col.header}: 'required' without 'missing'")
             if col.required and col.required.when and col.required.when not in keys:
                 raise TemplateError(f"{sheet.name}.{col.header}: 'when' names no column")
             for target in col.refers_to:

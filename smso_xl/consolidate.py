@@ -1,0 +1,286 @@
+"""``consolidate``: choose one submission per region and gather every filled row.
+
+The model returned here is what the overview workbook (``overview.py``) shows and what
+analysts get as pandas DataFrames (``Consolidation.frames()``). Choosing follows SPEC §6:
+identity from the workbook's metadata, byte-identical files collapse, the newest version of a
+region wins (the workbook's own saved time, then ``Sist oppdatert``), the rest are listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Region, default_parties, default_regions
+from .findings import ERROR, WARNING, Finding, finding
+from .rules import PlanRow
+from .template import Template, load_template
+from .validate import FileReport, find_workbooks, validate_file
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Submission statuses, as the overview's Innsendinger sheet names them.
+INCLUDED = "Med"
+INCLUDED_WITH_ERRORS = "Med – har feil"
+SUPERSEDED = "Erstattet av nyere versjon"
+DUPLICATE = "Lik kopi"
+EXCLUDED = "Utelatt – har feil"
+UNREADABLE = "Kan ikke leses"
+NOT_TEMPLATE = "Ikke fra malen"
+OTHER_YEAR = "Annet planår"
+UNKNOWN_REGION = "Ukjent region"
+
+
+@dataclass
+class Submission:
+    """One file seen in the inbox."""
+
+    report: FileReport
+    status: str = UNREADABLE
+    superseded_by: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.report.path
+
+    @property
+    def identity(self) -> Any:
+        return self.report.workbook.identity if self.report.workbook else None
+
+    @property
+    def region(self) -> str | None:
+        return self.report.region
+
+    @property
+    def year(self) -> int | None:
+        return self.report.year
+
+    @property
+    def sha256(self) -> str | None:
+        return self.report.workbook.sha256 if self.report.workbook else None
+
+    @property
+    def saved_at(self) -> dt.datetime | None:
+        return self.report.workbook.saved_at if self.report.workbook else None
+
+    @property
+    def last_updated(self) -> dt.date | None:
+        """``Sist oppdatert (dato)`` from the Organisering form, if the region filled it."""
+        plan = self.report.plan
+        value = plan.form.get("sist_oppdatert") if plan else None
+        return value if isinstance(value, dt.date) else None
+
+    @property
+    def included(self) -> bool:
+        return self.status in (INCLUDED, INCLUDED_WITH_ERRORS)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.report.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.report.findings if f.severity == WARNING)
+
+    def reason(self) -> str:
+        """Why an unreadable file could not be used (its first file-level finding)."""
+        first = next((f for f in self.report.findings if f.sheet is None), None)
+        return first.message if first else ""
+
+
+@dataclass
+class RegionSummary:
+    """One line of the overview's ``Oversikt``: an expected region and what it sent."""
+
+    region: Region
+    submission: Submission | None
+    goals: int = 0
+    actions: int = 0
+    with_owner_and_deadline: int = 0   # goals + actions with Ansvarlig and Frist
+    overdue: int = 0
+    done: int = 0
+    hours: float = 0                   # committed by the parties (Parter: Timer per år)
+    budget: float = 0                  # Tiltak: Budsjett (kr)
+    high_risks: int = 0
+    status_counts: dict[str, int] = field(default_factory=dict)  # actions by Status
+
+    @property
+    def received(self) -> bool:
+        return self.submission is not None
+
+    @property
+    def owner_share(self) -> float | None:
+        total = self.goals + self.actions
+        return None if total == 0 else self.with_owner_and_deadline / total
+
+
+@dataclass
+class Consolidation:
+    year: int | None
+    today: dt.date
+    template: Template
+    regions: list[RegionSummary]
+    submissions: list[Submission]
+    findings: list[Finding]            # consolidation-level findings (conflicting copies)
+
+    @property
+    def chosen(self) -> list[Submission]:
+        return [s for s in self.submissions if s.included]
+
+    def rows(self, sheet: str) -> list[tuple[Submission, PlanRow]]:
+        """Every filled row of ``sheet`` in the chosen submissions, in region order."""
+        order = {r.region.code: i for i, r in enumerate(self.regions)}
+        result = []
+        for sub in sorted(self.chosen, key=lambda s: (order.get(s.region or "", 999), str(s.path))):
+            plan = sub.report.plan
+            for plan_row in (plan.rows.get(sheet, []) if plan else []):
+                result.append((sub, plan_row))
+        return result
+
+    def all_findings(self) -> list[tuple[Submission | None, Finding]]:
+        """Every finding of every file seen (superseded files too), then the run's own."""
+        pairs: list[tuple[Submission | None, Finding]] = [
+            (sub, f) for sub in self.submissions for f in sub.report.findings]
+        return pairs + [(None, f) for f in self.findings]
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """pandas DataFrames for analysts: goals, actions, risks, parties, assessments and
+        findings, one row per filled row, with region and source."""
+        from .frames import build_frames
+
+        return build_frames(self)
+
+
+def consolidate(
+    paths: Sequence[Path],
+    *,
+    regions: Sequence[Region] | None = None,
+    year: int | None = None,
+    today: dt.date | None = None,
+    exclude_invalid: bool = False,
+    progress: Callable[[Path], None] | None = None,
+) -> Consolidation:
+    """Read, validate and choose; the result is ready for ``overview.write_overview``."""
+    template = load_template()
+    today = today or dt.date.today()
+    expected = tuple(regions or default_regions())
+    known = {r.code for r in expected}
+    parties = tuple(p.name for p in default_parties())
+    submissions: list[Submission] = []
+    for path in find_workbooks(paths):
+        if progress:
+            progress(path)
+        report = validate_file(path, template=template, today=today, known_regions=known,
+                               year=year, parties=parties)
+        submissions.append(Submission(report=report))
+    year = year if year is not None else _most_common_year(submissions)
+    _classify(submissions, known, year, exclude_invalid)
+    findings = _conflicting_copies(submissions)
+    summaries = [_summarise(region, submissions, template, today) for region in expected]
+    return Consolidation(year=year, today=today, template=template, regions=summaries,
+                         submissions=submissions, findings=findings)
+
+
+def _most_common_year(submissions: Sequence[Submission]) -> int | None:
+    """Without ``--year``: the plan year most files carry (the later one on a tie)."""
+    years = Counter(s.year for s in submissions if s.year is not None)
+    if not years:
+        return None
+    return max(years, key=lambda y: (years[y], y))
+
+
+def _classify(submissions: list[Submission], known: set[str], year: int | None,
+              exclude_invalid: bool) -> None:
+    candidates: dict[str, list[Submission]] = defaultdict(list)
+    first_of_hash: dict[str, Submission] = {}
+    for sub in submissions:
+        if sub.report.workbook is None:
+            sub.status = UNREADABLE
+        elif sub.identity is None:
+            sub.status = NOT_TEMPLATE
+        elif sub.year != year:
+            sub.status = OTHER_YEAR
+        elif sub.region not in known:
+            sub.status = UNKNOWN_REGION
+        elif sub.sha256 in first_of_hash:
+            sub.status = DUPLICATE  # byte-identical: the same submission forwarded twice
+            sub.superseded_by = first_of_hash[sub.sha256 or ""].path
+        else:
+            first_of_hash[sub.sha256 or ""] = sub
+            candidates[sub.region or ""].append(sub)
+    for versions in candidates.values():
+        newest = max(versions, key=_newness)
+        for sub in versions:
+            if sub is not newest:
+                sub.status, sub.superseded_by = SUPERSEDED, newest.path
+        if newest.report.ok:
+            newest.status = INCLUDED
+        else:
+            newest.status = EXCLUDED if exclude_invalid else INCLUDED_WITH_ERRORS
+
+
+def _newness(sub: Submission) -> tuple[Any, ...]:
+    """The workbook's own saved time first, then ``Sist oppdatert``; the file name last, so
+    the choice never depends on the order files were found in."""
+    saved = sub.saved_at
+    saved_key = saved.replace(tzinfo=None) if saved else dt.datetime.min
+    updated = sub.last_updated or dt.date.min
+    return (saved_key, updated, sub.path.name)
+
+
+def _conflicting_copies(submissions: Sequence[Submission]) -> list[Finding]:
+    """Copies of one generated file (same file id) that claim different regions."""
+    by_file_id: dict[str, list[Submission]] = defaultdict(list)
+    for sub in submissions:
+        if sub.identity is not None and sub.identity.file_id:
+            by_file_id[sub.identity.file_id].append(sub)
+    findings = []
+    for subs in by_file_id.values():
+        regions = sorted({s.region or "?" for s in subs})
+        if len(regions) > 1:
+            findings.append(finding(
+                "copies-conflict", files=", ".join(s.path.name for s in subs),
+                regions=", ".join(regions)))
+    return findings
+
+
+def _summarise(region: Region, submissions: Sequence[Submission], template: Template,
+               today: dt.date) -> RegionSummary:
+    chosen = next((s for s in submissions if s.region == region.code and s.status in
+                   (INCLUDED, INCLUDED_WITH_ERRORS, EXCLUDED)), None)
+    summary = RegionSummary(region=region, submission=chosen)
+    if chosen is None or chosen.report.plan is None or not chosen.included:
+        return summary
+    rows = chosen.report.plan.rows
+    goals, actions = rows.get("Mål", []), rows.get("Tiltak", [])
+    summary.goals, summary.actions = len(goals), len(actions)
+    summary.with_owner_and_deadline = sum(
+        1 for r in goals + actions
+        if r.values.get("ansvarlig") is not None and isinstance(r.values.get("frist"), dt.date))
+    done = set(template.done_statuses)
+    summary.overdue = sum(
+        1 for sheet in ("Mål", "Tiltak", "Risiko") for r in rows.get(sheet, [])
+        if is_overdue(r, today, done))
+    summary.done = sum(1 for r in actions if r.values.get("status") == "Fullført")
+    summary.status_counts = dict(Counter(str(r.values.get("status") or "Ikke satt")
+                                         for r in actions))
+    summary.hours = sum(_number(r.values.get("timer")) for r in rows.get("Parter", []))
+    summary.budget = sum(_number(r.values.get("budsjett")) for r in actions)
+    summary.high_risks = sum(1 for r in rows.get("Risiko", [])
+                             if r.values.get("risikoniva") == "Høy")
+    return summary
+
+
+def is_overdue(row: PlanRow, today: dt.date, done: set[str]) -> bool:
+    deadline = row.values.get("frist")
+    return (isinstance(deadline, dt.date) and deadline < today
+            and row.values.get("status") not in done)
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0

@@ -1,0 +1,117 @@
+"""Fill a generated workbook with a region's answers, as a person in Excel would.
+
+Used by ``smso-xl demo`` to simulate returned plans and by the tests to build returned
+workbooks from rows written inline. Cells are addressed by the template's headers and form
+labels, never by hard-coded positions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
+from .template import Sheet, load_template
+from .values import fold
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+RowValues = Mapping[str, object]
+
+
+def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
+              rows: Mapping[str, Sequence[RowValues]] | None = None,
+              saved_at: dt.datetime | None = None) -> Path:
+    """Copy ``src`` to ``dest`` with ``form`` (label → value) and table ``rows`` (sheet name →
+    list of header → value) written in.
+
+    A row naming a prefilled label (``Part``, ``Kriterium``) or an ``ID`` updates that row;
+    any other row goes into the next row whose input cells are empty. ``saved_at`` sets the
+    workbook's own "last saved" time, which decides which of two versions is newer.
+    """
+    from openpyxl import load_workbook
+
+    template = load_template()
+    book = load_workbook(src)
+    if form:
+        _fill_form(book[template.form.name], template.form, form)
+    for sheet_name, sheet_rows in (rows or {}).items():
+        _fill_table(book[sheet_name], template.sheet(sheet_name), sheet_rows)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    if saved_at is not None:
+        data = _with_saved_time(data, saved_at)
+    dest.write_bytes(data)
+    return dest
+
+
+def _fill_form(ws: Worksheet, spec: Sheet, values: RowValues) -> None:
+    rows = {fold(f.label): FORM_FIRST_ROW + i for i, f in enumerate(spec.fields)}
+    rows.update({f.key: FORM_FIRST_ROW + i for i, f in enumerate(spec.fields)})
+    for label, value in values.items():
+        row = rows.get(label) or rows[fold(label)]
+        _put(ws, row, FORM_VALUE_COL, value)
+
+
+def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
+    headers = {c.header: i + 1 for i, c in enumerate(spec.columns)}
+    label_keys = [c.header for c in spec.columns if c.prefilled == "label" or c.kind == "id"]
+    input_cols = [headers[c.header] for c in spec.columns if c.is_input]
+    first = TABLE_HEADER_ROW + 1
+    used: set[int] = set()
+    for values in rows:
+        unknown = set(values) - set(headers)
+        if unknown:
+            raise KeyError(f"{spec.name} has no column {sorted(unknown)[0]!r}")
+        row = _row_of_label(ws, values, label_keys, headers, first) or _next_free(
+            ws, input_cols, first, used)
+        used.add(row)
+        for header, value in values.items():
+            _put(ws, row, headers[header], value)
+
+
+def _row_of_label(ws: Worksheet, values: RowValues, label_keys: list[str],
+                  headers: Mapping[str, int], first: int) -> int | None:
+    for header in label_keys:
+        if header in values:
+            col, wanted = headers[header], values[header]
+            for row in range(first, ws.max_row + 1):
+                if ws.cell(row, col).value == wanted:
+                    return row
+    return None
+
+
+def _next_free(ws: Worksheet, input_cols: list[int], first: int, used: set[int]) -> int:
+    row = first
+    while row in used or any(ws.cell(row, c).value not in (None, "") for c in input_cols):
+        row += 1
+    return row
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object) -> None:
+    cell = ws.cell(row, col)
+    cell.value = value
+    if isinstance(value, dt.date):
+        cell.number_format = "dd.mm.yyyy"
+
+
+def _with_saved_time(data: bytes, saved_at: dt.datetime) -> bytes:
+    """Rewrite docProps/core.xml's dcterms:modified (openpyxl stamps 'now' when saving)."""
+    stamp = saved_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
+            out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            dst.writestr(item, content)
+    return out.getvalue()

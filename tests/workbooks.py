@@ -1,0 +1,104 @@
+"""Build returned workbooks for tests, from rows written inline in the test.
+
+``make_plan`` generates a real regional workbook (``smso_xl.generate``) and fills it::
+
+    path = make_plan(tmp_path, rows={"Tiltak": [{"Tiltak": "Skolebesøk", "Ansvarlig": "Kari",
+                                                 "Frist": "15.03.2026"}]},
+                     form={"Leder": "Kari Nordmann"})
+
+Row dicts are keyed by column *header*; a row naming a prefilled label (``Part``,
+``Kriterium``) or an ``ID`` updates that row, any other row takes the next empty one
+(``smso_xl.fill.fill_plan``). Form dicts are keyed by the Organisering *label*.
+Generated templates are cached per region and year for the test session; each test gets
+its own copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
+
+from smso_xl import fill
+from smso_xl.config import Region, default_regions
+from smso_xl.generate import generate
+
+__all__ = ["GENERATED_AT", "add_zip_entries", "edit_workbook", "fill_plan", "make_plan",
+           "template_copy"]
+
+Rows = Mapping[str, Sequence[Mapping[str, object]]]
+GENERATED_AT = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
+_CACHE = Path(tempfile.mkdtemp(prefix="smso-test-templates-"))
+
+
+@functools.cache
+def _generated(region: str, year: int) -> Path:
+    known = {r.code: r for r in default_regions()}
+    regions = [known.get(region) or Region(code=region, name=f"Region {region}")]
+    result = generate(regions=regions, year=year, out_dir=_CACHE / f"{region}-{year}",
+                      now=GENERATED_AT, new_file_id=lambda: f"test-{region}-{year}")
+    return result.files[0].path
+
+
+def template_copy(tmp_path: Path, *, region: str = "42", year: int = 2026,
+                  name: str | None = None) -> Path:
+    """A fresh, unfilled generated workbook for ``region`` and ``year`` in ``tmp_path``."""
+    path = tmp_path / (name or f"plan-{region}-{year}.xlsx")
+    shutil.copyfile(_generated(region, year), path)
+    return path
+
+
+def make_plan(tmp_path: Path, *, region: str = "42", year: int = 2026,
+              rows: Rows | None = None, form: Mapping[str, object] | None = None,
+              name: str | None = None) -> Path:
+    """A plan for ``region`` and ``year`` in ``tmp_path``, filled with ``rows`` and ``form``."""
+    path = template_copy(tmp_path, region=region, year=year, name=name)
+    if rows or form:
+        fill_plan(path, rows=rows, form=form)
+    return path
+
+
+# --- filling and editing any template-shaped workbook ---------------------------------------
+
+
+@contextlib.contextmanager
+def edit_workbook(path: Path) -> Iterator[OpenpyxlWorkbook]:
+    """Open ``path`` with openpyxl, let the test change it, save it in place."""
+    book = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+    try:
+        yield book
+        book.save(path)
+    finally:
+        book.close()
+
+
+def fill_plan(path: Path, *, rows: Rows | None = None,
+              form: Mapping[str, object] | None = None,
+              saved_at: dt.datetime | None = None) -> Path:
+    """Fill ``path`` in place: ``rows`` (sheet → row dicts keyed by header), ``form``
+    (label → value); ``saved_at`` sets the workbook's own "last saved" time."""
+    return fill.fill_plan(path, path, rows=rows, form=form, saved_at=saved_at)
+
+
+def add_zip_entries(path: Path, entries: Mapping[str, bytes], *,
+                    target: Path | None = None) -> Path:
+    """Copy the workbook zip at ``path`` to ``target`` (default: in place) with extra entries,
+    for parts a test cannot make through a library (a vbaProject.bin, an external link)."""
+    target = target or path
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            if info.filename not in entries:
+                out.writestr(info, data)
+        for name, data in entries.items():
+            out.writestr(name, data)
+    return target
