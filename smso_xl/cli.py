@@ -175,7 +175,11 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
     if feedback_dir is not None:
         from .feedback import write_all
 
-        written = write_all(report, feedback_dir)
+        results = write_all(report, feedback_dir)
+        for item in results:
+            if item.problem:
+                click.echo(f"Tilbakemelding for {item.source.name}: {item.problem}", err=True)
+        written = [item.path for item in results if item.path]
         if output_format == "text":
             click.echo(f"Tilbakemeldinger: {len(written)} filer i {feedback_dir}.")
     failed = not report.ok or (strict and report.has_warnings())

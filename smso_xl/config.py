@@ -73,7 +73,7 @@ def load_regions(path: Path | None = None) -> tuple[Region, ...]:
             raise ConfigError(f"Regionfilen {path.name} må være .yaml, .csv eller .xlsx.")
     except ConfigError:
         raise
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, csv.Error) as exc:
         raise ConfigError(f"Kan ikke lese regionfilen {path.name}: {exc}") from exc
     return _regions_from_records(records, path.name)
 
@@ -88,9 +88,11 @@ def _yaml_records(path: Path) -> list[Mapping[str, Any]]:
 
 def _csv_records(path: Path) -> list[Mapping[str, Any]]:
     text = path.read_text(encoding="utf-8-sig")
-    # Norwegian Excel saves CSV with semicolons; accept both.
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
-    return list(csv.DictReader(text.splitlines(), dialect=dialect))
+    lines = text.splitlines()
+    # Norwegian Excel saves CSV with semicolons; accept both (and tabs).
+    first = lines[0] if lines else ""
+    delimiter = max(",;\t", key=first.count) if first else ","
+    return list(csv.DictReader(lines, delimiter=delimiter))
 
 
 def _sheet_records(path: Path) -> list[Mapping[str, Any]]:
@@ -100,7 +102,8 @@ def _sheet_records(path: Path) -> list[Mapping[str, Any]]:
     if not rows:
         return []
     header = [cell_text(h) for h in rows[0]]
-    return [dict(zip(header, (cell_text(v) for v in row), strict=False)) for row in rows[1:]]
+    # Raw values: a code the spreadsheet turned into the number 3 is padded by _code_text.
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]]
 
 
 def _regions_from_records(records: Iterable[Any], source: str) -> tuple[Region, ...]:

@@ -46,6 +46,10 @@ def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path
     except OSError as exc:
         raise OutputError(f"Kan ikke skrive i mappen {path.parent}: {exc.strerror}.") from exc
     tmp = Path(name)
+    # mkstemp makes the file private (0600); an output is an ordinary file (umask applies).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         try:

@@ -27,7 +27,7 @@ IDENTITY_KEYS = ("template_id", "template_version", "region_code", "region_name"
 PROPERTY_PREFIX = "smso."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One non-empty cell as read: its raw value (str, int, float, bool, date, datetime …)."""
 
@@ -47,7 +47,7 @@ class Row:
     row: int                                   # Excel row number in the file
     cells: dict[str, Cell]                     # template column key → cell (non-empty only)
     extra: dict[str, Cell] = field(default_factory=dict)  # columns the region added: header → cell
-    outside_table: bool = False                # below the template's table or a gap of empty rows
+    outside_table: bool = False                # below the workbook's Excel Table
 
     def raw(self, key: str) -> object:
         cell = self.cells.get(key)

@@ -56,6 +56,7 @@ class Column:
     formula: str | None = None       # name of the computation for kind "formula"
     bound: str = "end"               # how an imprecise date is read: "start" or "end" of period
     smart: bool = False              # part of the S.M.A.R.T. check of a goal
+    number_format: str = "General"   # how Excel shows a number (amounts, whole numbers)
 
     @property
     def is_input(self) -> bool:
@@ -193,6 +194,7 @@ def _column(raw: Mapping[str, Any]) -> Column:
         refers_to=tuple([refers] if isinstance(refers, str) else refers),
         minimum=raw.get("min"), maximum=raw.get("max"), formula=raw.get("formula"),
         bound=raw.get("bound", "end"), smart=bool(raw.get("smart", False)),
+        number_format=raw.get("number_format", "General"),
     )
 
 

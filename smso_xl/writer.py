@@ -142,8 +142,8 @@ class _Formats:
         self.input_date = wb.add_format({**base, **border, "bg_color": INPUT_FILL,
                                          "locked": False, "num_format": DATE_FORMAT,
                                          "align": "left"})
-        self.input_number = wb.add_format({**base, **border, "bg_color": INPUT_FILL,
-                                           "locked": False, "num_format": "#,##0"})
+        self._wb, self._input = wb, {**base, **border, "bg_color": INPUT_FILL, "locked": False}
+        self._numbers: dict[str, Any] = {}
         self.locked = wb.add_format({**base, **border, "bg_color": LOCKED_FILL})
         self.locked_date = wb.add_format({**base, **border, "bg_color": LOCKED_FILL,
                                           "num_format": DATE_FORMAT, "align": "left"})
@@ -168,13 +168,19 @@ class _Formats:
             "risk_low": wb.add_format({**border, "bg_color": RISK_FILLS["Lav"]}),
         }
 
+    def input_number(self, number_format: str) -> Any:
+        if number_format not in self._numbers:
+            self._numbers[number_format] = self._wb.add_format(
+                {**self._input, "num_format": number_format})
+        return self._numbers[number_format]
+
     def cell(self, column: Column, locked: bool) -> Any:
         if locked:
             return self.locked_date if column.kind == "date" else self.locked
         if column.kind == "date":
             return self.input_date
         if column.kind in ("amount", "whole"):
-            return self.input_number
+            return self.input_number(column.number_format)
         return self.input
 
 
@@ -362,6 +368,9 @@ def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, An
     title = column.header[:32]
     rule: dict[str, Any]
     name = list_name(column)
+    if not column.help:
+        # SPEC §2: every input cell that has rules says what goes there.
+        column = _with_help(column, _default_help(column, ctx, form=form))
     if name:
         rule = {"validate": "list", "source": f"={name}"}
         # Parties and references may legitimately name a row the region added itself.
@@ -374,9 +383,6 @@ def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, An
                 "error_message": (f"Datoen er utenfor planperioden {format_date(start)}–"
                                   f"{format_date(end)}. Skriv dd.mm.åååå." if not form else
                                   "Skriv datoen som dd.mm.åååå.")}
-        if not column.help:
-            column = _with_help(column, "Dato som dd.mm.åååå"
-                                + ("" if form else f", i {ctx.year}") + ".")
     elif column.kind == "whole":
         rule = {"validate": "integer", "criteria": "between", "minimum": column.minimum,
                 "maximum": column.maximum,
@@ -384,8 +390,8 @@ def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, An
     elif column.kind == "amount":
         rule = {"validate": "decimal", "criteria": ">=", "value": 0,
                 "error_message": "Skriv et tall som er 0 eller større."}
-    elif column.help:
-        rule = {"validate": "any"}
+    elif column.help or column.required:
+        rule = {"validate": "any"}  # no check, only the input message
     else:
         return None
     if column.help:
@@ -394,6 +400,26 @@ def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, An
     if "error_message" in rule:
         rule["error_title"] = title
     return rule
+
+
+def _default_help(column: Column, ctx: PlanContext, *, form: bool) -> str:
+    """The input message of a column the template gives no help text."""
+    if column.kind == "choice" and column.list:
+        text = "Velg fra listen: " + ", ".join(ctx.template.vocabularies[column.list]) + "."
+        return text if len(text) <= 255 else "Velg en verdi fra listen."
+    if column.kind == "party":
+        return "Velg en part fra listen."
+    if column.kind == "reference":
+        return "Velg en ID fra listen."
+    if column.kind == "date":
+        return "Dato som dd.mm.åååå" + ("" if form else f", i {ctx.year}") + "."
+    if column.kind == "whole":
+        return f"Et helt tall fra {column.minimum} til {column.maximum}."
+    if column.kind == "amount":
+        return "Et tall, 0 eller større."
+    if column.kind == "person" and column.required:
+        return "Navnet på én person som har ansvaret (ikke «alle» eller «?»)."
+    return ""
 
 
 def _with_help(column: Column, text: str) -> Column:
@@ -452,11 +478,11 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
     ws.set_column(2, 3, 14)
     ws.write_string(0, 0, "Sjekk før innsending", fmt.title)
     ws.merge_range(1, 0, 1, 3, "Arket teller det som mangler, og oppdateres når dere fyller "
-                   "ut planen. Tallene med «Må rettes» = Ja skal være 0 før dere sender planen.",
-                   fmt.text)
+                   "ut planen. Kontrollene som hindrer innsending, skal vise 0 før dere "
+                   "sender planen.", fmt.text)
     ws.set_row(1, 32)
     header = 3
-    for col, text in enumerate(("Ark", "Kontroll", "Antall", "Må rettes")):
+    for col, text in enumerate(("Ark", "Kontroll", "Antall", "Hindrer innsending")):
         ws.write_string(header, col, text, fmt.header)
     blocking_cells: list[str] = []
     for offset, check in enumerate(checks):
@@ -465,7 +491,7 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
         ws.write_string(row, 0, check.sheet, fmt.locked)
         ws.write_string(row, 1, check.label, fmt.locked)
         ws.write_formula(row, 2, "=" + check.formula, fmt.locked_center, value)
-        ws.write_string(row, 3, "Ja" if check.blocking else "Nei (varsel)", fmt.locked_center)
+        ws.write_string(row, 3, "Ja" if check.blocking else "Nei", fmt.locked_center)
         if check.blocking:
             blocking_cells.append(a1(row + 1, 3))
     last = header + len(checks)

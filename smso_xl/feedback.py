@@ -1,0 +1,388 @@
+"""Feedback copies (``validate --feedback DIR``): each returned workbook, marked up for the region.
+
+Each readable input gets a copy ``<original stem>-tilbakemelding.xlsx`` (``.xlsm`` for a macro
+workbook; an ASCII suffix joined with a hyphen, like the generated files' names), written
+atomically; the input is only read. Its first, active sheet ``Tilbakemelding`` says what it is
+and how to fix, counts the findings and lists them, errors first, each linked to its cell. Each
+finding's cell gets a fill by severity and one comment (author ``smso-xl``) with all its
+messages; only the fill changes, never the value, number format, font, borders or lock.
+
+xlsx/xlsm go through openpyxl (``keep_vba`` for .xlsm; external links dropped). It keeps values,
+styles, the named-range dropdowns, conditional formats, Tables, defined names, protection,
+hidden/very hidden sheets, print setup and custom properties (the tests check each). It drops
+what it does not model: images (without Pillow), shapes, form controls, slicers, threaded
+comments (their notes stay), validations and formats kept in extension lists (x14 data bars,
+sparklines), external links, comment box sizes, and formulas' cached results (Excel and
+LibreOffice recalculate on open). ``FeedbackFile.lost`` names what one file lost.
+
+openpyxl cannot read .ods, and LibreOffice must not be needed at runtime, so an .ods copy is
+*rebuilt* as .xlsx: the template workbook regenerated with the file's identity (region, year,
+file id), every sheet's values from the .ods written at the same positions, the region's extra
+sheets appended. All data and working dropdowns survive; the region's own formatting, formulas
+and comments do not, and moved columns no longer line up with the template's dropdowns (the
+Tilbakemelding sheet tells the region). A file not made from this template version is rebuilt
+into a blank workbook instead.
+
+A copy that comes back for another round loses our old sheet, comments and fills first.
+``write_all`` returns one :class:`FeedbackFile` per input: the copy, or in ``problem`` one
+Norwegian sentence why there is none. One file's failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import math
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import python_calamine as calamine
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.drawing.image import PILImage
+from openpyxl.styles import Alignment, Color, Font, PatternFill
+from openpyxl.workbook.workbook import Workbook as XlWorkbook
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .cells import a1, parse_a1
+from .config import Region, default_parties, load_settings, return_date
+from .fileio import OutputError, atomic_output
+from .findings import ERROR, INFO, SEVERITY_ORDER, WARNING, Finding, counts
+from .model import Identity, ReadError
+from .reader import find_sheet
+from .sniff import Package, sniff
+from .template import load_template
+from .validate import FileReport, ValidationReport
+from .writer import DATE_FORMAT, INPUT_FILL, LOCKED_FILL, PlanContext, write_plan
+
+SHEET, TITLE, AUTHOR = "Tilbakemelding", "Tilbakemelding på handlingsplanen", "smso-xl"
+LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
+# Unlike any colour of the template, so that a later round recognises its own marks.
+FILLS = {ERROR: "FFFF9F9F", WARNING: "FFFFE066", INFO: "FFCFE2F3"}
+# A region's own comment stays below ours, after this line, and comes back in the next round.
+OWN_COMMENT = "\n\n— Kommentar som sto her fra før —\n"
+HEADERS = (("Alvorlighet", 12), ("Ark", 16), ("Celle", 9), ("Kolonne", 22), ("Verdi", 24),
+           ("Melding", 100))
+# Package parts openpyxl does not carry into the copy (it warns about shapes and extensions).
+DROPPED_PARTS = {"xl/threadedComments/": "trådede kommentarer (notatene er beholdt)",
+                 "xl/slicers/": "slicere", "xl/ctrlProps/": "skjemakontroller",
+                 "xl/externalLinks/": "koblinger til andre filer", "customXml/": "egen XML"}
+# calamine's visibility → openpyxl's sheet state (the enum is not hashable: no dict).
+HIDDEN = ((calamine.SheetVisibleEnum.Hidden, "hidden"),
+          (calamine.SheetVisibleEnum.VeryHidden, "veryHidden"))
+REBUILT = "laget på nytt fra .ods: egen formatering, formler og kommentarer er ikke med"
+
+
+class FeedbackError(Exception):
+    """The copy cannot be made; the message says why in one sentence."""
+
+
+@dataclass(frozen=True)
+class FeedbackFile:
+    """One input's outcome: its copy, or why there is none; and what the copy lost."""
+
+    source: Path
+    path: Path | None
+    problem: str | None = None
+    lost: tuple[str, ...] = ()
+
+
+def feedback_name(source: Path, fmt: str) -> str:
+    return f"{source.stem}-tilbakemelding.{'xlsm' if fmt == 'xlsm' else 'xlsx'}"
+
+
+def write_feedback(report: FileReport, out_dir: Path, *,
+                   inputs: Sequence[Path] = ()) -> Path | None:
+    """The feedback copy of one validated file; None when the file could not be read at all.
+
+    Raises OutputError (target locked, folder not writable), ReadError or FeedbackError (the
+    input changed since it was validated); ``write_all`` records those instead."""
+    return _write(report, out_dir, inputs=(report.path, *inputs), taken=set())[0]
+
+
+def write_all(report: ValidationReport, out_dir: Path) -> list[FeedbackFile]:
+    """One FeedbackFile per input, in order; same-named inputs get distinct copies."""
+    inputs = tuple(r.path for r in report.files)
+    # An input in the output folder (last round's copy, say) keeps its name: never overwritten.
+    taken = {p.name.lower() for p in inputs if p.parent.resolve() == out_dir.resolve()}
+    results = []
+    for item in report.files:
+        if item.workbook is None:
+            results.append(FeedbackFile(item.path, None, "Filen kunne ikke leses, så det er "
+                                        "ingen kopi å merke; se funnene i rapporten."))
+            continue
+        try:
+            path, lost = _write(item, out_dir, inputs=inputs, taken=taken)
+            results.append(FeedbackFile(item.path, path, lost=lost))
+        except Exception as exc:  # one broken file must never stop the batch
+            reason = str(exc) if isinstance(exc, OutputError | ReadError | FeedbackError) \
+                else f"uventet feil ({type(exc).__name__}: {exc})"
+            results.append(FeedbackFile(item.path, None, f"Ingen tilbakemelding for "
+                                        f"{item.path.name}: {reason}"))
+    return results
+
+
+def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
+           taken: set[str]) -> tuple[Path | None, tuple[str, ...]]:
+    if report.workbook is None:
+        return None, ()
+    package = sniff(report.path)  # the validator's size and safety checks, again
+    with package.zip, warnings.catch_warnings(record=True) as caught:
+        if hashlib.sha256(package.data).hexdigest() != report.workbook.sha256:
+            # The marks belong to the bytes that were checked, not to a newer save.
+            raise FeedbackError("filen er endret etter kontrollen. Kontroller den på nytt.")
+        # openpyxl warns about what it drops: that goes into ``lost``, never onto stderr.
+        warnings.simplefilter("always")
+        if package.format == "ods":
+            wb, lost = _rebuild(package, report.workbook.identity), [REBUILT]
+        else:
+            wb = openpyxl.load_workbook(io.BytesIO(package.data), rich_text=True,
+                                        keep_vba=package.format == "xlsm", keep_links=False)
+            lost = [note for part, note in DROPPED_PARTS.items()
+                    if any(name.startswith(part) for name in package.names)]
+            if PILImage is None and any(n.startswith("xl/media/") for n in package.names):
+                lost.append("bilder (Pillow er ikke installert)")
+        _clear_previous_round(wb)
+        _mark_cells(wb, report.findings)
+        _add_sheet(wb, report, rebuilt=package.format == "ods")
+        target = out_dir / _unique(feedback_name(report.path, package.format), taken)
+        with atomic_output(target, inputs=inputs) as tmp:
+            wb.save(tmp)
+    lost += sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
+    return target, tuple(lost)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """Two inputs called Agder.xlsx (in two folders) must not overwrite each other's copy."""
+    stem, _, suffix = name.rpartition(".")
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem}-{number}.{suffix}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+# --- marks at the cells ----------------------------------------------------------------------
+
+
+def _sheet(wb: XlWorkbook, name: str | None) -> Worksheet | None:
+    """Exact name, else tolerant: a rebuilt .ods copy spells its sheets as the template does."""
+    found = find_sheet(wb.sheetnames, name) if name else None
+    sheet = wb[found] if found else None
+    return sheet if isinstance(sheet, Worksheet) else None
+
+
+def _position(ws: Worksheet, ref: str) -> tuple[int, int] | None:
+    """Where a mark can go: a merged cell is read-only, so its range's top-left cell."""
+    try:
+        row, col = parse_a1(ref)
+    except ValueError:
+        return None
+    if row > 1_048_576 or col > 16_384:
+        return None
+    merged = next((r for r in ws.merged_cells.ranges if a1(row, col) in r), None)
+    return (merged.min_row, merged.min_col) if merged else (row, col)
+
+
+def _mark_cells(wb: XlWorkbook, findings: Sequence[Finding]) -> None:
+    groups: dict[tuple[str, int, int], list[Finding]] = {}
+    for item in findings:
+        ws = _sheet(wb, item.sheet)
+        position = _position(ws, item.cell) if ws is not None and item.cell else None
+        if ws is not None and position is not None:
+            groups.setdefault((ws.title, *position), []).append(item)
+    for (title, row, col), group in groups.items():
+        cell = wb[title].cell(row, col)
+        worst = min((f.severity for f in group), key=SEVERITY_ORDER.__getitem__)
+        cell.fill = _solid(FILLS[worst])  # only the fill: value, format, font, borders stay
+        text = "\n\n".join(dict.fromkeys(f.message for f in group))
+        if cell.comment is not None:  # the region's own (ours went in _clear_previous_round)
+            text += OWN_COMMENT + cell.comment.text
+        cell.comment = _comment(text)
+
+
+def _comment(text: str, author: str = AUTHOR) -> Comment:
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    lines = sum(1 + len(part) // 55 for part in text.split("\n"))
+    return Comment(text, author, height=min(20 + 15 * lines, 400), width=320)
+
+
+def _solid(argb: str) -> PatternFill:
+    # Background "system colour" (indexed 64), as Excel and xlsxwriter write a solid fill.
+    return PatternFill(fill_type="solid", fgColor=argb, bgColor=Color(indexed=64))
+
+
+def _clear_previous_round(wb: XlWorkbook) -> None:
+    if SHEET in wb.sheetnames and wb[SHEET]["A1"].value == TITLE:
+        del wb[SHEET]
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                _, marker, own = cell.comment.text.partition(OWN_COMMENT)
+                cell.comment = _comment(own, "") if marker else None
+            if cell.fill.fill_type == "solid" and cell.fill.start_color.rgb in FILLS.values():
+                # Back to the template's look: input cells are unlocked and light yellow, the
+                # locked ones in a table grey, and cells outside the tables plain.
+                base = INPUT_FILL if not cell.protection.locked else LOCKED_FILL if any(
+                    cell.coordinate in CellRange(ref) for _, ref in ws.tables.items()) else None
+                cell.fill = _solid("FF" + base.lstrip("#")) if base else PatternFill()
+
+
+# --- the Tilbakemelding sheet ----------------------------------------------------------------
+
+
+def _intro(report: FileReport, rebuilt: bool) -> list[str]:
+    ident = report.workbook.identity if report.workbook else None
+    about = f" – {ident.region_name} {ident.year or ''}".rstrip() if ident else ""
+    return [
+        f"Fil: {report.path.name}{about}",
+        "Dette er en kopi av handlingsplanen dere sendte inn, med resultatet av kontrollen.",
+        "Klikk på cellen i kolonnen «Celle» for å gå dit. Merkede celler er farget (rødt = feil, "
+        "gult = advarsel, blått = merknad)",
+        "og har en kommentar om hva som må gjøres. Rett alle feil, og se på advarslene.",
+        "Dette arket kan slettes eller bli stående. Lagre arbeidsboken og send den tilbake til "
+        "koordinatoren.",
+    ] + (["Dere sendte en .ods-fil: kopien er laget på nytt i malen med verdiene deres.",
+          "Egen formatering, formler og kommentarer er ikke med. Fortsett gjerne i denne filen."]
+         if rebuilt else [])
+
+
+def _add_sheet(wb: XlWorkbook, report: FileReport, *, rebuilt: bool) -> None:
+    ws = wb.create_sheet(SHEET, 0)
+    for other in wb.worksheets:
+        # Several selected tabs group the sheets, and typing would then change all of them.
+        other.sheet_view.tabSelected = other is ws
+    wb.active = ws
+    ws["A1"] = TITLE
+    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    lines = _intro(report, rebuilt)
+    for row, line in enumerate(lines, start=2):
+        _put_text(ws.cell(row, 1), line)
+    tally, row = counts(report.findings), len(lines) + 3
+    for severity, label in ((ERROR, "Feil"), (WARNING, "Advarsler"), (INFO, "Merknader")):
+        ws.cell(row, 1, label).font = Font(bold=True)
+        ws.cell(row, 2, tally[severity])
+        row += 1
+    verdict = (f"{tally[ERROR]} feil må rettes." if tally[ERROR] else "Ingen feil funnet."
+               + (" Se likevel på punktene under." if report.findings else ""))
+    ws.cell(row, 1, verdict).font = Font(bold=True, size=12)
+    if report.findings:
+        _findings_table(wb, ws, report.findings, header=row + 2)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
+                    header: int) -> None:
+    for col, (title, width) in enumerate(HEADERS, start=1):
+        cell = ws.cell(header, col, title)
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), _solid("FF1F4E78")
+        ws.column_dimensions[cell.column_letter].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    ordered = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])  # stable: errors first
+    for row, item in enumerate(ordered, start=header + 1):
+        values = (LABELS[item.severity], item.sheet, item.cell, item.column, item.value,
+                  item.message)
+        for col, value in enumerate(values, start=1):
+            _put_text(ws.cell(row, col), value).alignment = wrap
+        # Neither Excel nor LibreOffice grows a row for wrapped text in a file it opens.
+        ws.row_dimensions[row].height = 15 * max(
+            math.ceil(len(value or "") / (width * 1.1)) or 1
+            for value, (_, width) in zip(values, HEADERS, strict=True))
+        ws.cell(row, 1).fill = _solid(FILLS[item.severity])
+        target = _sheet(wb, item.sheet)
+        if target is not None and target is not ws:  # a cell link, else one to the sheet
+            ref = item.cell if item.cell and _position(target, item.cell) else None
+            link, quoted = ws.cell(row, 3 if ref else 2), target.title.replace("'", "''")
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{ref or 'A1'}")
+            link.font = Font(color="0563C1", underline="single")
+    ws.freeze_panes = ws.cell(header + 1, 1)
+    ws.auto_filter.ref = f"A{header}:{ws.cell(header + len(ordered), len(HEADERS)).coordinate}"
+    ws.print_title_rows = f"{header}:{header}"
+
+
+def _put_text(cell: Cell, value: str | None) -> Cell:
+    """Text stays text: a region's '=SUM(A1)' or '@x' must not turn into a formula."""
+    if value is not None:
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+    return cell
+
+
+# --- .ods: rebuild in the template ------------------------------------------------------------
+
+
+def _rebuild(package: Package, identity: Identity | None) -> XlWorkbook:
+    with calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data)) as book:
+        sheets = [(meta.name, next((s for v, s in HIDDEN if v == meta.visible), "visible"),
+                   book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
+                  for meta in book.sheets_metadata
+                  if meta.typ == calamine.SheetTypeEnum.WorkSheet]
+    wb = _fresh_template(identity)
+    unused = list(wb.sheetnames)
+    for name, state, grid in sheets:
+        match = find_sheet(unused, name)
+        if match is not None:
+            unused.remove(match)
+            ws = wb[match]
+            for cell in list(ws._cells.values()):  # the file, not the template, holds the data
+                if not isinstance(cell, MergedCell) and cell.data_type != "f":
+                    cell.value = None
+        else:  # the region's own sheet: after the visible template sheets
+            index = next((i for i, s in enumerate(wb.worksheets) if s.sheet_state != "visible"),
+                         len(wb.worksheets))
+            ws = wb.create_sheet(name, index)
+            ws.sheet_state = state
+        _put_grid(ws, grid)
+    return wb
+
+
+def _fresh_template(identity: Identity | None) -> XlWorkbook:
+    """The workbook this file was generated as (same identity); blank for a foreign file."""
+    template = load_template()
+    if (identity is None or identity.year is None or identity.template_id != template.id
+            or identity.template_version != template.version):
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        return wb
+    try:
+        generated = dt.datetime.fromisoformat(identity.generated_at)
+    except ValueError:
+        generated = dt.datetime.now(dt.UTC)
+    settings = load_settings()
+    ctx = PlanContext(
+        template=template, region=Region(identity.region_code, identity.region_name),
+        year=identity.year, parties=default_parties(), settings=settings,
+        return_date=return_date(settings, identity.year, dt.date.today()),
+        file_id=identity.file_id, generated_at=generated,
+        generator_version=identity.generator_version)
+    with tempfile.TemporaryDirectory(prefix="smso-feedback-") as tmp:
+        write_plan(Path(tmp) / "mal.xlsx", ctx)
+        return openpyxl.load_workbook(Path(tmp) / "mal.xlsx")
+
+
+def _put_grid(ws: Worksheet, grid: list[list[object]]) -> None:
+    for row, line in enumerate(grid, start=1):
+        for col, value in enumerate(line, start=1):
+            if value is None or value == "":
+                continue
+            cell = ws.cell(row, col)
+            if isinstance(cell, MergedCell) or cell.data_type == "f":
+                continue  # the template's formula computes what the .ods showed
+            if isinstance(value, str):
+                _put_text(cell, value)
+                continue
+            general = cell.number_format == "General"
+            cell.value = value
+            if general and isinstance(value, dt.date):
+                timed = isinstance(value, dt.datetime) and value.time() != dt.time()
+                cell.number_format = DATE_FORMAT + (" hh:mm" if timed else "")

@@ -1,0 +1,75 @@
+"""Shared fixtures: the template definition and generated workbooks with a fixed identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
+
+from smso_xl.config import Region, Settings, default_regions
+from smso_xl.generate import generate
+from smso_xl.template import Template, load_template
+
+#: The generation time and file id of every workbook the fixtures make, so tests can
+#: assert the identity values exactly.
+FIXED_NOW = dt.datetime(2025, 11, 3, 9, 30, tzinfo=dt.UTC)
+FIXED_FILE_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+PLAN_YEAR = 2026
+
+
+@dataclass(frozen=True)
+class Fixed:
+    now: dt.datetime = FIXED_NOW
+    file_id: str = FIXED_FILE_ID
+    year: int = PLAN_YEAR
+
+
+@pytest.fixture(scope="session")
+def fixed() -> Fixed:
+    """The plan year, generation time and file id the fixtures' workbooks carry."""
+    return Fixed()
+
+
+@pytest.fixture(scope="session")
+def template() -> Template:
+    return load_template()
+
+
+@pytest.fixture
+def generate_plan(tmp_path: Path) -> Callable[..., Path]:
+    """Generate one region's workbook (plan year 2026, fixed time and id) into ``tmp_path``."""
+
+    def make(code: str = "42", *, regions: Sequence[Region] | None = None,
+             out_dir: Path | None = None, file_id: str = FIXED_FILE_ID,
+             settings: Settings | None = None, force: bool = False) -> Path:
+        result = generate(
+            regions=regions or default_regions(), region_codes=[code], year=PLAN_YEAR,
+            out_dir=out_dir or tmp_path / "plans", force=force, settings=settings,
+            now=FIXED_NOW, new_file_id=lambda: file_id,
+        )
+        (generated,) = result.files
+        return generated.path
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def agder_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Agder's blank 2026 workbook, generated once. Read it; never modify it."""
+    result = generate(
+        regions=default_regions(), region_codes=["42"], year=PLAN_YEAR,
+        out_dir=tmp_path_factory.mktemp("agder"), now=FIXED_NOW,
+        new_file_id=lambda: FIXED_FILE_ID,
+    )
+    return result.files[0].path
+
+
+@pytest.fixture(scope="session")
+def agder_book(agder_plan: Path) -> OpenpyxlWorkbook:
+    """``agder_plan`` opened once with openpyxl (loading takes a moment). Read only."""
+    return openpyxl.load_workbook(agder_plan)

@@ -1,0 +1,410 @@
+"""Feedback copies: a returned workbook, marked up at every finding, with nothing of the
+region's lost and the original untouched."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import hashlib
+import shutil
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import openpyxl
+import pytest
+import python_calamine as calamine
+from openpyxl.cell.cell import MergedCell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from smso_xl.cells import parse_a1
+from smso_xl.config import default_parties
+from smso_xl.feedback import AUTHOR, FILLS, SHEET, write_all, write_feedback
+from smso_xl.findings import Finding
+from smso_xl.template import load_template
+from smso_xl.validate import validate
+
+try:
+    from tests.libreoffice import convert, require_soffice
+except ImportError:  # tests/ itself on sys.path
+    from libreoffice import convert, require_soffice  # type: ignore[no-redef]
+
+D = dt.date
+TODAY = D(2026, 6, 1)
+TEMPLATE_SHEETS = ("Veiledning", "Organisering", "Parter", "Mål", "Tiltak", "Risiko",
+                   "Egenvurdering", "Sjekk", "Lister", "Metadata")
+# What every region fills before the rows a test is about: the rest of the plan is then clean.
+FORM = {"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
+        "Overordnet mål for samarbeidet": "Mindre svart arbeid i Agder."}
+STANDS = [{"Deltakelse": "Vurdert – ikke aktuelt"}] * len(default_parties())
+ASSESSED = [{"Vurdering": "Oppfylt"}] * len(load_template().criteria)
+
+TILTAK = [
+    {"Tiltak": "Skolebesøk", "Ansvarlig": "Kari Nordmann", "Frist": D(2026, 5, 1),
+     "Status": "Pågår", "Budsjett (kr)": 20000, "Intern merknad": "ring Per"},
+    {"Tiltak": "Kampanje", "Kommentar": "=SUM(A1) er tekst"},       # no Ansvarlig, no Frist
+    {"Tiltak": "Seminar", "Ansvarlig": "?", "Frist": "snart"},
+    {"Tiltak": "Bransjemøte", "Frist": D(2026, 9, 1), "Intern merknad": "budsjett?"},
+]
+EXPECTED = [("deadline-overdue", "Tiltak", "L2"), ("responsible-missing", "Tiltak", "H3"),
+            ("deadline-missing", "Tiltak", "L3"), ("responsible-placeholder", "Tiltak", "H4"),
+            ("date-invalid", "Tiltak", "L4"), ("responsible-missing", "Tiltak", "H5")]
+
+
+# --- building returned workbooks ----------------------------------------------------------
+
+
+def fill(template: Path, dest: Path, tables: Mapping[str, Sequence[Mapping[str, object]]],
+         *, form: Mapping[str, object] = FORM, extra_sheet: bool = False) -> Path:
+    """The template as a region returns it: table rows from row 2 by header (an unknown
+    header becomes a column the region added), form values by label."""
+    wb = openpyxl.load_workbook(template)
+    labels = {cell.value: cell.row for cell in wb["Organisering"]["A"]}
+    for label, value in form.items():
+        wb["Organisering"].cell(labels[label], 2, value)
+    for name, rows in {"Parter": STANDS, "Egenvurdering": ASSESSED, **tables}.items():
+        ws = wb[name]
+        columns = {c.value: c.column for c in ws[1] if c.value}
+        for row, values in enumerate(rows, start=2):
+            for header, value in values.items():
+                if header not in columns:
+                    columns[header] = ws.max_column + 1
+                    ws.cell(1, columns[header], header)
+                cell = ws.cell(row, columns[header], value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # what a region types is text, '=' or not
+    if extra_sheet:
+        notes = wb.create_sheet("Notater")
+        notes.append(["Møtereferat", D(2026, 2, 3)])
+        notes.append(["Neste møte", "april"])
+    wb.save(dest)
+    return dest
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def returned(agder_plan: Path, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """One returned workbook with findings, validated, and its feedback copy."""
+    inbox = tmp_path_factory.mktemp("inbox")
+    source = fill(agder_plan, inbox / "Agder 2026.xlsx", {"Tiltak": TILTAK}, extra_sheet=True)
+    before = sha256(source)
+    report = validate([source], today=TODAY)
+    results = write_all(report, tmp_path_factory.mktemp("feedback"))
+    return SimpleNamespace(source=source, before=before, after=sha256(source),
+                           report=report.files[0], result=results[0],
+                           original=openpyxl.load_workbook(source),
+                           copy=openpyxl.load_workbook(results[0].path))
+
+
+def cells(ws: Worksheet) -> Iterator[openpyxl.cell.cell.Cell]:
+    for row in ws.iter_rows():
+        yield from (c for c in row if not isinstance(c, MergedCell))
+
+
+def marked(wb: openpyxl.Workbook) -> dict[tuple[str, str], str]:
+    return {(ws.title, c.coordinate): c.comment.text for ws in wb.worksheets for c in cells(ws)
+            if c.comment is not None and c.comment.author == AUTHOR}
+
+
+def style(cell: openpyxl.cell.cell.Cell) -> tuple[object, ...]:
+    """Fill, font, border, protection, alignment (openpyxl's style proxies never compare equal
+    across workbooks; copies of the styles do)."""
+    return tuple(copy.copy(getattr(cell, name))
+                 for name in ("fill", "font", "border", "protection", "alignment"))
+
+
+def table_rows(ws: Worksheet) -> list[tuple[object, ...]]:
+    header = next(c.row for c in ws["A"] if c.value == "Alvorlighet")
+    return [tuple(c.value for c in row) for row in ws.iter_rows(min_row=header + 1)]
+
+
+# --- the copy and its first sheet ---------------------------------------------------------
+
+
+def test_findings_of_the_example_are_the_expected_ones(returned: SimpleNamespace) -> None:
+    assert [(f.code, f.sheet, f.cell) for f in returned.report.findings] == EXPECTED
+
+
+def test_copy_is_written_beside_never_onto_the_input(returned: SimpleNamespace) -> None:
+    assert returned.result.path.name == "Agder 2026-tilbakemelding.xlsx"
+    assert returned.result.problem is None and returned.result.lost == ()
+    assert returned.after == returned.before
+
+
+def test_first_and_active_sheet_lists_every_finding_errors_first(
+        returned: SimpleNamespace) -> None:
+    wb = returned.copy
+    assert wb.sheetnames[0] == SHEET and wb.active.title == SHEET
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [SHEET]
+    rows = table_rows(wb[SHEET])
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("Feil", "Tiltak", "H3"), ("Feil", "Tiltak", "L3"), ("Feil", "Tiltak", "H4"),
+        ("Feil", "Tiltak", "L4"), ("Feil", "Tiltak", "H5"), ("Advarsel", "Tiltak", "L2")]
+    assert rows[3][3:5] == ("Frist", "snart")
+    summary = {a.value: b.value for a, b in zip(wb[SHEET]["A"], wb[SHEET]["B"], strict=True)
+               if isinstance(b.value, int)}
+    assert summary == {"Feil": 5, "Advarsler": 1, "Merknader": 0}
+    assert wb[SHEET].freeze_panes is not None and wb[SHEET].auto_filter.ref
+
+
+def test_links_lead_to_the_finding_cells(returned: SimpleNamespace) -> None:
+    ws = returned.copy[SHEET]
+    header = next(c.row for c in ws["A"] if c.value == "Alvorlighet")
+    links = [ws.cell(row, 3).hyperlink for row in range(header + 1, ws.max_row + 1)]
+    assert [link.location for link in links] == [
+        "'Tiltak'!H3", "'Tiltak'!L3", "'Tiltak'!H4", "'Tiltak'!L4", "'Tiltak'!H5",
+        "'Tiltak'!L2"]
+    for link in links:  # a link works when its sheet exists and its cell is a cell
+        sheet, _, ref = link.location.partition("!")
+        assert sheet.strip("'") in returned.copy.sheetnames
+        assert parse_a1(ref)
+        assert not link.target  # internal: no external relationship
+
+
+def test_each_finding_cell_has_a_comment_and_a_fill(returned: SimpleNamespace) -> None:
+    book = returned.copy
+    assert set(marked(book)) == {(f.sheet, f.cell) for f in returned.report.findings}
+    assert "«snart» er ikke en dato" in marked(book)[("Tiltak", "L4")]
+    tiltak = book["Tiltak"]
+    assert tiltak["H3"].fill.start_color.rgb == FILLS["error"]
+    assert tiltak["L2"].fill.start_color.rgb == FILLS["warning"]
+    assert style(tiltak["H2"]) == style(returned.original["Tiltak"]["H2"])  # not marked
+
+
+def test_marking_keeps_value_format_font_borders_and_lock(returned: SimpleNamespace) -> None:
+    for sheet, ref in [("Tiltak", "L2"), ("Tiltak", "L4"), ("Tiltak", "H4")]:
+        before, after = returned.original[sheet][ref], returned.copy[sheet][ref]
+        assert (after.value, after.number_format) == (before.value, before.number_format)
+        assert style(after)[1:] == style(before)[1:]  # all but the fill
+
+
+# --- nothing the region made is lost --------------------------------------------------------
+
+
+def test_every_value_survives(returned: SimpleNamespace) -> None:
+    for ws in returned.original.worksheets:
+        other = returned.copy[ws.title]
+        original = {c.coordinate: (c.value, c.data_type) for c in cells(ws) if c.value is not None}
+        kept = {c.coordinate: (c.value, c.data_type) for c in cells(other) if c.value is not None}
+        assert kept == original, ws.title
+    assert returned.copy["Tiltak"]["P3"].value == "=SUM(A1) er tekst"
+    assert returned.copy["Tiltak"]["P3"].data_type == "s"
+
+
+def test_extra_column_and_extra_sheet_survive(returned: SimpleNamespace) -> None:
+    tiltak = returned.copy["Tiltak"]
+    assert [tiltak["Q1"].value, tiltak["Q2"].value, tiltak["Q5"].value] == \
+        ["Intern merknad", "ring Per", "budsjett?"]
+    assert [[c.value for c in row] for row in returned.copy["Notater"].iter_rows()] == \
+        [["Møtereferat", dt.datetime(2026, 2, 3)], ["Neste møte", "april"]]
+
+
+def _validations(ws: Worksheet) -> list[tuple[object, ...]]:
+    return sorted((str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.errorStyle, dv.prompt)
+                  for dv in ws.data_validations.dataValidation)
+
+
+def _formats(ws: Worksheet) -> list[tuple[object, ...]]:
+    return sorted((str(cf.sqref), rule.type, rule.operator, tuple(rule.formula or ()),
+                   repr(rule.dxf.fill.fgColor.rgb if rule.dxf and rule.dxf.fill else None))
+                  for cf in ws.conditional_formatting for rule in cf.rules)
+
+
+def test_dropdowns_and_conditional_formats_survive(returned: SimpleNamespace) -> None:
+    for ws in returned.original.worksheets:
+        other = returned.copy[ws.title]
+        assert _validations(other) == _validations(ws), ws.title
+        assert _formats(other) == _formats(ws), ws.title
+    dropdowns = {str(dv.sqref): dv.formula1 for dv in returned.copy["Tiltak"].data_validations
+                 .dataValidation if dv.type == "list"}
+    assert dropdowns["M2:M201"] == "lst_status" and dropdowns["I2:I201"] == "lst_parter"
+    assert len(_formats(returned.copy["Tiltak"])) == 3  # missing Ansvarlig, missing Frist, overdue
+
+
+def test_tables_names_states_protection_and_properties_survive(
+        returned: SimpleNamespace, fixed: Any) -> None:
+    original, book = returned.original, returned.copy
+    assert book.sheetnames == [SHEET, *TEMPLATE_SHEETS, "Notater"]
+    for ws in original.worksheets:
+        other = book[ws.title]
+        assert dict(other.tables.items()) == dict(ws.tables.items())  # name → range
+        assert (other.sheet_state, other.protection.sheet, other.freeze_panes,
+                other.print_title_rows) == \
+            (ws.sheet_state, ws.protection.sheet, ws.freeze_panes, ws.print_title_rows)
+    assert book["Lister"].sheet_state == "hidden"
+    assert book["Metadata"].sheet_state == "veryHidden"
+    assert {n: d.value for n, d in book.defined_names.items()} == \
+        {n: d.value for n, d in original.defined_names.items()}
+    assert book.defined_names["lst_status"].value.startswith("Lister!$")
+    props = {p.name: p.value for p in book.custom_doc_props.props}
+    assert props["smso.file_id"] == fixed.file_id and props["smso.region_code"] == "42"
+
+
+def test_copy_reads_back_as_the_same_submission(returned: SimpleNamespace) -> None:
+    again = validate([returned.result.path], today=TODAY).files[0]
+    assert again.workbook is not None and returned.report.workbook is not None
+    assert again.workbook.identity == returned.report.workbook.identity
+    assert [(f.code, f.cell) for f in again.findings] == \
+        [(f.code, f.cell) for f in returned.report.findings]
+
+
+# --- special cases --------------------------------------------------------------------------
+
+
+def test_clean_file_gets_the_sheet_saying_no_errors(agder_plan: Path, tmp_path: Path) -> None:
+    source = fill(agder_plan, tmp_path / "ren.xlsx", {"Tiltak": [
+        {"Tiltak": "Skolebesøk", "Ansvarlig": "Kari Nordmann", "Frist": D(2026, 10, 1)}]})
+    report = validate([source], today=TODAY).files[0]
+    assert report.findings == []
+    book = openpyxl.load_workbook(write_feedback(report, tmp_path / "ut"))
+    texts = [c.value for c in book[SHEET]["A"]]
+    assert "Ingen feil funnet." in texts and "Alvorlighet" not in texts
+    assert marked(book) == {}
+
+
+def test_odd_findings_never_crash(returned: SimpleNamespace, tmp_path: Path) -> None:
+    def at(sheet: str | None, cell: str | None, message: str) -> Finding:
+        return Finding(code="x", severity="warning", message=message, sheet=sheet, cell=cell)
+
+    odd = [at("Tiltak", "H3", "første"), at("Tiltak", "H3", "andre"),  # one comment, both
+           at("Sjekk", "C2", "flettet"),                                # inside merged A2:D2
+           at("Slettet ark", "B2", "borte"), at("Tiltak", "ikke en celle", "rar"),
+           at("Tiltak", None, "hele arket"), at(None, None, "hele filen")]
+    report = dataclasses.replace(returned.report, findings=odd)
+    path = write_feedback(report, tmp_path)
+    book = openpyxl.load_workbook(path)
+    assert marked(book) == {("Tiltak", "H3"): "første\n\nandre", ("Sjekk", "A2"): "flettet"}
+    rows = table_rows(book[SHEET])
+    assert [(r[1], r[2]) for r in rows] == [(f.sheet, f.cell) for f in odd]
+    header = book[SHEET].max_row - len(odd)
+    links = [next((c.hyperlink.location for c in book[SHEET][header + i][1:3] if c.hyperlink),
+                  None) for i in range(1, len(odd) + 1)]
+    assert links == ["'Tiltak'!H3", "'Tiltak'!H3", "'Sjekk'!C2", None, "'Tiltak'!A1",
+                     "'Tiltak'!A1", None]
+    # Next round, nothing found: the marks go, and the cells look as the template made them.
+    again = dataclasses.replace(validate([path], today=TODAY).files[0], findings=[])
+    book = openpyxl.load_workbook(write_feedback(again, tmp_path / "runde2"))
+    assert marked(book) == {}
+    for sheet, ref in [("Tiltak", "H3"), ("Sjekk", "A2")]:
+        assert style(book[sheet][ref]) == style(returned.original[sheet][ref])
+
+
+def test_second_round_replaces_the_old_marks(returned: SimpleNamespace, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(returned.result.path)
+    wb["Tiltak"]["H3"] = "Ola Nordmann"  # fixed; L3, H4, L4, H5 are not
+    wb["Tiltak"]["C2"].comment = openpyxl.comments.Comment("Vår egen merknad", "Kari")
+    wb.save(tmp_path / "runde2.xlsx")
+    report = validate([tmp_path / "runde2.xlsx"], today=TODAY).files[0]
+    book = openpyxl.load_workbook(write_feedback(report, tmp_path / "ut"))
+    assert book.sheetnames.count(SHEET) == 1 and len(book.sheetnames) == 12
+    assert set(marked(book)) == {("Tiltak", ref) for ref in ("L2", "L3", "H4", "L4", "H5")}
+    assert style(book["Tiltak"]["H3"]) == style(returned.original["Tiltak"]["H3"])
+    assert book["Tiltak"]["C2"].comment.text == "Vår egen merknad"
+
+
+def test_write_all_goes_on_after_a_failure(returned: SimpleNamespace, tmp_path: Path) -> None:
+    inbox = tmp_path / "inn"
+    for folder in ("a", "b", "c"):
+        (inbox / folder).mkdir(parents=True)
+        shutil.copy(returned.source, inbox / folder / "Agder.xlsx")
+    (inbox / "broken.xlsx").write_bytes(b"not a workbook")
+    report = validate([inbox], today=TODAY)
+    (inbox / "b" / "Agder.xlsx").write_bytes(b"PK changed since validation")
+    results = write_all(report, tmp_path / "ut")
+    assert [(r.source.relative_to(inbox).as_posix(), r.path and r.path.name) for r in results] == [
+        ("a/Agder.xlsx", "Agder-tilbakemelding.xlsx"), ("b/Agder.xlsx", None),
+        ("broken.xlsx", None), ("c/Agder.xlsx", "Agder-tilbakemelding-2.xlsx")]
+    assert results[1].problem and "b" not in {p.name for p in (tmp_path / "ut").iterdir()}
+    assert results[2].problem and "kunne ikke leses" in results[2].problem
+
+
+def rezip(src: Path, dest: Path, edit: Mapping[str, Callable[[bytes], bytes]],
+          add: Mapping[str, bytes]) -> Path:
+    """A copy of a workbook package with some parts edited and some added."""
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dest, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            new.writestr(item, edit[item.filename](data) if item.filename in edit else data)
+        for name, data in add.items():
+            new.writestr(name, data)
+    return dest
+
+
+def test_xlsm_keeps_its_macros(returned: SimpleNamespace, tmp_path: Path) -> None:
+    vba = b"\xd0\xcf\x11\xe0 not really a VBA project, but kept byte for byte"
+    types = {"[Content_Types].xml": lambda xml: xml.replace(
+        b"openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"ms-excel.sheet.macroEnabled.main+xml").replace(
+        b"<Default ", b'<Default Extension="bin" '
+        b'ContentType="application/vnd.ms-office.vbaProject"/><Default ', 1)}
+    source = rezip(returned.source, tmp_path / "Agder.xlsm", types, {"xl/vbaProject.bin": vba})
+    report = validate([source], today=TODAY).files[0]
+    path = write_feedback(report, tmp_path / "ut")
+    assert path is not None and path.name == "Agder-tilbakemelding.xlsm"
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba
+        assert b"macroEnabled" in archive.read("[Content_Types].xml")
+
+
+def test_what_openpyxl_drops_is_reported(returned: SimpleNamespace, tmp_path: Path) -> None:
+    x14 = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://'
+           b'schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations '
+           b'count="0"/></ext></extLst></worksheet>')
+    source = rezip(returned.source, tmp_path / "Agder.xlsx",
+                   {"xl/worksheets/sheet5.xml": lambda xml: xml.replace(b"</worksheet>", x14)},
+                   {"xl/threadedComments/threadedComment1.xml": b"<ThreadedComments/>"})
+    result = write_all(validate([source], today=TODAY), tmp_path / "ut")[0]
+    assert result.path is not None
+    assert result.lost == ("trådede kommentarer (notatene er beholdt)",
+                           "Data Validation extension is not supported and will be removed")
+
+
+# --- .ods -------------------------------------------------------------------------------------
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def test_ods_is_rebuilt_with_the_regions_values_and_marks(returned: SimpleNamespace,
+                                                         tmp_path: Path, fixed: Any) -> None:
+    require_soffice()
+    hidden_notes = openpyxl.load_workbook(returned.source)
+    hidden_notes["Notater"].sheet_state = "hidden"  # a sheet the region added and hid
+    hidden_notes.save(tmp_path / "Agder 2026.xlsx")
+    ods = convert(tmp_path / "Agder 2026.xlsx", tmp_path / "ods", "ods")
+    before = sha256(ods)
+    report = validate([ods], today=TODAY).files[0]
+    assert [(f.code, f.sheet, f.cell) for f in report.findings] == EXPECTED
+    result = write_feedback(report, tmp_path / "ut")
+    assert result is not None and result.suffix == ".xlsx" and sha256(ods) == before
+    book = openpyxl.load_workbook(result)
+    with calamine.CalamineWorkbook.from_path(str(ods)) as sent:
+        for name in sent.sheet_names:
+            grid = sent.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            ws = book[name]
+            for row, line in enumerate(grid, start=1):
+                for col, value in enumerate(line, start=1):
+                    cell = ws.cell(row, col)
+                    if value != "" and cell.data_type != "f":
+                        assert _plain(cell.value) == _plain(value), (name, cell.coordinate)
+    assert book["Tiltak"]["P3"].data_type == "s"
+    assert set(marked(book)) == {(f.sheet, f.cell) for f in report.findings}
+    assert book["Tiltak"]["L4"].fill.start_color.rgb == FILLS["error"]
+    assert book.sheetnames[0] == SHEET and book["Notater"].sheet_state == "hidden"
+    assert book["Metadata"].sheet_state == "veryHidden"
+    assert any(dv.formula1 == "lst_status" for dv in book["Tiltak"].data_validations.dataValidation)
+    again = validate([result], today=TODAY).files[0]
+    assert again.workbook is not None and report.workbook is not None
+    assert again.workbook.identity == report.workbook.identity
+    assert report.workbook.identity is not None
+    assert report.workbook.identity.file_id == fixed.file_id
+    assert [(f.code, f.cell) for f in again.findings] == [(f.code, f.cell) for f in report.findings]

@@ -1,0 +1,230 @@
+"""The Sjekk sheet as LibreOffice shows it (SPEC §2: "It must compute correctly in Excel and
+in LibreOffice"; formula cells carry their correct cached result).
+
+Each test makes one LibreOffice conversion (a few seconds each). The hand-counted expectations
+are written out in full, and they must also equal selfcheck's own Python counts on the same
+rows: the two sides of one definition can then not drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.cell import range_boundaries
+
+from smso_xl import selfcheck
+from smso_xl.config import default_parties
+from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL
+from smso_xl.template import Template
+from tests.libreoffice import convert, require_soffice
+from tests.workbooks import fill_plan
+
+PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+FIRST_CHECK_ROW = 5  # Sjekk: title, explanation, blank, header row, then one check per row
+Checks = dict[tuple[str, str], object]
+
+
+def _sjekk(path: Path) -> tuple[Checks, object]:
+    """(sheet, label) → the cached count in column C; and the "Klar til innsending" value."""
+    ws = openpyxl.load_workbook(path, data_only=True)["Sjekk"]
+    values: Checks = {}
+    ready: object = None
+    for row in range(FIRST_CHECK_ROW, ws.max_row + 1):
+        sheet, label, value = (ws.cell(row, col).value for col in (1, 2, 3))
+        if sheet and label:
+            values[(sheet, label)] = value
+        elif label == "Klar til innsending:":
+            ready = value
+    return values, ready
+
+
+def _rows(path: Path, template: Template) -> tuple[dict[str, list[dict[str, object]]],
+                                                 dict[str, object]]:
+    """Every table row and form value of ``path`` keyed like the template (cached values)."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    tables: dict[str, list[dict[str, object]]] = {}
+    for sheet in template.tables:
+        ws = wb[sheet.name]
+        (table,) = ws.tables.values()
+        last = range_boundaries(table.ref)[3]
+        tables[sheet.name] = [
+            {c.key: ws.cell(row, index).value for index, c in enumerate(sheet.columns, start=1)}
+            for row in range(2, last + 1)]
+    ws = wb[template.form.name]
+    form = {f.key: ws.cell(FORM_FIRST_ROW + i, FORM_VALUE_COL).value
+            for i, f in enumerate(template.form.fields)}
+    return tables, form
+
+
+def _python_counts(template: Template, path: Path) -> Checks:
+    rows, form = _rows(path, template)
+    counts = {name: len(table_rows) for name, table_rows in rows.items()}
+    return {(c.sheet, c.label): c.count(rows, form)
+            for c in selfcheck.all_checks(template, counts, PERIOD)}
+
+
+def test_blank_template_shows_correct_sjekk_without_recalculation(
+        generate_plan: Callable[..., Path], template: Template, tmp_path: Path) -> None:
+    require_soffice()
+    out = convert(generate_plan("42"), tmp_path / "lo", "xlsx")  # LibreOffice's default: no recalc
+
+    values, ready = _sjekk(out)
+    form_label = next(label for sheet, label in values if sheet == "Organisering")
+    by_hand: Checks = {key: 0 for key in values}
+    by_hand[("Organisering", form_label)] = 3
+    by_hand[("Parter", "Rader uten Deltakelse")] = len(default_parties())
+    by_hand[("Egenvurdering", "Rader uten Vurdering")] = len(template.criteria)
+    assert values == by_hand
+    assert values[("Parter", "Rader uten Deltakelse")] == 19
+    assert values == _python_counts(template, out)
+    assert ready == "Nei"
+    risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
+    assert {risiko[ref].value for ref in ("F2", "G2", "F201", "G201")} <= {None, ""}
+
+
+def test_filled_plan_recalculated_by_libreoffice(
+        generate_plan: Callable[..., Path], template: Template, tmp_path: Path) -> None:
+    require_soffice()
+    path = generate_plan("42")
+    parties = [p.name for p in default_parties()]
+    criteria = template.criteria
+    fill_plan(path, form={"Leder": "Kari Nordmann"}, rows={
+        "Parter": [
+            {"Part": "Skatteetaten", "Deltakelse": "Deltar", "Representant": "Siri Skatt",
+             "Timer per år": 40, "Mandat avklart": "Ja"},
+            {"Part": "LO", "Deltakelse": "Deltar", "Timer per år": 20,
+             "Mandat avklart": "Nei"},                                        # no Representant
+            {"Part": "NHO", "Deltakelse": "Deltar", "Representant": "Nils",
+             "Mandat avklart": "Ja"},                                         # no hours
+            # every other party takes a stand, except the last two
+            *[{"Part": name, "Deltakelse": "Skal inviteres"} for name in parties[3:-2]]],
+        "Mål": [
+            {"Mål": "Flere skoler besøkt", "Frist": dt.date(2026, 6, 30), "Ansvarlig": "Kari"},
+            {"Mål": "Mer kunnskap", "Ansvarlig": "Ola"},                       # no Frist
+            {"Mål": "Kampanje", "Frist": "mars 2026"},                        # no Ansvarlig, text
+        ],
+        "Tiltak": [
+            {"Tiltak": "Skolebesøk", "Ansvarlig": "Kari", "Frist": dt.date(2026, 5, 1)},
+            {"Tiltak": "Kampanje", "Frist": dt.date(2026, 9, 1)},             # no Ansvarlig
+            {"Tiltak": "Seminar"},                                            # neither
+            {"Tiltak": "Brosjyre", "Ansvarlig": "Ola"},                       # no Frist
+            {"Tiltak": "Media", "Ansvarlig": "Per", "Frist": "15.03.2026"},   # text date
+            {"Tiltak": "Konferanse", "Ansvarlig": "Per",
+             "Frist": dt.date(2027, 2, 1)},                                   # after the period
+            {"Tiltak": "Sommerjobb", "Ansvarlig": "Per", "Start": dt.date(2025, 12, 1),
+             "Frist": dt.date(2026, 3, 1)},                                   # Start before it
+        ],
+        "Risiko": [
+            {"Risiko": "Få deltar", "Sannsynlighet (1–5)": 4, "Konsekvens (1–5)": 4},  # Høy
+            {"Risiko": "Sykdom", "Sannsynlighet (1–5)": 2, "Konsekvens (1–5)": 3},     # Lav
+            {"Risiko": "Budsjett", "Sannsynlighet (1–5)": 3, "Konsekvens (1–5)": 3,    # Middels
+             "Risikoreduserende tiltak": "Søke midler", "Ansvarlig": "Kari",
+             "Frist": dt.date(2026, 4, 1)},
+        ],
+        "Egenvurdering": [
+            *[{"Kriterium": text, "Vurdering": "Oppfylt"} for text in criteria[:6]],
+            {"Kriterium": criteria[6], "Vurdering": "Delvis oppfylt", "Oppfølging": "Ny plan",
+             "Ansvarlig": "Kari", "Frist": dt.date(2026, 10, 1)},
+            {"Kriterium": criteria[7], "Vurdering": "Ikke oppfylt",
+             "Oppfølging": "Invitere NAV"},                                   # no Ansvarlig, Frist
+            # the ninth criterion is not assessed
+        ],
+    })
+
+    # openpyxl's save keeps the dropdowns bound to their named ranges on Lister.
+    saved = openpyxl.load_workbook(path)
+    tiltak_status = [dv for dv in saved["Tiltak"].data_validations.dataValidation
+                     if str(dv.sqref) == "M2:M201"]
+    assert [dv.formula1 for dv in tiltak_status] == ["lst_status"]
+    assert [str(dv.sqref) for dv in saved["Parter"].data_validations.dataValidation
+            if dv.formula1 == "lst_deltakelse"] == ["C2:C201"]
+    assert list(saved.defined_names["lst_status"].destinations) == [("Lister", "$G$2:$G$6")]
+
+    out = convert(path, tmp_path / "lo", "xlsx", recalc=True)
+
+    values, ready = _sjekk(out)
+    form_label = next(label for sheet, label in values if sheet == "Organisering")
+    assert values == {
+        ("Organisering", form_label): 2,
+        ("Parter", "Rader uten Deltakelse"): 2,
+        ("Parter", "Rader uten Representant"): 1,
+        ("Parter", "Rader uten Timer per år"): 1,
+        ("Parter", "Rader uten Mandat avklart"): 0,
+        ("Mål", "Rader uten Frist"): 1,
+        ("Mål", "Rader uten Ansvarlig"): 1,
+        ("Mål", "Frist: ikke en dato"): 1,
+        ("Mål", "Frist: utenfor planperioden"): 0,
+        ("Tiltak", "Rader uten Ansvarlig"): 2,
+        ("Tiltak", "Rader uten Frist"): 2,
+        ("Tiltak", "Start: ikke en dato"): 0,
+        ("Tiltak", "Start: utenfor planperioden"): 1,
+        ("Tiltak", "Frist: ikke en dato"): 1,
+        ("Tiltak", "Frist: utenfor planperioden"): 1,
+        ("Risiko", "Rader uten Risikoreduserende tiltak"): 1,
+        ("Risiko", "Rader uten Ansvarlig"): 1,
+        ("Risiko", "Rader uten Frist"): 1,
+        ("Risiko", "Frist: ikke en dato"): 0,
+        ("Risiko", "Frist: utenfor planperioden"): 0,
+        ("Egenvurdering", "Rader uten Vurdering"): 1,
+        ("Egenvurdering", "Rader uten Oppfølging"): 0,
+        ("Egenvurdering", "Rader uten Ansvarlig"): 1,
+        ("Egenvurdering", "Rader uten Frist"): 1,
+        ("Egenvurdering", "Frist: ikke en dato"): 0,
+        ("Egenvurdering", "Frist: utenfor planperioden"): 0,
+    }
+    assert values == _python_counts(template, out)
+    assert ready == "Nei"
+
+    # ... and so does LibreOffice's.
+    converted = openpyxl.load_workbook(out)
+    assert [dv.formula1 for dv in converted["Tiltak"].data_validations.dataValidation
+            if str(dv.sqref) == "M2:M201"] == ["lst_status"]
+    assert list(converted.defined_names["lst_status"].destinations) == [("Lister", "$G$2:$G$6")]
+
+    risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
+    assert [(risiko[f"F{r}"].value, risiko[f"G{r}"].value) for r in (2, 3, 4)] == [
+        (16, "Høy"), (6, "Lav"), (9, "Middels")]
+    assert risiko["F5"].value in (None, "") and risiko["G5"].value in (None, "")
+
+
+def test_complete_plan_is_ready_in_libreoffice_despite_a_warning(
+        generate_plan: Callable[..., Path], template: Template, tmp_path: Path) -> None:
+    require_soffice()
+    path = generate_plan("42")
+    parties = default_parties()
+    fill_plan(path, form={"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
+                          "Overordnet mål for samarbeidet": "Mindre svart arbeid i Agder."},
+              rows={
+        "Parter": [{"Part": parties[0].name, "Deltakelse": "Deltar", "Representant": "Siri",
+                    "Timer per år": 40, "Mandat avklart": "Ja"},
+                   *[{"Part": p.name, "Deltakelse": "Vurdert – ikke aktuelt"}
+                     for p in parties[1:]]],
+        "Mål": [{"Mål": "Flere skoler besøkt", "Indikator": "Antall skoler", "Målverdi": "10",
+                 "Frist": dt.date(2026, 6, 30), "Ansvarlig": "Kari", "Status": "Pågår"}],
+        "Tiltak": [
+            {"Mål-ID": "M1", "Tiltak": "Skolebesøk", "Ansvarlig": "Kari",
+             "Start": dt.date(2026, 2, 1), "Frist": dt.date(2026, 5, 1), "Timer": 30},
+            # outside the plan period: a warning, which does not block sending
+            {"Mål-ID": "M1", "Tiltak": "Oppfølging", "Ansvarlig": "Ola",
+             "Frist": dt.date(2027, 1, 15)},
+        ],
+        "Risiko": [{"Risiko": "Få deltar", "Gjelder": "T1", "Sannsynlighet (1–5)": 5,
+                    "Konsekvens (1–5)": 3, "Risikoreduserende tiltak": "Ringe rundt",
+                    "Ansvarlig": "Kari", "Frist": dt.date(2026, 3, 1)}],
+        "Egenvurdering": [{"Kriterium": text, "Vurdering": "Oppfylt"}
+                          for text in template.criteria],
+    })
+
+    out = convert(path, tmp_path / "lo", "xlsx", recalc=True)
+
+    values, ready = _sjekk(out)
+    assert {key: value for key, value in values.items() if value != 0} == {
+        ("Tiltak", "Frist: utenfor planperioden"): 1}
+    assert values == _python_counts(template, out)
+    assert ready == "Ja"
+    risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
+    assert (risiko["F2"].value, risiko["G2"].value) == (15, "Høy")
+
