@@ -276,3 +276,39 @@ def _consolidation_text(result: Any, written: Path | None) -> str:
         lines.append(click.style("Ingen arbeidsbøker kunne samles; ingen oversikt skrevet.",
                                  fg="red", bold=True))
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+              help="Planåret i demoen. Standard: neste år.")
+@_user_errors
+def demo(folder: Path | None, year: int | None) -> None:
+    """Kjør hele runden på innebygde eksempeldata, på noen sekunder.
+
+    Lager arbeidsbøkene for alle regioner, lar noen regioner «svare» med utfylte planer
+    (noen feilfrie, noen med typiske feil, én region to ganger, én ødelagt fil), kontrollerer
+    dem med tilbakemeldinger og lager den nasjonale oversikten. Standardmappe: en ny mappe
+    smso-demo i gjeldende mappe. Trenger verken nett eller LibreOffice.
+
+    \b
+    Eksempler:
+      smso-xl demo
+      smso-xl demo min-demo/ --year 2027
+    """
+    from .demo import run_demo
+    from .report import render_text
+
+    result = run_demo(folder, year=year, progress=lambda msg: click.echo(msg, err=True))
+    summary = result.report.summary
+    received = sum(1 for r in result.consolidation.regions if r.received)
+    click.echo(render_text(result.report))
+    click.echo("")
+    click.echo(click.style(f"Demoen er laget i {result.folder}/", bold=True)
+               + f" (planår {result.year}, «i dag» = {result.today:%d.%m.%Y}):")
+    click.echo(f"  1-utsendt/           {len(result.generated.files)} arbeidsbøker, én per region")
+    click.echo(f"  2-innboks/           {summary['files']} filer sendt tilbake fra "
+               f"{received} regioner (én region to ganger, én fil ødelagt)")
+    click.echo(f"  3-tilbakemeldinger/  {len(result.feedback)} kopier med funnene markert")
+    click.echo(f"  {result.overview.name}  den nasjonale oversikten")
+    click.echo(click.style(f"Åpne først: {result.overview}", fg="green", bold=True))

@@ -149,8 +149,8 @@ class Consolidation:
         return pairs + [(None, f) for f in self.findings]
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """pandas DataFrames for analysts: goals, actions, risks, parties, assessments and
-        findings, one row per filled row, with region and source."""
+        """pandas DataFrames for analysts: goals, actions, risks, parties, assessments,
+        findings and submissions; one row per filled row, with region and source."""
         from .frames import build_frames
 
         return build_frames(self)
@@ -222,6 +222,11 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
             newest.status = INCLUDED
         else:
             newest.status = EXCLUDED if exclude_invalid else INCLUDED_WITH_ERRORS
+    for sub in submissions:
+        # A copy of a version that was itself superseded points at the version that won.
+        original = next((s for s in submissions if s.path == sub.superseded_by), None)
+        if sub.status == DUPLICATE and original is not None and original.superseded_by:
+            sub.superseded_by = original.superseded_by
 
 
 def _newness(sub: Submission) -> tuple[Any, ...]:
@@ -269,7 +274,8 @@ def _summarise(region: Region, submissions: Sequence[Submission], template: Temp
     summary.done = sum(1 for r in actions if r.values.get("status") == "Fullført")
     summary.status_counts = dict(Counter(str(r.values.get("status") or "Ikke satt")
                                          for r in actions))
-    summary.hours = sum(_number(r.values.get("timer")) for r in rows.get("Parter", []))
+    summary.hours = sum(_number(r.values.get("timer")) for r in rows.get("Parter", [])
+                        if r.values.get("deltakelse") == "Deltar")
     summary.budget = sum(_number(r.values.get("budsjett")) for r in actions)
     summary.high_risks = sum(1 for r in rows.get("Risiko", [])
                              if r.values.get("risikoniva") == "Høy")

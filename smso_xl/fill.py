@@ -62,7 +62,10 @@ def _fill_form(ws: Worksheet, spec: Sheet, values: RowValues) -> None:
 
 def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
     headers = {c.header: i + 1 for i, c in enumerate(spec.columns)}
-    label_keys = [c.header for c in spec.columns if c.prefilled == "label" or c.kind == "id"]
+    # A row is identified by its ID or by the label that names it (Part, Kriterium) — not by
+    # any other prefilled column (a new party's "Type" must not pick an existing row).
+    label_keys = [c.header for c in spec.columns
+                  if c.kind == "id" or c.key == spec.present_when]
     input_cols = [headers[c.header] for c in spec.columns if c.is_input]
     first = TABLE_HEADER_ROW + 1
     used: set[int] = set()
@@ -75,6 +78,19 @@ def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
         used.add(row)
         for header, value in values.items():
             _put(ws, row, headers[header], value)
+        _fit_height(ws, spec, row)
+
+
+def _fit_height(ws: Worksheet, spec: Sheet, row: int) -> None:
+    """Grow the row for wrapped text, as Excel does while a person types (files written by
+    a library keep the default height, and text would overlap the next row)."""
+    lines = 1
+    for index, column in enumerate(spec.columns, start=1):
+        value = ws.cell(row, index).value
+        if isinstance(value, str) and value:
+            lines = max(lines, -(-len(value) // max(int(column.width * 1.1), 1)))
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
 
 
 def _row_of_label(ws: Worksheet, values: RowValues, label_keys: list[str],

@@ -1,0 +1,265 @@
+"""``smso-xl demo``: the coordinator's whole round on built-in example data, in seconds.
+
+It generates every region's workbook, lets some regions "send back" filled plans with the
+real kinds of SMSØ work — some clean, some with the typical mistakes, one region twice, one
+file broken, some regions silent — then validates with feedback copies and consolidates.
+Nothing here is special-cased: the simulated returns are ordinary workbooks filled by
+``fill.fill_plan`` and go through the same ``validate`` and ``consolidate`` as real ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import ConfigError, default_regions, load_settings
+from .consolidate import Consolidation, consolidate
+from .feedback import write_all
+from .fill import fill_plan
+from .generate import GenerateResult, generate
+from .overview import write_overview
+from .validate import ValidationReport, validate
+
+# Who answers, and how. Regions not named here do not answer.
+SCENARIOS: dict[str, tuple[str, ...]] = {
+    "03": ("clean",),
+    "11": ("clean",),
+    "42": ("missing_responsible", "text_dates"),   # first version; a corrected one follows
+    "46": ("missing_responsible",),
+    "50": ("placeholder", "unmitigated_risk"),
+    "18": ("imprecise_dates",),
+    "34": ("overdue",),
+}
+CORRECTED_REGION = "42"     # sends a second, corrected version ("Kopi av … (2).xlsx")
+BROKEN_REGION = "40"        # sends a file cut off in the middle of the upload
+
+PEOPLE = {
+    "03": ("Kari Nordmann", "Ola Hansen", "Aisha Rahman", "Per Olsen"),
+    "11": ("Siri Eide", "Tor Håland", "Marte Lunde", "Jonas Tjelta"),
+    "42": ("Ingrid Øvland", "Håkon Ås", "Liv Kristiansen", "Emil Tønnessen"),
+    "46": ("Solveig Bjørke", "Magnus Vik", "Anne Fjell", "Eirik Sæle"),
+    "50": ("Berit Moe", "Knut Aune", "Ragnhild Lien", "Sindre Wold"),
+    "18": ("Hanne Johansen", "Geir Pedersen", "Elin Nilsen", "Vegard Berg"),
+    "34": ("Torill Haugen", "Arne Bakken", "Guro Sveen", "Lars Dahl"),
+}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    folder: Path
+    year: int
+    today: dt.date
+    generated: GenerateResult
+    inbox: Path
+    report: ValidationReport
+    feedback: list[Path]
+    consolidation: Consolidation
+    overview: Path
+
+
+def demo_folder(base: Path) -> Path:
+    """A new folder in ``base``: smso-demo, or smso-demo-2, -3 … when that exists."""
+    candidate, number = base / "smso-demo", 1
+    while candidate.exists():
+        number += 1
+        candidate = base / f"smso-demo-{number}"
+    return candidate
+
+
+def run_demo(folder: Path | None = None, *, year: int | None = None,
+             progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Run the round into ``folder`` (must be new or empty)."""
+    folder = folder or demo_folder(Path.cwd())
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ConfigError(f"{folder} finnes og er ikke en tom mappe. Velg en ny mappe.")
+    say = progress or (lambda _msg: None)
+    today = dt.date.today()
+    year = year or (today.year + 1)
+    as_of = dt.date(year, 6, 15)  # mid-year, so that some deadlines have passed
+    regions = default_regions()
+    say("Lager arbeidsbøkene for alle regioner …")
+    generated = generate(regions=regions, year=year, out_dir=folder / "1-utsendt",
+                         settings=load_settings())
+    inbox = folder / "2-innboks"
+    inbox.mkdir()
+    say("Simulerer svarene fra regionene …")
+    _simulate_returns(generated, inbox, year)
+    say("Kontrollerer innboksen …")
+    report = validate([inbox], today=as_of, year=year)
+    feedback = [f.path for f in write_all(report, folder / "3-tilbakemeldinger") if f.path]
+    say("Lager den nasjonale oversikten …")
+    result = consolidate([inbox], regions=regions, year=year, today=as_of)
+    overview = write_overview(result, folder / f"4-nasjonal-oversikt-{year}.xlsx",
+                              inputs=tuple(s.path for s in result.submissions))
+    return DemoResult(folder=folder, year=year, today=as_of, generated=generated, inbox=inbox,
+                      report=report, feedback=feedback, consolidation=result,
+                      overview=overview)
+
+
+def _simulate_returns(generated: GenerateResult, inbox: Path, year: int) -> None:
+    by_code = {f.region.code: f for f in generated.files}
+    for code, mistakes in SCENARIOS.items():
+        source = by_code[code]
+        saved = dt.datetime(year, 2, 1, 9, 30, tzinfo=dt.UTC)
+        fill_plan(source.path, inbox / f"Handlingsplan {source.region.name}.xlsx",
+                  saved_at=saved, **_answers(code, year, set(mistakes)))
+        if code == CORRECTED_REGION:
+            # The corrected version comes back renamed by the mail client, saved later.
+            fill_plan(source.path, inbox / f"Kopi av {source.path.stem} (2).xlsx",
+                      saved_at=saved + dt.timedelta(days=9),
+                      **_answers(code, year, set(), updated=dt.date(year, 2, 10)))
+    broken = by_code[BROKEN_REGION].path.read_bytes()
+    (inbox / f"{by_code[BROKEN_REGION].path.stem}.xlsx").write_bytes(broken[: len(broken) // 3])
+
+
+def _answers(code: str, year: int, mistakes: set[str],
+             updated: dt.date | None = None) -> dict[str, object]:
+    """A region's filled plan: the real kinds of SMSØ work, with ``mistakes`` made in it."""
+    lead, second, third, fourth = PEOPLE[code]
+
+    def d(day: int, month: int) -> dt.date:
+        return dt.date(year, month, day)
+
+    def owner(person: str, slip: str) -> str | None:
+        if "missing_responsible" in mistakes and slip == "missing":
+            return None
+        if "placeholder" in mistakes and slip == "placeholder":
+            return "?" if person == lead else "alle"
+        return person
+
+    def deadline(day: dt.date, slip: str) -> object:
+        if "text_dates" in mistakes and slip == "text":
+            return "snart"
+        if "imprecise_dates" in mistakes and slip == "text":
+            return f"mars {year}"
+        if "imprecise_dates" in mistakes and slip == "quarter":
+            return "Q3"
+        return day
+
+    early = "Ikke startet" if "overdue" in mistakes else "Fullført"
+    form = {
+        "Leder": lead, "Leders organisasjon": "Skatteetaten",
+        "E-post leder": _email(lead), "Telefon leder": "22 07 70 00",
+        "Kontaktpunkt": second, "E-post kontaktpunkt": _email(second),
+        "Overordnet mål for samarbeidet": "Færre unge og forbrukere som kjøper eller utfører "
+        "svart arbeid, og flere kommuner som stiller seriøsitetskrav.",
+        "Forankret hos partene (dato)": dt.date(year - 1, 11, 20),
+        "Arbeidsform og møteplan": "Arbeidsgruppe med alle parter; møte hver sjette uke, "
+                                   "årsmøte i november.",
+        "Sist oppdatert (dato)": updated or dt.date(year, 1, 28),
+    }
+    goals = [
+        {"Mål": "Flere elever kjenner konsekvensene av svart arbeid",
+         "Nasjonalt innsatsområde": "Øke kunnskapen", "Målgruppe": "Ungdom/elever",
+         "Indikator": "Elever nådd gjennom Spleiselaget", "Utgangsverdi": "800",
+         "Målverdi": "1 500", "Frist": d(15, 12), "Ansvarlig": lead, "Status": "Pågår"},
+        {"Mål": "Forbrukerne velger å handle hvitt",
+         "Nasjonalt innsatsområde": "Mobilisere forbruker- og innkjøpsmakt",
+         "Målgruppe": "Forbrukere", "Indikator": "Andel som har sett Handle hvitt-kampanjen",
+         "Utgangsverdi": "20 %", "Målverdi": "35 %", "Frist": d(31, 10), "Ansvarlig": second,
+         "Status": "Pågår"},
+        {"Mål": "Kommunene stiller krav mot svart arbeid i sine innkjøp",
+         "Nasjonalt innsatsområde": "Kontroll og tverretatlig samarbeid",
+         "Målgruppe": "Offentlige innkjøpere/kommuner",
+         "Indikator": "Kommuner med seriøsitetskrav", "Utgangsverdi": "5", "Målverdi": "12",
+         "Frist": d(30, 11), "Ansvarlig": third, "Status": "Ikke startet"},
+    ]
+    actions = [
+        _action("M1", "Spleiselaget: skolebesøk", "Skatteetaten og partene besøker "
+                "videregående skoler og snakker om svart arbeid og skatt.", "Skolebesøk",
+                "Aktivitet", "Ungdom/elever", owner(lead, "placeholder"), "LO",
+                "Skatteetaten, NHO", d(15, 1), deadline(d(15, 12), "-"), "Pågår", 120, 15000),
+        _action("M1", "Regnskapspris i UE-fylkesmesterskapet", "Pris for beste regnskap "
+                "blant elevbedriftene i Ungt Entreprenørskaps fylkesmesterskap.",
+                "UE-samarbeid", "Aktivitet", "Ungdom/elever", second, "NHO",
+                "Ungt Entreprenørskap", d(1, 3), deadline(d(30, 4), "text"), early, 40, 10000),
+        _action("M2", "Handle hvitt før sommeren", "Kampanje i sosiale medier og på "
+                "kjøpesentre om å kreve kvittering for håndverkertjenester.",
+                "Forbrukerkampanje", "Aktivitet", "Forbrukere", owner(third, "missing"),
+                "Virke", "Forbrukerrådet", d(1, 4), deadline(d(30, 6), "quarter"), "Pågår",
+                80, 25000),
+        _action("M3", "Innkjøpsseminar for kommunene", "Seminar om seriøsitetskrav, "
+                "kontraktsoppfølging og lønns- og arbeidsvilkår i offentlige innkjøp.",
+                "Kommuner og offentlige innkjøp", "Aktivitet", "Offentlige innkjøpere/kommuner",
+                owner(fourth, "placeholder"), "KS", "Statsforvalteren", d(1, 9),
+                deadline(d(31, 10), "-"), "Ikke startet", 60, 20000),
+        _action("M3", "Seminar med Arbeidstilsynet og a-krimsenteret", "Felles seminar for "
+                "bransjen om arbeidslivskriminalitet og hvordan tipse.",
+                "Seminar/konferanse", "Aktivitet", "Næringsliv/bransje",
+                owner(second, "missing"), "Skatteetaten", "Arbeidstilsynet, A-krimsenter",
+                d(1, 2), deadline(d(31, 5), "-"), early, 50, 12000),
+        _action("M1", "Sommerjobbkampanje", "Informasjon til ungdom om rettigheter i "
+                "sommerjobben, sammen med fagforeningene.", "Sommerjobb og lærlinger",
+                "Aktivitet", "Ungdom/elever", third, "LO", "YS, Unio", d(1, 5),
+                deadline(d(31, 8), "-"), "Pågår", 30, 5000),
+        _action(None, "Budsjett og regnskap for samarbeidet", "Oversikt over timer og "
+                "utgifter, rapport til partene.", "Intern organisering", "Økonomi",
+                "Egen organisasjon", lead, "Skatteetaten", None, d(1, 1),
+                deadline(d(15, 12), "-"), "Pågår", 20, None),
+    ]
+    risks = [
+        {"Risiko": "Skolene har ikke tid til besøk i eksamensperioden", "Gjelder": "T1",
+         "Sannsynlighet (1–5)": 3, "Konsekvens (1–5)": 3,
+         "Risikoreduserende tiltak": "Legg besøkene til høsten og avtal datoer tidlig.",
+         "Ansvarlig": lead, "Frist": d(1, 9), "Status": "Pågår"},
+        {"Risiko": "Få kommuner melder seg på innkjøpsseminaret", "Gjelder": "T4",
+         "Sannsynlighet (1–5)": 4 if "unmitigated_risk" in mistakes else 2,
+         "Konsekvens (1–5)": 4,
+         **({} if "unmitigated_risk" in mistakes else {
+             "Risikoreduserende tiltak": "KS inviterer via rådmannsforum.",
+             "Ansvarlig": fourth, "Frist": d(15, 8), "Status": "Ikke startet"})},
+    ]
+    parties = [
+        _party("Skatteetaten", "Deltar", lead, 150, "Ja"),
+        _party("LO", "Deltar", "Nina Strand", 80, "Ja"),
+        _party("NHO", "Deltar", "Rune Kvam", 60, "Ja"),
+        _party("KS", "Deltar", "Tone Sandvik", 40, "Nei" if code == "46" else "Ja"),
+        _party("Unio", "Skal inviteres"), _party("YS", "Deltar", "Ali Hassan", 30, "Ja"),
+        _party("Virke", "Deltar", "Mona Berge", 40, "Ja"),
+        _party("Arbeidstilsynet", "Deltar", "Stian Lie", 30, "Ja"),
+        _party("NAV", "Skal inviteres"), _party("Politiet", "Vurdert – ikke aktuelt"),
+        _party("A-krimsenter", "Deltar", "Hege Fossum", 20, "Ja"),
+        _party("Tolletaten", "Vurdert – ikke aktuelt"),
+        _party("Statens vegvesen", "Vurdert – ikke aktuelt"),
+        _party("Mattilsynet", "Vurdert – ikke aktuelt"),
+        _party("Statsforvalteren", "Skal inviteres"), _party("Fylkeskommunen", "Skal inviteres"),
+        _party("Kommunene i regionen", "Skal inviteres"),
+        _party("Ungt Entreprenørskap", "Deltar", "Ida Moen", 25, "Ja"),
+        _party("Fair Play", "Vurdert – ikke aktuelt"),
+    ]
+    assessment = [{"Vurdering": "Oppfylt"} for _ in range(9)]
+    assessment[5] = {"Vurdering": "Delvis oppfylt", "Kommentar": "Noen mål mangler målverdi.",
+                     "Oppfølging": "Gå gjennom målene på neste møte.", "Ansvarlig": lead,
+                     "Frist": d(1, 3)}
+    assessment[3] = {"Vurdering": "Delvis oppfylt",
+                     "Oppfølging": "Ta stilling til NAV og kommunene.", "Ansvarlig": second,
+                     "Frist": d(1, 4)}
+    return {"form": form, "rows": {"Mål": goals, "Tiltak": actions, "Risiko": risks,
+                                   "Parter": parties, "Egenvurdering": assessment}}
+
+
+def _action(goal: str | None, title: str, description: str, kind: str, area: str,
+            audience: str, owner: str | None, party: str, partners: str,
+            start: dt.date | None, deadline: object, status: str, hours: int | None,
+            budget: int | None) -> dict[str, object]:
+    row = {"Mål-ID": goal, "Tiltak": title, "Beskrivelse": description, "Aktivitetstype": kind,
+           "Område": area, "Målgruppe": audience, "Ansvarlig": owner, "Ansvarlig part": party,
+           "Samarbeidspartnere": partners, "Start": start, "Frist": deadline,
+           "Status": status, "Timer": hours, "Budsjett (kr)": budget}
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def _party(name: str, stand: str, person: str | None = None, hours: int | None = None,
+           mandate: str | None = None) -> dict[str, object]:
+    row = {"Part": name, "Deltakelse": stand, "Representant": person, "Timer per år": hours,
+           "Mandat avklart": mandate}
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def _email(person: str) -> str:
+    local = person.lower().replace(" ", ".")
+    for letter, plain in (("æ", "ae"), ("ø", "o"), ("å", "a")):
+        local = local.replace(letter, plain)
+    return f"{local}@example.no"

@@ -1,0 +1,512 @@
+"""Writes the national overview workbook (SPEC §6) from a :class:`Consolidation`.
+
+One private function per sheet. Everything a region typed goes through ``_put``, which writes
+text with ``write_string`` only: text starting with ``=``, ``+``, ``-`` or ``@`` stays text,
+because the inputs came by e-mail and the coordinator opens this file. The only formulas in
+the workbook are our own totals on ``Oversikt``, written with their true cached values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook as XlsxWorkbook
+from xlsxwriter.worksheet import Worksheet
+
+from .cells import a1_range
+from .consolidate import Consolidation, RegionSummary, Submission, is_overdue
+from .fileio import atomic_output
+from .findings import ERROR, INFO, WARNING
+from .rules import PlanRow
+from .template import Column, Sheet
+from .values import fold, format_date
+from .writer import DATE_FORMAT, HEADER_FILL, RISK_FILLS
+
+SHEETS = ("Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering", "Frister", "Avvik",
+          "Innsendinger")
+#: Data sheets that list the rows of a template table, and what an empty one says.
+PLAN_SHEETS = {"Tiltak": "tiltak", "Mål": "mål", "Risiko": "risikoer", "Parter": "parter"}
+DEADLINE_SHEETS = ("Mål", "Tiltak", "Risiko", "Egenvurdering")
+WHAT_KEY = {"Mål": "mal", "Tiltak": "tiltak", "Risiko": "risiko", "Egenvurdering": "kriterium"}
+DUE_WITHIN_DAYS = 90
+MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
+EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
+MAX_CELL_TEXT = 32767  # Excel's limit; longer text is cut with "…" rather than refused
+SEVERITY_LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
+STATUS_COLOURS = {"Ikke startet": "#BFBFBF", "Pågår": "#5B9BD5", "Fullført": "#70AD47",
+                  "Utsatt": "#ED7D31", "Avlyst": "#7F7F7F", "Ikke satt": "#E7E6E6"}
+# Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
+STYLES: dict[str, dict[str, Any]] = {
+    "red": {"font_color": "#C00000", "bold": True},
+    "grey": {"font_color": "#7F7F7F"},
+    "total": {"bold": True, "top": 2},
+    "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True},
+    "note": {"italic": True, "font_color": "#7F7F7F", "text_wrap": False},
+}
+# Values that colour their own cell (columns with ``colour=True``): green / yellow / red.
+VALUE_FILLS = {value: RISK_FILLS[level] for level, values in {
+    "Lav": ("Lav", "Oppfylt"), "Middels": ("Middels", "Delvis oppfylt", "Advarsel"),
+    "Høy": ("Høy", "Ikke oppfylt", "Feil")}.items() for value in values}
+NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
+               "percent": "0 %", "number": "General", "text": "@"}
+
+
+@dataclass(frozen=True)
+class _Col:
+    header: str
+    width: float = 14
+    kind: str = "text"  # text | date | datetime | number | count | percent
+    wrap: bool = True   # False for file names and hashes: one line, cut off at the border
+    colour: bool = False  # the value picks its own fill (VALUE_FILLS): levels, assessments
+
+
+def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] = ()) -> Path:
+    """Write the overview workbook to ``out`` atomically; never onto an input or a file seen."""
+    protected = (*inputs, *(s.path for s in result.submissions))
+    with atomic_output(out, inputs=tuple(protected)) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+        with warnings.catch_warnings():
+            # xlsxwriter warns and carries on (a cut string, a bad range); here that is a bug.
+            warnings.simplefilter("error")
+            fmt = _Formats(book)
+            sheets = {name: book.add_worksheet(name) for name in SHEETS}
+            _oversikt(book, sheets["Oversikt"], result, fmt)
+            for name, label in PLAN_SHEETS.items():
+                _plan_sheet(sheets[name], result, result.template.sheet(name), label, fmt)
+            _egenvurdering(sheets["Egenvurdering"], result, fmt)
+            _frister(sheets["Frister"], result, fmt)
+            _avvik(sheets["Avvik"], result, fmt)
+            _innsendinger(sheets["Innsendinger"], result, fmt)
+            sheets["Oversikt"].activate()
+            book.set_properties({"title": f"SMSØ – nasjonal oversikt {result.year or ''}".strip(),
+                                 "subject": "Lokale handlingsplaner samlet",
+                                 "comments": f"Per {format_date(result.today)}"})
+            book.close()
+    return out
+
+
+class _Formats:
+    """Cell formats, made once per (kind, style)."""
+
+    def __init__(self, book: XlsxWorkbook) -> None:
+        self._book = book
+        self._cache: dict[tuple[str, str | None, bool], Any] = {}
+        self.header = book.add_format({"bold": True, "font_color": "#FFFFFF", "valign": "top",
+                                       "bg_color": HEADER_FILL, "border": 1, "text_wrap": True})
+        self.title = book.add_format({"bold": True, "font_size": 16, "font_color": HEADER_FILL})
+        self.heading = book.add_format({"bold": True, "font_size": 13, "font_color": HEADER_FILL})
+        self.plain = book.add_format({})
+
+    def cell(self, kind: str = "text", style: str | None = None, wrap: bool = True) -> Any:
+        """``style``: a name in STYLES, or a value of VALUE_FILLS that picks its fill."""
+        key = (kind, style, wrap)
+        if key not in self._cache:
+            props: dict[str, Any] = {"valign": "top", "text_wrap": wrap,
+                                     "num_format": NUM_FORMATS[kind]}
+            if kind in ("date", "datetime"):
+                props["align"] = "left"
+            if style in VALUE_FILLS:
+                props["bg_color"] = VALUE_FILLS[style]
+            self._cache[key] = self._book.add_format({**props, **STYLES.get(style or "", {})})
+        return self._cache[key]
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> None:
+    """Write one value by its Python type; anything that is not a date or number is text."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, dt.date):
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+        if moment.tzinfo:
+            moment = moment.astimezone().replace(tzinfo=None)  # the coordinator's clock
+        if moment.date() < EXCEL_FIRST_DAY:  # no Excel serial: it would show as ####
+            ws.write_string(row, col, format_date(moment.date()), cell_format)
+        else:
+            ws.write_datetime(row, col, moment, cell_format)
+    elif (isinstance(value, int | float) and not isinstance(value, bool)
+          and math.isfinite(value)):
+        ws.write_number(row, col, value, cell_format)
+    else:
+        text = str(value)
+        if len(text) > MAX_CELL_TEXT:
+            text = text[:MAX_CELL_TEXT - 1] + "…"
+        ws.write_string(row, col, text, cell_format)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines wrapped text takes in a column ``width`` characters wide (roughly)."""
+    per_line = max(width * 1.05, 1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _print_setup(ws: Worksheet, *, header_row: int | None) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&L&A&RSide &P av &N")
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+
+
+def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
+           rows: Sequence[Sequence[object]], *, empty: str, first_row: int = 0,
+           red: Sequence[Collection[int]] = ()) -> None:
+    """An Excel Table with a filter at ``first_row``; ``red[i]`` are the columns of row ``i``
+    shown red (overdue). An empty list still makes a valid table: one row whose first cell
+    says so (``empty``). A table at the top of its sheet gets the data-sheet setup."""
+    last = first_row + max(len(rows), 1)
+    ws.add_table(first_row, 0, last, len(columns) - 1, {
+        "name": name, "style": "Table Style Light 9", "autofilter": True,
+        "columns": [{"header": c.header, "header_format": fmt.header} for c in columns]})
+    for index, column in enumerate(columns):
+        ws.set_column(index, index, column.width)
+    if not rows:
+        ws.write_string(first_row + 1, 0, empty, fmt.cell("text", "note"))
+    for offset, values in enumerate(rows, start=1):
+        marked = red[offset - 1] if red else ()
+        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
+            style = ("red" if index in marked else
+                     str(value) if column.colour and str(value) in VALUE_FILLS else None)
+            _put(ws, first_row + offset, index, value, fmt.cell(column.kind, style, column.wrap))
+        # Excel and LibreOffice keep a stored row height; neither fits it to wrapped text
+        # on opening a generated file, so the height is set here from the text.
+        lines = max((_lines(v, c.width) for c, v in zip(columns, values, strict=True)
+                     if c.wrap and isinstance(v, str)), default=1)
+        if lines > 1:
+            ws.set_row(first_row + offset, min(15.0 * lines, 409))
+    if first_row == 0:
+        ws.freeze_panes(1, 2)
+        _print_setup(ws, header_row=0)
+
+
+def _region_name(result: Consolidation, sub: Submission) -> str:
+    """The name from the region list; the workbook's own for a region not on it."""
+    known = next((s.region.name for s in result.regions if s.region.code == sub.region), None)
+    return known or (sub.identity.region_name if sub.identity else "")
+
+
+def _extras(row: PlanRow) -> str:
+    return "; ".join(f"{header}: {value}" for header, value in row.extra.items() if value)
+
+
+def _column_kind(column: Column) -> str:
+    if column.kind == "date":
+        return "date"
+    if column.kind == "amount" and "(kr)" in column.header:
+        return "count"  # kroner: whole and grouped (1,500,000), the value itself is exact
+    if column.kind in ("amount", "whole") or column.formula == "risk_score":
+        return "number"
+    return "text"
+
+
+# --- Oversikt ----------------------------------------------------------------------------
+
+
+_SUMMARY = (_Col("Region", 8), _Col("Navn", 18), _Col("Mottatt", 9), _Col("Fil", 30),
+            _Col("Status", 22), _Col("Mål", 7, "count"), _Col("Tiltak", 8, "count"),
+            _Col("Andel med ansvarlig og frist", 13, "percent"), _Col("Forfalt", 9, "count"),
+            _Col("Fullført", 9, "count"), _Col("Timer (parter)", 10, "count"),
+            _Col("Budsjett (kr)", 13, "count"), _Col("Høy risiko", 9, "count"),
+            _Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
+_HEADER_ROW = 3
+
+
+def _counted(summary: RegionSummary) -> bool:
+    """Its figures count: the region sent a plan and it was included."""
+    return summary.submission is not None and summary.submission.included
+
+
+def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    received = sum(1 for s in result.regions if s.received)
+    year = f" {result.year}" if result.year else ""
+    ws.write_string(0, 0, f"SMSØ – nasjonal oversikt over lokale handlingsplaner{year}", fmt.title)
+    ws.write_string(1, 0, f"Per {format_date(result.today)}: {received} av {len(result.regions)} "
+                    "regioner har sendt inn. Forfalt = mål, tiltak og risikoer med frist før "
+                    "denne datoen og status ikke Fullført eller Avlyst (arket Frister viser også "
+                    "oppfølgingen av egenvurderingen).", fmt.plain)
+    for index, column in enumerate(_SUMMARY):
+        ws.set_column(index, index, column.width)
+        ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
+    ws.set_row(_HEADER_ROW, 45)
+    first = _HEADER_ROW + 1
+    for row, summary in enumerate(result.regions, start=first):
+        sub = summary.submission
+        figures = ([summary.goals, summary.actions, summary.owner_share, summary.overdue,
+                    summary.done, summary.hours, summary.budget, summary.high_risks]
+                   if _counted(summary) else [None] * 8)
+        values = [summary.region.code, summary.region.name, "Ja" if sub else "Nei",
+                  sub.path.name if sub else "", sub.status if sub else "Ikke mottatt",
+                  *figures, sub.errors if sub else None, sub.warnings if sub else None]
+        for index, (column, value) in enumerate(zip(_SUMMARY, values, strict=True)):
+            style = ("missing" if index == 2 else "grey") if sub is None else None
+            _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=False))
+    last = first + len(result.regions) - 1
+    if result.regions:
+        _totals(ws, result, fmt, first, last)
+    _charts(book, ws, result, fmt, last + 3)
+    ws.hide_gridlines(2)
+    _print_setup(ws, header_row=None)
+
+
+def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, last: int) -> None:
+    """SUM formulas that Excel recalculates, with the values computed here as their cache:
+    viewers that do not recalculate (LibreOffice by default, mail previews) show the truth."""
+    row, total = last + 1, fmt.cell("count", "total")
+    counted = [s for s in result.regions if _counted(s)]
+    seen = [s.submission for s in result.regions if s.submission is not None]
+
+    def rng(col: int) -> str:  # 0-based column → its A1 range over the region rows
+        return a1_range(first + 1, col + 1, last + 1, col + 1)
+
+    sums = dict(zip((5, 6, 8, 9, 10, 11, 12), (
+        sum(getattr(s, key) for s in counted)
+        for key in ("goals", "actions", "overdue", "done", "hours", "budget", "high_risks")),
+        strict=True))
+    sums |= {13: sum(s.errors for s in seen), 14: sum(s.warnings for s in seen)}
+    for col, column in enumerate(_SUMMARY):
+        ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
+    ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
+    ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"Ja")', total, len(seen))
+    for col, value in sums.items():
+        ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
+    rows_total = sums[5] + sums[6]
+    share = sum(s.with_owner_and_deadline for s in counted) / rows_total if rows_total else ""
+    ws.write_formula(row, 7, f'=IFERROR(SUMPRODUCT({rng(7)},{rng(5)}+{rng(6)})'
+                             f'/(SUM({rng(5)})+SUM({rng(6)})),"")',
+                     fmt.cell("percent", "total"), share)
+
+
+def _party_hours(result: Consolidation) -> list[tuple[str, float]]:
+    """Parter ``Timer per år`` of participating parties, summed by party over the chosen
+    submissions, largest first (the same hours as Oversikt's "Timer (parter)")."""
+    hours: dict[str, float] = {}
+    for _, plan_row in result.rows("Parter"):
+        if plan_row.values.get("deltakelse") != "Deltar":
+            continue
+        value = plan_row.values.get("timer")
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            name = str(plan_row.shown("part") or "(uten navn)")
+            hours[name] = hours.get(name, 0) + value
+    ranked = sorted(hours.items(), key=lambda item: (-item[1], fold(item[0])))
+    return ranked or [("Ingen timer oppgitt", 0)]
+
+
+def _chart_data(ws: Worksheet, fmt: _Formats, row: int, title: str, headers: Sequence[str],
+                rows: Sequence[Sequence[object]]) -> tuple[int, int]:
+    """A small block of the numbers a chart draws; returns its first and last data row."""
+    ws.write_string(row, 0, title, fmt.heading)
+    for index, header in enumerate(headers):
+        if header:
+            ws.write_string(row + 1, index, header, fmt.header)
+    ws.set_row(row + 1, 30)
+    for offset, values in enumerate(rows, start=row + 2):
+        for index, value in enumerate(values):
+            _put(ws, offset, index, value, fmt.cell("count" if index > 1 else "text"))
+    return row + 2, row + 1 + len(rows)
+
+
+def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
+            row: int) -> None:
+    """Side by side under the table: actions by status per region, and hours per party."""
+    known = result.template.vocabularies["status"]
+    found = {status for s in result.regions for status in s.status_counts}
+    statuses = [*known, *sorted(found - {*known, "Ikke satt"}), "Ikke satt"]
+    first, last = _chart_data(
+        ws, fmt, row + 19, "Tiltak per region og status (data til diagrammene)",
+        ["Region", "Navn", *statuses],
+        [[s.region.code, s.region.name,
+          *(s.status_counts.get(k, 0) if _counted(s) else None for k in statuses)]
+         for s in result.regions])
+    column = book.add_chart({"type": "column", "subtype": "stacked"})
+    for index, status in enumerate(statuses, start=2):
+        column.add_series({
+            "name": ["Oversikt", first - 1, index],
+            "categories": ["Oversikt", first, 1, last, 1],
+            "values": ["Oversikt", first, index, last, index],
+            "fill": {"color": STATUS_COLOURS.get(status, "#A5A5A5")}, "gap": 60})
+    column.set_title({"name": "Tiltak per region og status", "name_font": {"size": 12}})
+    column.set_legend({"position": "bottom"})
+    highest = max((sum(s.status_counts.values()) for s in result.regions), default=0)
+    column.set_y_axis({"name": "Antall tiltak", "min": 0, "num_format": "0",
+                       "major_unit": max(1, math.ceil(highest / 8))})
+    first, last = _chart_data(ws, fmt, last + 2, "Timer per år per part",
+                              ["", "Part", "Timer"],
+                              [[None, party, hours] for party, hours in _party_hours(result)])
+    bar = book.add_chart({"type": "bar"})
+    bar.add_series({"name": "Timer per år", "categories": ["Oversikt", first, 1, last, 1],
+                    "values": ["Oversikt", first, 2, last, 2],
+                    "fill": {"color": HEADER_FILL}, "gap": 50})
+    bar.set_title({"name": "Timer per år som partene har satt av", "name_font": {"size": 12}})
+    bar.set_legend({"none": True})
+    # In a bar chart the y axis holds the categories: largest party on top, values below.
+    bar.set_y_axis({"reverse": True, "crossing": "max"})
+    bar.set_x_axis({"min": 0, "num_format": "#,##0"})
+    width = sum(int(c.width * 7 + 5) for c in _SUMMARY) // 2  # xlsxwriter's column pixels
+    for index, chart in enumerate((column, bar)):
+        chart.set_size({"width": width - 10, "height": 340})
+        ws.insert_chart(row, 0, chart, {"x_offset": index * width + 2, "y_offset": 4,
+                                        "object_position": 3})
+
+
+# --- the table sheets: one row per filled row -------------------------------------------
+
+
+def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, label: str,
+                fmt: _Formats) -> None:
+    pairs = result.rows(sheet.name)
+    with_extras = any(row.extra for _, row in pairs)
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16),
+               *(_Col(c.header, min(c.width, MAX_WIDTH), _column_kind(c),
+                      colour=c.key == "risikoniva") for c in sheet.columns),
+               *([_Col("Egne kolonner", 30)] if with_extras else []),
+               _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
+               _Col("Kilderad", 8, "number")]
+    done = set(result.template.done_statuses)
+    frist = 2 + [c.key for c in sheet.columns].index("frist") if sheet.has_column("frist") else -1
+    rows = [[sub.region, _region_name(result, sub),
+             *(plan_row.shown(c.key) for c in sheet.columns),
+             *([_extras(plan_row)] if with_extras else []),
+             sub.path.name, plan_row.sheet, plan_row.row] for sub, plan_row in pairs]
+    red = [{frist} if is_overdue(r, result.today, done) else set() for _, r in pairs]
+    _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, red=red,
+           empty=f"Ingen {label} i de innsendte planene.")
+
+
+# --- Egenvurdering: the matrix, its legend and every assessed row ------------------------
+
+
+def _criterion_number(result: Consolidation, row: PlanRow) -> str | None:
+    """K1…K9 for a criterion of the template (matched tolerantly); None for one it lacks."""
+    numbers = {fold(text): f"K{i}" for i, text in enumerate(result.template.criteria, start=1)}
+    return numbers.get(fold(str(row.shown("kriterium") or "")))
+
+
+def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    criteria = result.template.criteria
+    pairs = result.rows("Egenvurdering")
+    ws.write_string(0, 0, "Egenvurdering – regioner × kriterier", fmt.title)
+    for index, header in enumerate(["Region", "Regionnavn"]):
+        ws.write_string(2, index, header, fmt.header)
+    for index, text in enumerate(criteria, start=1):
+        ws.write_string(2, index + 1, f"K{index}", fmt.header)
+        ws.write_comment(2, index + 1, text, {"x_scale": 2, "y_scale": 1.2})
+    grid: dict[str, dict[str, object]] = {}
+    for sub, plan_row in pairs:
+        if number := _criterion_number(result, plan_row):
+            grid.setdefault(sub.region or "", {})[number] = plan_row.shown("vurdering")
+    received = [s for s in result.regions if _counted(s)]
+    row = 3
+    for summary in received:
+        ws.write_string(row, 0, summary.region.code, fmt.cell())
+        ws.write_string(row, 1, summary.region.name, fmt.cell())
+        for index in range(1, len(criteria) + 1):
+            value = grid.get(summary.region.code, {}).get(f"K{index}")
+            style = value if isinstance(value, str) and value in VALUE_FILLS else None
+            _put(ws, row, index + 1, value, fmt.cell("text", style))
+        row += 1
+    if not received:
+        ws.write_string(row, 0, "Ingen innsendte planer.", fmt.cell("text", "note"))
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Kriterier", fmt.heading)
+    for index, text in enumerate(criteria, start=1):
+        ws.write_string(row + index, 0, f"K{index}", fmt.cell())
+        ws.write_string(row + index, 1, text, fmt.cell("text", "note"))
+    row += len(criteria) + 1
+    for index, value in enumerate(result.template.vocabularies["vurdering"], start=2):
+        ws.write_string(row, index, value, fmt.cell("text", value))
+    ws.write_string(row, 1, "Fargene:", fmt.cell("text", "note"))
+    row += 2
+    ws.write_string(row, 0, "Alle vurderinger (én rad per kriterium og region)", fmt.heading)
+    _assessment_table(ws, result, pairs, fmt, row + 1)
+    ws.freeze_panes(0, 2)  # two blocks with their own headers: keep the region in view
+    _print_setup(ws, header_row=None)
+
+
+def _assessment_table(ws: Worksheet, result: Consolidation,
+                      pairs: Sequence[tuple[Submission, PlanRow]], fmt: _Formats,
+                      row: int) -> None:
+    """The detail table, below the matrix and sharing its columns: the short fields come
+    first (they set the widths of the criteria columns above), the long criterion text last."""
+    with_extras = any(r.extra for _, r in pairs)
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Nr", 13),
+               _Col("Vurdering", 15, colour=True), _Col("Ansvarlig", 20), _Col("Frist", 13, "date"),
+               _Col("Oppfølging", 28), _Col("Kommentar", 28), _Col("Kildefil", 24, wrap=False),
+               _Col("Kildeark", 14), _Col("Kilderad", 14, "number"), _Col("Kriterium", 48),
+               *([_Col("Egne kolonner", 30)] if with_extras else [])]
+    done = set(result.template.done_statuses)
+    rows = [[sub.region, _region_name(result, sub),
+             _criterion_number(result, r), r.shown("vurdering"),
+             r.shown("ansvarlig"), r.shown("frist"), r.shown("oppfolging"), r.shown("kommentar"),
+             sub.path.name, r.sheet, r.row, r.shown("kriterium"),
+             *([_extras(r)] if with_extras else [])] for sub, r in pairs]
+    red = [{5} if is_overdue(r, result.today, done) else set() for _, r in pairs]
+    _table(ws, fmt, "tblEgenvurdering", columns, rows, first_row=row, red=red,
+           empty="Ingen egenvurderinger i de innsendte planene.")
+
+
+# --- Frister, Avvik, Innsendinger --------------------------------------------------------
+
+
+def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    today, done = result.today, set(result.template.done_statuses)
+    horizon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
+    found: list[tuple[dt.date, int, list[object]]] = []
+    for order, sheet in enumerate(DEADLINE_SHEETS):
+        for sub, r in result.rows(sheet):
+            deadline = r.values.get("frist")
+            if (not isinstance(deadline, dt.date) or r.values.get("status") in done
+                    or deadline > horizon):
+                continue
+            ident = _criterion_number(result, r) if sheet == "Egenvurdering" else r.shown("id")
+            found.append((deadline, order, [
+                sub.region, _region_name(result, sub), sheet, ident, r.shown(WHAT_KEY[sheet]),
+                r.shown("ansvarlig"), deadline, r.shown("status"), (deadline - today).days,
+                "Ja" if deadline < today else "Nei", sub.path.name, r.sheet, r.row]))
+    found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14), _Col("ID", 7),
+               _Col("Hva", 44), _Col("Ansvarlig", 22), _Col("Frist", 12, "date"),
+               _Col("Status", 13), _Col("Dager", 8, "number"), _Col("Forfalt", 9),
+               _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
+               _Col("Kilderad", 8, "number")]
+    rows = [values for _, _, values in found]
+    red = [range(len(columns)) if values[9] == "Ja" else () for values in rows]
+    _table(ws, fmt, "tblFrister", columns, rows, red=red,
+           empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.")
+
+
+def _avvik(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    columns = [_Col("Region", 8), _Col("Fil", 30, wrap=False), _Col("Alvorlighet", 12, colour=True),
+               _Col("Kode", 22), _Col("Ark", 14), _Col("Celle", 8), _Col("Kolonne", 18),
+               _Col("Verdi", 20), _Col("Melding", 70), _Col("Innsending", 18)]
+    rows = [[sub.region if sub else None,
+             Path(f.file).name if f.file else (sub.path.name if sub else None),
+             SEVERITY_LABELS.get(f.severity, f.severity), f.code, f.sheet, f.cell, f.column,
+             f.value, f.message, sub.status if sub else None]
+            for sub, f in result.all_findings()]
+    _table(ws, fmt, "tblAvvik", columns, rows, empty="Ingen avvik funnet.")
+
+
+def _innsendinger(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("År", 7, "number"),
+               _Col("Fil", 30, wrap=False), _Col("Sti", 40, wrap=False),
+               _Col("Lagret", 16, "datetime"), _Col("SHA-256", 24, wrap=False),
+               _Col("Malversjon", 10), _Col("Status", 18),
+               _Col("Erstattet av", 30, wrap=False), _Col("Feil", 7, "number"),
+               _Col("Advarsler", 10, "number"), _Col("Årsak", 50)]
+    rows = [[sub.region, _region_name(result, sub), sub.year, sub.path.name, str(sub.path),
+             sub.saved_at, sub.sha256, sub.report.template_version, sub.status,
+             sub.superseded_by.name if sub.superseded_by else None, sub.errors, sub.warnings,
+             # why a file is not used, unless another file replaced it
+             None if sub.included or sub.superseded_by else sub.reason()]
+            for sub in result.submissions]
+    _table(ws, fmt, "tblInnsendinger", columns, rows, empty="Ingen filer funnet.")

@@ -1,0 +1,543 @@
+"""The national overview workbook (``overview.write_overview``) and the analysts' DataFrames
+(``Consolidation.frames()``), read back cell by cell from real generated and filled plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.worksheet import Worksheet
+
+from smso_xl.config import default_regions
+from smso_xl.consolidate import SUPERSEDED, UNREADABLE, Consolidation, consolidate
+from smso_xl.fileio import OutputError
+from smso_xl.generate import generate
+from smso_xl.overview import SHEETS, write_overview
+from smso_xl.template import load_template
+from tests.workbooks import edit_workbook, fill_plan
+
+TODAY = dt.date(2026, 4, 1)
+CRITERIA = load_template().criteria
+D = dt.datetime  # openpyxl writes datetimes as real Excel dates
+UNICODE_TEXT = "Skolebesøk på vgs – æøå ÆØÅ «sitat» 🎉"
+ADDED_PARTY = "Bransjeforeningen «Bygg» 🎉"
+# What a hostile or careless region may type; each must arrive as plain text.
+INJECTIONS = {"Tiltak": '=HYPERLINK("http://x","klikk")', "Ansvarlig": "+47 22 33 44 55",
+              "Beskrivelse": "-2+3", "Kommentar": "@SUM(A1:A2)"}
+
+OSLO = {
+    "Mål": [
+        {"Mål": "Flere unge kjenner til svart arbeid", "Nasjonalt innsatsområde": "Øke kunnskapen",
+         "Målgruppe": "Ungdom/elever", "Indikator": "Elever nådd", "Utgangsverdi": "0",
+         "Målverdi": "500", "Frist": D(2026, 6, 30), "Ansvarlig": "Ola Nordmann",
+         "Status": "Pågår"},
+        {"Mål": "Kommunene stiller krav", "Indikator": "Kommuner", "Målverdi": "5",
+         "Frist": D(2026, 12, 31), "Ansvarlig": "Kari Nordmann", "Status": "Ikke startet"},
+    ],
+    "Tiltak": [
+        {"Mål-ID": "M1", "Tiltak": UNICODE_TEXT, "Aktivitetstype": "Skolebesøk",
+         "Ansvarlig": "Kari Nordmann", "Ansvarlig part": "LO", "Start": D(2026, 1, 10),
+         "Frist": D(2026, 3, 15), "Status": "Pågår", "Timer": 12, "Budsjett (kr)": 5000},
+        {"Mål-ID": "M1", "Tiltak": "Kampanje", "Ansvarlig": "Per Hansen", "Start": "0001-01-01",
+         "Frist": D(2026, 5, 1), "Status": "Fullført", "Timer": 3.5,
+         "Budsjett (kr)": "kr 20 000"},
+        {"Mål-ID": "M2", "Tiltak": "Innkjøpsseminar", "Ansvarlig": "Anne Lie", "Frist": "snart",
+         "Start": "1800-01-01", "Status": "Ikke startet"},
+        {"Mål-ID": "M2", "Frist": D(2026, 4, 20), "Status": "Pågår"},  # + INJECTIONS
+    ],
+    "Risiko": [
+        {"Risiko": "For lite tid", "Gjelder": "T1", "Sannsynlighet (1–5)": 4,
+         "Konsekvens (1–5)": 4, "Risikoreduserende tiltak": "Prioritere skoler",
+         "Ansvarlig": "Per Hansen", "Frist": D(2026, 4, 15), "Status": "Ikke startet"},
+    ],
+    "Parter": [  # a row naming a prefilled party fills that party's row
+        {"Part": "Skatteetaten", "Deltakelse": "Deltar", "Representant": "Anne",
+         "Timer per år": 100, "Mandat avklart": "Ja"},
+        {"Part": "LO", "Deltakelse": "Deltar", "Representant": "Bo", "Timer per år": 50,
+         "Mandat avklart": "Ja"},
+        # a new row (no "Type": fill.py would take it as the label of an existing row)
+        {"Part": ADDED_PARTY, "Deltakelse": "Deltar", "Representant": "Eva",
+         "Timer per år": 25, "Mandat avklart": "Ja"},
+    ],
+    "Egenvurdering": [
+        {"Kriterium": CRITERIA[0], "Vurdering": "Oppfylt"},
+        {"Kriterium": CRITERIA[1], "Vurdering": "Delvis oppfylt",
+         "Oppfølging": "Møte med partene", "Ansvarlig": "Kari", "Frist": D(2026, 3, 1)},
+        {"Kriterium": CRITERIA[2], "Vurdering": "Ikke oppfylt",
+         "Oppfølging": "Lage risikoliste", "Ansvarlig": "Per", "Frist": D(2026, 6, 1)},
+    ],
+}
+AGDER_OLD = {"Tiltak": [{"Tiltak": "Gammelt tiltak", "Ansvarlig": "Siri", "Frist": D(2026, 9, 1)}]}
+AGDER_NEW = {
+    "Tiltak": [
+        {"Tiltak": "Regional kampanje", "Ansvarlig": "Siri", "Frist": D(2026, 9, 1),
+         "Status": "Ikke startet", "Budsjett (kr)": 12000},
+        {"Tiltak": "Sommerjobb-info", "Ansvarlig": "Siri", "Frist": D(2026, 6, 15),
+         "Status": "Pågår", "Timer": 8},
+    ],
+    "Parter": [{"Part": "Skatteetaten", "Deltakelse": "Deltar", "Representant": "Siv",
+                "Timer per år": 40, "Mandat avklart": "Ja"}],
+}
+VESTLAND = {"Parter": [{"Part": "LO", "Deltakelse": "Deltar", "Representant": "Lars",
+                        "Timer per år": 10, "Mandat avklart": "Ja"}]}
+RECEIVED = ("03", "42", "46")
+PARTIES_PER_PLAN = 19
+
+
+def _plan(folder: Path, code: str, rows: dict[str, Any], form: dict[str, Any],
+          saved: dt.datetime) -> Path:
+    result = generate(regions=default_regions(), region_codes=[code], year=2026, out_dir=folder)
+    return fill_plan(result.files[0].path, rows=rows, form=form, saved_at=saved)
+
+
+def _write_injections(path: Path) -> None:
+    """openpyxl turns any string starting with '=' into a formula; typed text stays text."""
+    with edit_workbook(path) as book:
+        ws = book["Tiltak"]
+        headers = {cell.value: cell.column for cell in ws[1]}
+        for header, text in INJECTIONS.items():
+            cell = ws.cell(5, headers[header])  # T4
+            cell.value = text
+            cell.data_type = "s"
+        ws.cell(1, ws.max_column + 1, "Egen merknad")  # a column the region added
+        ws.cell(2, ws.max_column, "Viktig!")
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("inbox")
+    form = {"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
+            "Overordnet mål for samarbeidet": "Mindre svart arbeid"}
+    saved = dt.datetime(2026, 3, 20, 14, 30, tzinfo=dt.UTC)
+    _write_injections(_plan(root, "03", OSLO, form, saved))
+    _plan(root / "gammel", "42", AGDER_OLD, {}, saved - dt.timedelta(days=30))
+    _plan(root, "42", AGDER_NEW, {}, saved)  # the newer version of the same region wins
+    _plan(root, "46", VESTLAND, {}, saved)
+    (root / "kaputt.xlsx").write_bytes(b"dette er ikke en arbeidsbok")
+    return root
+
+
+@pytest.fixture(scope="module")
+def result(inbox: Path) -> Consolidation:
+    return consolidate([inbox], year=2026, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def overview(result: Consolidation, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_overview(result, tmp_path_factory.mktemp("out") / "oversikt.xlsx")
+
+
+@pytest.fixture(scope="module")
+def book(overview: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(overview)
+
+
+@pytest.fixture(scope="module")
+def cached(overview: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(overview, data_only=True)
+
+
+def records(ws: Worksheet, table: str | None = None) -> list[dict[str, Any]]:
+    """The data rows of an Excel Table as dicts keyed by header (the sheet's only table by
+    default); the row number of each is under ``"_row"``."""
+    tables = dict(ws.tables.items())
+    ref = tables[table] if table else next(iter(tables.values()))
+    rows = list(ws[ref])
+    headers = [cell.value for cell in rows[0]]
+    return [{"_row": r[0].row, **{h: c.value for h, c in zip(headers, r, strict=True)}}
+            for r in rows[1:]]
+
+
+def cell_of(ws: Worksheet, row: dict[str, Any], header: str) -> Any:
+    headers = [c.value for c in ws[1]]
+    return ws.cell(row["_row"], headers.index(header) + 1)
+
+
+def summary_rows(ws: Worksheet) -> dict[str, list[Any]]:
+    """Oversikt's region lines (header in row 4) by region code, plus the ``Totalt`` line."""
+    found = {}
+    for row in ws.iter_rows(min_row=5, max_col=15, values_only=True):
+        if row[0] is None:
+            break
+        found[row[0]] = list(row)
+    return found
+
+
+def column_values(ws: Worksheet, reference: str) -> list[Any]:
+    """The values of a one-column range such as ``Oversikt!$B$40:$B$54``."""
+    min_col, min_row, _, max_row = range_boundaries(reference.split("!")[1].replace("$", ""))
+    return [ws.cell(row, min_col).value for row in range(min_row, max_row + 1)]
+
+
+OVERSIKT_HEADERS = ["Region", "Navn", "Mottatt", "Fil", "Status", "Mål", "Tiltak",
+                    "Andel med ansvarlig og frist", "Forfalt", "Fullført", "Timer (parter)",
+                    "Budsjett (kr)", "Høy risiko", "Feil", "Advarsler"]
+
+
+# --- structure ------------------------------------------------------------------------------
+
+
+def test_sheets_are_present_in_order(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == ["Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering",
+                               "Frister", "Avvik", "Innsendinger"]
+    assert list(SHEETS) == book.sheetnames
+
+
+@pytest.mark.parametrize("sheet", SHEETS[1:])
+def test_data_sheets_are_filtered_tables_set_up_for_print(book: openpyxl.Workbook,
+                                                          sheet: str) -> None:
+    ws = book[sheet]
+    assert len(ws.tables) == 1
+    (name, ref), = ws.tables.items()
+    assert re.fullmatch(r"tbl[A-Za-z]+", name)  # never cell-like (T1) or with spaces
+    assert ws.tables[name].autoFilter is not None and ws.tables[name].autoFilter.ref == ref
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # fitToWidth 1 is the file format's default, so it is stored as absent
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    if sheet != "Egenvurdering":  # two blocks there: only the region columns are frozen
+        assert ws.freeze_panes == "C2"
+        assert ws.print_title_rows == "$1:$1"
+    else:
+        assert ws.freeze_panes == "C1"
+
+
+def test_oversikt_fits_one_page_wide_landscape(book: openpyxl.Workbook) -> None:
+    ws = book["Oversikt"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # fitToWidth 1 is the file format's default, so it is stored as absent
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert [c.value for c in ws[4]][:15] == OVERSIKT_HEADERS
+    assert "2026" in ws["A1"].value and "01.04.2026" in ws["A2"].value
+
+
+# --- no row lost, none doubled -------------------------------------------------------------
+
+
+def _expected_ids(sheet: str) -> list[tuple[str, str]]:
+    oslo = [("03", f"{sheet[0]}{i}") for i in range(1, len(OSLO.get(sheet, [])) + 1)]
+    agder = [("42", f"T{i}") for i in range(1, 3)] if sheet == "Tiltak" else []
+    return oslo + agder
+
+
+@pytest.mark.parametrize("sheet", ["Tiltak", "Mål", "Risiko"])
+def test_every_filled_row_of_the_chosen_versions_appears_once(
+        book: openpyxl.Workbook, result: Consolidation, sheet: str) -> None:
+    rows = records(book[sheet])
+    assert [(r["Region"], r["ID"]) for r in rows] == _expected_ids(sheet)
+    assert len(rows) == len(result.rows(sheet))
+    for row, (sub, plan_row) in zip(rows, result.rows(sheet), strict=True):
+        assert (row["Kildefil"], row["Kildeark"], row["Kilderad"]) == (
+            sub.path.name, sheet, plan_row.row)
+
+
+def test_superseded_version_rows_are_left_out(book: openpyxl.Workbook) -> None:
+    texts = [r["Tiltak"] for r in records(book["Tiltak"])]
+    assert "Gammelt tiltak" not in texts
+    assert texts[-2:] == ["Regional kampanje", "Sommerjobb-info"]
+
+
+def test_parties_and_assessments_keep_every_row(book: openpyxl.Workbook) -> None:
+    parties = records(book["Parter"])
+    assert len(parties) == PARTIES_PER_PLAN * len(RECEIVED) + 1
+    assert sorted({r["Region"] for r in parties}) == list(RECEIVED)
+    assert [r["Part"] for r in parties if r["Region"] == "03"][-1] == ADDED_PARTY
+    assessments = records(book["Egenvurdering"], "tblEgenvurdering")
+    assert len(assessments) == 9 * len(RECEIVED)
+    assert [(r["Region"], r["Nr"]) for r in assessments][:3] == [
+        ("03", "K1"), ("03", "K2"), ("03", "K3")]
+
+
+def test_columns_follow_the_template_then_extras_then_sources(book: openpyxl.Workbook,
+                                                              result: Consolidation) -> None:
+    headers = [c.value for c in book["Tiltak"][1]]
+    template = [c.header for c in result.template.sheet("Tiltak").columns]
+    assert headers == ["Region", "Regionnavn", *template, "Egne kolonner", "Kildefil",
+                       "Kildeark", "Kilderad"]
+    first = records(book["Tiltak"])[0]
+    assert first["Egne kolonner"] == "Egen merknad: Viktig!"
+    risk_headers = [c.value for c in book["Risiko"][1]]
+    assert "Egne kolonner" not in risk_headers  # only where a region added a column
+    risk = records(book["Risiko"])[0]
+    assert (risk["Risikoskår"], risk["Risikonivå"]) == (16, "Høy")  # recomputed
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def test_dates_are_real_dates_shown_day_first(book: openpyxl.Workbook) -> None:
+    ws = book["Tiltak"]
+    first = records(ws)[0]
+    frist = cell_of(ws, first, "Frist")
+    assert frist.value == dt.datetime(2026, 3, 15)
+    assert frist.number_format == "dd.mm.yyyy"
+    assert cell_of(ws, first, "Start").value == dt.datetime(2026, 1, 10)
+    third = records(ws)[2]
+    assert third["Frist"] == "snart"  # not understood: passed on as typed, not lost
+    assert third["Start"] == "01.01.1800"  # no Excel serial before 1900: shown as text
+    assert records(ws)[1]["Start"] == "01.01.0001"
+
+
+def test_numbers_are_numbers(book: openpyxl.Workbook) -> None:
+    rows = records(book["Tiltak"])
+    assert [r["Timer"] for r in rows[:2]] == [12, 3.5]
+    assert [r["Budsjett (kr)"] for r in rows[:2]] == [5000, 20000]  # "kr 20 000" understood
+    assert all(isinstance(r["Kilderad"], int) for r in rows)
+
+
+def test_unicode_arrives_intact(book: openpyxl.Workbook) -> None:
+    assert records(book["Tiltak"])[0]["Tiltak"] == UNICODE_TEXT
+    assert ADDED_PARTY in [r["Part"] for r in records(book["Parter"])]
+
+
+def test_region_codes_stay_text(book: openpyxl.Workbook) -> None:
+    assert records(book["Tiltak"])[0]["Region"] == "03"
+    assert summary_rows(book["Oversikt"])["03"][0] == "03"
+
+
+# --- Oversikt -------------------------------------------------------------------------------
+
+
+def test_oversikt_lists_every_expected_region(book: openpyxl.Workbook) -> None:
+    ws = book["Oversikt"]
+    lines = summary_rows(ws)
+    codes = [r.code for r in default_regions()]
+    assert list(lines) == [*codes, "Totalt"]
+    for code in codes:
+        received = code in RECEIVED
+        assert lines[code][2] == ("Ja" if received else "Nei")
+        if not received:
+            assert lines[code][4] == "Ikke mottatt"
+            assert lines[code][5:13] == [None] * 8  # nothing counted, not a zero
+    row = 5 + codes.index("11")
+    assert ws.cell(row, 3).fill.fgColor.rgb.endswith("FFC7CE")  # "Nei" is marked red
+
+
+def test_oversikt_counts_per_region(book: openpyxl.Workbook) -> None:
+    lines = summary_rows(book["Oversikt"])
+    # Mål, Tiltak, Andel, Forfalt, Fullført, Timer, Budsjett, Høy risiko
+    assert lines["03"][5:13] == [2, 4, 5 / 6, 1, 1, 175, 25000, 1]
+    assert lines["42"][5:13] == [0, 2, 1, 0, 0, 40, 12000, 0]
+    assert lines["46"][5:13] == [0, 0, None, 0, 0, 10, 0, 0]
+    assert lines["42"][3] == "SMSO-handlingsplan-2026-42-Agder.xlsx"
+
+
+def test_totals_are_formulas_with_true_cached_values(book: openpyxl.Workbook,
+                                                     cached: openpyxl.Workbook,
+                                                     result: Consolidation) -> None:
+    formulas = summary_rows(book["Oversikt"])["Totalt"]
+    values = summary_rows(cached["Oversikt"])["Totalt"]
+    assert formulas[2] == '=COUNTIF(C5:C19,"Ja")' and values[2] == 3
+    for col in (5, 6, 8, 9, 10, 11, 12, 13, 14):
+        letter = "ABCDEFGHIJKLMNO"[col]
+        assert formulas[col] == f"=SUM({letter}5:{letter}19)"
+    assert values[5:13] == [2, 6, 7 / 8, 1, 1, 225, 37000, 1]  # share over 2 + 6 rows
+    assert formulas[7].startswith("=IFERROR(SUMPRODUCT(")
+    chosen = [s.submission for s in result.regions if s.submission]
+    assert values[13] == sum(s.errors for s in chosen) > 0
+    assert values[14] == sum(s.warnings for s in chosen)
+
+
+def test_two_charts_draw_on_the_oversikt_data(overview: Path, book: openpyxl.Workbook) -> None:
+    with zipfile.ZipFile(overview) as archive:
+        names = sorted(n for n in archive.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        charts = [archive.read(n).decode() for n in names]
+    assert len(charts) == 2
+    column, bar = charts
+    assert '<c:barDir val="col"/>' in column and '<c:grouping val="stacked"/>' in column
+    assert '<c:barDir val="bar"/>' in bar
+    ws = book["Oversikt"]
+    for chart, expected in ((column, [r.name for r in default_regions()]),
+                            (bar, ["Skatteetaten", "LO", ADDED_PARTY])):
+        ref = re.search(r"<c:cat>.*?<c:f>(.*?)</c:f>", chart, re.S)
+        assert ref is not None and ref.group(1).startswith("Oversikt!$")
+        assert column_values(ws, ref.group(1)) == expected
+    values = re.search(r"<c:val>.*?<c:f>(.*?)</c:f>", bar, re.S)
+    assert values is not None
+    # Skatteetaten 100 + 40, LO 50 + 10, the added party 25: largest first
+    assert column_values(ws, values.group(1)) == [140, 60, 25]
+
+
+# --- Egenvurdering, Frister, Avvik, Innsendinger -------------------------------------------
+
+
+def test_assessment_matrix_is_coloured(book: openpyxl.Workbook, result: Consolidation) -> None:
+    ws = book["Egenvurdering"]
+    assert [c.value for c in ws[3]][:11] == ["Region", "Regionnavn",
+                                             *[f"K{i}" for i in range(1, 10)]]
+    assert ws["C3"].comment.text.startswith(result.template.criteria[0])
+    assert [ws.cell(r, 1).value for r in range(4, 7)] == list(RECEIVED)
+    assert [ws.cell(4, c).value for c in range(3, 6)] == ["Oppfylt", "Delvis oppfylt",
+                                                           "Ikke oppfylt"]
+    fills = [ws.cell(4, c).fill.fgColor.rgb[-6:] for c in range(3, 6)]
+    assert fills == ["C6EFCE", "FFEB9C", "FFC7CE"]
+    table_top = int(ws.tables["tblEgenvurdering"].ref.split(":")[0][1:])
+    assert table_top > 6 + 9  # below the matrix and the legend: no overlap
+
+
+def test_deadlines_overdue_and_next_90_days_sorted(book: openpyxl.Workbook) -> None:
+    ws = book["Frister"]
+    rows = records(ws)
+    assert [(r["Region"], r["Ark"], r["ID"]) for r in rows] == [
+        ("03", "Egenvurdering", "K2"), ("03", "Tiltak", "T1"), ("03", "Risiko", "R1"),
+        ("03", "Tiltak", "T4"), ("03", "Egenvurdering", "K3"), ("42", "Tiltak", "T2"),
+        ("03", "Mål", "M1")]
+    assert [r["Dager"] for r in rows] == [-31, -17, 14, 19, 61, 75, 90]
+    assert [r["Forfalt"] for r in rows] == ["Ja", "Ja"] + ["Nei"] * 5
+    assert rows[1]["Hva"] == UNICODE_TEXT and rows[1]["Ansvarlig"] == "Kari Nordmann"
+    assert cell_of(ws, rows[0], "Frist").number_format == "dd.mm.yyyy"
+    overdue, upcoming = cell_of(ws, rows[0], "Hva").font, cell_of(ws, rows[2], "Hva").font
+    assert overdue.b and overdue.color.rgb.endswith("C00000")
+    assert not upcoming.b and upcoming.color.type == "theme"  # the default text colour
+
+
+def test_findings_sheet_lists_every_finding(book: openpyxl.Workbook,
+                                            result: Consolidation) -> None:
+    rows = records(book["Avvik"])
+    pairs = result.all_findings()
+    assert len(rows) == len(pairs)
+    assert [(r["Kode"], r["Celle"]) for r in rows] == [(f.code, f.cell) for _, f in pairs]
+    assert {r["Alvorlighet"] for r in rows} <= {"Feil", "Advarsel", "Merknad"}
+    snart = next(r for r in rows if r["Kode"] == "date-invalid" and r["Region"] == "03")
+    assert (snart["Ark"], snart["Celle"], snart["Verdi"]) == ("Tiltak", "L4", "snart")
+
+
+def test_submissions_sheet_lists_every_file(book: openpyxl.Workbook,
+                                            result: Consolidation) -> None:
+    ws = book["Innsendinger"]
+    rows = records(ws)
+    assert len(rows) == len(result.submissions) == 5
+    by_path = {r["Sti"]: r for r in rows}
+    for sub in result.submissions:
+        row = by_path[str(sub.path)]
+        assert (row["Fil"], row["Status"], row["SHA-256"]) == (sub.path.name, sub.status,
+                                                                sub.sha256)
+    old = next(r for r in rows if "gammel" in r["Sti"])
+    assert old["Status"] == SUPERSEDED
+    assert old["Erstattet av"] == "SMSO-handlingsplan-2026-42-Agder.xlsx"
+    broken = next(r for r in rows if r["Fil"] == "kaputt.xlsx")
+    assert broken["Status"] == UNREADABLE and broken["Årsak"] and broken["Region"] is None
+    oslo = next(r for r in rows if r["Region"] == "03")
+    assert (oslo["År"], oslo["Malversjon"], oslo["Regionnavn"]) == (2026, "1", "Oslo")
+    saved = cell_of(ws, oslo, "Lagret")
+    assert isinstance(saved.value, dt.datetime) and saved.number_format == "dd.mm.yyyy hh:mm"
+
+
+# --- safety ---------------------------------------------------------------------------------
+
+
+def test_regional_text_never_becomes_a_formula_or_link(overview: Path,
+                                                       book: openpyxl.Workbook) -> None:
+    with zipfile.ZipFile(overview) as archive:
+        sheets = {n: archive.read(n).decode() for n in archive.namelist()
+                  if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)}
+        rels = " ".join(archive.read(n).decode() for n in archive.namelist() if "rels" in n)
+    formulas = {name: re.findall(r"<f>(.*?)</f>", xml) for name, xml in sheets.items()}
+    ours = formulas.pop("xl/worksheets/sheet1.xml")  # Oversikt: the totals row only
+    assert all(not found for found in formulas.values())
+    assert len(ours) == 11 and all(re.match(r"(SUM|COUNTIF|IFERROR)\(", f) for f in ours)
+    assert not any("HYPERLINK" in f or "47" in f for f in ours)
+    assert "<hyperlink" not in " ".join(sheets.values()) and "hyperlink" not in rels
+    injected = records(book["Tiltak"])[3]
+    for header, text in INJECTIONS.items():
+        cell = cell_of(book["Tiltak"], injected, header)
+        assert (cell.value, cell.data_type) == (text, "s")
+
+
+def test_refuses_to_write_onto_an_input(result: Consolidation) -> None:
+    target = next(s.path for s in result.submissions if s.included)
+    before = target.read_bytes()
+    with pytest.raises(OutputError):
+        write_overview(result, target)
+    with pytest.raises(OutputError):
+        write_overview(result, target.with_name("x.xlsx"), inputs=[target.with_name("x.xlsx")])
+    assert target.read_bytes() == before
+
+
+def test_empty_inbox_still_gives_valid_tables(tmp_path: Path) -> None:
+    empty = consolidate([tmp_path], today=TODAY)
+    out = write_overview(empty, tmp_path / "oversikt.xlsx")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == list(SHEETS)
+    for sheet in SHEETS[1:]:
+        rows = records(book[sheet])
+        first_cell = list(rows[0].values())[1]
+        assert len(rows) == 1 and first_cell.startswith("Ingen"), sheet
+    lines = summary_rows(book["Oversikt"])
+    assert {line[2] for code, line in lines.items() if code != "Totalt"} == {"Nei"}
+    totals = summary_rows(openpyxl.load_workbook(out, data_only=True)["Oversikt"])["Totalt"]
+    assert totals[5:7] == [0, 0] and totals[7] in ("", None)  # no share of nothing: blank
+
+
+def test_libreoffice_opens_the_overview(overview: Path, tmp_path: Path) -> None:
+    from tests.libreoffice import convert, require_soffice
+
+    require_soffice()
+    resaved = openpyxl.load_workbook(convert(overview, tmp_path, "xlsx"), data_only=True)
+    assert resaved.sheetnames == list(SHEETS)
+    assert summary_rows(resaved["Oversikt"])["Totalt"][6] == 6
+    assert len(records(resaved["Tiltak"])) == 6
+
+
+# --- frames ---------------------------------------------------------------------------------
+
+
+def test_frames_have_one_row_per_plan_row(result: Consolidation) -> None:
+    frames = result.frames()
+    assert set(frames) == {"goals", "actions", "risks", "parties", "assessments", "findings",
+                           "submissions"}
+    sheets = {"goals": "Mål", "actions": "Tiltak", "risks": "Risiko", "parties": "Parter",
+              "assessments": "Egenvurdering"}
+    for name, sheet in sheets.items():
+        frame = frames[name]
+        keys = [c.key for c in result.template.sheet(sheet).columns]
+        assert list(frame.columns) == ["region", "region_name", *keys, "extra", "source_file",
+                                       "source_sheet", "source_row"]
+        assert len(frame) == len(result.rows(sheet))
+    actions = frames["actions"]
+    assert list(zip(actions["region"], actions["id"], strict=True)) == _expected_ids("Tiltak")
+    assert len(frames["findings"]) == len(result.all_findings())
+    assert len(frames["submissions"]) == 5
+
+
+def test_frames_have_real_dtypes(result: Consolidation) -> None:
+    import pandas as pd
+
+    actions = result.frames()["actions"]
+    assert str(actions["frist"].dtype) == "datetime64[ns]"
+    assert actions["frist"].iloc[0] == pd.Timestamp(2026, 3, 15)
+    assert pd.isna(actions["frist"].iloc[2])  # "snart": the findings frame says why
+    assert actions["start"].iloc[2] == pd.Timestamp(1800, 1, 1)
+    assert pd.isna(actions["start"].iloc[1])  # year 1 does not fit datetime64[ns]: missing
+    assert actions["timer"].dtype == "float64" and actions["budsjett"].sum() == 37000
+    assert actions["tiltak"].iloc[3] == INJECTIONS["Tiltak"]
+    assert actions["extra"].iloc[0] == "Egen merknad: Viktig!"
+    assert actions["source_row"].tolist() == [2, 3, 4, 5, 2, 3]
+    risks = result.frames()["risks"]
+    assert str(risks["risikoskar"].dtype) == "Int64" and risks["risikoskar"].iloc[0] == 16
+    submissions = result.frames()["submissions"]
+    assert str(submissions["saved_at"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_frames_of_an_empty_run_keep_their_columns_and_dtypes(tmp_path: Path) -> None:
+    frames = consolidate([tmp_path], today=TODAY).frames()
+    assert all(frame.empty for frame in frames.values())
+    assert str(frames["goals"]["frist"].dtype) == "datetime64[ns]"
+    assert "ansvarlig" in frames["goals"].columns
+
+
+def test_cli_and_overview_do_not_import_pandas() -> None:
+    code = ("import sys, smso_xl.cli, smso_xl.overview, smso_xl.consolidate; "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False"
