@@ -198,7 +198,8 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
               exclude_invalid: bool) -> None:
     candidates: dict[str, list[Submission]] = defaultdict(list)
     first_of_hash: dict[str, Submission] = {}
-    for sub in submissions:
+    # Of identical copies keep the plainest name ("a.xlsx" over "a (2).xlsx").
+    for sub in sorted(submissions, key=lambda s: (len(s.path.name), str(s.path))):
         if sub.report.workbook is None:
             sub.status = UNREADABLE
         elif sub.identity is None:

@@ -1,0 +1,277 @@
+"""Consolidation: choosing submissions, and the inbox of issue 4 end to end.
+
+The inbox: four regions; Agder twice (the newer one renamed «Kopi av … (2).xlsx» by a mail
+client); Vestland re-saved by LibreOffice; a broken file. Row conservation is asserted on
+every data sheet of the overview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from smso_xl.cli import main
+from smso_xl.config import default_parties
+from smso_xl.consolidate import (
+    DUPLICATE,
+    EXCLUDED,
+    INCLUDED,
+    INCLUDED_WITH_ERRORS,
+    NOT_TEMPLATE,
+    OTHER_YEAR,
+    SUPERSEDED,
+    UNREADABLE,
+    Consolidation,
+    consolidate,
+)
+from smso_xl.overview import write_overview
+from tests.libreoffice import convert, require_soffice
+from tests.workbooks import edit_workbook, make_plan
+
+TODAY = dt.date(2026, 6, 1)
+SAVED = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+FORM = {"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
+        "Overordnet mål for samarbeidet": "Mindre svart arbeid"}
+
+
+def _goal(text: str) -> dict[str, Any]:
+    return {"Mål": text, "Indikator": "Antall", "Målverdi": "10", "Frist": dt.date(2026, 11, 1),
+            "Ansvarlig": "Kari Nordmann", "Status": "Pågår"}
+
+
+def _action(text: str, **extra: Any) -> dict[str, Any]:
+    return {"Mål-ID": "M1", "Tiltak": text, "Ansvarlig": "Per Ås", "Frist": dt.date(2026, 9, 1),
+            "Status": "Pågår", **extra}
+
+
+def _rows(name: str, actions: int) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "Mål": [_goal(f"Mål for {name}")],
+        "Tiltak": [_action(f"{name} tiltak {i}", Timer=10 * i) for i in range(1, actions + 1)],
+        "Risiko": [{"Risiko": f"Risiko i {name}", "Gjelder": "T1", "Sannsynlighet (1–5)": 2,
+                    "Konsekvens (1–5)": 2}],
+        "Parter": [{"Part": "LO", "Deltakelse": "Deltar", "Representant": "Nina",
+                    "Timer per år": 50, "Mandat avklart": "Ja"}]
+        + [{"Part": p.name, "Deltakelse": "Vurdert – ikke aktuelt"}
+           for p in default_parties() if p.name != "LO"],
+        "Egenvurdering": [{"Vurdering": "Oppfylt"} for _ in range(9)],
+    }
+
+
+def _saved(path: Path, when: dt.datetime) -> Path:
+    from smso_xl.fill import fill_plan
+
+    return fill_plan(path, path, saved_at=when)
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("innboks")
+    work = tmp_path_factory.mktemp("arbeid")
+    _saved(make_plan(root, region="03", rows=_rows("Oslo æøå «Ø»", 3), form=FORM,
+                     name="Oslo.xlsx"), SAVED)
+    _saved(make_plan(root, region="42", rows=_rows("Agder gammel", 2), form=FORM,
+                     name="SMSO-handlingsplan-2026-42-Agder.xlsx"), SAVED)
+    _saved(make_plan(root, region="42", rows=_rows("Agder ny", 4), form=FORM,
+                     name="Kopi av SMSO-handlingsplan-2026-42-Agder (2).xlsx"),
+           SAVED + dt.timedelta(days=5))
+    _saved(make_plan(root, region="11", rows=_rows("Rogaland", 1), form=FORM,
+                     name="Rogaland.xlsx"), SAVED)
+    vestland = make_plan(work, region="46", rows=_rows("Vestland", 2), form=FORM,
+                         name="Vestland.xlsx")
+    require_soffice()
+    resaved = convert(vestland, work / "lo", "xlsx")
+    shutil.copyfile(resaved, root / "Vestland (LibreOffice).xlsx")
+    good = (root / "Oslo.xlsx").read_bytes()
+    (root / "Telemark.xlsx").write_bytes(good[: len(good) // 2])  # cut off in the mail
+    return root
+
+
+@pytest.fixture(scope="module")
+def result(inbox: Path) -> Consolidation:
+    return consolidate([inbox], year=2026, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def overview(result: Consolidation, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_overview(result, tmp_path_factory.mktemp("ut") / "oversikt.xlsx")
+
+
+def _status(result: Consolidation) -> dict[str, str]:
+    return {s.path.name: s.status for s in result.submissions}
+
+
+def test_newest_version_is_chosen_and_the_others_listed(result: Consolidation) -> None:
+    assert _status(result) == {
+        "Kopi av SMSO-handlingsplan-2026-42-Agder (2).xlsx": INCLUDED,
+        "Oslo.xlsx": INCLUDED,
+        "Rogaland.xlsx": INCLUDED,
+        "SMSO-handlingsplan-2026-42-Agder.xlsx": SUPERSEDED,
+        "Telemark.xlsx": UNREADABLE,
+        "Vestland (LibreOffice).xlsx": INCLUDED,
+    }
+    old = next(s for s in result.submissions if s.status == SUPERSEDED)
+    assert old.superseded_by is not None
+    assert old.superseded_by.name == "Kopi av SMSO-handlingsplan-2026-42-Agder (2).xlsx"
+    broken = next(s for s in result.submissions if s.status == UNREADABLE)
+    assert "kan ikke leses" in broken.reason()
+
+
+def test_regions_that_sent_nothing_are_listed(result: Consolidation) -> None:
+    received = {r.region.code for r in result.regions if r.received}
+    assert received == {"03", "11", "42", "46"}
+    assert len(result.regions) == 15
+
+
+def _table_rows(ws: Any) -> list[dict[str, Any]]:
+    ref = next(iter(ws.tables.values())).ref
+    rows = list(ws[ref])
+    headers = [c.value for c in rows[0]]
+    return [dict(zip(headers, (c.value for c in r), strict=True)) for r in rows[1:]]
+
+
+@pytest.mark.parametrize("sheet", ["Mål", "Tiltak", "Risiko", "Parter"])
+def test_row_conservation(result: Consolidation, overview: Path, sheet: str) -> None:
+    """Each data sheet holds exactly the filled rows of the chosen versions, once each."""
+    expected = Counter((sub.region, row.sheet, row.row) for sub, row in result.rows(sheet))
+    plans = [s for s in result.submissions if s.status == INCLUDED]
+    by_hand = sum(len(s.report.plan.rows[sheet]) for s in plans if s.report.plan)
+    assert sum(expected.values()) == by_hand > 0
+    rows = _table_rows(openpyxl.load_workbook(overview)[sheet])
+    got = Counter((r["Region"], r["Kildeark"], r["Kilderad"]) for r in rows)
+    assert got == expected
+    assert all(v == 1 for v in got.values())
+
+
+def test_row_conservation_counts_by_region(overview: Path) -> None:
+    rows = _table_rows(openpyxl.load_workbook(overview)["Tiltak"])
+    assert Counter(r["Region"] for r in rows) == {"03": 3, "42": 4, "11": 1, "46": 2}
+    assert not any("gammel" in str(r["Tiltak"]) for r in rows)
+    assert {r["Kildefil"] for r in rows if r["Region"] == "42"} == {
+        "Kopi av SMSO-handlingsplan-2026-42-Agder (2).xlsx"}
+
+
+def test_every_sheet_present_charts_and_unicode(overview: Path) -> None:
+    book = openpyxl.load_workbook(overview)
+    assert book.sheetnames == ["Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering",
+                               "Frister", "Avvik", "Innsendinger"]
+    import zipfile
+
+    with zipfile.ZipFile(overview) as package:
+        charts = [n for n in package.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 2
+    goals = _table_rows(book["Mål"])
+    assert "Mål for Oslo æøå «Ø»" in {r["Mål"] for r in goals}
+
+
+def test_submissions_sheet_lists_every_file(overview: Path, result: Consolidation) -> None:
+    rows = _table_rows(openpyxl.load_workbook(overview)["Innsendinger"])
+    assert {r["Fil"] for r in rows} == {s.path.name for s in result.submissions}
+    sums = {r["Fil"]: r["SHA-256"] for r in rows}
+    assert all(len(v or "") == 64 for k, v in sums.items() if k != "Telemark.xlsx")
+
+
+def test_oversikt_marks_missing_regions(overview: Path) -> None:
+    ws = openpyxl.load_workbook(overview)["Oversikt"]
+    received: dict[str, str] = {}
+    for row in ws.iter_rows(min_row=5, max_col=3, values_only=True):
+        if row[0] == "Totalt":
+            break  # the chart data below repeats the region codes
+        received[row[0]] = row[2]
+    assert received["42"] == "Ja" and received["56"] == "Nei" and received["40"] == "Nei"
+
+
+# --- choosing, in small inboxes ------------------------------------------------------------
+
+
+def test_identical_copies_collapse(tmp_path: Path) -> None:
+    first = make_plan(tmp_path, region="42", rows=_rows("Agder", 1), form=FORM, name="a.xlsx")
+    shutil.copyfile(first, tmp_path / "a (2).xlsx")
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    assert sorted(_status(result).items()) == [("a (2).xlsx", DUPLICATE), ("a.xlsx", INCLUDED)]
+    assert len(result.rows("Tiltak")) == 1
+
+
+def test_last_updated_breaks_a_tie_of_saved_times(tmp_path: Path) -> None:
+    for name, updated in (("b.xlsx", dt.date(2026, 2, 1)), ("a.xlsx", dt.date(2026, 2, 9))):
+        plan = make_plan(tmp_path, region="42", rows=_rows(name, 1),
+                         form={**FORM, "Sist oppdatert (dato)": updated}, name=name)
+        _saved(plan, SAVED)
+    assert _status(consolidate([tmp_path], year=2026, today=TODAY)) == {
+        "a.xlsx": INCLUDED, "b.xlsx": SUPERSEDED}
+
+
+def test_copies_of_one_file_with_different_regions_are_reported(tmp_path: Path) -> None:
+    plan = make_plan(tmp_path, region="42", rows=_rows("Agder", 1), form=FORM, name="a.xlsx")
+    other = tmp_path / "b.xlsx"
+    shutil.copyfile(plan, other)
+    with edit_workbook(other) as book:  # the same file id, someone changed the region
+        ws = book["Metadata"]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value == "region_code":
+                row[1].value = "46"
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    assert [f.code for f in result.findings] == ["copies-conflict"]
+    assert "a.xlsx" in result.findings[0].message and "b.xlsx" in result.findings[0].message
+
+
+def test_files_with_errors_are_flagged_or_excluded(tmp_path: Path) -> None:
+    make_plan(tmp_path, region="42", rows={"Tiltak": [{"Tiltak": "Uten ansvarlig"}]},
+              form=FORM, name="a.xlsx")
+    assert _status(consolidate([tmp_path], year=2026, today=TODAY)) == {
+        "a.xlsx": INCLUDED_WITH_ERRORS}
+    excluded = consolidate([tmp_path], year=2026, today=TODAY, exclude_invalid=True)
+    assert _status(excluded) == {"a.xlsx": EXCLUDED}
+    assert excluded.rows("Tiltak") == []
+    assert next(r for r in excluded.regions if r.region.code == "42").received
+
+
+def test_other_years_and_foreign_workbooks_are_listed_not_used(tmp_path: Path) -> None:
+    make_plan(tmp_path, region="42", year=2025, rows=_rows("Agder", 1), form=FORM,
+              name="gammel.xlsx")
+    make_plan(tmp_path, region="42", rows=_rows("Agder", 1), form=FORM, name="ny.xlsx")
+    foreign = openpyxl.Workbook()
+    foreign.active.title = "Ark1"
+    foreign.save(tmp_path / "annet.xlsx")
+    assert _status(consolidate([tmp_path], today=TODAY)) == {
+        "annet.xlsx": NOT_TEMPLATE, "gammel.xlsx": OTHER_YEAR, "ny.xlsx": INCLUDED}
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_cli_writes_the_overview_and_reports_json(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    run = CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out), "--year",
+                                    "2026", "--today", "2026-06-01", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    report = json.loads(run.stdout)
+    assert report["out"] == str(out) and out.is_file()
+    assert {s["status"] for s in report["submissions"]} == {INCLUDED, SUPERSEDED, UNREADABLE}
+    assert sum(r["received"] for r in report["regions"]) == 4
+
+
+def test_cli_text_summary_and_nothing_to_consolidate(tmp_path: Path) -> None:
+    (tmp_path / "tom.xlsx").write_bytes(b"")
+    out = tmp_path / "oversikt.xlsx"
+    run = CliRunner().invoke(main, ["consolidate", str(tmp_path), "--out", str(out)])
+    assert run.exit_code == 1
+    assert "Ingen arbeidsbøker kunne samles" in run.output and not out.exists()
+    assert "Traceback" not in run.output
+
+
+def test_cli_refuses_an_output_open_in_excel(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    (tmp_path / "~$oversikt.xlsx").write_bytes(b"lock")
+    run = CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out)])
+    assert run.exit_code == 2
+    assert "åpen i Excel" in run.output and "Traceback" not in run.output
+    assert not out.exists()
