@@ -25,6 +25,9 @@ from .values import (
     parse_whole,
 )
 
+#: Dates before this year in a date cell are numbers typed into it, not deadlines.
+_TYPED_NUMBER_BEFORE = 1950
+EXCEL_EPOCH, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)
 _Found = Callable[..., Finding]  # builds a finding located at the cell being parsed
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}$")
 
@@ -57,6 +60,11 @@ def parse_cell(column: Column, cell: Cell | None, ctx: Context, *, row: int,
                check_period: bool = True) -> Parsed:
     """Parse one cell of ``column``; ``row`` is the Excel row (for findings)."""
     raw = None if cell is None else cell.value
+    if column.kind == "date" and isinstance(raw, dt.date) and raw.year < _TYPED_NUMBER_BEFORE:
+        # A number typed into a date-formatted cell: "2026" shows as 18.07.1905. Read it as
+        # the number the person typed (values.parse_date takes 1990–2100 as a year).
+        day = raw.date() if isinstance(raw, dt.datetime) else raw
+        raw = (day - (EPOCH_1904 if ctx.epoch1904 else EXCEL_EPOCH)).days
     text = cell_text(raw)
     if not text:
         return Parsed(None, False)

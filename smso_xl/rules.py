@@ -230,8 +230,11 @@ def _check_dates(table: TableData, row: Row, values: dict[str, object], ctx: Con
     if sheet.has_column("status") and deadline < today:
         status = values.get("status")
         if status not in ctx.template.done_statuses:
+            # A status outside the list is shown as typed (it has its own finding), not as
+            # "ikke satt": the user sees their own text in the cell.
+            shown = status or cell_text(row.raw("status")) or "ikke satt"
             findings.append(finding("deadline-overdue", date=format_date(deadline),
-                                    status=status or "ikke satt", **where))
+                                    status=shown, **where))
     return findings
 
 
@@ -270,6 +273,12 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
             continue
         for column in sheet.columns:
             if column.kind != "reference" or column.key not in table.columns:
+                continue
+            if any(name not in wb.tables or "id" not in wb.tables[name].columns
+                   for name in column.refers_to):
+                # A referred sheet or its ID column is missing (its own finding): its IDs
+                # cannot be known, and calling every reference to it unknown would bury that
+                # one problem in noise.
                 continue
             known = set(_filled_ids(rows, column.refers_to))
             for plan_row in rows.get(sheet.name, ()):

@@ -149,6 +149,9 @@ def validate_file(path: Path, *, template: Template, today: dt.date,
                                                        reason=reason)])
     findings = list(workbook.findings) + _identity_findings(workbook, template, known_regions,
                                                             year)
+    if workbook.identity is None and not workbook.tables and workbook.form is None:
+        # Not this template at all: one clear finding, not one per sheet it lacks.
+        findings = [f for f in findings if f.code not in ("sheet-missing", "column-missing")]
     content, plan = check_workbook(workbook, template=template, today=today, parties=parties)
     findings = sorted(_unique(findings + content), key=sort_key(workbook.sheet_names))
     return FileReport(path=path, findings=findings, workbook=workbook, plan=plan)

@@ -1,0 +1,930 @@
+"""The validation rules of SPEC §5, one test per rule, asserted by code, sheet and cell.
+
+Every test starts from a *clean* returned plan (``clean_plan``: the form filled, a stand on
+every party, every criterion ``Oppfylt``, one goal M1 and one action T1 fully filled), which
+validates with no findings at all. A test adds only its own problem, so the exact list of
+``(code, sheet, cell)`` it asserts is the whole report.
+
+Cell addresses follow the generated layout: header in row 1, data from row 2.
+Tiltak: A ID, B Mål-ID, C Tiltak, H Ansvarlig, I Ansvarlig part, K Start, L Frist, M Status,
+N Timer, O Budsjett (kr). Mål: E Indikator, G Målverdi, H Frist, I Ansvarlig.
+Risiko: C Gjelder, D Sannsynlighet, E Konsekvens, F Risikoskår, G Risikonivå,
+H Risikoreduserende tiltak, I Ansvarlig, J Frist. Egenvurdering: B Vurdering, D Oppfølging,
+E Ansvarlig, F Frist. Parter: C Deltakelse, D Representant, E E-post, F Timer per år,
+G Mandat avklart. Organisering: B7 Leder, B9 E-post leder, B13 Overordnet mål.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from smso_xl.config import default_parties
+from smso_xl.findings import CATALOGUE, ERROR, INFO, WARNING
+from smso_xl.template import load_template
+from smso_xl.validate import ValidationReport, validate
+from tests.workbooks import edit_workbook, make_plan
+
+TODAY = dt.date(2026, 6, 1)
+YEAR = 2026
+TEMPLATE = load_template()
+PARTIES = [p.name for p in default_parties()]
+#: Prefilled rows: parties and criteria from row 2, in the configured order.
+PARTY_ROW = {name: i + 2 for i, name in enumerate(PARTIES)}
+CRITERION_ROW = [i + 2 for i in range(len(TEMPLATE.criteria))]
+PARTICIPANT = "Skatteetaten"  # the one party of the clean plan that takes part
+TABLE_LAST_ROW = 201  # 200 data rows under the header
+
+Codes = list[tuple[str, str | None, str | None]]
+Values = dict[str, object]
+
+CLEAN_FORM: Values = {"Leder": "Kari Nordmann", "E-post leder": "kari.nordmann@example.no",
+                      "Overordnet mål for samarbeidet": "Mindre svart arbeid i Agder."}
+CLEAN_GOAL: Values = {
+    "ID": "M1", "Mål": "Flere elever vet hva svart arbeid koster",
+    "Nasjonalt innsatsområde": "Øke kunnskapen", "Målgruppe": "Ungdom/elever",
+    "Indikator": "Antall skoler besøkt", "Utgangsverdi": "0", "Målverdi": "10",
+    "Frist": dt.date(2026, 12, 1), "Ansvarlig": "Kari Nordmann", "Status": "Pågår",
+}
+CLEAN_ACTION: Values = {
+    "ID": "T1", "Mål-ID": "M1", "Tiltak": "Skolebesøk i Kristiansand",
+    "Beskrivelse": "Besøk på videregående skoler", "Aktivitetstype": "Skolebesøk",
+    "Område": "Aktivitet", "Målgruppe": "Ungdom/elever", "Ansvarlig": "Ola Nordmann",
+    "Ansvarlig part": "LO", "Samarbeidspartnere": "NHO", "Start": dt.date(2026, 2, 1),
+    "Frist": dt.date(2026, 11, 30), "Status": "Pågår", "Timer": 40, "Budsjett (kr)": 20000,
+}
+CLEAN_PARTICIPANT: Values = {"Part": PARTICIPANT, "Deltakelse": "Deltar",
+                             "Representant": "Per Hansen", "E-post": "per.hansen@example.no",
+                             "Timer per år": 100, "Mandat avklart": "Ja"}
+
+
+def clean_rows(*, goal: Values | None = None, action: Values | None = None,
+               extra: Mapping[str, Sequence[Values]] | None = None
+               ) -> dict[str, list[Values]]:
+    """The clean plan's rows; ``goal``/``action`` change M1/T1 (``None`` empties a cell),
+    ``extra`` rows are written after the clean ones (a ``Part``, ``Kriterium`` or ``ID``
+    names the row they change, other rows go into the next free row)."""
+    rows: dict[str, list[Values]] = {
+        "Parter": [{"Part": p, "Deltakelse": "Vurdert – ikke aktuelt"}
+                   for p in PARTIES if p != PARTICIPANT] + [dict(CLEAN_PARTICIPANT)],
+        "Mål": [{**CLEAN_GOAL, **(goal or {})}],
+        "Tiltak": [{**CLEAN_ACTION, **(action or {})}],
+        "Egenvurdering": [{"Kriterium": c, "Vurdering": "Oppfylt"} for c in TEMPLATE.criteria],
+    }
+    for sheet, more in (extra or {}).items():
+        rows.setdefault(sheet, []).extend(dict(r) for r in more)
+    return rows
+
+
+def clean_plan(tmp_path: Path, *, goal: Values | None = None, action: Values | None = None,
+               extra: Mapping[str, Sequence[Values]] | None = None,
+               form: Values | None = None, name: str | None = None) -> Path:
+    return make_plan(tmp_path, rows=clean_rows(goal=goal, action=action, extra=extra),
+                     form={**CLEAN_FORM, **(form or {})}, name=name)
+
+
+def check(path: Path, **kwargs: object) -> ValidationReport:
+    options: dict[str, object] = {"today": TODAY, "year": YEAR, **kwargs}
+    return validate([path], **options)  # type: ignore[arg-type]
+
+
+def codes_at(report: ValidationReport) -> Codes:
+    return [(f.code, f.sheet, f.cell) for f in report.findings]
+
+
+def only(report: ValidationReport, code: str) -> str:
+    """The message of the one finding with ``code``."""
+    (message,) = [f.message for f in report.findings if f.code == code]
+    return message
+
+
+def risk(**values: object) -> Values:
+    """A Risiko row about T1; Sannsynlighet × Konsekvens given as p and k."""
+    row: Values = {"Risiko": "For få skoler svarer", "Gjelder": "T1",
+                   "Sannsynlighet (1–5)": values.pop("p", 2),
+                   "Konsekvens (1–5)": values.pop("k", 2)}
+    return {**row, **{key.replace("_", " "): v for key, v in values.items()}}
+
+
+# --- the clean base ---------------------------------------------------------------------------
+
+
+def test_clean_plan_has_no_findings(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path))
+    assert codes_at(report) == []
+    assert report.summary["errors"] == 0 and report.summary["warnings"] == 0
+    (file_report,) = report.files
+    assert file_report.ok and file_report.region == "42" and file_report.year == 2026
+
+
+def test_empty_prefilled_rows_are_not_findings(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    book = openpyxl.load_workbook(path, read_only=True)
+    # The premise: rows with only their prefilled ID (and formulas) are in the file.
+    assert book["Mål"]["A3"].value == "M2" and book["Risiko"]["A2"].value == "R1"
+    assert book["Risiko"]["F2"].value.startswith("=")
+    book.close()
+    report = check(path)
+    assert codes_at(report) == []
+    plan = report.files[0].plan
+    assert plan is not None
+    assert [r.id for r in plan.rows["Mål"]] == ["M1"]
+    assert [r.id for r in plan.rows["Tiltak"]] == ["T1"]
+    assert plan.rows["Risiko"] == []
+
+
+def test_blank_template_reports_the_missing_stands_not_the_empty_rows(tmp_path: Path) -> None:
+    report = check(make_plan(tmp_path))
+    found = codes_at(report)
+    assert {code for code, _, _ in found} == {
+        "form-field-missing", "party-no-stand", "criterion-not-assessed"}
+    assert len(found) == 3 + len(PARTIES) + len(TEMPLATE.criteria)
+
+
+# --- Ansvarlig and Frist where they are required -----------------------------------------------
+
+REQUIRED_CASES = [
+    # (id, rows, expected (sheet, cell) of the missing Ansvarlig, of the missing Frist)
+    pytest.param({"goal": {"Ansvarlig": None}}, ("Mål", "I2"), id="mål-ansvarlig"),
+    pytest.param({"action": {"Ansvarlig": None}}, ("Tiltak", "H2"), id="tiltak-ansvarlig"),
+    pytest.param({"extra": {"Risiko": [risk(p=3, k=3, Risikoreduserende_tiltak="Ring rektor",
+                                            Frist=dt.date(2026, 9, 1))]}},
+                 ("Risiko", "I2"), id="risiko-middels-ansvarlig"),
+    pytest.param({"extra": {"Risiko": [risk(p=5, k=4, Risikoreduserende_tiltak="Ring rektor",
+                                            Frist=dt.date(2026, 9, 1))]}},
+                 ("Risiko", "I2"), id="risiko-høy-ansvarlig"),
+    pytest.param({"extra": {"Egenvurdering": [{
+        "Kriterium": TEMPLATE.criteria[2], "Vurdering": "Delvis oppfylt",
+        "Oppfølging": "Møte med partene", "Frist": dt.date(2026, 9, 1)}]}},
+        ("Egenvurdering", "E4"), id="egenvurdering-delvis-ansvarlig"),
+]
+
+
+@pytest.mark.parametrize(("change", "where"), REQUIRED_CASES)
+def test_responsible_missing(tmp_path: Path, change: dict[str, object],
+                             where: tuple[str, str]) -> None:
+    report = check(clean_plan(tmp_path, **change))  # type: ignore[arg-type]
+    assert codes_at(report) == [("responsible-missing", *where)]
+    assert only(report, "responsible-missing").startswith(f"{where[0]} {where[1]}: ")
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    pytest.param({"goal": {"Frist": None}}, ("Mål", "H2"), id="mål-frist"),
+    pytest.param({"action": {"Frist": None}}, ("Tiltak", "L2"), id="tiltak-frist"),
+    pytest.param({"extra": {"Risiko": [risk(p=2, k=4, Risikoreduserende_tiltak="Ring rektor",
+                                            Ansvarlig="Kari Nordmann")]}},
+                 ("Risiko", "J2"), id="risiko-middels-frist"),
+    pytest.param({"extra": {"Egenvurdering": [{
+        "Kriterium": TEMPLATE.criteria[0], "Vurdering": "Ikke oppfylt",
+        "Oppfølging": "Nytt møte", "Ansvarlig": "Kari Nordmann"}]}},
+        ("Egenvurdering", "F2"), id="egenvurdering-ikke-frist"),
+])
+def test_deadline_missing(tmp_path: Path, change: dict[str, object],
+                          where: tuple[str, str]) -> None:
+    report = check(clean_plan(tmp_path, **change))  # type: ignore[arg-type]
+    assert codes_at(report) == [("deadline-missing", *where)]
+    assert only(report, "deadline-missing").startswith(f"{where[0]} {where[1]}: ")
+
+
+def test_low_risk_and_fulfilled_criterion_need_no_responsible_or_deadline(tmp_path: Path) -> None:
+    # Lav (2 × 3 = 6): no mitigation, responsible or deadline needed. The clean plan's
+    # criteria are all Oppfylt, without Ansvarlig or Frist.
+    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=2, k=3)]}))
+    assert codes_at(report) == []
+    plan = report.files[0].plan
+    assert plan is not None
+    (row,) = plan.rows["Risiko"]
+    assert (row.values["risikoskar"], row.values["risikoniva"]) == (6, "Lav")
+
+
+def test_both_missing_on_one_row(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Ansvarlig": None, "Frist": None}))
+    assert codes_at(report) == [("responsible-missing", "Tiltak", "H2"),
+                                ("deadline-missing", "Tiltak", "L2")]
+
+
+# --- Ansvarlig: a person, not a placeholder ------------------------------------------------------
+
+
+@pytest.mark.parametrize("placeholder", ["?", "-", "TBD", "ukjent", "alle", "vi"])
+def test_responsible_placeholder(tmp_path: Path, placeholder: str) -> None:
+    report = check(clean_plan(tmp_path, action={"Ansvarlig": placeholder}))
+    # A placeholder is reported once, as what it is, and not also as a missing responsible.
+    assert codes_at(report) == [("responsible-placeholder", "Tiltak", "H2")]
+    message = only(report, "responsible-placeholder")
+    assert message.startswith(f"Tiltak H2: Ansvarlig «{placeholder}» er ikke en person.")
+
+
+def test_placeholder_in_goal_and_risk(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, goal={"Ansvarlig": "Alle"}, extra={"Risiko": [
+        risk(p=4, k=4, Risikoreduserende_tiltak="Ring rektor", Ansvarlig="?",
+             Frist=dt.date(2026, 9, 1))]}))
+    assert codes_at(report) == [("responsible-placeholder", "Mål", "I2"),
+                                ("responsible-placeholder", "Risiko", "I2")]
+
+
+# --- Frist: a date, in the period, after Start, not overdue -------------------------------------
+
+
+@pytest.mark.parametrize("text", ["snart", "31.02.2026"])
+def test_date_invalid(tmp_path: Path, text: str) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": text}))
+    assert codes_at(report) == [("date-invalid", "Tiltak", "L2")]
+    finding = report.findings[0]
+    assert finding.severity == ERROR and finding.value == text
+    assert finding.message.startswith(f"Tiltak L2: Frist «{text}» er ikke en dato.")
+    assert "dd.mm.åååå" in finding.message
+
+
+@pytest.mark.parametrize(("column", "cell", "text", "meaning"), [
+    ("Frist", "L2", "mars 2026", "31.03.2026"),   # a deadline month means its last day
+    ("Frist", "L2", "Q2", "30.06.2026"),          # the plan year completes "Q2"
+    ("Start", "K2", "mars 2026", "01.03.2026"),   # a start month means its first day
+])
+def test_date_imprecise(tmp_path: Path, column: str, cell: str, text: str,
+                        meaning: str) -> None:
+    # Fullført: the interpreted deadline may lie before "today" without being overdue.
+    report = check(clean_plan(tmp_path, action={column: text, "Status": "Fullført"}))
+    assert codes_at(report) == [("date-imprecise", "Tiltak", cell)]
+    finding = report.findings[0]
+    assert finding.severity == WARNING
+    assert finding.message.startswith(f"Tiltak {cell}: {column} «{text}» er ikke en eksakt dato")
+    assert f"tolket som {meaning}" in finding.message
+
+
+def test_imprecise_deadline_is_checked_as_interpreted(tmp_path: Path) -> None:
+    # "mars 2026" means 31.03.2026, which has passed on 1 June while the action is ongoing.
+    report = check(clean_plan(tmp_path, action={"Frist": "mars 2026"}))
+    assert codes_at(report) == [("date-imprecise", "Tiltak", "L2"),
+                                ("deadline-overdue", "Tiltak", "L2")]
+
+
+@pytest.mark.parametrize("text", ["15.03.2026", "15.3.26", "15. mars 2026", "2026-03-15"])
+def test_norwegian_date_text_is_a_date(tmp_path: Path, text: str) -> None:
+    report = check(clean_plan(tmp_path, action={"Start": text}))
+    assert codes_at(report) == []
+    plan = report.files[0].plan
+    assert plan is not None and plan.rows["Tiltak"][0].values["start"] == dt.date(2026, 3, 15)
+
+
+@pytest.mark.parametrize(("column", "cell", "value"), [
+    ("Frist", "L2", dt.date(2027, 1, 15)),
+    ("Start", "K2", dt.date(2025, 12, 1)),
+])
+def test_date_outside_period(tmp_path: Path, column: str, cell: str, value: dt.date) -> None:
+    report = check(clean_plan(tmp_path, action={column: value}))
+    assert codes_at(report) == [("date-outside-period", "Tiltak", cell)]
+    finding = report.findings[0]
+    assert finding.severity == WARNING
+    assert finding.message.startswith(f"Tiltak {cell}: {column} {value:%d.%m.%Y} er utenfor "
+                                      "planperioden 01.01.2026–31.12.2026.")
+
+
+def test_deadline_before_start(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Start": dt.date(2026, 10, 1),
+                                                "Frist": dt.date(2026, 9, 1)}))
+    assert codes_at(report) == [("deadline-before-start", "Tiltak", "L2")]
+    assert report.findings[0].severity == ERROR
+    assert only(report, "deadline-before-start") == (
+        "Tiltak L2: Frist 01.09.2026 er før start 01.10.2026. Rett start eller frist.")
+
+
+@pytest.mark.parametrize(("status", "shown"), [("Pågår", "Pågår"), ("Utsatt", "Utsatt"),
+                                               ("Ikke startet", "Ikke startet"),
+                                               (None, "ikke satt")])
+def test_deadline_overdue(tmp_path: Path, status: str | None, shown: str) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15),
+                                                "Status": status}))
+    assert codes_at(report) == [("deadline-overdue", "Tiltak", "L2")]
+    assert report.findings[0].severity == WARNING
+    assert only(report, "deadline-overdue").startswith(
+        f"Tiltak L2: Fristen 15.05.2026 er passert, men status er «{shown}».")
+
+
+def test_overdue_with_a_status_outside_the_list_names_the_status_as_typed(
+        tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15),
+                                                "Status": "Ferdig"}))
+    assert codes_at(report) == [("deadline-overdue", "Tiltak", "L2"),
+                                ("choice-invalid", "Tiltak", "M2")]
+    assert only(report, "deadline-overdue").startswith(
+        "Tiltak L2: Fristen 15.05.2026 er passert, men status er «Ferdig».")
+
+
+@pytest.mark.parametrize("status", ["Fullført", "Avlyst"])
+def test_deadline_passed_when_done_is_not_overdue(tmp_path: Path, status: str) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15), "Status": status},
+                              goal={"Frist": dt.date(2026, 4, 1), "Status": status}))
+    assert codes_at(report) == []
+
+
+def test_deadline_today_is_not_overdue(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": TODAY}))
+    assert codes_at(report) == []
+
+
+def test_near_miss_done_status_counts_as_done(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15),
+                                                "Status": "fullført"}))
+    assert codes_at(report) == [("choice-near-miss", "Tiltak", "M2")]
+
+
+def test_overdue_goal_and_risk(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, goal={"Frist": dt.date(2026, 3, 1)}, extra={"Risiko": [
+        risk(p=4, k=4, Risikoreduserende_tiltak="Ring rektor", Ansvarlig="Kari Nordmann",
+             Frist=dt.date(2026, 2, 1), Status="Ikke startet")]}))
+    assert codes_at(report) == [("deadline-overdue", "Mål", "H2"),
+                                ("deadline-overdue", "Risiko", "J2")]
+
+
+# --- dropdown values --------------------------------------------------------------------------
+
+
+def test_choice_invalid(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Område": "Sport"}))
+    assert codes_at(report) == [("choice-invalid", "Tiltak", "F2")]
+    assert only(report, "choice-invalid") == (
+        "Tiltak F2: «Sport» er ikke et gyldig valg for Område. Velg fra listen: "
+        "Ressurser, Aktivitet, Økonomi, Administrasjon.")
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [("pågår", "Pågår"), ("Fullfort", "Fullført")])
+def test_choice_near_miss(tmp_path: Path, typed: str, canonical: str) -> None:
+    report = check(clean_plan(tmp_path, action={"Status": typed}))
+    assert codes_at(report) == [("choice-near-miss", "Tiltak", "M2")]
+    assert report.findings[0].severity == WARNING
+    assert only(report, "choice-near-miss") == (
+        f"Tiltak M2: «{typed}» er tolket som «{canonical}». Velg «{canonical}» fra listen.")
+    plan = report.files[0].plan
+    assert plan is not None and plan.rows["Tiltak"][0].values["status"] == canonical
+
+
+def test_choice_near_miss_on_other_sheets(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, goal={"Målgruppe": "ungdom / elever"}, extra={
+        "Egenvurdering": [{"Kriterium": TEMPLATE.criteria[1], "Vurdering": "oppfylt"}]}))
+    assert codes_at(report) == [("choice-near-miss", "Mål", "D2"),
+                                ("choice-near-miss", "Egenvurdering", "B3")]
+
+
+def test_party_unknown(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Ansvarlig part": "Rotary"}))
+    assert codes_at(report) == [("party-unknown", "Tiltak", "I2")]
+    assert only(report, "party-unknown").startswith("Tiltak I2: «Rotary» er ikke en av partene.")
+
+
+def test_party_added_on_parter_is_accepted(tmp_path: Path) -> None:
+    added = {"Part": "Rotary Kristiansand", "Type": "Annen aktør", "Deltakelse": "Skal inviteres"}
+    report = check(clean_plan(tmp_path, action={"Ansvarlig part": "Rotary Kristiansand"},
+                              form={"Leders organisasjon": "Rotary Kristiansand"},
+                              extra={"Parter": [added]}))
+    assert codes_at(report) == []
+
+
+def test_party_unknown_in_organisering(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, form={"Leders organisasjon": "Rotary"}))
+    assert codes_at(report) == [("party-unknown", "Organisering", "B8")]
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"Timer": "mange"}, [("number-invalid", "Tiltak", "N2")]),
+    ({"Budsjett (kr)": "20 000 eller mer"}, [("number-invalid", "Tiltak", "O2")]),
+    ({"Timer": -5}, [("number-negative", "Tiltak", "N2")]),
+    ({"Budsjett (kr)": "-1 500"}, [("number-negative", "Tiltak", "O2")]),
+])
+def test_number_rules(tmp_path: Path, change: Values, expected: Codes) -> None:
+    report = check(clean_plan(tmp_path, action=change))
+    assert codes_at(report) == expected
+    assert all(f.severity == ERROR for f in report.findings)
+
+
+def test_negative_hours_of_a_party(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": PARTICIPANT,
+                                                            "Timer per år": -10}]}))
+    assert codes_at(report) == [("number-negative", "Parter", f"F{PARTY_ROW[PARTICIPANT]}")]
+
+
+@pytest.mark.parametrize(("timer", "budsjett", "hours", "kroner"), [
+    ("1 500", "kr 20 000", 1500, 20000),
+    ("1500,5", "20 000,-", 1500.5, 20000),
+    (12, 20000.0, 12, 20000),
+])
+def test_numbers_written_as_people_write_them(tmp_path: Path, timer: object, budsjett: object,
+                                              hours: float, kroner: float) -> None:
+    report = check(clean_plan(tmp_path, action={"Timer": timer, "Budsjett (kr)": budsjett}))
+    assert codes_at(report) == []
+    plan = report.files[0].plan
+    assert plan is not None
+    row = plan.rows["Tiltak"][0]
+    assert (row.values["timer"], row.values["budsjett"]) == (hours, kroner)
+
+
+@pytest.mark.parametrize("value", [0, 6, 2.5, "tre"])
+def test_scale_invalid(tmp_path: Path, value: object) -> None:
+    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=value, k=2)]}))
+    assert codes_at(report) == [("scale-invalid", "Risiko", "D2")]
+    assert only(report, "scale-invalid").startswith(
+        f"Risiko D2: Sannsynlighet (1–5) «{str(value).replace('.', ',')}» må være et helt tall "
+        "fra 1 til 5.")
+
+
+def test_scale_accepts_whole_numbers_as_text(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p="2", k=3.0)]}))
+    assert codes_at(report) == []
+
+
+# --- e-mail, IDs and references --------------------------------------------------------------
+
+
+def test_email_invalid(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, form={"E-post leder": "kari.nordmann(at)example.no"},
+                              extra={"Parter": [{"Part": PARTICIPANT, "E-post": "per@"}]}))
+    assert codes_at(report) == [("email-invalid", "Organisering", "B9"),
+                                ("email-invalid", "Parter", f"E{PARTY_ROW[PARTICIPANT]}")]
+    assert all(f.severity == WARNING for f in report.findings)
+
+
+def test_id_duplicate_below_the_table(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    below = TABLE_LAST_ROW + 1
+    with edit_workbook(path) as book:
+        ws = book["Tiltak"]
+        for col, value in {"A": "T1", "C": "Ekstra skolebesøk", "H": "Ola Nordmann",
+                           "L": dt.date(2026, 10, 1)}.items():
+            ws[f"{col}{below}"] = value
+    report = check(path)
+    assert codes_at(report) == [("id-duplicate", "Tiltak", f"A{below}"),
+                                ("rows-outside-table", "Tiltak", f"A{below}")]
+    assert only(report, "id-duplicate").startswith(
+        f"Tiltak A{below}: ID-en «T1» står flere ganger på arket.")
+
+
+def test_id_duplicate_differs_only_in_case_and_space(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    with edit_workbook(path) as book:
+        book["Mål"]["A3"] = " m1"
+    assert codes_at(check(path)) == [("id-duplicate", "Mål", "A3")]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # M9 is prefilled in the template but its row is empty: not a goal.
+    ({"action": {"Mål-ID": "M9"}}, [("reference-unknown", "Tiltak", "B2")]),
+    ({"action": {"Mål-ID": "T1"}}, [("reference-unknown", "Tiltak", "B2")]),
+    ({"extra": {"Risiko": [risk(Gjelder="T7")]}}, [("reference-unknown", "Risiko", "C2")]),
+    ({"extra": {"Risiko": [risk(Gjelder="M1")]}}, []),
+    ({"extra": {"Risiko": [risk(Gjelder="t1")]}}, []),
+    ({"action": {"Mål-ID": None}}, []),
+])
+def test_reference_unknown(tmp_path: Path, change: dict[str, object], expected: Codes) -> None:
+    report = check(clean_plan(tmp_path, **change))  # type: ignore[arg-type]
+    assert codes_at(report) == expected
+
+
+def test_reference_message(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Mål-ID": "M9"}))
+    assert only(report, "reference-unknown").startswith(
+        "Tiltak B2: Mål-ID «M9» viser ikke til en utfylt rad.")
+
+
+# --- rules about a whole row -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("change", "cell", "lacking"), [
+    ({"Indikator": None, "Målverdi": None}, "E2", "indikator og målverdi"),
+    ({"Indikator": None}, "E2", "indikator"),
+    ({"Målverdi": None}, "G2", "målverdi"),
+])
+def test_goal_not_smart(tmp_path: Path, change: Values, cell: str, lacking: str) -> None:
+    report = check(clean_plan(tmp_path, goal=change))
+    assert codes_at(report) == [("goal-not-smart", "Mål", cell)]
+    assert report.findings[0].severity == WARNING
+    assert only(report, "goal-not-smart").startswith(f"Mål {cell}: Målet mangler {lacking}.")
+
+
+def test_goal_without_deadline_and_responsible_is_not_smart_either(tmp_path: Path) -> None:
+    # S.M.A.R.T. also means a deadline and a responsible: those have their own codes.
+    report = check(clean_plan(tmp_path, goal={"Indikator": None, "Frist": None,
+                                              "Ansvarlig": None}))
+    assert codes_at(report) == [("goal-not-smart", "Mål", "E2"),
+                                ("deadline-missing", "Mål", "H2"),
+                                ("responsible-missing", "Mål", "I2")]
+
+
+@pytest.mark.parametrize(("p", "k", "level"), [(4, 4, "Høy"), (2, 4, "Middels")])
+def test_risk_unmitigated(tmp_path: Path, p: int, k: int, level: str) -> None:
+    report = check(clean_plan(tmp_path, extra={"Risiko": [
+        risk(p=p, k=k, Ansvarlig="Kari Nordmann", Frist=dt.date(2026, 9, 1))]}))
+    assert codes_at(report) == [("risk-unmitigated", "Risiko", "H2")]
+    assert only(report, "risk-unmitigated").startswith(
+        f"Risiko H2: Risikoen har nivå {level}, men mangler risikoreduserende tiltak.")
+
+
+def test_high_risk_without_anything(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=5, k=5)]}))
+    assert codes_at(report) == [("risk-unmitigated", "Risiko", "H2"),
+                                ("responsible-missing", "Risiko", "I2"),
+                                ("deadline-missing", "Risiko", "J2")]
+
+
+def test_party_no_stand(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": "NAV", "Deltakelse": None}]}))
+    assert codes_at(report) == [("party-no-stand", "Parter", f"C{PARTY_ROW['NAV']}")]
+    assert only(report, "party-no-stand").startswith(
+        f"Parter C{PARTY_ROW['NAV']}: Det er ikke tatt stilling til NAV.")
+
+
+def test_party_field_missing(tmp_path: Path) -> None:
+    row = PARTY_ROW["LO"]
+    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": "LO", "Deltakelse": "Deltar"}]}))
+    assert codes_at(report) == [("party-field-missing", "Parter", f"D{row}"),
+                                ("party-field-missing", "Parter", f"F{row}"),
+                                ("party-field-missing", "Parter", f"G{row}")]
+    assert report.findings[0].message.startswith(
+        f"Parter D{row}: LO deltar, men Representant mangler.")
+
+
+def test_invited_party_needs_no_representative(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": "LO",
+                                                            "Deltakelse": "Skal inviteres"}]}))
+    assert codes_at(report) == []
+
+
+def test_party_mandate_unsettled(tmp_path: Path) -> None:
+    row = PARTY_ROW[PARTICIPANT]
+    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": PARTICIPANT,
+                                                            "Mandat avklart": "Nei"}]}))
+    assert codes_at(report) == [("party-mandate-unsettled", "Parter", f"G{row}")]
+    assert report.findings[0].severity == WARNING
+    assert only(report, "party-mandate-unsettled").startswith(
+        f"Parter G{row}: {PARTICIPANT} deltar, men mandatet er ikke avklart.")
+
+
+def test_criterion_not_assessed(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Egenvurdering": [
+        {"Kriterium": TEMPLATE.criteria[4], "Vurdering": None}]}))
+    assert codes_at(report) == [("criterion-not-assessed", "Egenvurdering",
+                                 f"B{CRITERION_ROW[4]}")]
+
+
+@pytest.mark.parametrize("assessment", ["Delvis oppfylt", "Ikke oppfylt"])
+def test_follow_up_missing(tmp_path: Path, assessment: str) -> None:
+    report = check(clean_plan(tmp_path, extra={"Egenvurdering": [{
+        "Kriterium": TEMPLATE.criteria[8], "Vurdering": assessment,
+        "Ansvarlig": "Kari Nordmann", "Frist": dt.date(2026, 10, 1)}]}))
+    cell = f"D{CRITERION_ROW[8]}"
+    assert codes_at(report) == [("follow-up-missing", "Egenvurdering", cell)]
+    assert only(report, "follow-up-missing").startswith(
+        f"Egenvurdering {cell}: Kriteriet er «{assessment}», men oppfølging mangler.")
+
+
+def test_criterion_not_fulfilled_without_anything(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, extra={"Egenvurdering": [{
+        "Kriterium": TEMPLATE.criteria[0], "Vurdering": "Ikke oppfylt"}]}))
+    assert codes_at(report) == [("follow-up-missing", "Egenvurdering", "D2"),
+                                ("responsible-missing", "Egenvurdering", "E2"),
+                                ("deadline-missing", "Egenvurdering", "F2")]
+
+
+@pytest.mark.parametrize(("label", "cell"), [("Leder", "B7"), ("E-post leder", "B9"),
+                                             ("Overordnet mål for samarbeidet", "B13")])
+def test_form_field_missing(tmp_path: Path, label: str, cell: str) -> None:
+    report = check(clean_plan(tmp_path, form={label: None}))
+    assert codes_at(report) == [("form-field-missing", "Organisering", cell)]
+    assert only(report, "form-field-missing") == (
+        f"Organisering {cell}: «{label}» er ikke fylt ut. Fyll inn {label} på arket Organisering.")
+
+
+def test_placeholder_as_leader(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, form={"Leder": "ikke avklart"}))
+    assert codes_at(report) == [("responsible-placeholder", "Organisering", "B7")]
+
+
+# --- computed cells ---------------------------------------------------------------------------
+
+
+def test_computed_mismatch_typed_over_the_score(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path, extra={"Risiko": [risk(p=2, k=3)]})
+    with edit_workbook(path) as book:
+        book["Risiko"]["F2"] = 99  # the formula is gone; the region typed a number
+    report = check(path)
+    assert codes_at(report) == [("computed-mismatch", "Risiko", "F2")]
+    finding = report.findings[0]
+    assert finding.severity == INFO and finding.value == "99"
+    assert finding.message.startswith("Risiko F2: Risikoskår i filen er «99», men riktig verdi "
+                                      "er «6».")
+    plan = report.files[0].plan
+    assert plan is not None
+    assert plan.rows["Risiko"][0].values["risikoskar"] == 6
+
+
+def test_computed_level_is_recomputed_not_trusted(tmp_path: Path) -> None:
+    # 4 × 4 = 16 is Høy: the rules follow the recomputed level, not the typed "Lav".
+    path = clean_plan(tmp_path, extra={"Risiko": [risk(p=4, k=4)]})
+    with edit_workbook(path) as book:
+        book["Risiko"]["G2"] = "Lav"
+    report = check(path)
+    assert codes_at(report) == [("computed-mismatch", "Risiko", "G2"),
+                                ("risk-unmitigated", "Risiko", "H2"),
+                                ("responsible-missing", "Risiko", "I2"),
+                                ("deadline-missing", "Risiko", "J2")]
+
+
+# --- structure: where the data is --------------------------------------------------------------
+
+
+def test_rows_outside_table_are_read_at_their_true_cells(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    far = TABLE_LAST_ROW + 40
+    with edit_workbook(path) as book:
+        ws = book["Tiltak"]
+        ws[f"C{far}"] = "Kampanje i sommerferien"
+        ws[f"L{far}"] = "snart"
+    report = check(path)
+    assert codes_at(report) == [("rows-outside-table", "Tiltak", f"C{far}"),
+                                ("responsible-missing", "Tiltak", f"H{far}"),
+                                ("date-invalid", "Tiltak", f"L{far}")]
+    assert report.findings[0].severity == INFO
+    assert only(report, "rows-outside-table").startswith(
+        f"Tiltak C{far}: 1 utfylte rader står utenfor tabellen")
+    plan = report.files[0].plan
+    assert plan is not None
+    far_row = plan.rows["Tiltak"][-1]
+    assert (far_row.row, far_row.outside_table) == (far, True)
+
+
+def _swap_columns(ws: object, first: str, second: str) -> None:
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):  # type: ignore[attr-defined]
+        a = row[openpyxl.utils.column_index_from_string(first) - 1]
+        b = row[openpyxl.utils.column_index_from_string(second) - 1]
+        a.value, b.value = b.value, a.value
+
+
+def test_moved_columns(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path, action={"Ansvarlig": None, "Frist": "snart"})
+    with edit_workbook(path) as book:
+        _swap_columns(book["Tiltak"], "H", "L")  # Frist now in H, Ansvarlig in L
+        assert (book["Tiltak"]["H1"].value, book["Tiltak"]["L1"].value) == ("Frist", "Ansvarlig")
+    report = check(path)
+    assert codes_at(report) == [("date-invalid", "Tiltak", "H2"),
+                                ("responsible-missing", "Tiltak", "L2")]
+    assert only(report, "date-invalid").startswith("Tiltak H2: ")
+
+
+def test_inserted_extra_column(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path, action={"Ansvarlig": None, "Frist": "snart"})
+    with edit_workbook(path) as book:
+        ws = book["Tiltak"]
+        ws.insert_cols(3)  # a new column C; Tiltak … Kommentar move one to the right
+        ws["C1"], ws["C2"] = "Vår egen merknad", "Avtalt på møtet 3. mars"
+    report = check(path)
+    assert codes_at(report) == [("responsible-missing", "Tiltak", "I2"),
+                                ("date-invalid", "Tiltak", "M2")]
+    plan = report.files[0].plan
+    assert plan is not None
+    row = plan.rows["Tiltak"][0]
+    assert row.extra == {"Vår egen merknad": "Avtalt på møtet 3. mars"}
+    assert row.cells["ansvarlig"] == "I2" and row.values["tiltak"] == CLEAN_ACTION["Tiltak"]
+
+
+def test_retyped_header_and_header_with_line_break(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path, action={"Ansvarlig": None, "Budsjett (kr)": -100})
+    with edit_workbook(path) as book:
+        ws = book["Tiltak"]
+        ws["H1"] = "  ansvarlig "
+        ws["O1"] = "Budsjett\n(kr)"
+        ws["L1"] = "FRIST"
+    report = check(path)
+    # No column-missing: the headers are recognised, and the findings are where they were.
+    assert codes_at(report) == [("responsible-missing", "Tiltak", "H2"),
+                                ("number-negative", "Tiltak", "O2")]
+
+
+def test_missing_column_is_a_finding_not_silence(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    with edit_workbook(path) as book:
+        book["Tiltak"]["H1"] = "Hvem"
+    report = check(path)
+    assert codes_at(report) == [("column-missing", "Tiltak", "H1")]
+
+
+def test_renamed_sheet_is_found_and_reported_by_its_name_in_the_file(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path, action={"Frist": "snart"})
+    with edit_workbook(path) as book:
+        book["Tiltak"].title = "midlertidig"  # openpyxl makes "TILTAK" "TILTAK1" otherwise
+        book["midlertidig"].title = "TILTAK"
+    assert codes_at(check(path)) == [("date-invalid", "TILTAK", "L2")]
+
+
+@pytest.mark.parametrize(("sheet", "renamed", "gjelder"), [
+    ("Tiltak", "Aktiviteter", "T1"),
+    ("Mål", "Mål 2026", "M1"),
+])
+def test_missing_sheet_is_one_finding_not_a_cascade(tmp_path: Path, sheet: str, renamed: str,
+                                                    gjelder: str) -> None:
+    # Mål-ID and Gjelder name rows of the renamed sheet: they cannot be checked, and are not
+    # each reported as unknown.
+    path = clean_plan(tmp_path, extra={"Risiko": [risk(Gjelder=gjelder)]})
+    with edit_workbook(path) as book:
+        book[sheet].title = renamed
+    assert codes_at(check(path)) == [("sheet-missing", sheet, None)]
+
+
+def test_missing_id_column_is_one_finding_not_a_cascade(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path, extra={"Risiko": [risk(Gjelder="M1")]})
+    with edit_workbook(path) as book:
+        book["Mål"]["A1"] = "Nr."
+    assert codes_at(check(path)) == [("column-missing", "Mål", "A1")]
+
+
+def test_merged_cells_in_a_filled_area(tmp_path: Path) -> None:
+    second = {"ID": "T2", "Mål-ID": "M1", "Tiltak": "Foreldremøte", "Ansvarlig": "Ola Nordmann",
+              "Frist": "snart", "Status": "Pågår"}
+    path = clean_plan(tmp_path, extra={"Tiltak": [second]})
+    with edit_workbook(path) as book:
+        ws = book["Tiltak"]
+        ws.merge_cells("C2:D2")   # the action's name across its description
+        ws.merge_cells("J2:J3")   # one partner for both actions
+    report = check(path)
+    assert codes_at(report) == [("date-invalid", "Tiltak", "L3")]
+    plan = report.files[0].plan
+    assert plan is not None
+    first, row2 = plan.rows["Tiltak"]
+    assert first.values["tiltak"] == CLEAN_ACTION["Tiltak"]
+    assert first.values["samarbeidspartnere"] == "NHO"
+    assert (row2.row, row2.id) == (3, "T2")
+
+
+def test_date1904_workbook(tmp_path: Path) -> None:
+    """A workbook saved by old Mac Excel counts dates from 1904-01-01. The same dates as
+    serial numbers in the 1900 system would be four years and a day later: outside the plan
+    period. Both kinds of date cell are checked: Frist keeps its date format (calamine turns
+    the number into a date) and Start is a plain number (the validator converts it)."""
+    path = clean_plan(tmp_path, action={"Start": None, "Frist": None})
+    frist = (dt.date(2026, 11, 30) - dt.date(1904, 1, 1)).days
+    start = (dt.date(2026, 2, 1) - dt.date(1904, 1, 1)).days
+    with edit_workbook(path) as book:
+        book.epoch = CALENDAR_MAC_1904
+        ws = book["Tiltak"]
+        ws["L2"] = frist
+        ws["L2"].number_format = "dd.mm.yyyy"
+        ws["K2"] = start
+        ws["K2"].number_format = "General"
+    with zipfile.ZipFile(path) as archive:
+        assert b'date1904="1"' in archive.read("xl/workbook.xml")
+    report = check(path)
+    assert codes_at(report) == []
+    plan = report.files[0].plan
+    assert plan is not None
+    row = plan.rows["Tiltak"][0]
+    assert (row.values["start"], row.values["frist"]) == (dt.date(2026, 2, 1),
+                                                           dt.date(2026, 11, 30))
+
+
+# --- the file as a whole --------------------------------------------------------------------
+
+
+def test_not_from_the_template(tmp_path: Path) -> None:
+    path = tmp_path / "egen-plan.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Hva", "Hvem", "Når"])
+    sheet.append(["Skolebesøk", "Kari", "15.03.2026"])
+    book.save(path)
+    report = check(path)
+    # Not the template at all: one clear finding, not one more per sheet it lacks.
+    assert codes_at(report) == [("file-not-template", None, None)]
+    assert report.files[0].region is None and not report.files[0].ok
+    assert only(report, "file-not-template").startswith(
+        "Arbeidsboken er ikke laget fra SMSØ-malen")
+
+
+def _set_identity(path: Path, key: str, value: str, *, metadata: bool = True) -> None:
+    """Change one identity value in the very hidden Metadata sheet and in the custom
+    document properties, as a region (or a broken copy tool) might."""
+    with edit_workbook(path) as book:
+        if metadata:
+            ws = book["Metadata"]
+            (row,) = [r for r in ws.iter_rows(min_row=2) if r[0].value == key]
+            row[1].value = value
+        else:
+            del book["Metadata"]
+        (prop,) = [p for p in book.custom_doc_props if p.name == f"smso.{key}"]
+        prop.value = value
+
+
+@pytest.mark.parametrize("metadata", [True, False], ids=["metadata-sheet", "properties-only"])
+def test_template_version_unknown(tmp_path: Path, metadata: bool) -> None:
+    path = clean_plan(tmp_path)
+    _set_identity(path, "template_version", "7", metadata=metadata)
+    report = check(path)
+    assert codes_at(report) == [("template-version-unknown", None, None)]
+    assert report.files[0].template_version == "7"
+    assert only(report, "template-version-unknown").startswith(
+        "Arbeidsboken er laget fra malversjon «7», men verktøyet kjenner versjon 1.")
+
+
+@pytest.mark.parametrize("metadata", [True, False], ids=["metadata-sheet", "properties-only"])
+def test_region_unknown(tmp_path: Path, metadata: bool) -> None:
+    path = clean_plan(tmp_path)
+    _set_identity(path, "region_code", "99", metadata=metadata)
+    report = check(path)
+    assert codes_at(report) == [("region-unknown", None, None)]
+    assert report.files[0].region == "99" and not report.files[0].ok
+
+
+def test_other_template_id_is_not_the_template(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    _set_identity(path, "template_id", "noe-annet")
+    assert codes_at(check(path)) == [("file-not-template", None, None)]
+
+
+def test_year_mismatch(tmp_path: Path) -> None:
+    path = clean_plan(tmp_path)
+    report = check(path, year=2027)
+    assert codes_at(report) == [("year-mismatch", None, None)]
+    assert only(report, "year-mismatch") == (
+        "Planen gjelder 2026, men det samles inn planer for 2027. Bruk arbeidsboken for 2027.")
+    assert codes_at(check(path, year=None)) == []
+
+
+def test_unreadable_files_beside_a_good_one(tmp_path: Path) -> None:
+    good = clean_plan(tmp_path, name="agder.xlsx")
+    empty = tmp_path / "tom.xlsx"
+    empty.write_bytes(b"")
+    text = tmp_path / "notat.xlsx"
+    text.write_text("Tiltak;Ansvarlig;Frist\nSkolebesøk;Kari;15.03.2026\n", encoding="utf-8")
+    truncated = tmp_path / "avkuttet.xlsx"
+    truncated.write_bytes(good.read_bytes()[:5000])
+    # Old binary Excel and a password-protected xlsx are both OLE compound files; the
+    # encrypted one holds an "EncryptedPackage" stream (named in UTF-16 in its directory).
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    legacy = tmp_path / "gammel.xls"
+    legacy.write_bytes(ole + "Workbook".encode("utf-16-le") + bytes(512))
+    encrypted = tmp_path / "passord.xlsx"
+    encrypted.write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + bytes(512))
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    inputs = [empty, text, good, truncated, legacy, encrypted, pdf]
+    report = validate(inputs, today=TODAY, year=YEAR)
+    by_name = {r.path.name: [(f.code, f.sheet, f.cell) for f in r.findings]
+               for r in report.files}
+    assert by_name == {
+        "tom.xlsx": [("file-empty", None, None)],
+        "notat.xlsx": [("file-not-workbook", None, None)],
+        "agder.xlsx": [],
+        "avkuttet.xlsx": [("file-unreadable", None, None)],
+        "gammel.xls": [("file-legacy-xls", None, None)],
+        "passord.xlsx": [("file-encrypted", None, None)],
+        "plan.pdf": [("file-unsupported-type", None, None)],
+    }
+    assert [r.ok for r in report.files] == [False, False, True, False, False, False, False]
+    assert report.summary == {"files": 7, "ok": 1, "errors": 6, "warnings": 0, "info": 0}
+    # Each says what to do, in Norwegian.
+    assert all(f.message.endswith(".") and f.severity == ERROR for f in report.findings)
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+def test_messages_are_norwegian_and_start_with_the_location(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, goal={"Ansvarlig": None}, action={
+        "Frist": "snart", "Status": "pågår", "Ansvarlig": "TBD", "Område": "Sport"}))
+    assert report.findings  # the premise: there is something to read
+    for item in report.findings:
+        assert item.message.startswith(f"{item.sheet} {item.cell}: "), item.message
+        rest = item.message.split(": ", 1)[1]
+        assert rest[0].isupper() or rest[0] == "«", item.message
+    text = " ".join(f.message for f in report.findings)
+    for norwegian in ("mangler ansvarlig", "er ikke en dato", "er tolket som",
+                      "er ikke en person", "er ikke et gyldig valg"):
+        assert norwegian in text
+    # No catalogue message has slipped into English.
+    english = re.compile(r"\b(the|is|not|missing|invalid|please|must|file|row|cell)\b", re.I)
+    for entry in CATALOGUE.values():
+        assert not english.search(re.sub(r"\{\w+\}", "", entry.message)), entry.code
+
+
+def test_one_message_per_problem(tmp_path: Path) -> None:
+    report = check(clean_plan(tmp_path, action={"Frist": "snart", "Ansvarlig": "?"}))
+    assert codes_at(report) == [("responsible-placeholder", "Tiltak", "H2"),
+                                ("date-invalid", "Tiltak", "L2")]
+
+
+def test_findings_are_ordered_by_sheet_then_row(tmp_path: Path) -> None:
+    second = {"ID": "T2", "Tiltak": "Foreldremøte", "Ansvarlig": "Ola", "Frist": "snart"}
+    report = check(clean_plan(tmp_path, action={"Område": "Sport"}, goal={"Ansvarlig": None},
+                              form={"Leder": None}, extra={"Tiltak": [second]}))
+    assert codes_at(report) == [("form-field-missing", "Organisering", "B7"),
+                                ("responsible-missing", "Mål", "I2"),
+                                ("choice-invalid", "Tiltak", "F2"),
+                                ("date-invalid", "Tiltak", "L3")]
