@@ -97,7 +97,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
       smso-xl generate --regions regioner.csv --settings innstillinger.yaml --force
     """
     from .config import default_year, load_regions, load_settings
-    from .generate import generate as run_generate
+    from .generator import generate as run_generate
 
     year = year or default_year(dt.date.today())
     result = run_generate(
@@ -161,7 +161,7 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
     """
     from .config import load_regions
     from .report import render_text
-    from .validate import validate as run_validate
+    from .validation import validate as run_validate
 
     tick = _progress("Kontrollerer", output_format == "text")
     report = run_validate(list(paths), today=_today(today),
@@ -218,7 +218,7 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
       smso-xl consolidate innboks/ --out oversikt.xlsx --year 2027 --exclude-invalid
     """
     from .config import load_regions
-    from .consolidate import consolidate as run_consolidate
+    from .consolidation import consolidate as run_consolidate
     from .overview import write_overview
 
     tick = _progress("Leser", output_format == "text")

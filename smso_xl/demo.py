@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ConfigError, default_regions, load_settings
-from .consolidate import Consolidation, consolidate
+from .consolidation import Consolidation, consolidate
 from .feedback import write_all
 from .fill import fill_plan
-from .generate import GenerateResult, generate
+from .generator import GenerateResult, generate
 from .overview import write_overview
-from .validate import ValidationReport, validate
+from .validation import ValidationReport, validate
 
 # Who answers, and how. Regions not named here do not answer.
 SCENARIOS: dict[str, tuple[str, ...]] = {
@@ -69,23 +69,24 @@ def demo_folder(base: Path) -> Path:
 
 
 def run_demo(folder: Path | None = None, *, year: int | None = None,
-             progress: Callable[[str], None] | None = None) -> DemoResult:
+             progress: Callable[[str], None] | None = None,
+             now: dt.datetime | None = None) -> DemoResult:
     """Run the round into ``folder`` (must be new or empty)."""
     folder = folder or demo_folder(Path.cwd())
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ConfigError(f"{folder} finnes og er ikke en tom mappe. Velg en ny mappe.")
     say = progress or (lambda _msg: None)
-    today = dt.date.today()
-    year = year or (today.year + 1)
+    now = now or dt.datetime.now(dt.UTC)
+    year = year or (now.year + 1)
     as_of = dt.date(year, 6, 15)  # mid-year, so that some deadlines have passed
     regions = default_regions()
     say("Lager arbeidsbøkene for alle regioner …")
     generated = generate(regions=regions, year=year, out_dir=folder / "1-utsendt",
-                         settings=load_settings())
+                         settings=load_settings(), now=now)
     inbox = folder / "2-innboks"
     inbox.mkdir()
     say("Simulerer svarene fra regionene …")
-    _simulate_returns(generated, inbox, year)
+    simulate_returns(generated, inbox, year)
     say("Kontrollerer innboksen …")
     report = validate([inbox], today=as_of, year=year)
     feedback = [f.path for f in write_all(report, folder / "3-tilbakemeldinger") if f.path]
@@ -98,23 +99,27 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
                       overview=overview)
 
 
-def _simulate_returns(generated: GenerateResult, inbox: Path, year: int) -> None:
+def simulate_returns(generated: GenerateResult, inbox: Path, year: int) -> None:
+    """Save into ``inbox`` what the regions of ``SCENARIOS`` send back (those generated)."""
     by_code = {f.region.code: f for f in generated.files}
     for code, mistakes in SCENARIOS.items():
+        if code not in by_code:
+            continue
         source = by_code[code]
         saved = dt.datetime(year, 2, 1, 9, 30, tzinfo=dt.UTC)
         fill_plan(source.path, inbox / f"Handlingsplan {source.region.name}.xlsx",
-                  saved_at=saved, **_answers(code, year, set(mistakes)))
+                  saved_at=saved, **answers(code, year, set(mistakes)))
         if code == CORRECTED_REGION:
             # The corrected version comes back renamed by the mail client, saved later.
             fill_plan(source.path, inbox / f"Kopi av {source.path.stem} (2).xlsx",
                       saved_at=saved + dt.timedelta(days=9),
-                      **_answers(code, year, set(), updated=dt.date(year, 2, 10)))
-    broken = by_code[BROKEN_REGION].path.read_bytes()
-    (inbox / f"{by_code[BROKEN_REGION].path.stem}.xlsx").write_bytes(broken[: len(broken) // 3])
+                      **answers(code, year, set(), updated=dt.date(year, 2, 10)))
+    if BROKEN_REGION in by_code:
+        broken = by_code[BROKEN_REGION].path.read_bytes()
+        (inbox / by_code[BROKEN_REGION].path.name).write_bytes(broken[: len(broken) // 3])
 
 
-def _answers(code: str, year: int, mistakes: set[str],
+def answers(code: str, year: int, mistakes: set[str],
              updated: dt.date | None = None) -> dict[str, object]:
     """A region's filled plan: the real kinds of SMSØ work, with ``mistakes`` made in it."""
     lead, second, third, fourth = PEOPLE[code]

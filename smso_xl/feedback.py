@@ -59,7 +59,7 @@ from .model import Identity, ReadError
 from .reader import find_sheet
 from .sniff import Package, sniff
 from .template import load_template
-from .validate import FileReport, ValidationReport
+from .validation import FileReport, ValidationReport
 from .writer import DATE_FORMAT, INPUT_FILL, LOCKED_FILL, PlanContext, write_plan
 
 SHEET, TITLE, AUTHOR = "Tilbakemelding", "Tilbakemelding på handlingsplanen", "smso-xl"

@@ -119,8 +119,11 @@ def _put(ws: Worksheet, row: int, col: int, value: object) -> None:
 
 
 def _with_saved_time(data: bytes, saved_at: dt.datetime) -> bytes:
-    """Rewrite docProps/core.xml's dcterms:modified (openpyxl stamps 'now' when saving)."""
-    stamp = saved_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Rewrite docProps/core.xml's dcterms:modified (openpyxl stamps 'now' when saving), and
+    date the zip entries by the same time, so that a fill is reproducible to the byte."""
+    utc = saved_at.astimezone(dt.UTC)
+    stamp = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    entry_time = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
             out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -129,5 +132,6 @@ def _with_saved_time(data: bytes, saved_at: dt.datetime) -> bytes:
             if item.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
                                  rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            item.date_time = entry_time
             dst.writestr(item, content)
     return out.getvalue()

@@ -25,7 +25,7 @@ import pandas as pd
 from .template import Column, Sheet
 
 if TYPE_CHECKING:
-    from .consolidate import Consolidation, Submission
+    from .consolidation import Consolidation, Submission
 
 #: Frame name → template sheet name.
 PLAN_FRAMES = {"goals": "Mål", "actions": "Tiltak", "risks": "Risiko", "parties": "Parter",

@@ -21,7 +21,7 @@ from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
 from .cells import a1_range
-from .consolidate import Consolidation, RegionSummary, Submission, is_overdue
+from .consolidation import Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
 from .findings import ERROR, INFO, WARNING
 from .rules import PlanRow
@@ -67,8 +67,12 @@ class _Col:
     colour: bool = False  # the value picks its own fill (VALUE_FILLS): levels, assessments
 
 
-def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] = ()) -> Path:
-    """Write the overview workbook to ``out`` atomically; never onto an input or a file seen."""
+def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] = (),
+                   created: dt.datetime | None = None) -> Path:
+    """Write the overview workbook to ``out`` atomically; never onto an input or a file seen.
+
+    ``created`` is the document's creation time (default: now; fixed for reproducible
+    examples)."""
     protected = (*inputs, *(s.path for s in result.submissions))
     with atomic_output(out, inputs=tuple(protected)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {
@@ -88,7 +92,9 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
             sheets["Oversikt"].activate()
             book.set_properties({"title": f"SMSØ – nasjonal oversikt {result.year or ''}".strip(),
                                  "subject": "Lokale handlingsplaner samlet",
-                                 "comments": f"Per {format_date(result.today)}"})
+                                 "comments": f"Per {format_date(result.today)}",
+                                 "created": (created or dt.datetime.now(dt.UTC))
+                                 .astimezone(dt.UTC).replace(tzinfo=None)})
             book.close()
     return out
 

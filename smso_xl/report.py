@@ -7,7 +7,7 @@ from collections import defaultdict
 import click
 
 from .findings import ERROR, INFO, WARNING, Finding, location
-from .validate import FileReport, ValidationReport
+from .validation import FileReport, ValidationReport
 
 LABELS = {ERROR: "feil", WARNING: "advarsel", INFO: "merknad"}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}

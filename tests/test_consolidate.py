@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from smso_xl.cli import main
 from smso_xl.config import default_parties
-from smso_xl.consolidate import (
+from smso_xl.consolidation import (
     DUPLICATE,
     EXCLUDED,
     INCLUDED,

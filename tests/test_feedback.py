@@ -25,7 +25,7 @@ from smso_xl.config import default_parties
 from smso_xl.feedback import AUTHOR, FILLS, SHEET, write_all, write_feedback
 from smso_xl.findings import Finding
 from smso_xl.template import load_template
-from smso_xl.validate import validate
+from smso_xl.validation import validate
 
 try:
     from tests.libreoffice import convert, require_soffice

@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from smso_xl import __version__, selfcheck
 from smso_xl.cli import main
 from smso_xl.config import ConfigError, Region, Settings, default_parties, default_regions
-from smso_xl.generate import generate
+from smso_xl.generator import generate
 from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
 from smso_xl.template import Column, Sheet, load_template
 from smso_xl.writer import list_name

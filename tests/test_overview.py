@@ -17,9 +17,9 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl.config import default_regions
-from smso_xl.consolidate import SUPERSEDED, UNREADABLE, Consolidation, consolidate
+from smso_xl.consolidation import SUPERSEDED, UNREADABLE, Consolidation, consolidate
 from smso_xl.fileio import OutputError
-from smso_xl.generate import generate
+from smso_xl.generator import generate
 from smso_xl.overview import SHEETS, write_overview
 from smso_xl.template import load_template
 from tests.workbooks import edit_workbook, fill_plan
@@ -536,7 +536,7 @@ def test_frames_of_an_empty_run_keep_their_columns_and_dtypes(tmp_path: Path) ->
 
 
 def test_cli_and_overview_do_not_import_pandas() -> None:
-    code = ("import sys, smso_xl.cli, smso_xl.overview, smso_xl.consolidate; "
+    code = ("import sys, smso_xl.cli, smso_xl.overview, smso_xl.consolidation; "
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smso_xl.validate import validate
+from smso_xl.validation import validate
 from tests.libreoffice import convert, require_soffice
 from tests.test_rules import TODAY, YEAR, clean_plan, codes_at, risk
 

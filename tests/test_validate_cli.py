@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from smso_xl.cli import main
-from smso_xl.validate import validate
+from smso_xl.validation import validate
 from tests.test_rules import TODAY, clean_plan
 
 TODAY_ARG = TODAY.isoformat()

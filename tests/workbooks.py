@@ -1,6 +1,6 @@
 """Build returned workbooks for tests, from rows written inline in the test.
 
-``make_plan`` generates a real regional workbook (``smso_xl.generate``) and fills it::
+``make_plan`` generates a real regional workbook (``smso_xl.generator``) and fills it::
 
     path = make_plan(tmp_path, rows={"Tiltak": [{"Tiltak": "Skolebesøk", "Ansvarlig": "Kari",
                                                  "Frist": "15.03.2026"}]},
@@ -29,7 +29,7 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
 from smso_xl import fill
 from smso_xl.config import Region, default_regions
-from smso_xl.generate import generate
+from smso_xl.generator import generate
 
 __all__ = ["GENERATED_AT", "add_zip_entries", "edit_workbook", "fill_plan", "make_plan",
            "template_copy"]

@@ -19,7 +19,7 @@ from .config import Region, default_parties, default_regions
 from .findings import ERROR, WARNING, Finding, finding
 from .rules import PlanRow
 from .template import Template, load_template
-from .validate import FileReport, find_workbooks, validate_file
+from .validation import FileReport, find_workbooks, validate_file
 
 if TYPE_CHECKING:
     import pandas as pd

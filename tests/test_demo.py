@@ -1,0 +1,71 @@
+"""``smso-xl demo``: the whole round from an empty folder, no network, no LibreOffice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from smso_xl.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    cwd = tmp_path_factory.mktemp("tom")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        result = CliRunner().invoke(main, ["demo", "--year", "2027"])
+    assert result.exit_code == 0, result.output
+    return cwd / "smso-demo", result.output
+
+
+def test_demo_leaves_every_part_of_the_round(demo_run: tuple[Path, str]) -> None:
+    folder, _ = demo_run
+    assert len(list((folder / "1-utsendt").glob("*.xlsx"))) == 15
+    inbox = sorted(p.name for p in (folder / "2-innboks").iterdir())
+    assert "Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx" in inbox and len(inbox) == 9
+    feedback = list((folder / "3-tilbakemeldinger").glob("*.xlsx"))
+    assert len(feedback) == 8  # every readable return; the broken file gets none
+    book = openpyxl.load_workbook(folder / "4-nasjonal-oversikt-2027.xlsx")
+    assert book.sheetnames[0] == "Oversikt"
+
+
+def test_demo_shows_the_typical_mistakes_and_says_what_to_open(
+        demo_run: tuple[Path, str]) -> None:
+    _, output = demo_run
+    for code in ("responsible-missing", "date-invalid", "responsible-placeholder",
+                 "risk-unmitigated", "date-imprecise", "deadline-overdue", "file-unreadable"):
+        assert f"[{code}]" in output, code
+    assert "Åpne først:" in output and "4-nasjonal-oversikt-2027.xlsx" in output
+
+
+def test_demo_chooses_the_corrected_version_and_lists_silent_regions(
+        demo_run: tuple[Path, str]) -> None:
+    folder, _ = demo_run
+    book = openpyxl.load_workbook(folder / "4-nasjonal-oversikt-2027.xlsx")
+    rows = list(book["Innsendinger"].iter_rows(values_only=True))
+    header = rows[0]
+    status = {r[header.index("Fil")]: r[header.index("Status")] for r in rows[1:]}
+    assert status["Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx"] == "Med"
+    assert status["Handlingsplan Agder.xlsx"] == "Erstattet av nyere versjon"
+    received = {}
+    for row in book["Oversikt"].iter_rows(min_row=5, max_col=3, values_only=True):
+        if row[0] == "Totalt":
+            break
+        received[row[0]] = row[2]
+    assert received["56"] == "Nei" and received["03"] == "Ja"
+
+
+def test_a_second_demo_gets_a_new_folder_and_a_full_folder_is_refused(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "smso-demo").mkdir()
+    (tmp_path / "smso-demo" / "mine.txt").write_text("ikke rør")
+    refused = CliRunner().invoke(main, ["demo", "smso-demo"])
+    assert refused.exit_code == 2 and "ikke en tom mappe" in refused.output
+    assert "Traceback" not in refused.output
+    from smso_xl.demo import demo_folder
+
+    assert demo_folder(tmp_path) == tmp_path / "smso-demo-2"
