@@ -27,9 +27,9 @@ def render_text(report: ValidationReport) -> str:
     summary = report.summary
     files = summary["files"]
     lines.append(click.style(
-        f"{files} {'fil' if files == 1 else 'filer'} kontrollert: {summary['ok']} uten feil, "
-        f"{summary['errors']} feil, {summary['warnings']} advarsler, {summary['info']} merknader.",
-        bold=True))
+        f"{_count(files, 'fil', 'filer')} kontrollert: {summary['ok']} uten feil, "
+        f"{summary['errors']} feil, {_count(summary['warnings'], 'advarsel', 'advarsler')}, "
+        f"{_count(summary['info'], 'merknad', 'merknader')}.", bold=True))
     return "\n".join(lines)
 
 
@@ -41,7 +41,7 @@ def _render_file(report: FileReport) -> list[str]:
     status = (click.style("OK", fg="green", bold=True) if report.ok
               else click.style(f"{errors} feil", fg="red", bold=True))
     lines = [f"{click.style(str(report.path), bold=True)} ({who}): {status}"
-             + (f", {warnings} advarsler" if warnings else "")]
+             + (f", {_count(warnings, 'advarsel', 'advarsler')}" if warnings else "")]
     by_sheet: dict[str, list[Finding]] = defaultdict(list)
     for item in report.findings:
         by_sheet[item.sheet or ""].append(item)
@@ -55,3 +55,7 @@ def _render_file(report: FileReport) -> list[str]:
             cell = f"{item.cell or '':<6}" if sheet else ""
             lines.append(f"{indent}{cell}{label} {finding_text(item)}  [{item.code}]")
     return lines
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"

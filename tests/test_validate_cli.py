@@ -221,7 +221,7 @@ def test_text_groups_by_file_and_sheet(inbox: Path) -> None:
     assert block[3].endswith("[responsible-placeholder]")
     assert "Ansvarlig «?» er ikke en person" in block[3]
     assert block[4].split()[:2] == ["L2", "feil"] and block[4].endswith("[date-invalid]")
-    assert lines[-1] == ("2 filer kontrollert: 1 uten feil, 2 feil, 1 advarsler, 0 merknader.")
+    assert lines[-1] == ("2 filer kontrollert: 1 uten feil, 2 feil, 1 advarsel, 0 merknader.")
 
 
 def test_text_shows_file_level_findings_without_a_cell(tmp_path: Path) -> None:
