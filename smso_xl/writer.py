@@ -186,7 +186,7 @@ class _Formats:
 
 def _text_height(text: str, width_chars: float, line_height: float = 15.0) -> float:
     """Row height for wrapped text: Excel keeps the stored height of a file it opens."""
-    lines = sum(max(1, math.ceil(len(part) / max(width_chars * 0.95, 1)))
+    lines = sum(max(1, math.ceil(len(part) / max(width_chars * 1.15, 1)))
                 for part in text.split("\n"))
     return max(line_height, lines * line_height)
 
@@ -226,7 +226,7 @@ def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
     guide: Mapping[str, Any] = load_yaml("veiledning.yaml")
     values = _placeholders(ctx)
     width = 110
-    ws.set_column(0, 0, 3)
+    ws.set_column(0, 0, 5)
     ws.set_column(1, 1, width)
     ws.hide_gridlines(2)
     ws.write_string(0, 1, guide["title"].format(**values), fmt.title)
@@ -247,7 +247,9 @@ def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
             ws.set_row(row, _text_height(text, width))
             row += 1
         for entry in section.get("legend", ()):
-            ws.write_blank(row, 0, None, fmt.swatch[entry["style"]])
+            # Red text needs some text to be seen: a sample date in the swatch.
+            sample = "01.03" if entry["style"] == "overdue" else None
+            _write_value(ws, row, 0, sample, fmt.swatch[entry["style"]])
             ws.write_string(row, 1, entry["text"], fmt.text)
             row += 1
         row += 1
@@ -484,6 +486,7 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
     header = 3
     for col, text in enumerate(("Ark", "Kontroll", "Antall", "Hindrer innsending")):
         ws.write_string(header, col, text, fmt.header)
+    ws.set_row(header, 32)  # two lines for "Hindrer innsending"
     blocking_cells: list[str] = []
     for offset, check in enumerate(checks):
         row = header + 1 + offset
