@@ -143,7 +143,12 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
         if package.format == "ods":
             wb, lost = _rebuild(package, report.workbook.identity), [REBUILT]
         else:
-            wb = openpyxl.load_workbook(io.BytesIO(package.data), rich_text=True,
+            if not openpyxl.DEFUSEDXML:  # e.g. OPENPYXL_DEFUSEDXML=False in the environment
+                raise FeedbackError("openpyxl leser XML uten defusedxml, og det er ikke trygt "
+                                    "for filer fra e-post. Installer defusedxml og fjern "
+                                    "OPENPYXL_DEFUSEDXML fra miljøet.")
+            # The checked copy (sniff): openpyxl sees only the bytes that were verified.
+            wb = openpyxl.load_workbook(io.BytesIO(package.verified), rich_text=True,
                                         keep_vba=package.format == "xlsm", keep_links=False)
             lost = [note for part, note in DROPPED_PARTS.items()
                     if any(name.startswith(part) for name in package.names)]
@@ -322,7 +327,7 @@ def _put_text(cell: Cell, value: str | None) -> Cell:
 
 
 def _rebuild(package: Package, identity: Identity | None) -> XlWorkbook:
-    with calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data)) as book:
+    with calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.verified)) as book:
         sheets = [(meta.name, next((s for v, s in HIDDEN if v == meta.visible), "visible"),
                    book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
                   for meta in book.sheets_metadata

@@ -6,8 +6,15 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+#: Temporary outputs are hidden files with this prefix, beside their target.
+TEMP_PREFIX = ".~smso-"
+#: A temporary output this old was left by a process that was killed (SIGKILL, power loss:
+#: no ``finally`` runs); the next write into the same folder removes it.
+STALE_TEMP_SECONDS = 3600
 
 
 class OutputError(Exception):
@@ -36,12 +43,15 @@ def check_writable(path: Path, *, inputs: tuple[Path, ...] = ()) -> None:
 def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
 
-    A crash or an exception leaves ``path`` as it was and removes the temporary file, so a
-    reader never sees half a workbook."""
+    An exception leaves ``path`` as it was and removes the temporary file, so a reader never
+    sees half a workbook; an operating-system error while writing (a full disk) becomes an
+    OutputError. A process killed outright leaves only its hidden temporary file, which a
+    later write into the folder removes (``STALE_TEMP_SECONDS``)."""
     check_writable(path, inputs=inputs)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".~smso-", suffix=path.suffix, dir=path.parent)
+        _remove_stale_temps(path.parent)
+        handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
         os.close(handle)
     except OSError as exc:
         raise OutputError(f"Kan ikke skrive i mappen {path.parent}: {exc.strerror}.") from exc
@@ -51,7 +61,11 @@ def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            raise OutputError(f"Kan ikke skrive {path.name} ({exc.strerror or exc}); "
+                              f"{path.name} er ikke endret.") from exc
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
@@ -60,3 +74,12 @@ def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    with contextlib.suppress(OSError):
+        for leftover in folder.glob(TEMP_PREFIX + "*"):
+            with contextlib.suppress(OSError):
+                if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()

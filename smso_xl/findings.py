@@ -45,6 +45,31 @@ CATALOGUE: dict[str, Entry] = _entries(
      "Filen er i det gamle .xls-formatet. Åpne den i Excel og lagre den som .xlsx."),
     ("file-unsupported-type", ERROR, "Filtypen støttes ikke",
      "Filtypen «{suffix}» støttes ikke. Send handlingsplanen som .xlsx, .xlsm eller .ods."),
+    # Limits for untrusted attachments (docs/security.md); each breach is named, and the file
+    # is not read further.
+    ("file-too-large", ERROR, "Filen er for stor",
+     "Filen er {size}; grensen er {limit}. En handlingsplan er vanligvis under 1 MB. Fjern "
+     "bilder og ark som ikke hører til planen, lagre og send den på nytt."),
+    ("zip-too-many-entries", ERROR, "For mange deler i filen",
+     "Filen består av {count} deler; en arbeidsbok har sjelden over 100, og grensen er "
+     "{limit}. Filen er ikke lest. Be regionen lagre handlingsplanen på nytt som .xlsx og "
+     "sende den igjen."),
+    ("zip-too-large", ERROR, "For stor når den pakkes ut",
+     "Filen pakkes ut til {size}; grensen er {limit}. Filen er ikke lest. Fjern store bilder "
+     "og ark som ikke hører til planen, lagre og send den på nytt."),
+    ("zip-bomb", ERROR, "Mistenkelig komprimering (zip-bombe)",
+     "Delen {part} pakkes ut til {ratio} ganger sin komprimerte størrelse (grensen er "
+     "{limit}); slik er filer laget for å fylle minnet. Filen er ikke lest. Be regionen lagre "
+     "handlingsplanen på nytt i Excel eller LibreOffice og sende den igjen; slett vedlegget "
+     "hvis du ikke kjenner avsenderen."),
+    ("sheet-too-large", ERROR, "For stort ark",
+     "Arbeidsboken er for stor til å leses: {detail}. Slett rader og kolonner med innhold "
+     "langt under eller til høyre for tabellene, lagre og send den på nytt."),
+    ("xml-entities", ERROR, "Ulovlig XML (DOCTYPE/ENTITY)",
+     "Delen {part} inneholder XML-deklarasjoner (DOCTYPE/ENTITY) som Excel og LibreOffice "
+     "aldri skriver, og som kan brukes til angrep. Filen er ikke lest. Be regionen lagre "
+     "handlingsplanen på nytt i Excel eller LibreOffice og sende den igjen; slett vedlegget "
+     "hvis du ikke kjenner avsenderen."),
     ("file-not-template", ERROR, "Ikke laget fra malen",
      "Arbeidsboken er ikke laget fra SMSØ-malen (ingen malinformasjon funnet). "
      "Bruk arbeidsboken koordinatoren sendte, og lim innholdet inn der."),

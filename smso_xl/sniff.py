@@ -1,75 +1,118 @@
 """Decide what an input file is, and whether it is safe to parse, before any parser sees it.
 
 Returned workbooks are e-mail attachments: renamed, truncated, password-protected, saved as
-old ``.xls``, or crafted. Each of those gets its own clear finding here, so the spreadsheet
-parser only ever sees a zip that holds a workbook and unpacks to a sane size. (A 6 KB xlsx
-with one value in A1 and one in XFD1048576 makes python-calamine allocate 500 GB and abort
-the whole process: no exception to catch, so the sheet extent is checked here first.)
+old ``.xls``, or crafted. Each of those gets its own clear finding here, and every limit
+breach its own code (docs/security.md lists them).
+
+A zip that passes is not handed on as it came. Every entry is unpacked here once, as a stream
+with a byte budget, so a header that lies about its size cannot make anyone unpack 2 GiB;
+checked (size, compression ratio, CRC, no XML ``DOCTYPE``/``ENTITY``); and stored uncompressed
+in a fresh in-memory zip, :attr:`Package.verified`. calamine and openpyxl read only that copy,
+so they see exactly the bytes that were checked.
+
+Then what calamine would allocate for, since it aborts the whole process (no exception to
+catch) when an allocation fails: the used area of every sheet (a 6 KB xlsx with one value in
+A1 and one in XFD1048576 asks for 500 GB; so does an .ods whose one value is repeated over
+every row and column) and the declared number of shared strings (a ``uniqueCount`` of four
+billion).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from .cells import column_number
+from .cells import column_letter, column_number
 from .findings import finding
 from .model import ReadError
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods")
 LEGACY_SUFFIX = ".xls"
 
-#: Limits for untrusted zips. Real plans are well below them: ~40 entries, ~1 MB of XML.
-MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_ENTRIES = 10_000
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024      # declared size of the XML parts we parse
-MAX_RATIO = 200                              # uncompressed / compressed, per parsed entry
-RATIO_MIN_BYTES = 1024 * 1024                # tiny parts may compress well without harm
-MAX_SHEET_CELLS = 2_000_000                  # rows × columns of the used area of one sheet
+MB = 1024 * 1024
+#: Limits for untrusted input; each breach is its own finding code. A real plan is about
+#: 150 KB on disk, 35 zip entries and 2 MB unpacked, with a few hundred rows per sheet.
+MAX_FILE_BYTES = 50 * MB            # file-too-large
+MAX_ENTRIES = 1_000                 # zip-too-many-entries
+MAX_UNPACKED_BYTES = 100 * MB       # zip-too-large: all entries, as declared and as unpacked
+MAX_RATIO = 200                     # zip-bomb: unpacked / compressed bytes of one entry ...
+RATIO_MIN_BYTES = 1 * MB            # ... checked once it has unpacked this much
+MAX_SHEET_ROWS = 10_000             # sheet-too-large: the last row holding a value
+MAX_SHEET_CELLS = 2_000_000         # sheet-too-large: rows × columns of a sheet's used area
+MAX_SHARED_STRINGS = 2_000_000      # sheet-too-large: distinct texts a workbook declares
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+_CENTRAL_ENTRY = b"PK\x01\x02"
+_LOCAL_HEADER = struct.Struct("<4sHHHHHLLLHH")  # 30 bytes; the last two are name/extra length
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # Office writes a password-protected xlsx as an OLE container holding this stream.
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _OTHER_FORMATS = {b"%PDF": "ser ut som en PDF-fil", b"\x89PNG": "ser ut som et bilde",
                   b"\xff\xd8\xff": "ser ut som et bilde", b"Rar!": "ser ut som et RAR-arkiv"}
+_IN_CHUNK, _OUT_CHUNK = 64 * 1024, 1 * MB
+# What zipfile raises for a damaged entry: a local header flag saying "strong encryption" or an
+# unknown method is NotImplementedError, "password required" is RuntimeError.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+               ValueError)
+# What expat raises for broken XML: an unknown encoding in the declaration is a LookupError.
+XML_ERRORS = (ParseError, LookupError, ValueError)
+# Where calamine looks for sheets: the folder after "xl/" names the kind, the file name is free.
+_SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
+# A DTD, in the encodings an XML parser detects by itself (UTF-8, UTF-16 either way round).
+# Excel and LibreOffice never write one; entity expansion (billion laughs, external entities)
+# needs one. Case-insensitive, since not every parser is strict about the keyword.
+_DTD = re.compile(b"|".join(
+    re.escape(word.encode(encoding)) for word in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")), re.IGNORECASE)
+_BANG = (b"<!", b"<\x00!", b"\x00<\x00!")  # a cheap first look: no "<!", no DTD
+_OVERLAP = 32  # bytes carried from one chunk to the next, so that no marker is cut in two
 # The reference of a cell that holds something, in the form every real producer writes
 # (Excel, LibreOffice, openpyxl, xlsxwriter): <c r="AB12" ...> and not self-closing, since
 # calamine skips value-less (style-only) cells. About 1 ms per 100 KB of sheet XML.
 _VALUE_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^/>]*>')
 # Cell tags spelled with a namespace prefix or whitespace: legal XML, but not what the scan reads.
 _ODD_CLOSE = (b"</c ", b"</c\t", b"</c\n", b"</c\r", b":c ", b":c\t", b":c\n", b":c\r")
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b[^>]*>")
+_UNIQUE_COUNT = re.compile(rb"""\buniqueCount\s*=\s*["']\s*\+?([0-9]+)""")
+_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODF_VALUE_ATTRS = frozenset(f"{{{_ODF_OFFICE}}}{name}" for name in (
+    "value-type", "value", "date-value", "time-value", "boolean-value", "string-value")) | {
+    f"{{{_ODF_TABLE}}}formula"}
 
 
 @dataclass(frozen=True)
 class Package:
-    """An input that passed the checks: its bytes, its format and its opened zip."""
+    """An input that passed the checks."""
 
     path: Path
-    data: bytes
+    data: bytes                      # the file as received: its sha256 names the submission
     format: str                      # "xlsx" | "xlsm" | "ods"
-    zip: zipfile.ZipFile
+    zip: zipfile.ZipFile             # opened on ``verified``
+    verified: bytes = field(repr=False)  # every entry checked and stored: what parsers read
 
     @property
     def names(self) -> set[str]:
         return set(self.zip.namelist())
 
     def part(self, name: str) -> bytes | None:
-        """One zip entry's bytes, or None when it is absent. Its size was checked by sniff."""
+        """One entry's bytes, or None when it is absent (checked and unpacked already)."""
         try:
             return self.zip.read(name)
         except KeyError:
             return None
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise _unreadable(self.path, f"delen {name} er skadet") from exc
 
 
@@ -88,26 +131,38 @@ def sniff(path: Path) -> Package:
         raise ReadError(finding(code, file=str(path)))
     if not data.startswith(ZIP_MAGIC):
         raise _not_workbook(path, _describe(data))
+    # Counted before zipfile builds an object per entry: a million of them cost seconds.
+    if (entries := data.count(_CENTRAL_ENTRY)) > MAX_ENTRIES:
+        raise _too_many_entries(path, entries)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _unreadable(path, "filen er skadet eller ufullstendig, kanskje ble vedlegget "
                                 "avkuttet") from exc
-    package = Package(path, data, _format(path, archive), archive)
-    _check_sizes(package)
-    if package.format != "ods":
-        _check_sheet_extents(package)
+    with archive:
+        _check_declared(path, archive)
+        fmt = _format(path, archive)
+        verified, parts = _verified_copy(path, data, archive)
+    package = Package(path, data, fmt, zipfile.ZipFile(io.BytesIO(verified)), verified)
+    try:
+        _check_grids(package, parts)
+    except ReadError:
+        package.zip.close()
+        raise
     return package
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _file_too_large(path, size)
         with path.open("rb") as handle:  # read-only: the input is never modified
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _unreadable(path, f"filen kan ikke åpnes: {exc.strerror or exc}") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise _unreadable(path, f"filen er større enn {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if len(data) > MAX_FILE_BYTES:  # grew since stat, or a device that never ends
+        raise _file_too_large(path, len(data))
     return data
 
 
@@ -130,10 +185,35 @@ def _describe(data: bytes) -> str:
     return "ikke en zip-fil"
 
 
+# --- the zip as its directory declares it ----------------------------------------------------
+
+
+def _check_declared(path: Path, archive: zipfile.ZipFile) -> None:
+    """What the central directory says, before anything is unpacked."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise _too_many_entries(path, len(infos))
+    names: set[str] = set()
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise ReadError(finding("file-encrypted", file=str(path)))  # zip-level password
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _unreadable(path, f"delen {info.filename} er pakket på en måte som Excel og "
+                                    "LibreOffice ikke bruker")
+        if info.filename in names:
+            # Two parsers may pick different ones of the two: never let them choose.
+            raise _unreadable(path, f"delen {info.filename} finnes to ganger")
+        names.add(info.filename)
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1):
+            raise _zip_bomb(path, info.filename, info.file_size // max(info.compress_size, 1))
+    declared = sum(info.file_size for info in infos)
+    if declared > MAX_UNPACKED_BYTES:
+        raise _zip_too_large(path, _megabytes(declared))
+
+
 def _format(path: Path, archive: zipfile.ZipFile) -> str:
     names = set(archive.namelist())
-    if any(info.flag_bits & 0x1 for info in archive.infolist()):
-        raise ReadError(finding("file-encrypted", file=str(path)))  # zip-level password
     if "mimetype" in names and _small_entry(path, archive, "mimetype").strip() == ODS_MIMETYPE:
         # ODF encrypts entry by entry and lists the key data in the manifest.
         if b"encryption-data" in _small_entry(path, archive, "META-INF/manifest.xml"):
@@ -146,46 +226,177 @@ def _format(path: Path, archive: zipfile.ZipFile) -> str:
 
 
 def _small_entry(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
+    """A marker entry, read before the full check: zipfile never unpacks more than the
+    declared size, and that is small here."""
     try:
         info = archive.getinfo(name)
     except KeyError:
         return b""
-    if info.file_size > 1024 * 1024:
-        raise _too_large(path, f"{name} er {info.file_size} byte")
+    if info.file_size > MB:
+        raise _unreadable(path, f"delen {name} er {info.file_size} byte, ikke en kort markør")
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _unreadable(path, f"delen {name} er skadet") from exc
 
 
-def _parsed(name: str) -> bool:
-    """The entries a parser inflates: XML parts. Images and binaries are never unpacked."""
-    return name.endswith((".xml", ".rels"))
+# --- the zip as it really unpacks -------------------------------------------------------------
 
 
-def _check_sizes(package: Package) -> None:
-    infos = package.zip.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise _too_large(package.path, f"{len(infos)} deler i zip-arkivet")
-    parsed = [info for info in infos if _parsed(info.filename)]
-    total = sum(info.file_size for info in parsed)
-    if total > MAX_UNPACKED_BYTES:
-        raise _too_large(package.path, f"{total // (1024 * 1024)} MB utpakket")
-    for info in parsed:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
-            raise _too_large(package.path, f"{info.filename} pakkes ut {ratio:.0f} ganger")
+@dataclass
+class _Parts:
+    """Entries the grid checks must look at, noticed while unpacking."""
+
+    sheets: set[str] = field(default_factory=set)
+    strings: set[str] = field(default_factory=set)
 
 
-def _check_sheet_extents(package: Package) -> None:
-    """Reject a sheet whose used area is absurd before calamine allocates it densely."""
-    for name in package.zip.namelist():
-        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            xml = package.part(name) or b""
-            last_row, last_col = _extent(xml) or _extent_parsed(package, xml)
-            if last_row * last_col > MAX_SHEET_CELLS:
-                raise _too_large(package.path, f"et ark strekker seg over {last_row} rader og "
-                                               f"{last_col} kolonner")
+def _verified_copy(path: Path, data: bytes, archive: zipfile.ZipFile) -> tuple[bytes, _Parts]:
+    """Unpack every entry as a stream, check it, and store it in a new zip."""
+    buffer, parts, total = io.BytesIO(), _Parts(), 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
+        for info in archive.infolist():
+            total = _copy_entry(path, data, info, copy, total, parts)
+    return buffer.getvalue(), parts
+
+
+def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.ZipFile,
+                total: int, parts: _Parts) -> int:
+    name = info.filename
+    in_sheet_folder = name.replace("\\", "/").startswith(_SHEET_FOLDERS)
+    if in_sheet_folder:
+        parts.sheets.add(name)
+    # XML by its name, or by its first bytes whatever its name: calamine's parser is lenient
+    # and reads a part it is pointed to, expat judges by the first bytes.
+    named_xml = in_sheet_folder or name.lower().endswith((".xml", ".rels", ".vml"))
+    target = zipfile.ZipInfo(name)  # 1980-01-01: a crafted date must not stop the copy
+    size, tail, is_xml = 0, b"", True if named_xml else None
+    try:
+        with copy.open(target, "w") as out:
+            for chunk, consumed in _unpacked(path, _packed(path, data, info),
+                                             info.compress_type):
+                size += len(chunk)
+                total += len(chunk)
+                if total > MAX_UNPACKED_BYTES:
+                    raise _zip_too_large(path, f"mer enn {MAX_UNPACKED_BYTES // MB} MB")
+                if size > RATIO_MIN_BYTES and size > MAX_RATIO * max(consumed, 1):
+                    raise _zip_bomb(path, name, size // max(consumed, 1))
+                window = tail + chunk
+                if is_xml is None:
+                    is_xml = _xml_start(window)
+                if is_xml:
+                    if any(mark in window for mark in _BANG) and _DTD.search(window):
+                        raise ReadError(finding("xml-entities", file=str(path), part=name))
+                    if b"sheetData" in window:
+                        parts.sheets.add(name)
+                    if b"sst" in window:  # measured once the whole part is in
+                        parts.strings.add(name)
+                tail = window[-_OVERLAP:]
+                out.write(chunk)
+    except zlib.error as exc:
+        raise _unreadable(path, f"delen {name} er skadet") from exc
+    if size != info.file_size or target.CRC != info.CRC:
+        raise _unreadable(path, f"delen {name} er skadet (størrelse eller kontrollsum stemmer "
+                                "ikke)")
+    return total
+
+
+def _packed(path: Path, data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """An entry's compressed bytes, located as zipfile and calamine locate them."""
+    start = info.header_offset
+    header = data[start:start + _LOCAL_HEADER.size]
+    if len(header) < _LOCAL_HEADER.size or not header.startswith(ZIP_MAGIC):
+        raise _unreadable(path, f"delen {info.filename} er skadet")
+    *_, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    begin = start + _LOCAL_HEADER.size + name_length + extra_length
+    if begin + info.compress_size > len(data):
+        raise _unreadable(path, f"delen {info.filename} er ufullstendig, kanskje ble vedlegget "
+                                "avkuttet")
+    return memoryview(data)[begin:begin + info.compress_size]
+
+
+def _unpacked(path: Path, packed: memoryview, method: int) -> Iterator[tuple[bytes, int]]:
+    """An entry's bytes as they unpack, each chunk with the packed bytes used so far. The
+    deflate stream, not the size its header declares, decides where the entry ends."""
+    if method == zipfile.ZIP_STORED:
+        for start in range(0, len(packed), _OUT_CHUNK):
+            chunk = bytes(packed[start:start + _OUT_CHUNK])
+            yield chunk, start + len(chunk)
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position, pending = 0, b""
+    while not inflater.eof:
+        if not pending and position < len(packed):
+            pending = packed[position:position + _IN_CHUNK]
+            position += len(pending)
+        chunk = inflater.decompress(pending, _OUT_CHUNK)
+        pending = inflater.unconsumed_tail
+        if chunk:
+            yield chunk, position - len(pending)
+        elif not pending and position >= len(packed):
+            break  # all input used and nothing more comes out
+    if not inflater.eof:
+        raise _unreadable(path, "en del av filen er ufullstendig, kanskje ble vedlegget avkuttet")
+
+
+def _xml_start(window: bytes) -> bool | None:
+    """Whether an entry is XML, judged by its first bytes as an XML parser would; None while
+    only white space has been seen."""
+    if window.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
+        return True  # UTF-16
+    head = window.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return head.startswith(b"<") if head else None
+
+
+# --- what calamine would allocate for ------------------------------------------------------
+
+
+def _check_grids(package: Package, parts: _Parts) -> None:
+    """Sheets of either format are measured whatever the file calls itself: calamine makes up
+    its own mind about the format."""
+    names = _sheet_names(package) if parts.sheets else {}
+    for part in sorted(parts.sheets):
+        xml = package.part(part) or b""
+        rows, cols = _extent(xml) or _extent_parsed(package.path, part, xml)
+        _check_extent(package.path, names.get(part), rows, cols)
+    for part in sorted(parts.strings):
+        tag = _SST_TAG.search(package.part(part) or b"")
+        count = _UNIQUE_COUNT.search(tag[0]) if tag else None
+        if count and int(count[1]) > MAX_SHARED_STRINGS:
+            raise _sheet_too_large(package.path, f"delen {part} oppgir {_number(int(count[1]))} "
+                                                 f"ulike tekster; grensen er "
+                                                 f"{_number(MAX_SHARED_STRINGS)}")
+    if "content.xml" in package.names:
+        _check_ods_tables(package)
+
+
+def _check_extent(path: Path, sheet: str | None, rows: int, cols: int) -> None:
+    if rows > MAX_SHEET_ROWS or rows * cols > MAX_SHEET_CELLS:
+        where = f"arket «{sheet}»" if sheet else "et ark"
+        column = column_letter(cols) if 1 <= cols <= 16_384 else f"nr. {_number(cols)}"
+        raise _sheet_too_large(path, f"{where} har innhold helt til rad {rows} og kolonne "
+                                     f"{column}; grensen er {_number(MAX_SHEET_ROWS)} rader og "
+                                     f"{_number(MAX_SHEET_CELLS)} celler per ark")
+
+
+def _sheet_names(package: Package) -> dict[str, str]:
+    """Sheet part → the sheet's name, resolved as calamine does; only for messages."""
+    try:
+        rels = SafeET.fromstring(package.part("xl/_rels/workbook.xml.rels") or b"<r/>")
+        book = SafeET.fromstring(package.part("xl/workbook.xml") or b"<w/>")
+    except (DefusedXmlException, *XML_ERRORS):
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter()}
+    names: dict[str, str] = {}
+    for sheet in book.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rid) or ""
+        part = target[1:] if target.startswith("/") else (
+            target if target.startswith("xl/") else f"xl/{target}")
+        names[part] = sheet.get("name", "")
+    return names
 
 
 def _extent(xml: bytes) -> tuple[int, int] | None:
@@ -205,27 +416,89 @@ def _extent(xml: bytes) -> tuple[int, int] | None:
     return max(map(int, set(numbers))), max(map(_column, set(letters)))
 
 
-def _extent_parsed(package: Package, xml: bytes) -> tuple[int, int]:
+def _extent_parsed(path: Path, part: str, xml: bytes) -> tuple[int, int]:
     """The slow, exact way for unusual XML: positions as calamine assigns them (a row or cell
     without ``r`` follows the previous one). Style-only cells count too: better safe here."""
     last_row = last_col = row = col = 0
-    try:
-        for event, element in SafeET.iterparse(io.BytesIO(xml), events=("start", "end")):
-            tag = element.tag.rpartition("}")[2]
-            if event == "end":
-                if tag == "row":
-                    element.clear()  # keep memory flat on big sheets
-                continue
-            if tag == "row":
-                row, col = (int(element.get("r", "")) if element.get("r", "").isdigit()
-                            else row + 1), 0
-            elif tag == "c":
-                match = re.fullmatch(r"([A-Za-z]+)([0-9]+)", element.get("r", ""))
-                row, col = (int(match[2]), _column(match[1].encode())) if match else (row, col + 1)
-                last_row, last_col = max(last_row, row), max(last_col, col)
-    except (DefusedXmlException, ParseError) as exc:
-        raise _unreadable(package.path, "et ark er skadet eller har ulovlig XML") from exc
+    for event, element in _elements(path, part, xml):
+        if event != "start":
+            continue
+        tag = _local(element.tag)
+        if tag == "row":
+            number = element.get("r", "")
+            row, col = (int(number) if number.isdigit() else row + 1), 0
+        elif tag == "c":
+            match = re.fullmatch(r"([A-Za-z]+)([0-9]+)", element.get("r", ""))
+            row, col = (int(match[2]), _column(match[1].encode())) if match else (row, col + 1)
+            last_row, last_col = max(last_row, row), max(last_col, col)
     return last_row, last_col
+
+
+def _check_ods_tables(package: Package) -> None:
+    """The used area of each .ods table as calamine unfolds it: a cell or row "repeated"
+    N times is N cells or rows; only repeated *empty* ones cost nothing."""
+    table, cell = f"{{{_ODF_TABLE}}}table", f"{{{_ODF_TABLE}}}table-cell"
+    covered, row_tag = f"{{{_ODF_TABLE}}}covered-table-cell", f"{{{_ODF_TABLE}}}table-row"
+    sheet, depth, row, col, span, width = "", 0, 0, 0, 0, 0
+    in_cell, last_col = False, 0  # last_col: of the current row's valued cells
+    for event, element in _elements(package.path, "content.xml", package.part("content.xml")):
+        tag, start = element.tag, event == "start"
+        if tag == table:
+            depth += 1 if start else -1
+            if start and depth == 1:
+                sheet, row, width = element.get(f"{{{_ODF_TABLE}}}name", ""), 0, 0
+            elif start and in_cell:  # a table inside a cell is that cell's content
+                last_col = col + span
+        elif depth != 1:
+            continue
+        elif tag in (cell, covered):
+            if start:
+                in_cell, span = True, _repeat(element, "number-columns-repeated")
+                if not _ODF_VALUE_ATTRS.isdisjoint(element.attrib):
+                    last_col = col + span
+            else:
+                in_cell, col = False, col + span
+        elif in_cell:
+            if start:  # any content (a paragraph, a comment, a table) makes the cell count
+                last_col = col + span
+        elif tag == row_tag:
+            if start:
+                col = last_col = 0
+            else:
+                repeated = _repeat(element, "number-rows-repeated")
+                if last_col:
+                    width = max(width, last_col)
+                    _check_extent(package.path, sheet, row + repeated, width)
+                row += repeated
+
+
+def _repeat(element: Element, name: str) -> int:
+    value = element.get(f"{{{_ODF_TABLE}}}{name}", "")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+def _elements(path: Path, part: str, xml: bytes | None) -> Iterator[tuple[str, Element]]:
+    """Start and end events of a part, parsed safely; each element is dropped from its parent
+    once ended, so that memory stays flat on a sheet of a million empty rows."""
+    stack: list[Element] = []
+    try:
+        for event, element in SafeET.iterparse(io.BytesIO(xml or b""), events=("start", "end")):
+            if event == "start":
+                stack.append(element)
+                yield event, element
+                continue
+            yield event, element
+            stack.pop()
+            if stack:
+                stack[-1].remove(element)
+    except DefusedXmlException as exc:
+        raise ReadError(finding("xml-entities", file=str(path), part=part)) from exc
+    except XML_ERRORS as exc:
+        raise _unreadable(path, f"delen {part} er skadet eller har ulovlig XML") from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def _column(letters: bytes) -> int:
@@ -236,12 +509,43 @@ def _column(letters: bytes) -> int:
     return column_number(letters.decode())
 
 
+# --- findings -------------------------------------------------------------------------------
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:,.1f} MB".replace(",", " ").replace(".", ",")
+
+
 def _unreadable(path: Path, reason: str) -> ReadError:
     return ReadError(finding("file-unreadable", file=str(path), reason=reason))
 
 
-def _too_large(path: Path, detail: str) -> ReadError:
-    return _unreadable(path, f"filen er mistenkelig stor når den pakkes ut: {detail}")
+def _file_too_large(path: Path, size: int) -> ReadError:
+    return ReadError(finding("file-too-large", file=str(path), size=_megabytes(size),
+                             limit=f"{MAX_FILE_BYTES // MB} MB"))
+
+
+def _too_many_entries(path: Path, count: int) -> ReadError:
+    return ReadError(finding("zip-too-many-entries", file=str(path), count=_number(count),
+                             limit=_number(MAX_ENTRIES)))
+
+
+def _zip_too_large(path: Path, size: str) -> ReadError:
+    return ReadError(finding("zip-too-large", file=str(path), size=size,
+                             limit=f"{MAX_UNPACKED_BYTES // MB} MB"))
+
+
+def _zip_bomb(path: Path, part: str, ratio: int) -> ReadError:
+    return ReadError(finding("zip-bomb", file=str(path), part=part, ratio=_number(ratio),
+                             limit=MAX_RATIO))
+
+
+def _sheet_too_large(path: Path, detail: str) -> ReadError:
+    return ReadError(finding("sheet-too-large", file=str(path), detail=detail))
 
 
 def _not_workbook(path: Path, reason: str) -> ReadError:
