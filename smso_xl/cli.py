@@ -64,6 +64,7 @@ def main() -> None:
     \b
     Koordinatorens runde:
       smso-xl generate --year 2027 --out utsendt/     én arbeidsbok per region
+      smso-xl collect lagret-epost/ --into innboks/   vedleggene fra lagrede e-poster
       smso-xl validate innboks/ --feedback retur/     sjekk det som kom tilbake
       smso-xl consolidate innboks/ --out oversikt.xlsx   nasjonal oversikt
       smso-xl demo                                     hele runden på eksempeldata
@@ -85,9 +86,12 @@ def main() -> None:
               metavar="FIL", help="Koordinatorens innstillinger (YAML: coordinator.name, "
               "coordinator.email, return_date).")
 @click.option("--force", is_flag=True, help="Overskriv arbeidsbøker som finnes fra før.")
+@click.option("--drafts", is_flag=True, help="Lag også et e-postutkast (.eml) ved siden av hver "
+              "arbeidsbok: til regionens adresse, med arbeidsboken vedlagt, klart til å sendes.")
 @_user_errors
 def generate(year: int | None, regions_file: Path | None, region_codes: tuple[str, ...],
-             out_dir: Path | None, settings_file: Path | None, force: bool) -> None:
+             out_dir: Path | None, settings_file: Path | None, force: bool,
+             drafts: bool) -> None:
     """Lag én handlingsplan-arbeidsbok per region.
 
     \b
@@ -95,6 +99,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
       smso-xl generate --year 2027
       smso-xl generate --year 2027 --region 42 --region 03 --out utsendt/
       smso-xl generate --regions regioner.csv --settings innstillinger.yaml --force
+      smso-xl generate --regions regioner.csv --drafts    med e-postutkast per region
     """
     from .config import default_year, load_regions, load_settings
     from .generator import generate as run_generate
@@ -103,11 +108,111 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
     result = run_generate(
         regions=load_regions(regions_file), region_codes=region_codes, year=year,
         out_dir=out_dir or Path(f"handlingsplaner-{year}"), force=force,
-        settings=load_settings(settings_file),
+        settings=load_settings(settings_file), drafts=drafts,
     )
+    without_address = []
     for item in result.files:
         click.echo(f"  {item.region.code} {item.region.name}: {item.path}")
+        if item.draft is not None:
+            to = item.region.email.strip()
+            click.echo(f"     e-postutkast {item.draft.name}: til {to}" if to else
+                       f"     e-postutkast {item.draft.name}: " + click.style(
+                           "ingen e-postadresse i regionlisten – fyll inn mottaker", fg="yellow"))
+            if not to:
+                without_address.append(item.region.code)
     click.echo(f"Laget {len(result.files)} arbeidsbøker for {result.year} i {result.out_dir}.")
+    if drafts:
+        click.echo(f"E-postutkast: {len(result.files)}; åpne dem i Outlook eller Thunderbird "
+                   "og send." + (f" {len(without_address)} mangler mottaker (regionlisten har "
+                                 "ingen e-postadresse for " + ", ".join(without_address) + ")."
+                                 if without_address else ""))
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(path_type=Path, file_okay=False),
+              metavar="INNBOKS", help="Mappen arbeidsbøkene lagres i (lages om den mangler).")
+@_user_errors
+def collect(sources: tuple[Path, ...], into: Path) -> None:
+    """Hent arbeidsbøkene ut av lagrede e-poster, inn i innboksen.
+
+    Leser .eml, Outlook .msg og mbox, eller mapper med slike filer (rekursivt). Hver
+    arbeidsbok (.xlsx, .xlsm, .ods, .xls) lagres under et trygt navn uten å overskrive noe;
+    like filer lagres én gang. Avsender, emne og sendetid skrives i .smso-manifest.json i
+    innboksen, og validate og consolidate viser dem. Avslutter med 0, med 1 når en e-post
+    eller fil ikke kunne leses, 2 ved brukerfeil.
+
+    \b
+    Eksempler:
+      smso-xl collect lagret-epost/ --into innboks/
+      smso-xl collect Agder.eml Oslo.msg Innboks.mbox --into innboks/
+    """
+    from .collect import collect as run_collect
+
+    result = run_collect(list(sources), into)
+    click.echo(_collect_text(result))
+    raise SystemExit(0 if result.ok else 1)
+
+
+def _n(items: Any, one: str, many: str) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
+
+def _mail_text(mail: Any) -> str:
+    subject = f"«{mail.subject}»" if mail.subject else "(uten emne)"
+    sent = f", sendt {mail.sent:%d.%m.%Y %H:%M}" if mail.sent else ""
+    return f"{subject} fra {mail.sender or 'ukjent avsender'}{sent}"
+
+
+def _collect_text(result: Any) -> str:
+    lines = []
+    if not (result.mails or result.drafts or result.unreadable):
+        lines.append("Fant ingen e-postfiler (.eml, .msg eller mbox) i kildene.")
+    if result.saved:
+        lines.append(f"Lagret i {result.into}:")
+        lines += [f"  {item.path.name}  ← {_mail_text(item.mail)}" for item in result.saved]
+    for item in result.duplicates:
+        lines.append(f"  Lik kopi av {item.same_as.name}, ikke lagret på nytt: "
+                     f"{item.original_name} i {_mail_text(item.mail)}")
+    for mail in result.without_workbook:
+        others = [a.name for a in result.other_attachments if a.mail is mail]
+        what = (f"vedlegg som ikke er arbeidsbøker: {', '.join(others)}" if others
+                else "ingen vedlegg")
+        lines.append(f"  Ingen arbeidsbok i {_mail_text(mail)} ({what}) – {mail.where}")
+    for mail in result.drafts:
+        lines.append(f"  Hoppet over et usendt utkast: {_mail_text(mail)} – {mail.where}")
+    for problem in result.damaged:
+        lines.append(click.style(f"  Skadet e-post {problem.where}: {problem.reason}",
+                                 fg="yellow"))
+    for problem in result.unreadable:
+        lines.append(click.style(f"  Kan ikke leses: {problem.where}: {problem.reason}",
+                                 fg="red"))
+    lines.append(click.style(
+        f"{_n(result.mails, 'e-post', 'e-poster')} lest: "
+        f"{_n(result.saved, 'arbeidsbok', 'arbeidsbøker')} lagret, "
+        f"{_n(result.duplicates, 'lik kopi', 'like kopier')} hoppet over, "
+        f"{_n(result.other_attachments, 'annet vedlegg', 'andre vedlegg')}, "
+        f"{_n(result.without_attachments, 'e-post', 'e-poster')} uten vedlegg, "
+        f"{len(result.unreadable)} uleselige.", bold=True))
+    if result.saved:
+        lines.append(f"Neste steg: smso-xl validate {result.into}")
+    return "\n".join(lines)
+
+
+def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    """``--jobs``: a number of processes, or ``auto`` (None)."""
+    if value == "auto":
+        return None
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise click.BadParameter(f"«{value}» er verken et tall fra 1 og opp eller auto.")
+
+
+_jobs_option = click.option(
+    "--jobs", callback=_jobs, default="auto", show_default=True, metavar="N|auto",
+    help="Så mange prosesser leser filene samtidig. auto: én per prosessorkjerne når det er "
+    "mange filer (fra 24), ellers 1. Resultatet er det samme.")
 
 
 def _progress(label: str, enabled: bool) -> Callable[[Path], None] | None:
@@ -144,10 +249,16 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
               metavar="FIL", help="Regionlisten filene sjekkes mot. Standard: de 15 fylkene.")
 @click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
               help="Planåret som samles inn; andre år gir feil.")
+@click.option("--drafts", is_flag=True, help="Med --feedback: lag også et svarutkast (.eml) "
+              "til avsenderen av hver fil med funn, med kopien vedlagt.")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FIL", help="Koordinatorens innstillinger (avsender i svarutkastene).")
+@_jobs_option
 @_user_errors
 def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | None,
              today: str | None, strict: bool, regions_file: Path | None,
-             year: int | None) -> None:
+             year: int | None, drafts: bool, settings_file: Path | None,
+             jobs: int | None) -> None:
     """Kontroller returnerte arbeidsbøker (filer eller mapper).
 
     Leser .xlsx, .xlsm og .ods; mapper søkes rekursivt. Avslutter med 0 når ingen fil har
@@ -158,15 +269,19 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
       smso-xl validate innboks/
       smso-xl validate innboks/ --feedback retur/ --today 01.06.2027
       smso-xl validate Agder.xlsx --format json > rapport.json
+      smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
     """
-    from .config import load_regions
+    from .config import ConfigError, load_regions, load_settings
     from .report import render_text
     from .validation import validate as run_validate
 
+    if drafts and feedback_dir is None:
+        raise ConfigError("--drafts trenger --feedback MAPPE: utkastene legges ved kopiene.")
+    settings = load_settings(settings_file) if drafts else None
     tick = _progress("Kontrollerer", output_format == "text")
     report = run_validate(list(paths), today=_today(today),
                           regions=load_regions(regions_file) if regions_file else None,
-                          year=year, progress=tick)
+                          year=year, progress=tick, jobs=jobs, keep_tables=False)
     _end_progress(tick)
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -182,6 +297,20 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
         written = [item.path for item in results if item.path]
         if output_format == "text":
             click.echo(f"Tilbakemeldinger: {len(written)} filer i {feedback_dir}.")
+        if drafts and settings is not None:
+            from .config import default_regions
+            from .mail import write_feedback_drafts
+
+            made = write_feedback_drafts(
+                report, results, feedback_dir, settings=settings,
+                regions=load_regions(regions_file) if regions_file else default_regions())
+            missing = [d for d in made if not d.to]
+            for draft in missing:
+                click.echo(f"Svarutkast {draft.path.name}: ingen kjent avsender eller "
+                           "regionadresse – fyll inn mottaker.", err=True)
+            if output_format == "text":
+                click.echo(f"Svarutkast: {len(made)} i {feedback_dir}"
+                           + (f" ({len(missing)} uten mottaker)." if missing else "."))
     failed = not report.ok or (strict and report.has_warnings())
     raise SystemExit(1 if failed else 0)
 
@@ -202,10 +331,11 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
               show_default=True, help="Sammendrag som tekst eller JSON på stdout.")
 @click.option("--exclude-invalid", is_flag=True,
               help="Utelat arbeidsbøker med feil (standard: ta dem med og merk dem).")
+@_jobs_option
 @_user_errors
 def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | None,
                 year: int | None, today: str | None, output_format: str,
-                exclude_invalid: bool) -> None:
+                exclude_invalid: bool, jobs: int | None) -> None:
     """Samle alle regionenes planer i én nasjonal oversikt (.xlsx).
 
     Velger nyeste versjon per region, lister erstattede og uleselige filer og regioner som
@@ -224,7 +354,7 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     tick = _progress("Leser", output_format == "text")
     result = run_consolidate(list(paths), regions=load_regions(regions_file), year=year,
                              today=_today(today), exclude_invalid=exclude_invalid,
-                             progress=tick)
+                             progress=tick, jobs=jobs, keep_tables=False)
     _end_progress(tick)
     written = None
     if result.chosen:
@@ -249,7 +379,9 @@ def _consolidation_json(result: Any, written: Path | None) -> dict[str, Any]:
         "submissions": [{"path": str(s.path), "region": s.region, "year": s.year,
                          "status": s.status,
                          "superseded_by": str(s.superseded_by) if s.superseded_by else None,
-                         "errors": s.errors, "warnings": s.warnings}
+                         "errors": s.errors, "warnings": s.warnings,
+                         "sender": s.report.mail.sender if s.report.mail else None,
+                         "sent": s.sent_at.isoformat() if s.sent_at else None}
                         for s in result.submissions],
         "findings": [f.to_json() for f in result.findings],
     }

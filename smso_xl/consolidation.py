@@ -3,7 +3,8 @@
 The model returned here is what the overview workbook (``overview.py``) shows and what
 analysts get as pandas DataFrames (``Consolidation.frames()``). Choosing follows SPEC §6:
 identity from the workbook's metadata, byte-identical files collapse, the newest version of a
-region wins (the workbook's own saved time, then ``Sist oppdatert``), the rest are listed.
+region wins (the workbook's own saved time, then ``Sist oppdatert``, then the time the mail
+was sent, from the ``collect`` manifest), the rest are listed.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .batch import paused_gc
 from .config import Region, default_parties, default_regions
 from .findings import ERROR, WARNING, Finding, finding
 from .rules import PlanRow
 from .template import Template, load_template
-from .validation import FileReport, find_workbooks, validate_file
+from .validation import (
+    FileReport,
+    add_provenance,
+    find_workbooks,
+    manifest_index,
+    validate_files,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,6 +82,11 @@ class Submission:
         plan = self.report.plan
         value = plan.form.get("sist_oppdatert") if plan else None
         return value if isinstance(value, dt.date) else None
+
+    @property
+    def sent_at(self) -> dt.datetime | None:
+        """When the mail that brought the file was sent (``collect`` manifest), if known."""
+        return self.report.mail.sent if self.report.mail else None
 
     @property
     def included(self) -> bool:
@@ -164,20 +177,25 @@ def consolidate(
     today: dt.date | None = None,
     exclude_invalid: bool = False,
     progress: Callable[[Path], None] | None = None,
+    jobs: int | None = 1,
+    keep_tables: bool = True,
 ) -> Consolidation:
-    """Read, validate and choose; the result is ready for ``overview.write_overview``."""
+    """Read, validate and choose; the result is ready for ``overview.write_overview``.
+    ``jobs`` worker processes read the files (``None``: one per core for many files);
+    ``keep_tables`` as for :func:`validation.validate`."""
     template = load_template()
     today = today or dt.date.today()
     expected = tuple(regions or default_regions())
     known = {r.code for r in expected}
     parties = tuple(p.name for p in default_parties())
     submissions: list[Submission] = []
-    for path in find_workbooks(paths):
-        if progress:
-            progress(path)
-        report = validate_file(path, template=template, today=today, known_regions=known,
-                               year=year, parties=parties)
-        submissions.append(Submission(report=report))
+    manifests = manifest_index()
+    with paused_gc():  # reports pile up, and none holds a reference cycle
+        for report in validate_files(find_workbooks(paths), template=template, today=today,
+                                     known_regions=known, year=year, parties=parties,
+                                     jobs=jobs, progress=progress, keep_tables=keep_tables):
+            add_provenance(report, manifests)
+            submissions.append(Submission(report=report))
     year = year if year is not None else _most_common_year(submissions)
     _classify(submissions, known, year, exclude_invalid)
     findings = _conflicting_copies(submissions)
@@ -231,12 +249,15 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
 
 
 def _newness(sub: Submission) -> tuple[Any, ...]:
-    """The workbook's own saved time first, then ``Sist oppdatert``; the file name last, so
-    the choice never depends on the order files were found in."""
+    """The workbook's own saved time first, then ``Sist oppdatert``, then the time its mail
+    was sent (docs/email.md says why in this order); the file name last, so the choice never
+    depends on the order files were found in."""
     saved = sub.saved_at
     saved_key = saved.replace(tzinfo=None) if saved else dt.datetime.min
     updated = sub.last_updated or dt.date.min
-    return (saved_key, updated, sub.path.name)
+    sent = sub.sent_at
+    sent_key = sent.astimezone(dt.UTC).replace(tzinfo=None) if sent else dt.datetime.min
+    return (saved_key, updated, sent_key, sub.path.name)
 
 
 def _conflicting_copies(submissions: Sequence[Submission]) -> list[Finding]:

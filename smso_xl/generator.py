@@ -22,6 +22,7 @@ from .config import (
     select_regions,
 )
 from .fileio import OutputError, atomic_output
+from .mail import draft_path, plan_draft, write_draft
 from .template import Template, load_template
 from .writer import PlanContext, write_plan
 
@@ -31,6 +32,7 @@ class GeneratedFile:
     region: Region
     path: Path
     file_id: str
+    draft: Path | None = None  # the cover e-mail (.eml) beside it, with ``drafts=True``
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class GenerateResult:
     year: int
     out_dir: Path
     files: tuple[GeneratedFile, ...]
+    return_date: dt.date | None = None
 
 
 def plan_file_name(template: Template, year: int, region: Region) -> str:
@@ -57,8 +60,10 @@ def generate(
     parties: Sequence[Party] | None = None,
     now: dt.datetime | None = None,
     new_file_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    drafts: bool = False,
 ) -> GenerateResult:
-    """Write one workbook per selected region into ``out_dir``.
+    """Write one workbook per selected region into ``out_dir``; with ``drafts``, beside
+    each an ``.eml`` cover e-mail with the workbook attached (``smso_xl.mail``).
 
     Raises :class:`ConfigError` for a wrong option (unknown region, files that exist without
     ``force``) and :class:`OutputError` when ``out_dir`` cannot be written — before any file
@@ -73,23 +78,30 @@ def generate(
     settings = settings or load_settings()
     parties = tuple(parties or default_parties())
     targets = [(region, out_dir / plan_file_name(template, year, region)) for region in chosen]
-    existing = [path.name for _, path in targets if path.exists()]
+    outputs = [path for _, path in targets] + ([draft_path(p) for _, p in targets] if drafts
+                                               else [])
+    existing = [path.name for path in outputs if path.exists()]
     if existing and not force:
         raise ConfigError(f"{existing[0]} finnes allerede i {out_dir}"
                           + (f" (og {len(existing) - 1} til)" if len(existing) > 1 else "")
                           + ". Bruk --force for å overskrive.")
     _ensure_dir(out_dir)
     files: list[GeneratedFile] = []
+    due = return_date(settings, year, now.date())
     for region, path in targets:
         ctx = PlanContext(
             template=template, region=region, year=year, parties=parties, settings=settings,
-            return_date=return_date(settings, year, now.date()), file_id=new_file_id(),
+            return_date=due, file_id=new_file_id(),
             generated_at=now, generator_version=__version__,
         )
         with atomic_output(path) as tmp:
             write_plan(tmp, ctx)
-        files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id))
-    return GenerateResult(year=year, out_dir=out_dir, files=tuple(files))
+        draft = None
+        if drafts:
+            draft = write_draft(plan_draft(path, region=region, year=year, settings=settings,
+                                           due=due, now=now), draft_path(path))
+        files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id, draft=draft))
+    return GenerateResult(year=year, out_dir=out_dir, files=tuple(files), return_date=due)
 
 
 def _ensure_dir(out_dir: Path) -> None:

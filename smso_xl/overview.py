@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
+from .batch import paused_gc
 from .cells import a1_range
 from .consolidation import Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
@@ -74,7 +75,8 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
     ``created`` is the document's creation time (default: now; fixed for reproducible
     examples)."""
     protected = (*inputs, *(s.path for s in result.submissions))
-    with atomic_output(out, inputs=tuple(protected)) as tmp:
+    with atomic_output(out, inputs=tuple(protected)) as tmp, paused_gc():
+        # paused: a million cell records, and the collector's passes over them found nothing
         book = xlsxwriter.Workbook(str(tmp), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
         with warnings.catch_warnings():
@@ -127,6 +129,9 @@ class _Formats:
 
 def _put(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> None:
     """Write one value by its Python type; anything that is not a date or number is text."""
+    if value.__class__ is str and value and len(value) <= MAX_CELL_TEXT:  # type: ignore[arg-type]
+        ws.write_string(row, col, value, cell_format)  # most cells: checked first
+        return
     if value is None or value == "":
         ws.write_blank(row, col, None, cell_format)
     elif isinstance(value, dt.date):
@@ -150,6 +155,8 @@ def _put(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> 
 def _lines(text: str, width: float) -> int:
     """How many lines wrapped text takes in a column ``width`` characters wide (roughly)."""
     per_line = max(width * 1.05, 1)
+    if len(text) <= per_line and "\n" not in text:
+        return 1  # most cells: one line, no need to split
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
@@ -198,6 +205,18 @@ def _region_name(result: Consolidation, sub: Submission) -> str:
     """The name from the region list; the workbook's own for a region not on it."""
     known = next((s.region.name for s in result.regions if s.region.code == sub.region), None)
     return known or (sub.identity.region_name if sub.identity else "")
+
+
+def _region_namer(result: Consolidation) -> Callable[[Submission], str]:
+    """:func:`_region_name` for a sheet of thousands of rows: the list is looked up once."""
+    names: dict[str | None, str] = {}
+    for summary in reversed(result.regions):  # the first of a repeated code wins, as above
+        names[summary.region.code] = summary.region.name
+
+    def name(sub: Submission) -> str:
+        return names.get(sub.region) or (sub.identity.region_name if sub.identity else "")
+
+    return name
 
 
 def _extras(row: PlanRow) -> str:
@@ -378,7 +397,8 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, label: str,
                _Col("Kilderad", 8, "number")]
     done = set(result.template.done_statuses)
     frist = 2 + [c.key for c in sheet.columns].index("frist") if sheet.has_column("frist") else -1
-    rows = [[sub.region, _region_name(result, sub),
+    region_name = _region_namer(result)
+    rows = [[sub.region, region_name(sub),
              *(plan_row.shown(c.key) for c in sheet.columns),
              *([_extras(plan_row)] if with_extras else []),
              sub.path.name, plan_row.sheet, plan_row.row] for sub, plan_row in pairs]
@@ -450,7 +470,8 @@ def _assessment_table(ws: Worksheet, result: Consolidation,
                _Col("Kildeark", 14), _Col("Kilderad", 14, "number"), _Col("Kriterium", 48),
                *([_Col("Egne kolonner", 30)] if with_extras else [])]
     done = set(result.template.done_statuses)
-    rows = [[sub.region, _region_name(result, sub),
+    region_name = _region_namer(result)
+    rows = [[sub.region, region_name(sub),
              _criterion_number(result, r), r.shown("vurdering"),
              r.shown("ansvarlig"), r.shown("frist"), r.shown("oppfolging"), r.shown("kommentar"),
              sub.path.name, r.sheet, r.row, r.shown("kriterium"),
@@ -467,6 +488,7 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     today, done = result.today, set(result.template.done_statuses)
     horizon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
     found: list[tuple[dt.date, int, list[object]]] = []
+    region_name = _region_namer(result)
     for order, sheet in enumerate(DEADLINE_SHEETS):
         for sub, r in result.rows(sheet):
             deadline = r.values.get("frist")
@@ -475,7 +497,7 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                 continue
             ident = _criterion_number(result, r) if sheet == "Egenvurdering" else r.shown("id")
             found.append((deadline, order, [
-                sub.region, _region_name(result, sub), sheet, ident, r.shown(WHAT_KEY[sheet]),
+                sub.region, region_name(sub), sheet, ident, r.shown(WHAT_KEY[sheet]),
                 r.shown("ansvarlig"), deadline, r.shown("status"), (deadline - today).days,
                 "Ja" if deadline < today else "Nei", sub.path.name, r.sheet, r.row]))
     found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
@@ -503,14 +525,20 @@ def _avvik(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
 
 
 def _innsendinger(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    # Avsender, Emne and Sendt come from the manifest of ``smso-xl collect``; empty for a
+    # file saved by hand.
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("År", 7, "number"),
                _Col("Fil", 30, wrap=False), _Col("Sti", 40, wrap=False),
-               _Col("Lagret", 16, "datetime"), _Col("SHA-256", 24, wrap=False),
+               _Col("Lagret", 16, "datetime"), _Col("Sendt", 16, "datetime"),
+               _Col("Avsender", 30, wrap=False), _Col("Emne", 30),
+               _Col("SHA-256", 24, wrap=False),
                _Col("Malversjon", 10), _Col("Status", 18),
                _Col("Erstattet av", 30, wrap=False), _Col("Feil", 7, "number"),
                _Col("Advarsler", 10, "number"), _Col("Årsak", 50)]
     rows = [[sub.region, _region_name(result, sub), sub.year, sub.path.name, str(sub.path),
-             sub.saved_at, sub.sha256, sub.report.template_version, sub.status,
+             sub.saved_at, sub.sent_at, sub.report.mail.sender if sub.report.mail else None,
+             sub.report.mail.subject if sub.report.mail else None,
+             sub.sha256, sub.report.template_version, sub.status,
              sub.superseded_by.name if sub.superseded_by else None, sub.errors, sub.warnings,
              # why a file is not used, unless another file replaced it
              None if sub.included or sub.superseded_by else sub.reason()]

@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError  # types only; input is parsed by defusedxml
+from xml.etree.ElementTree import Element  # types only; input is parsed by defusedxml
 
 import python_calamine as calamine
 from defusedxml import DefusedXmlException
@@ -42,7 +42,7 @@ from .model import (
     TableData,
     Workbook,
 )
-from .sniff import Package, sniff
+from .sniff import XML_ERRORS, Package, sniff
 from .template import Sheet, Template, load_template
 from .values import cell_text, normalize_header
 
@@ -72,11 +72,16 @@ def read(path: Path, *, template: Template | None = None) -> Workbook:
 
 def _open(package: Package) -> calamine.CalamineWorkbook:
     try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+        # The checked copy, never the file as received: calamine sees only verified bytes.
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.verified))
     except calamine.PasswordError as exc:
         raise ReadError(finding("file-encrypted", file=str(package.path))) from exc
     except calamine.CalamineError as exc:
         raise _damaged(package, exc) from exc
+    except BaseException as exc:
+        if _is_panic(exc):
+            raise _damaged(package, exc) from exc
+        raise
 
 
 def _grid(package: Package, book: calamine.CalamineWorkbook, name: str) -> Grid:
@@ -86,11 +91,22 @@ def _grid(package: Package, book: calamine.CalamineWorkbook, name: str) -> Grid:
         return book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # type: ignore[return-value]
     except (calamine.CalamineError, ValueError, OverflowError) as exc:
         raise _damaged(package, exc) from exc
+    except BaseException as exc:
+        if _is_panic(exc):
+            raise _damaged(package, exc) from exc
+        raise
 
 
-def _damaged(package: Package, exc: Exception) -> ReadError:
+def _damaged(package: Package, exc: BaseException) -> ReadError:
     return ReadError(finding("file-unreadable", file=str(package.path),
                              reason=f"innholdet er skadet: {str(exc)[:200]}"))
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """A Rust panic in calamine arrives as pyo3's PanicException, a BaseException: one odd
+    file must still become a finding, not a traceback that ends the batch (while a
+    KeyboardInterrupt stays one)."""
+    return type(exc).__name__ == "PanicException"
 
 
 def _read(package: Package, book: calamine.CalamineWorkbook, template: Template) -> Workbook:
@@ -233,8 +249,12 @@ def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
     cells: dict[str, Cell] = {}
     extra: dict[str, Cell] = {}
     for index, value in enumerate(values):
-        # Most cells of a 200-row table are empty: reject them with the cheapest test first.
-        if value == "" or (value.__class__ is str and not value.strip()):  # type: ignore[union-attr]
+        # Most cells of a 200-row table are empty: reject them with the cheapest test first
+        # (calamine gives exact str; isspace() is strip() without making a new string).
+        if value.__class__ is str:
+            if not value or value.isspace():  # type: ignore[attr-defined]
+                continue
+        elif value == "":
             continue
         cell = Cell(value, excel_row, index + 1)
         key = key_at.get(index)
@@ -387,10 +407,8 @@ def _xml(package: Package, name: str) -> Element | None:
     try:
         return SafeET.fromstring(data)
     except DefusedXmlException as exc:
-        raise ReadError(finding("file-unreadable", file=str(package.path),
-                                reason=f"delen {name} inneholder XML-konstruksjoner som ikke "
-                                       "er tillatt")) from exc
-    except ParseError:
+        raise ReadError(finding("xml-entities", file=str(package.path), part=name)) from exc
+    except XML_ERRORS:
         return None
 
 

@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .cells import a1
+from .cells import a1, column_letter
 from .findings import Finding, finding
 from .kinds import Context, Parsed, parse_cell
-from .model import FORM_VALUE_COL, Row, TableData, Workbook
+from .model import FORM_VALUE_COL, Cell, Row, TableData, Workbook
 from .template import Column, Sheet, Template
 from .values import cell_text, format_date
 
@@ -116,14 +116,39 @@ def _check_form(wb: Workbook, template: Template, ctx: Context,
 def _check_table(table: TableData, ctx: Context, today: dt.date,
                  findings: list[Finding]) -> list[PlanRow]:
     sheet = table.spec
+    # Worked out once per table, not once per row: a table has hundreds of rows.
+    columns = [c for c in sheet.columns if c.key in table.columns and c.kind != "formula"]
+    id_column = next((c for c in columns if c.key == "id"), None)
+    inputs = [c for c in columns if c.is_input]
+    letters = {key: column_letter(col) for key, col in table.columns.items()}
     plan_rows: list[PlanRow] = []
     seen_ids: dict[str, str] = {}
+    memo: dict[tuple[str, type, object], Parsed] = {}
+
+    def parse(column: Column, cell: Cell | None, row: int) -> Parsed:
+        # The same status, party, person or date recurs down a column. A value parsed without
+        # findings parses the same in any row (only findings name their cell): reuse it.
+        if cell is None:
+            return parse_cell(column, cell, ctx, row=row)
+        key = (column.key, cell.value.__class__, cell.value)
+        known = memo.get(key)
+        if known is None:
+            known = parse_cell(column, cell, ctx, row=row)
+            if known.findings:
+                return known
+            memo[key] = known
+        return known
+
     for row in table.rows:
-        parsed = {c.key: parse_cell(c, row.cells.get(c.key), ctx, row=row.row)
-                  for c in sheet.columns if c.key in table.columns and c.kind != "formula"}
-        findings += _check_id(row, parsed, seen_ids, table, ctx)
-        if not _is_filled(sheet, parsed):
+        if not _is_filled(sheet, columns, inputs, row):
+            # A row holding only its prefilled ID or label is skipped unparsed; its ID still
+            # counts for duplicates.
+            if id_column is not None:
+                id_only = {"id": parse(id_column, row.cells.get("id"), row.row)}
+                findings += _check_id(row, id_only, seen_ids, table, ctx)
             continue
+        parsed = {c.key: parse(c, row.cells.get(c.key), row.row) for c in columns}
+        findings += _check_id(row, parsed, seen_ids, table, ctx)
         values = {key: p.value for key, p in parsed.items()}
         for p in parsed.values():
             findings += p.findings
@@ -131,22 +156,37 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         findings += _check_required(table, row, parsed, values, ctx)
         findings += _check_dates(table, row, values, ctx, today)
         findings += _check_row_rules(table, row, parsed, values, ctx)
+        number = str(row.row)
         plan_rows.append(PlanRow(
             sheet=sheet.name, row=row.row, values=values,
-            texts={key: cell_text(cell.value) for key, cell in row.cells.items()},
-            cells={k: a1(row.row, col) for k, col in table.columns.items()},
+            texts={key: _text(cell.value) for key, cell in row.cells.items()},
+            cells={key: letter + number for key, letter in letters.items()},
             outside_table=row.outside_table,
             extra={header: cell_text(cell.value) for header, cell in row.extra.items()},
         ))
     return plan_rows
 
 
-def _is_filled(sheet: Sheet, parsed: dict[str, Parsed]) -> bool:
+def _text(value: object) -> str:
+    """``cell_text``, with the common case (text) first."""
+    return value.strip() if value.__class__ is str else cell_text(value)  # type: ignore[attr-defined]
+
+
+def _given(cell: Cell | None) -> bool:
+    """Whether ``parse_cell`` would find the cell given (it is for any non-empty text)."""
+    return cell is not None and cell_text(cell.value) != ""
+
+
+def _is_filled(sheet: Sheet, columns: list[Column], inputs: list[Column], row: Row) -> bool:
     """SPEC §5: a row counts when any input cell other than its prefilled ID or label holds
-    a value; sheets of prefilled parties and criteria count every named row."""
+    a value; sheets of prefilled parties and criteria count every named row. ``columns``
+    are the sheet's columns found in the file (formulas aside), ``inputs`` those of them
+    the region types into."""
     if sheet.present_when:
-        return parsed.get(sheet.present_when, Parsed(None, False)).given
-    return any(p.given for key, p in parsed.items() if sheet.column(key).is_input)
+        return (any(c.key == sheet.present_when for c in columns)
+                and _given(row.cells.get(sheet.present_when)))
+    cells = row.cells
+    return any(_given(cells.get(c.key)) for c in inputs)
 
 
 def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:
@@ -199,13 +239,14 @@ def _recompute(table: TableData, row: Row, values: dict[str, object],
 def _check_required(table: TableData, row: Row, parsed: dict[str, Parsed],
                     values: dict[str, object], ctx: Context) -> list[Finding]:
     sheet, findings = table.spec, []
-    label = _row_label(sheet, row, values)
     for column in sheet.columns:
         req = column.required
         if req is None or column.key not in table.columns or not column.missing:
             continue
-        if parsed.get(column.key, Parsed(None, False)).given or not req.applies(values):
+        given = parsed.get(column.key)
+        if (given is not None and given.given) or not req.applies(values):
             continue
+        label = _row_label(sheet, row, values)
         findings.append(finding(
             column.missing, file=ctx.file, sheet=ctx.sheet,
             cell=table.address(column.key, row.row), row=row.row, column=column.header,
@@ -220,21 +261,24 @@ def _check_dates(table: TableData, row: Row, values: dict[str, object], ctx: Con
     if not isinstance(deadline, dt.date):
         return []
     sheet, findings = table.spec, []
-    where = {"file": ctx.file, "sheet": ctx.sheet, "cell": table.address("frist", row.row),
-             "row": row.row, "column": sheet.column("frist").header,
-             "value": cell_text(row.raw("frist"))}
+
+    def where() -> dict[str, object]:  # only for a finding: most deadlines are fine
+        return {"file": ctx.file, "sheet": ctx.sheet, "cell": table.address("frist", row.row),
+                "row": row.row, "column": sheet.column("frist").header,
+                "value": cell_text(row.raw("frist"))}
+
     start = values.get("start")
     if isinstance(start, dt.date) and deadline < start:
         findings.append(finding("deadline-before-start", date=format_date(deadline),
-                                start=format_date(start), **where))
-    if sheet.has_column("status") and deadline < today:
+                                start=format_date(start), **where()))
+    if deadline < today and sheet.has_column("status"):
         status = values.get("status")
         if status not in ctx.template.done_statuses:
             # A status outside the list is shown as typed (it has its own finding), not as
             # "ikke satt": the user sees their own text in the cell.
             shown = status or cell_text(row.raw("status")) or "ikke satt"
             findings.append(finding("deadline-overdue", date=format_date(deadline),
-                                    status=shown, **where))
+                                    status=shown, **where()))
     return findings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -48,7 +49,10 @@ _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")  # pasted from web 
 _NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})  # ø does not decompose in NFKD
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
+    # Memoised: names, statuses and headers recur on every row and in every file of a run,
+    # and folding is the costliest step of reading a person or a choice.
     folded = _INVISIBLE.sub("", text).casefold().translate(_NORWEGIAN)
     decomposed = unicodedata.normalize("NFKD", folded)  # also turns nbsp and "…" into ASCII
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -325,13 +329,20 @@ def _choice_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(text))
 
 
+@functools.lru_cache(maxsize=64)
+def _exact_choices(choices: tuple[str, ...]) -> dict[str, str]:
+    # Looked up for every choice cell: a list's values as typed → the first such value.
+    return {c.strip(): c for c in reversed(choices)}
+
+
 def match_choice(raw: object, choices: Sequence[str]) -> ChoiceValue:
     text = cell_text(raw)
     if text == "":
         return ChoiceValue("empty", None, "")
-    exact = [c for c in choices if c.strip() == text]
-    if exact:
-        return ChoiceValue("ok", exact[0], text)
+    exact = (_exact_choices(choices) if isinstance(choices, tuple)
+             else {c.strip(): c for c in reversed(choices)}).get(text)
+    if exact is not None:
+        return ChoiceValue("ok", exact, text)
     key = _choice_key(text)
     if not key:
         return ChoiceValue("invalid", None, text)
@@ -364,4 +375,12 @@ def is_placeholder(raw: object, placeholders: Iterable[str] = DEFAULT_PLACEHOLDE
     key = _placeholder_key(raw)
     if not re.search(r"\w", key):
         return True  # only punctuation: "???", "-/-", "…"
+    if isinstance(placeholders, tuple):
+        return key in _placeholder_keys(placeholders)
     return key in {_placeholder_key(p) for p in placeholders}
+
+
+@functools.lru_cache(maxsize=16)
+def _placeholder_keys(placeholders: tuple[str, ...]) -> frozenset[str]:
+    # The template's list is asked about once per person cell: fold it once per run.
+    return frozenset(_placeholder_key(p) for p in placeholders)

@@ -5,6 +5,7 @@ formats, self-check, lists, metadata, print setup)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -222,8 +223,14 @@ def _placeholders(ctx: PlanContext) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _guide() -> Mapping[str, Any]:
+    """The instructions sheet's text (read only): parsed once, not once per workbook."""
+    return load_yaml("veiledning.yaml")  # type: ignore[no-any-return]
+
+
 def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
-    guide: Mapping[str, Any] = load_yaml("veiledning.yaml")
+    guide = _guide()
     values = _placeholders(ctx)
     width = 110
     ws.set_column(0, 0, 5)

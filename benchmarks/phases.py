@@ -1,0 +1,129 @@
+"""Where the time of one workbook goes: CPU time per phase, in one process (issue 7).
+
+``run.py`` times whole commands; this script splits the work on the large corpus into its
+phases, measured with ``time.process_time`` (CPU time of this process, so that other load on
+the machine disturbs it less than the wall clock), best of ``--repeat`` passes over
+``--files`` workbooks:
+
+    floor      python-calamine parsing the six data sheets (the baseline of run.py)
+    sniff      smso_xl.sniff: the checks before any parser runs (zip, sizes, sheet extents)
+    read       smso_xl.read: sniff, calamine, cells and rows, identity and file facts
+    rules      smso_xl.rules.check_workbook: every cell parsed by its kind, every rule
+    validate   smso_xl.validation.validate_file: read + rules + sorting the findings
+    transport  what --jobs adds: a report pickled in the worker and loaded in the parent
+    overview   smso_xl.write_overview for those workbooks, per workbook
+
+    python benchmarks/phases.py --files 40
+    python benchmarks/phases.py --profile rules     # pyinstrument profile of one phase
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import make_inputs  # noqa: E402  (a sibling script, not a package)
+from baselines import DATA_SHEETS  # noqa: E402
+
+TODAY = dt.date(2026, 6, 15)
+
+
+def _best(run: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.process_time()
+        run()
+        times.append(time.process_time() - began)
+    return min(times)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get(
+        "SMSO_BENCH_CACHE", make_inputs.DEFAULT_CACHE)))
+    parser.add_argument("--files", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", choices=["read", "rules", "validate", "overview"],
+                        help="print a pyinstrument profile of this phase instead")
+    args = parser.parse_args(argv)
+
+    import python_calamine
+
+    from smso_xl.batch import _loads, dumps
+    from smso_xl.config import default_parties, load_regions
+    from smso_xl.consolidation import consolidate
+    from smso_xl.overview import write_overview
+    from smso_xl.reader import read
+    from smso_xl.rules import check_workbook
+    from smso_xl.sniff import sniff
+    from smso_xl.template import load_template
+    from smso_xl.validation import validate_file
+
+    make_inputs.build(args.cache, "large", os.cpu_count() or 1)
+    files = make_inputs.corpus_files(args.cache, "large")[:args.files]
+    regions = load_regions(args.cache / f"regions-{make_inputs.LARGE_REGIONS}.yaml")
+    template = load_template()
+    parties = tuple(p.name for p in default_parties())
+    known = {r.code for r in regions}
+    workbooks = [read(path, template=template) for path in files]
+    reports = [validate_file(path, template=template, today=TODAY, known_regions=known,
+                             year=None, parties=parties) for path in files]
+    blobs = [dumps(report) for report in reports]
+    result = consolidate(files, regions=regions, today=TODAY)
+    out = Path(tempfile.mkdtemp(prefix="smso-phases-")) / "oversikt.xlsx"
+
+    def floor() -> None:
+        for path in files:
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            for name in DATA_SHEETS:
+                book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+    def sniffing() -> None:
+        for path in files:
+            sniff(path).zip.close()
+
+    phases: dict[str, Callable[[], object]] = {
+        "floor": floor,
+        "sniff": sniffing,
+        "read": lambda: [read(path, template=template) for path in files],
+        "rules": lambda: [check_workbook(wb, template=template, today=TODAY, parties=parties)
+                          for wb in workbooks],
+        "validate": lambda: [validate_file(path, template=template, today=TODAY,
+                                           known_regions=known, year=None, parties=parties)
+                             for path in files],
+        "transport": lambda: [_loads(dumps(report)) for report in reports],
+        "overview": lambda: write_overview(result, out),
+    }
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        phases[args.profile]()
+        profiler.stop()
+        print(profiler.output_text(unicode=False, color=False))
+        return 0
+    per_file = {name: _best(run, args.repeat) / len(files) * 1000
+                for name, run in phases.items()}
+    floor_ms = per_file["floor"]
+    print(f"CPU time per workbook, {len(files)} workbooks of the large corpus, best of "
+          f"{args.repeat} (pickled report: {statistics.mean(map(len, blobs)) / 1024:.0f} KB)\n")
+    print("| phase | ms per workbook | × floor |")
+    print("| --- | --- | --- |")
+    for name, ms in per_file.items():
+        print(f"| {name} | {ms:.1f} | {ms / floor_ms:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

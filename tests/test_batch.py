@@ -1,0 +1,144 @@
+"""Worker processes (``jobs``): the same reports as one process, in the same order, and a
+worker that dies costs one file, not the run (``smso_xl.batch``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smso_xl.batch import AUTO_MIN_FILES, CRASHED, resolve_jobs, validate_in_workers, validate_one
+from smso_xl.cli import main
+from smso_xl.config import default_parties
+from smso_xl.consolidation import consolidate
+from smso_xl.template import load_template
+from smso_xl.validation import validate
+from tests.test_rules import TODAY, YEAR, clean_plan
+from tests.workbooks import make_plan
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five files: three plans (one with mistakes), one not a workbook, one truncated."""
+    folder = tmp_path_factory.mktemp("inbox")
+    clean_plan(folder, name="a-clean.xlsx")
+    make_plan(folder, region="03", name="b-mistakes.xlsx",
+              rows={"Tiltak": [{"Tiltak": "Skolebesøk", "Ansvarlig": "?", "Frist": "snart"}]})
+    clean_plan(folder, name="c-clean.xlsx", form={"Leder": "Ola Hansen"})
+    (folder / "d-not-a-workbook.xlsx").write_text("hei", encoding="utf-8")
+    whole = (folder / "a-clean.xlsx").read_bytes()
+    (folder / "e-truncated.xlsx").write_bytes(whole[: len(whole) // 2])
+    return folder
+
+
+def test_reports_are_the_same_in_workers_as_in_one_process(inbox: Path) -> None:
+    alone = validate([inbox], today=TODAY, year=YEAR, jobs=1)
+    workers = validate([inbox], today=TODAY, year=YEAR, jobs=2)
+    assert [f.path.name for f in workers.files] == [f.path.name for f in alone.files]
+    assert workers.to_json() == alone.to_json()
+    for mine, theirs in zip(workers.files, alone.files, strict=True):
+        assert mine.findings == theirs.findings
+        assert mine.workbook == theirs.workbook
+        assert mine.plan == theirs.plan
+    # The tables refer to this process's own template, as in a run in one process.
+    tables = workers.files[0].workbook.tables  # type: ignore[union-attr]
+    assert tables["Tiltak"].spec is load_template().sheet("Tiltak")
+
+
+def test_consolidation_is_the_same_in_workers(inbox: Path) -> None:
+    alone = consolidate([inbox], today=TODAY, year=YEAR, jobs=1)
+    workers = consolidate([inbox], today=TODAY, year=YEAR, jobs=2)
+    assert [(s.path.name, s.status) for s in workers.submissions] == [
+        (s.path.name, s.status) for s in alone.submissions]
+    assert [(s.region.code, s.actions, s.overdue) for s in workers.regions] == [
+        (s.region.code, s.actions, s.overdue) for s in alone.regions]
+    assert workers.rows("Tiltak") == alone.rows("Tiltak")
+
+
+def test_progress_is_told_every_file_in_order(inbox: Path) -> None:
+    seen: list[str] = []
+    validate([inbox], today=TODAY, year=YEAR, jobs=2, progress=lambda p: seen.append(p.name))
+    assert seen == sorted(p.name for p in inbox.iterdir())
+
+
+def _dies_on_truncated(path: str) -> bytes:
+    """A worker for the test below: its process is killed, as a Rust abort would kill it."""
+    if "truncated" in path:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return validate_one(path)
+
+
+def _exits(path: str) -> bytes:
+    os._exit(3)  # a worker that cannot work at all (not killed by a signal)
+
+
+def _settings() -> dict[str, object]:
+    return {"today": TODAY, "known_regions": {"42", "03"}, "year": YEAR,
+            "parties": tuple(p.name for p in default_parties())}
+
+
+def test_a_worker_that_dies_costs_only_its_file(inbox: Path) -> None:
+    paths = sorted(inbox.iterdir())
+    reports = list(validate_in_workers(paths, jobs=2, worker=_dies_on_truncated,
+                                       **_settings()))  # type: ignore[arg-type]
+    alone = validate(paths, today=TODAY, year=YEAR, regions=None, jobs=1)
+    assert [r.path for r in reports] == paths
+    crashed = reports[paths.index(inbox / "e-truncated.xlsx")]
+    assert [(f.code, f.cell) for f in crashed.findings] == [("file-unreadable", None)]
+    assert CRASHED in crashed.findings[0].message
+    others = [r for r in reports if r is not crashed]
+    assert [r.to_json() for r in others] == [
+        r.to_json() for r in alone.files if r.path.name != "e-truncated.xlsx"]
+
+
+def test_workers_that_cannot_run_are_an_error_not_a_finding(inbox: Path) -> None:
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        list(validate_in_workers(sorted(inbox.iterdir())[:2], jobs=2, worker=_exits,
+                                 **_settings()))  # type: ignore[arg-type]
+
+
+def test_auto_uses_workers_only_for_many_files() -> None:
+    assert resolve_jobs(None, 3) == 1
+    assert resolve_jobs(None, AUTO_MIN_FILES) >= 1
+    assert resolve_jobs(4, 2) == 2  # never more workers than files
+    assert resolve_jobs(1, 500) == 1
+
+
+def test_cli_jobs_gives_the_same_report(inbox: Path) -> None:
+    runner = CliRunner()
+    outputs = []
+    for jobs in ("1", "2"):
+        result = runner.invoke(main, ["validate", str(inbox), "--format", "json", "--jobs",
+                                      jobs, "--year", str(YEAR), "--today", TODAY.isoformat()])
+        assert result.exit_code == 1, result.output  # the inbox has errors
+        outputs.append(json.loads(result.output))
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "mange"])
+def test_cli_jobs_must_be_a_number_or_auto(inbox: Path, value: str) -> None:
+    result = CliRunner().invoke(main, ["validate", str(inbox), "--jobs", value])
+    assert result.exit_code == 2
+    assert "--jobs" in result.output
+
+
+def test_consolidate_takes_jobs(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out), "--jobs",
+                                       "2", "--today", dt.date(2026, 6, 1).isoformat()])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+def test_reports_without_tables_have_the_same_findings_and_plans(inbox: Path) -> None:
+    full = validate([inbox], today=TODAY, year=YEAR)
+    lean = validate([inbox], today=TODAY, year=YEAR, keep_tables=False, jobs=2)
+    assert lean.to_json() == full.to_json()
+    assert [f.plan for f in lean.files] == [f.plan for f in full.files]
+    kept = [f.workbook for f in lean.files if f.workbook is not None]
+    assert kept and all(wb.tables == {} and wb.form is not None for wb in kept)
