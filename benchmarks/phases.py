@@ -76,10 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parties = tuple(p.name for p in default_parties())
     known = {r.code for r in regions}
     workbooks = [read(path, template=template) for path in files]
+    # What the command line sends back from a worker: reports without the cells as read.
     reports = [validate_file(path, template=template, today=TODAY, known_regions=known,
-                             year=None, parties=parties) for path in files]
+                             year=None, parties=parties, keep_tables=False) for path in files]
     blobs = [dumps(report) for report in reports]
-    result = consolidate(files, regions=regions, today=TODAY)
+    result = consolidate(files, regions=regions, today=TODAY, keep_tables=False)
     out = Path(tempfile.mkdtemp(prefix="smso-phases-")) / "oversikt.xlsx"
 
     def floor() -> None:

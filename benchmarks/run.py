@@ -302,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, help="a copy of an older smso_xl package "
                         "(its parent folder, e.g. from `git archive`): every smso-xl benchmark "
                         "is also run with it first on PYTHONPATH, as NAME@before")
+    parser.add_argument("--before-for", default="", help="comma-separated benchmark names "
+                        "to twin with --before (default: every smso-xl benchmark)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and stop")
     args = parser.parse_args(argv)
     jobs = [int(n) for n in args.jobs.split(",") if n.strip()]
@@ -316,7 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         wanted = {n.strip() for n in args.only.split(",") if n.strip()}
         chosen = [b for b in all_benches if not wanted or b.name in wanted]
         if args.before:
-            chosen = [twin for bench in chosen for twin in _with_before(bench, args.before)]
+            twins = {n.strip() for n in args.before_for.split(",") if n.strip()}
+            chosen = [twin for bench in chosen
+                      for twin in (_with_before(bench, args.before)
+                                   if not twins or bench.name in twins else [bench])]
         print(f"warming up {len(chosen)} benchmarks …", file=sys.stderr)
         for bench in chosen:
             run_once(bench)

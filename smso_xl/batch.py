@@ -146,8 +146,9 @@ def validate_one(path: str) -> bytes:
     """In a worker: one file's report, pickled for the trip back."""
     from .validation import validate_file
 
-    report = validate_file(Path(path), template=load_template(), **_settings)
-    return dumps(report)
+    with paused_gc():  # as in a run in one process (see the module's docstring)
+        report = validate_file(Path(path), template=load_template(), **_settings)
+        return dumps(report)
 
 
 # --- the trip back --------------------------------------------------------------------------

@@ -120,7 +120,9 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
                            "ingen e-postadresse i regionlisten – fyll inn mottaker", fg="yellow"))
             if not to:
                 without_address.append(item.region.code)
-    click.echo(f"Laget {len(result.files)} arbeidsbøker for {result.year} i {result.out_dir}.")
+    count = len(result.files)
+    click.echo(f"Laget {count} {'arbeidsbok' if count == 1 else 'arbeidsbøker'} for "
+               f"{result.year} i {result.out_dir}.")
     if drafts:
         click.echo(f"E-postutkast: {len(result.files)}; åpne dem i Outlook eller Thunderbird "
                    "og send." + (f" {len(without_address)} mangler mottaker (regionlisten har "

@@ -184,18 +184,32 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
         ws.set_column(index, index, column.width)
     if not rows:
         ws.write_string(first_row + 1, 0, empty, fmt.cell("text", "note"))
+    # Per column, once per table (a table has up to a million cells): the format without a
+    # style, made on first use as before (the order formats are made in numbers them in the
+    # file), and the length from which text may wrap to a second line.
+    plain: list[Any] = [None] * len(columns)
+    one_line = [max(column.width * 1.05, 1) for column in columns]
     for offset, values in enumerate(rows, start=1):
         marked = red[offset - 1] if red else ()
+        row = first_row + offset
+        lines = 1
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = ("red" if index in marked else
                      str(value) if column.colour and str(value) in VALUE_FILLS else None)
-            _put(ws, first_row + offset, index, value, fmt.cell(column.kind, style, column.wrap))
-        # Excel and LibreOffice keep a stored row height; neither fits it to wrapped text
-        # on opening a generated file, so the height is set here from the text.
-        lines = max((_lines(v, c.width) for c, v in zip(columns, values, strict=True)
-                     if c.wrap and isinstance(v, str)), default=1)
+            if style is None:
+                cell_format = plain[index]
+                if cell_format is None:
+                    cell_format = plain[index] = fmt.cell(column.kind, None, column.wrap)
+            else:
+                cell_format = fmt.cell(column.kind, style, column.wrap)
+            _put(ws, row, index, value, cell_format)
+            # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
+            # text on opening a generated file, so the height is set here from the text.
+            if (column.wrap and isinstance(value, str)
+                    and (len(value) > one_line[index] or "\n" in value)):
+                lines = max(lines, _lines(value, column.width))
         if lines > 1:
-            ws.set_row(first_row + offset, min(15.0 * lines, 409))
+            ws.set_row(row, min(15.0 * lines, 409))
     if first_row == 0:
         ws.freeze_panes(1, 2)
         _print_setup(ws, header_row=0)
