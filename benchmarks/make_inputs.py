@@ -42,6 +42,7 @@ import yaml
 
 from smso_xl.config import Region, default_regions
 from smso_xl.demo import PEOPLE, SCENARIOS, answers
+from smso_xl.fill import put_value
 from smso_xl.generator import generate
 from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from smso_xl.template import load_template
@@ -194,7 +195,7 @@ def fill_workbook(src: Path, dest: Path, content: Mapping[str, Any]) -> Path:
     form_sheet = book[template.form.name]
     labels = {f.label: FORM_FIRST_ROW + i for i, f in enumerate(template.form.fields)}
     for label, value in content["form"].items():
-        _put(form_sheet, labels[label], FORM_VALUE_COL, value)
+        put_value(form_sheet, labels[label], FORM_VALUE_COL, value)
     for sheet_name, rows in content["rows"].items():
         spec = template.sheet(sheet_name)
         ws = book[sheet_name]
@@ -209,7 +210,7 @@ def fill_workbook(src: Path, dest: Path, content: Mapping[str, Any]) -> Path:
             if row is None:
                 row, next_row = next_row, next_row + 1
             for header, value in values.items():
-                _put(ws, row, col_of[header], value)
+                put_value(ws, row, col_of[header], value)
             last = max(last, row)
         _grow_table(ws, spec.table or "", last)
     tmp = dest.with_name(f".{dest.name}.tmp")
@@ -217,12 +218,6 @@ def fill_workbook(src: Path, dest: Path, content: Mapping[str, Any]) -> Path:
     os.replace(tmp, dest)
     return dest
 
-
-def _put(ws: Any, row: int, col: int, value: object) -> None:
-    cell = ws.cell(row, col)
-    cell.value = value
-    if isinstance(value, dt.date):
-        cell.number_format = "dd.mm.yyyy"
 
 
 def _grow_table(ws: Any, name: str, last_row: int) -> None:

@@ -40,7 +40,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from .fileio import OutputError, atomic_output
+from .fileio import OutputError, atomic_output, unique_paths
 from .mail import WORKBOOK_MIME_TYPES
 from .validation import WORKBOOK_SUFFIXES
 
@@ -263,10 +263,7 @@ def find_mail_files(sources: Iterable[Path], *, skip: Path | None = None) -> lis
             if path.suffix.lower() in MAIL_SUFFIXES or (not path.suffix and _head(path, 5)
                                                         == b"From "):
                 found.append(path)
-    unique: dict[Path, Path] = {}
-    for path in found:
-        unique.setdefault(path.resolve(), path)
-    return list(unique.values())
+    return unique_paths(found)
 
 
 def _head(path: Path, size: int) -> bytes:

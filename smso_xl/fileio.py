@@ -83,3 +83,11 @@ def _remove_stale_temps(folder: Path) -> None:
             with contextlib.suppress(OSError):
                 if leftover.is_file() and leftover.stat().st_mtime < cutoff:
                     leftover.unlink()
+
+
+def unique_paths(paths: list[Path]) -> list[Path]:
+    """``paths`` without a file named twice (by its resolved path), in their order."""
+    unique: dict[Path, Path] = {}
+    for path in paths:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())

@@ -57,7 +57,7 @@ def _fill_form(ws: Worksheet, spec: Sheet, values: RowValues) -> None:
     rows.update({f.key: FORM_FIRST_ROW + i for i, f in enumerate(spec.fields)})
     for label, value in values.items():
         row = rows.get(label) or rows[fold(label)]
-        _put(ws, row, FORM_VALUE_COL, value)
+        put_value(ws, row, FORM_VALUE_COL, value)
 
 
 def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
@@ -77,7 +77,7 @@ def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
             ws, input_cols, first, used)
         used.add(row)
         for header, value in values.items():
-            _put(ws, row, headers[header], value)
+            put_value(ws, row, headers[header], value)
         _fit_height(ws, spec, row)
 
 
@@ -111,7 +111,8 @@ def _next_free(ws: Worksheet, input_cols: list[int], first: int, used: set[int])
     return row
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object) -> None:
+def put_value(ws: Worksheet, row: int, col: int, value: object) -> None:
+    """Write a value as Excel would keep it: dates shown dd.mm.yyyy."""
     cell = ws.cell(row, col)
     cell.value = value
     if isinstance(value, dt.date):

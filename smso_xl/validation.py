@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .batch import paused_gc, resolve_jobs, validate_in_workers
 from .config import Region, default_parties, default_regions
+from .fileio import unique_paths
 from .findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
 from .model import ReadError, Workbook
 from .reader import read
@@ -108,10 +109,7 @@ def find_workbooks(paths: Iterable[Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.is_file() and _is_candidate(p, path))
         else:
             found.append(path)
-    unique: dict[Path, Path] = {}
-    for path in found:
-        unique.setdefault(path.resolve(), path)
-    return list(unique.values())
+    return unique_paths(found)
 
 
 def _is_candidate(path: Path, root: Path) -> bool:
