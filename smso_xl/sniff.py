@@ -75,8 +75,21 @@ _SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/m
 _DTD = re.compile(b"|".join(
     re.escape(word.encode(encoding)) for word in ("<!DOCTYPE", "<!ENTITY")
     for encoding in ("utf-8", "utf-16-le", "utf-16-be")), re.IGNORECASE)
-_BANG = (b"<!", b"<\x00!", b"\x00<\x00!")  # a cheap first look: no "<!", no DTD
+_BANG = (b"<!", b"<\x00!")  # a cheap first look: no "<!" (UTF-8 or UTF-16 LE/BE), no DTD
 _OVERLAP = 32  # bytes carried from one chunk to the next, so that no marker is cut in two
+# A sheet whose every cell is written <c r="…"> with a reference within column Z and row
+# 9 999 holds at most 9 999 × 26 cells, inside both limits whatever else it holds: nearly
+# every sheet of a real plan, recognised by a few scans at memchr speed (the exact measure
+# below costs ten times more). Anything else in cell tags is measured exactly.
+_NEAR_ROWS, _NEAR_COLS = 9_999, 26
+assert _NEAR_ROWS <= MAX_SHEET_ROWS and _NEAR_ROWS * _NEAR_COLS <= MAX_SHEET_CELLS
+# A cell tag that does not begin <c r="A1"…Z9999": one search, at the literal "<c" prefix.
+_OTHER_CELL_TAG = re.compile(rb'<c(?! r="[A-Z][1-9][0-9]{0,3}")[ >/\t\n\r]')
+_PREFIXED_CELL_TAG = re.compile(rb":c[ >/\t\n\r]")  # <x:c …>: a namespace prefix
+# Only in UTF-8 (declared, or by default) are the bytes a scan sees the characters a parser
+# reads: another declaration is caught here, UTF-16 and UTF-32 by their NUL bytes.
+_OTHER_ENCODING = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["'](?!utf-8["'])""", re.IGNORECASE)
 # The reference of a cell that holds something, in the form every real producer writes
 # (Excel, LibreOffice, openpyxl, xlsxwriter): <c r="AB12" ...> and not self-closing, since
 # calamine skips value-less (style-only) cells. About 1 ms per 100 KB of sheet XML.
@@ -269,32 +282,34 @@ def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.Zi
     # XML by its name, or by its first bytes whatever its name: calamine's parser is lenient
     # and reads a part it is pointed to, expat judges by the first bytes.
     named_xml = in_sheet_folder or name.lower().endswith((".xml", ".rels", ".vml"))
-    target = zipfile.ZipInfo(name)  # 1980-01-01: a crafted date must not stop the copy
+    chunks: list[bytes] = []
     size, tail, is_xml = 0, b"", True if named_xml else None
     try:
-        with copy.open(target, "w") as out:
-            for chunk, consumed in _unpacked(path, _packed(path, data, info),
-                                             info.compress_type):
-                size += len(chunk)
-                total += len(chunk)
-                if total > MAX_UNPACKED_BYTES:
-                    raise _zip_too_large(path, f"mer enn {MAX_UNPACKED_BYTES // MB} MB")
-                if size > RATIO_MIN_BYTES and size > MAX_RATIO * max(consumed, 1):
-                    raise _zip_bomb(path, name, size // max(consumed, 1))
-                window = tail + chunk
-                if is_xml is None:
-                    is_xml = _xml_start(window)
-                if is_xml:
-                    if any(mark in window for mark in _BANG) and _DTD.search(window):
-                        raise ReadError(finding("xml-entities", file=str(path), part=name))
-                    if b"sheetData" in window:
-                        parts.sheets.add(name)
-                    if b"sst" in window:  # measured once the whole part is in
-                        parts.strings.add(name)
-                tail = window[-_OVERLAP:]
-                out.write(chunk)
+        for chunk, consumed in _unpacked(path, _packed(path, data, info), info.compress_type):
+            size += len(chunk)
+            total += len(chunk)
+            if total > MAX_UNPACKED_BYTES:
+                raise _zip_too_large(path, f"mer enn {MAX_UNPACKED_BYTES // MB} MB")
+            if size > RATIO_MIN_BYTES and size > MAX_RATIO * max(consumed, 1):
+                raise _zip_bomb(path, name, size // max(consumed, 1))
+            window = tail + chunk
+            if is_xml is None:
+                is_xml = _xml_start(window)
+            if is_xml:
+                if any(mark in window for mark in _BANG) and _DTD.search(window):
+                    raise ReadError(finding("xml-entities", file=str(path), part=name))
+                if name not in parts.sheets and b"sheetData" in window:
+                    parts.sheets.add(name)
+                if b"sst" in window:  # measured once the whole part is in
+                    parts.strings.add(name)
+            tail = window[-_OVERLAP:]
+            chunks.append(chunk)
     except zlib.error as exc:
         raise _unreadable(path, f"delen {name} er skadet") from exc
+    # Stored in one piece (parts are at most MAX_UNPACKED_BYTES together): zipfile's
+    # streaming writer costs more than the unpacking itself for thirty small parts.
+    target = zipfile.ZipInfo(name)  # 1980-01-01: a crafted date must not stop the copy
+    copy.writestr(target, b"".join(chunks))
     if size != info.file_size or target.CRC != info.CRC:
         raise _unreadable(path, f"delen {name} er skadet (størrelse eller kontrollsum stemmer "
                                 "ikke)")
@@ -354,11 +369,13 @@ def _xml_start(window: bytes) -> bool | None:
 def _check_grids(package: Package, parts: _Parts) -> None:
     """Sheets of either format are measured whatever the file calls itself: calamine makes up
     its own mind about the format."""
-    names = _sheet_names(package) if parts.sheets else {}
     for part in sorted(parts.sheets):
         xml = package.part(part) or b""
+        if _near_cells_only(xml):
+            continue
         rows, cols = _extent(xml) or _extent_parsed(package.path, part, xml)
-        _check_extent(package.path, names.get(part), rows, cols)
+        if _too_large(rows, cols):  # the sheet's name only for the message
+            _check_extent(package.path, _sheet_names(package).get(part), rows, cols)
     for part in sorted(parts.strings):
         tag = _SST_TAG.search(package.part(part) or b"")
         count = _UNIQUE_COUNT.search(tag[0]) if tag else None
@@ -370,8 +387,12 @@ def _check_grids(package: Package, parts: _Parts) -> None:
         _check_ods_tables(package)
 
 
+def _too_large(rows: int, cols: int) -> bool:
+    return rows > MAX_SHEET_ROWS or rows * cols > MAX_SHEET_CELLS
+
+
 def _check_extent(path: Path, sheet: str | None, rows: int, cols: int) -> None:
-    if rows > MAX_SHEET_ROWS or rows * cols > MAX_SHEET_CELLS:
+    if _too_large(rows, cols):
         where = f"arket «{sheet}»" if sheet else "et ark"
         column = column_letter(cols) if 1 <= cols <= 16_384 else f"nr. {_number(cols)}"
         raise _sheet_too_large(path, f"{where} har innhold helt til rad {rows} og kolonne "
@@ -399,13 +420,27 @@ def _sheet_names(package: Package) -> dict[str, str]:
     return names
 
 
+def _near_cells_only(xml: bytes) -> bool:
+    """Whether every cell of a sheet is written ``<c r="…">`` within ``_NEAR_COLS`` and
+    ``_NEAR_ROWS`` (then its extent need not be measured). Markup inside comments or CDATA
+    only makes this say no: the scans see every real cell tag in the bytes."""
+    return (_byte_scannable(xml) and not _OTHER_CELL_TAG.search(xml)
+            and not _PREFIXED_CELL_TAG.search(xml))
+
+
+def _byte_scannable(xml: bytes) -> bool:
+    """Whether the characters a parser reads are the bytes a scan sees (UTF-8 or ASCII)."""
+    return b"\0" not in xml and not _OTHER_ENCODING.match(xml)
+
+
 def _extent(xml: bytes) -> tuple[int, int] | None:
     """Last row and column holding a value, from the cell references alone; None (parse it)
     unless the XML is in the plain form real producers write. Then markup cannot hide in
     comments or CDATA, every cell ends in an exact ``</c>``, and a valued cell that is not
     written ``<c r="…">`` (no reference: placed after its neighbour) leaves one ``</c>`` that
     the scan did not see."""
-    if b"<!" in xml or xml.count(b"<?") > 1 or any(tag in xml for tag in _ODD_CLOSE):
+    if (not _byte_scannable(xml) or b"<!" in xml or xml.count(b"<?") > 1
+            or any(tag in xml for tag in _ODD_CLOSE)):
         return None
     pairs = _VALUE_CELL.findall(xml)
     if len(pairs) != xml.count(b"</c>") + xml.count(b":c>"):

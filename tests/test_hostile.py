@@ -282,6 +282,46 @@ def test_rows_limit(tmp_path: Path, last_row: int, code: str | None) -> None:
             caught.value.finding.message)
 
 
+_PLAIN_SHEET = ('<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData><row r="1">'
+                '{cell}<c r="B2" t="n"><v>2</v></c></row></sheetData></worksheet>')
+
+
+@pytest.mark.parametrize(("cell", "near"), [
+    ('<c r="Z9999" t="n"><v>1</v></c>', True),
+    ('<c r="A1" s="3"/>', True),
+    ('<c r="AA1" t="n"><v>1</v></c>', False),             # column 27
+    ('<c r="A10000" t="n"><v>1</v></c>', False),          # row 10 000
+    ('<c r="A01" t="n"><v>1</v></c>', False),             # leading zero: measure it
+    ('<c r="a1" t="n"><v>1</v></c>', False),              # lower case
+    ('<c r="&#88;FD1" t="n"><v>1</v></c>', False),        # a character reference
+    ('<c t="n"><v>1</v></c>', False),                     # placed after its neighbour
+    ('<c><v>1</v></c>', False),
+    ('<c s="1" r="A1"><v>1</v></c>', False),              # r not first
+    ("<c r='A1'><v>1</v></c>", False),
+    ('<c\tr="A1"><v>1</v></c>', False),
+    ('<x:c r="A1"><v>1</v></x:c>', False),                # a namespace prefix
+])
+def test_quick_extent_accepts_only_plain_near_cells(cell: str, near: bool) -> None:
+    assert sniff._near_cells_only(_PLAIN_SHEET.format(cell=cell).encode()) is near
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "iso-8859-1"])
+def test_quick_extent_leaves_other_encodings_to_the_exact_measure(encoding: str) -> None:
+    xml = _PLAIN_SHEET.format(cell="").replace("UTF-8", encoding.upper()).encode(encoding)
+    assert not sniff._near_cells_only(xml)
+
+
+def test_grid_bomb_in_a_utf16_sheet(tmp_path: Path) -> None:
+    """In UTF-16 no cell tag is visible to a byte scan: the exact measure parses it."""
+    path = template_copy(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read(TILTAK_PART).decode()
+    far = '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
+    xml = sheet.replace("</sheetData>", far).replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    add_zip_entries(path, {TILTAK_PART: xml.encode("utf-16")})
+    assert read_code(path) == "sheet-too-large"
+
+
 def test_limits_are_documented() -> None:
     text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
     for constant in ("MAX_FILE_BYTES", "MAX_ENTRIES", "MAX_UNPACKED_BYTES", "MAX_RATIO",
