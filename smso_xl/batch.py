@@ -5,10 +5,10 @@ once. Each worker validates one file at a time with :func:`validation.validate_f
 back its :class:`FileReport`; the caller gets the reports in the order of ``paths``, exactly as
 a run in one process makes them.
 
-A report is thousands of small objects (the command line asks for reports without the cells
-as read, ``keep_tables=False``, and sends a third of them). Two reductions keep sending the
-rest cheap: a cell travels as its three values, and a template sheet by its name, so that the
-reports refer to the parent's own template objects, as in a run in one process.
+A report is thousands of small objects. The command line asks only for what it uses:
+``validate`` for the findings (``keep_tables=False, keep_plans=False``), ``consolidate`` for
+the parsed plans too (``keep_tables=False``). A template sheet travels by its name, so that
+the reports refer to the parent's own template objects, as in a run in one process.
 
 The cyclic garbage collector is paused while a batch runs (:func:`paused_gc`). Reports are
 long-lived and hold no reference cycles, so each of its full passes over the growing heap
@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .findings import finding
-from .model import Cell
 from .template import Sheet, load_template
 
 if TYPE_CHECKING:  # imported where a pool is made: most runs need none, and they cost
@@ -64,7 +63,7 @@ def resolve_jobs(jobs: int | None, files: int) -> int:
 def validate_in_workers(paths: Sequence[Path], *, jobs: int, today: dt.date,
                         known_regions: set[str], year: int | None, parties: Sequence[str],
                         progress: Callable[[Path], None] | None = None,
-                        keep_tables: bool = True,
+                        keep_tables: bool = True, keep_plans: bool = True,
                         worker: Callable[[str], bytes] | None = None) -> Iterator[Any]:
     """``validate_file`` for each of ``paths`` in ``jobs`` processes; the reports in order.
 
@@ -72,7 +71,8 @@ def validate_in_workers(paths: Sequence[Path], *, jobs: int, today: dt.date,
     from concurrent.futures.process import BrokenProcessPool
 
     settings = {"today": today, "known_regions": set(known_regions), "year": year,
-                "parties": tuple(parties), "keep_tables": keep_tables}
+                "parties": tuple(parties), "keep_tables": keep_tables,
+                "keep_plans": keep_plans}
     run = worker or validate_one
     index = 0
     while index < len(paths):
@@ -154,10 +154,6 @@ def validate_one(path: str) -> bytes:
 # --- the trip back --------------------------------------------------------------------------
 
 
-def _cell(cell: Cell) -> tuple[Any, ...]:
-    return Cell, (cell.value, cell.row, cell.col)
-
-
 def _sheet(sheet: Sheet) -> tuple[Any, ...]:
     return template_sheet, (sheet.name,)
 
@@ -166,7 +162,7 @@ def template_sheet(name: str) -> Sheet:
     return load_template().sheet(name)
 
 
-_REDUCTIONS = {Cell: _cell, Sheet: _sheet}
+_REDUCTIONS = {Sheet: _sheet}
 
 
 def dumps(report: object) -> bytes:

@@ -283,7 +283,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
     tick = _progress("Kontrollerer", output_format == "text")
     report = run_validate(list(paths), today=_today(today),
                           regions=load_regions(regions_file) if regions_file else None,
-                          year=year, progress=tick, jobs=jobs, keep_tables=False)
+                          year=year, progress=tick, jobs=jobs, keep_tables=False,
+                          keep_plans=False)
     _end_progress(tick)
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

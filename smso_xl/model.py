@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .cells import a1
 from .findings import Finding
@@ -27,9 +28,11 @@ IDENTITY_KEYS = ("template_id", "template_version", "region_code", "region_name"
 PROPERTY_PREFIX = "smso."
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One non-empty cell as read: its raw value (str, int, float, bool, date, datetime …)."""
+class Cell(NamedTuple):
+    """One non-empty cell as read: its raw value (str, int, float, bool, date, datetime …).
+
+    A named tuple, not a frozen dataclass: a plan of 300 actions has thousands of cells, and
+    a tuple is made (and pickled to a worker's parent) at a fraction of the cost."""
 
     value: object
     row: int

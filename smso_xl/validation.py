@@ -128,6 +128,7 @@ def validate(
     progress: Callable[[Path], None] | None = None,
     jobs: int | None = 1,
     keep_tables: bool = True,
+    keep_plans: bool = True,
 ) -> ValidationReport:
     """Validate every workbook under ``paths``.
 
@@ -136,7 +137,9 @@ def validate(
     worker processes read the files (``None``: one per core for many files); the report is
     the same for any number. ``keep_tables=False`` leaves out of each report's workbook the
     tables as read, cell by cell, once the rules have run (findings and plans are the same):
-    a third of the memory, for callers that need only those.
+    a third of the memory, for callers that need only those. ``keep_plans=False`` leaves
+    out the parsed plans too (``FileReport.plan`` is None): what the findings need alone,
+    and the half of a report that worker processes would otherwise send back.
     """
     template = load_template()
     today = today or dt.date.today()
@@ -148,7 +151,7 @@ def validate(
         for file_report in validate_files(find_workbooks(paths), template=template,
                                           today=today, known_regions=known_regions, year=year,
                                           parties=parties, jobs=jobs, progress=progress,
-                                          keep_tables=keep_tables):
+                                          keep_tables=keep_tables, keep_plans=keep_plans):
             add_provenance(file_report, manifests)
             report.files.append(file_report)
     return report
@@ -170,7 +173,8 @@ def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
                    known_regions: set[str], year: int | None, parties: Sequence[str],
                    jobs: int | None = 1,
                    progress: Callable[[Path], None] | None = None,
-                   keep_tables: bool = True) -> Iterator[FileReport]:
+                   keep_tables: bool = True,
+                   keep_plans: bool = True) -> Iterator[FileReport]:
     """:func:`validate_file` for each of ``paths``, in order; in worker processes when
     ``jobs`` (``None``: auto) says so (``smso_xl.batch``)."""
     workers = resolve_jobs(jobs, len(paths))
@@ -178,19 +182,20 @@ def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
         yield from validate_in_workers(paths, jobs=workers, today=today,
                                        known_regions=known_regions, year=year,
                                        parties=parties, progress=progress,
-                                       keep_tables=keep_tables)
+                                       keep_tables=keep_tables, keep_plans=keep_plans)
         return
     for path in paths:
         if progress:
             progress(path)
         yield validate_file(path, template=template, today=today,
                             known_regions=known_regions, year=year, parties=parties,
-                            keep_tables=keep_tables)
+                            keep_tables=keep_tables, keep_plans=keep_plans)
 
 
 def validate_file(path: Path, *, template: Template, today: dt.date,
                   known_regions: set[str], year: int | None,
-                  parties: Sequence[str], keep_tables: bool = True) -> FileReport:
+                  parties: Sequence[str], keep_tables: bool = True,
+                  keep_plans: bool = True) -> FileReport:
     try:
         workbook = read(path, template=template)
     except ReadError as exc:
@@ -208,7 +213,8 @@ def validate_file(path: Path, *, template: Template, today: dt.date,
     findings = sorted(_unique(findings + content), key=sort_key(workbook.sheet_names))
     if not keep_tables:
         workbook = dataclasses.replace(workbook, tables={})
-    return FileReport(path=path, findings=findings, workbook=workbook, plan=plan)
+    return FileReport(path=path, findings=findings, workbook=workbook,
+                      plan=plan if keep_plans else None)
 
 
 def _identity_findings(wb: Workbook, template: Template, known_regions: set[str],

@@ -142,3 +142,13 @@ def test_reports_without_tables_have_the_same_findings_and_plans(inbox: Path) ->
     assert [f.plan for f in lean.files] == [f.plan for f in full.files]
     kept = [f.workbook for f in lean.files if f.workbook is not None]
     assert kept and all(wb.tables == {} and wb.form is not None for wb in kept)
+
+
+def test_reports_without_plans_have_the_same_findings(inbox: Path) -> None:
+    """What ``validate`` on the command line asks its workers for: the findings alone."""
+    full = validate([inbox], today=TODAY, year=YEAR)
+    findings_only = validate([inbox], today=TODAY, year=YEAR, keep_tables=False,
+                             keep_plans=False, jobs=2)
+    assert findings_only.to_json() == full.to_json()
+    assert all(f.plan is None for f in findings_only.files)
+    assert any(f.plan is not None for f in full.files)
