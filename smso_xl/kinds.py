@@ -30,6 +30,9 @@ _TYPED_NUMBER_BEFORE = 1950
 EXCEL_EPOCH, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)
 _Found = Callable[..., Finding]  # builds a finding located at the cell being parsed
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}$")
+#: Kinds whose value is the text as typed, with nothing to check: ``parse_cell`` gives a
+#: given cell of these kinds its text and no findings, so the rules need not call it for them.
+VERBATIM_KINDS = frozenset({"id", "label", "text", "phone"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ def parse_cell(column: Column, cell: Cell | None, ctx: Context, *, row: int,
                        column=column.header, value=text, **params)
 
     kind = column.kind
+    if kind in VERBATIM_KINDS:
+        return Parsed(text, True)
     if kind == "date":
         return _parse_date(column, raw, text, ctx, found, check_period)
     if kind in ("choice", "party"):

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from .cells import a1, column_letter
 from .findings import Finding, finding
-from .kinds import Context, Parsed, parse_cell
-from .model import FORM_VALUE_COL, Cell, Row, TableData, Workbook
+from .kinds import VERBATIM_KINDS, Context, Parsed, parse_cell
+from .model import FORM_VALUE_COL, Row, TableData, Workbook
 from .template import Column, Sheet, Template
 from .values import cell_text, format_date
 
@@ -113,80 +113,101 @@ def _check_form(wb: Workbook, template: Template, ctx: Context,
 # --- table sheets ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What the rules ask of a table's columns. Worked out once per table, not once per row:
+    a table has hundreds of rows, and the answers are the same for each."""
+
+    columns: tuple[Column, ...]      # the template's columns found in the file, formulas aside
+    keys: tuple[str, ...]            # their keys
+    parsed: tuple[Column, ...]       # those of them not of a verbatim kind
+    filled_by: tuple[str, ...]       # keys of the cells of which any one makes a row count
+    formulas: tuple[Column, ...]     # computed columns, found or not (they are recomputed)
+    required: tuple[Column, ...]     # columns found with a required-rule
+    smart: tuple[Column, ...]        # columns found that make a goal S.M.A.R.T.
+    letters: dict[str, str]          # column key → its letter in the file
+    has_status: bool
+    has_mandate: bool
+
+    @classmethod
+    def of(cls, table: TableData) -> _Layout:
+        sheet, found = table.spec, table.columns
+        columns = tuple(c for c in sheet.columns if c.key in found and c.kind != "formula")
+        if sheet.present_when:
+            # SPEC §5: sheets of prefilled parties and criteria count every named row.
+            filled_by = tuple(c.key for c in columns if c.key == sheet.present_when)
+        else:
+            # Any input cell other than the prefilled ID or label makes a row count.
+            filled_by = tuple(c.key for c in columns if c.is_input)
+        return cls(
+            columns=columns, keys=tuple(c.key for c in columns),
+            parsed=tuple(c for c in columns if c.kind not in VERBATIM_KINDS), filled_by=filled_by,
+            formulas=tuple(c for c in sheet.columns if c.kind == "formula"),
+            required=tuple(c for c in sheet.columns
+                           if c.required is not None and c.key in found and c.missing),
+            smart=tuple(c for c in sheet.columns if c.smart and c.key in found),
+            letters={key: column_letter(col) for key, col in found.items()},
+            has_status=sheet.has_column("status"), has_mandate=sheet.has_column("mandat"))
+
+
 def _check_table(table: TableData, ctx: Context, today: dt.date,
                  findings: list[Finding]) -> list[PlanRow]:
     sheet = table.spec
-    # Worked out once per table, not once per row: a table has hundreds of rows.
-    columns = [c for c in sheet.columns if c.key in table.columns and c.kind != "formula"]
-    id_column = next((c for c in columns if c.key == "id"), None)
-    inputs = [c for c in columns if c.is_input]
-    letters = {key: column_letter(col) for key, col in table.columns.items()}
+    layout = _Layout.of(table)
+    id_column = next((c for c in layout.columns if c.key == "id"), None)
     plan_rows: list[PlanRow] = []
     seen_ids: dict[str, str] = {}
     memo: dict[tuple[str, type, object], Parsed] = {}
 
-    def parse(column: Column, cell: Cell | None, row: int) -> Parsed:
+    def parse(column: Column, row: Row, found: list[Finding]) -> object:
+        """The value of a given cell of a kind that is not verbatim; findings go to ``found``."""
+        cell = row.cells[column.key]
         # The same status, party, person or date recurs down a column. A value parsed without
         # findings parses the same in any row (only findings name their cell): reuse it.
-        if cell is None:
-            return parse_cell(column, cell, ctx, row=row)
         key = (column.key, cell.value.__class__, cell.value)
         known = memo.get(key)
         if known is None:
-            known = parse_cell(column, cell, ctx, row=row)
+            known = parse_cell(column, cell, ctx, row=row.row)
             if known.findings:
-                return known
+                found += known.findings
+                return known.value
             memo[key] = known
-        return known
+        return known.value
 
     for row in table.rows:
-        if not _is_filled(sheet, columns, inputs, row):
+        # The text of every cell, as the user sees it. A cell with text is "given" (parse_cell
+        # finds it so in any kind), so the rules ask ``texts`` rather than a parse.
+        texts = {key: cell_text(cell.value) for key, cell in row.cells.items()}
+        if not any(map(texts.get, layout.filled_by)):
             # A row holding only its prefilled ID or label is skipped unparsed; its ID still
             # counts for duplicates.
-            if id_column is not None:
-                id_only = {"id": parse(id_column, row.cells.get("id"), row.row)}
-                findings += _check_id(row, id_only, seen_ids, table, ctx)
+            if id_column is not None and texts.get("id"):
+                id_value = (texts["id"] if id_column.kind in VERBATIM_KINDS
+                            else parse(id_column, row, []))
+                findings += _check_id(row, id_value, seen_ids, layout, ctx)
             continue
-        parsed = {c.key: parse(c, row.cells.get(c.key), row.row) for c in columns}
-        findings += _check_id(row, parsed, seen_ids, table, ctx)
-        values = {key: p.value for key, p in parsed.items()}
-        for p in parsed.values():
-            findings += p.findings
-        findings += _recompute(table, row, values, ctx)
-        findings += _check_required(table, row, parsed, values, ctx)
-        findings += _check_dates(table, row, values, ctx, today)
-        findings += _check_row_rules(table, row, parsed, values, ctx)
+        # An empty cell is None in every kind, and a verbatim kind's value is its text: only
+        # the given cells of the other kinds are parsed.
+        values: dict[str, object] = {key: texts.get(key) or None for key in layout.keys}
+        cell_findings: list[Finding] = []
+        for column in layout.parsed:
+            if texts.get(column.key):
+                values[column.key] = parse(column, row, cell_findings)
+        if id_column is not None and texts.get("id"):
+            findings += _check_id(row, values["id"], seen_ids, layout, ctx)
+        findings += cell_findings
+        findings += _recompute(table, layout, row, texts, values, ctx)
+        findings += _check_required(table, layout, row, texts, values, ctx)
+        findings += _check_dates(table, layout, row, values, ctx, today)
+        findings += _check_row_rules(table, layout, row, texts, values, ctx)
         number = str(row.row)
         plan_rows.append(PlanRow(
-            sheet=sheet.name, row=row.row, values=values,
-            texts={key: _text(cell.value) for key, cell in row.cells.items()},
-            cells={key: letter + number for key, letter in letters.items()},
+            sheet=sheet.name, row=row.row, values=values, texts=texts,
+            cells={key: letter + number for key, letter in layout.letters.items()},
             outside_table=row.outside_table,
             extra={header: cell_text(cell.value) for header, cell in row.extra.items()},
         ))
     return plan_rows
-
-
-def _text(value: object) -> str:
-    """``cell_text``, with the common case (text) first."""
-    return value.strip() if value.__class__ is str else cell_text(value)  # type: ignore[attr-defined]
-
-
-def _given(cell: Cell | None) -> bool:
-    """Whether ``parse_cell`` would find the cell given (it is for any non-empty text)."""
-    return cell is not None and cell_text(cell.value) != ""
-
-
-def _is_filled(sheet: Sheet, columns: list[Column], inputs: list[Column], row: Row) -> bool:
-    """SPEC §5: a row counts when any input cell other than its prefilled ID or label holds
-    a value; sheets of prefilled parties and criteria count every named row. ``columns``
-    are the sheet's columns found in the file (formulas aside), ``inputs`` those of them
-    the region types into."""
-    if sheet.present_when:
-        return (any(c.key == sheet.present_when for c in columns)
-                and _given(row.cells.get(sheet.present_when)))
-    cells = row.cells
-    return any(_given(cells.get(c.key)) for c in inputs)
 
 
 def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:
@@ -198,27 +219,23 @@ def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:
     return f"Rad {row.row}"
 
 
-def _check_id(row: Row, parsed: dict[str, Parsed], seen: dict[str, str], table: TableData,
+def _check_id(row: Row, id_value: object, seen: dict[str, str], layout: _Layout,
               ctx: Context) -> list[Finding]:
-    id_parse = parsed.get("id")
-    if id_parse is None or not id_parse.given:
-        return []
-    key = str(id_parse.value).strip().upper()
-    address = table.address("id", row.row)
+    """``id_value`` is the value of a given ID cell."""
+    key = str(id_value).strip().upper()
+    address = layout.letters["id"] + str(row.row)
     if key in seen:
         return [finding("id-duplicate", file=ctx.file, sheet=ctx.sheet, cell=address,
-                        row=row.row, column="ID", value=id_parse.value)]
-    seen[key] = address or ""
+                        row=row.row, column="ID", value=id_value)]
+    seen[key] = address
     return []
 
 
-def _recompute(table: TableData, row: Row, values: dict[str, object],
-               ctx: Context) -> list[Finding]:
+def _recompute(table: TableData, layout: _Layout, row: Row, texts: dict[str, str],
+               values: dict[str, object], ctx: Context) -> list[Finding]:
     """Computed cells are recomputed, never trusted; a file that disagrees is told so."""
-    sheet, findings = table.spec, []
-    for column in sheet.columns:
-        if column.kind != "formula":
-            continue
+    findings = []
+    for column in layout.formulas:
         if column.formula == "risk_score":
             p, k = values.get("sannsynlighet"), values.get("konsekvens")
             value = p * k if isinstance(p, int) and isinstance(k, int) else None
@@ -226,7 +243,7 @@ def _recompute(table: TableData, row: Row, values: dict[str, object],
             score = values.get("risikoskar")
             value = ctx.template.risk_level(score if isinstance(score, int) else None)
         values[column.key] = value
-        in_file = cell_text(row.raw(column.key))
+        in_file = texts.get(column.key, "")
         expected = cell_text(value)
         if in_file and in_file != expected and column.key in table.columns:
             findings.append(finding(
@@ -236,27 +253,26 @@ def _recompute(table: TableData, row: Row, values: dict[str, object],
     return findings
 
 
-def _check_required(table: TableData, row: Row, parsed: dict[str, Parsed],
+def _check_required(table: TableData, layout: _Layout, row: Row, texts: dict[str, str],
                     values: dict[str, object], ctx: Context) -> list[Finding]:
     sheet, findings = table.spec, []
-    for column in sheet.columns:
-        req = column.required
-        if req is None or column.key not in table.columns or not column.missing:
-            continue
-        given = parsed.get(column.key)
-        if (given is not None and given.given) or not req.applies(values):
+    for column in layout.required:
+        req, code = column.required, column.missing
+        # A computed cell is never taken as given: its value is the recomputed one.
+        given = column.kind != "formula" and texts.get(column.key)
+        if req is None or code is None or given or not req.applies(values):
             continue
         label = _row_label(sheet, row, values)
         findings.append(finding(
-            column.missing, file=ctx.file, sheet=ctx.sheet,
+            code, file=ctx.file, sheet=ctx.sheet,
             cell=table.address(column.key, row.row), row=row.row, column=column.header,
             what=label, year=ctx.year, party=label, level=values.get("risikoniva"),
             assessment=values.get("vurdering")))
     return findings
 
 
-def _check_dates(table: TableData, row: Row, values: dict[str, object], ctx: Context,
-                 today: dt.date) -> list[Finding]:
+def _check_dates(table: TableData, layout: _Layout, row: Row, values: dict[str, object],
+                 ctx: Context, today: dt.date) -> list[Finding]:
     deadline = values.get("frist")
     if not isinstance(deadline, dt.date):
         return []
@@ -271,7 +287,7 @@ def _check_dates(table: TableData, row: Row, values: dict[str, object], ctx: Con
     if isinstance(start, dt.date) and deadline < start:
         findings.append(finding("deadline-before-start", date=format_date(deadline),
                                 start=format_date(start), **where()))
-    if deadline < today and sheet.has_column("status"):
+    if deadline < today and layout.has_status:
         status = values.get("status")
         if status not in ctx.template.done_statuses:
             # A status outside the list is shown as typed (it has its own finding), not as
@@ -282,19 +298,18 @@ def _check_dates(table: TableData, row: Row, values: dict[str, object], ctx: Con
     return findings
 
 
-def _check_row_rules(table: TableData, row: Row, parsed: dict[str, Parsed],
+def _check_row_rules(table: TableData, layout: _Layout, row: Row, texts: dict[str, str],
                      values: dict[str, object], ctx: Context) -> list[Finding]:
     """The rules that are about a row, not a cell: S.M.A.R.T. goals and party mandates."""
     sheet, findings = table.spec, []
-    smart = [c for c in sheet.columns if c.smart and c.key in table.columns]
-    lacking = [c for c in smart if not parsed[c.key].given]
+    lacking = [c for c in layout.smart if not texts.get(c.key)]
     if lacking:
         first = lacking[0]
         findings.append(finding(
             "goal-not-smart", file=ctx.file, sheet=ctx.sheet,
             cell=table.address(first.key, row.row), row=row.row, column=first.header,
             missing=" og ".join(c.header.lower() for c in lacking)))
-    if (sheet.has_column("mandat") and values.get("deltakelse") == "Deltar"
+    if (layout.has_mandate and values.get("deltakelse") == "Deltar"
             and values.get("mandat") == "Nei"):
         findings.append(finding(
             "party-mandate-unsettled", file=ctx.file, sheet=ctx.sheet,
