@@ -6,6 +6,7 @@ the machine disturbs it less than the wall clock), best of ``--repeat`` passes o
 ``--files`` workbooks:
 
     floor      python-calamine parsing the six data sheets (the baseline of run.py)
+    touch-floor   the floor plus one Python call per non-empty cell (its text)
     sniff      smso_xl.sniff: the checks before any parser runs (zip, sizes, sheet extents)
     read       smso_xl.read: sniff, calamine, cells and rows, identity and file facts
     rules      smso_xl.rules.check_workbook: every cell parsed by its kind, every rule
@@ -13,6 +14,7 @@ the machine disturbs it less than the wall clock), best of ``--repeat`` passes o
     transport  what --jobs adds: a report pickled in the worker and loaded in the parent, as
                validate sends it (findings only) and as consolidate does (with the plan)
     overview   smso_xl.write_overview for those workbooks, per workbook
+    writer-floor  the same cells written with bare xlsxwriter (no formats, tables, charts)
 
     python benchmarks/phases.py --files 40
     python benchmarks/phases.py --profile rules     # pyinstrument profile of one phase
@@ -74,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from smso_xl.sniff import sniff
     from smso_xl.template import load_template
     from smso_xl.validation import validate_file
+    from smso_xl.values import cell_text
 
     make_inputs.build(args.cache, "large", os.cpu_count() or 1)
     files = make_inputs.corpus_files(args.cache, "large")[:args.files]
@@ -93,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     lean_blobs = [dumps(report) for report in lean]
     result = consolidate(files, regions=regions, today=TODAY, keep_tables=False)
     out = Path(tempfile.mkdtemp(prefix="smso-phases-")) / "oversikt.xlsx"
+    # The overview's own cell values, for the writer's floor below.
+    write_overview(result, out)
+    overview_book = python_calamine.CalamineWorkbook.from_path(str(out))
+    overview_grids = {name: overview_book.get_sheet_by_name(name).to_python()
+                      for name in overview_book.sheet_names}
 
     def floor() -> None:
         for path in files:
@@ -100,12 +108,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in DATA_SHEETS:
                 book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
+    def touch_floor() -> None:
+        """The floor, plus one Python call per non-empty cell (its text, as a validator must
+        look at every cell at least once): what any per-cell check in Python starts from."""
+        for path in files:
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            for name in DATA_SHEETS:
+                for values in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                    for value in values:
+                        if value != "":
+                            cell_text(value)
+
+    def writer_floor() -> None:
+        """The overview's cells written with xlsxwriter and nothing else: no formats, no
+        tables, no charts; the least any xlsxwriter-made overview can cost."""
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(out.with_name("floor.xlsx")), {
+            "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False})
+        for name, grid in overview_grids.items():
+            sheet = book.add_worksheet(name)
+            for row, values in enumerate(grid):
+                for col, value in enumerate(values):
+                    if value != "":
+                        sheet.write(row, col, value)
+        book.close()
+
     def sniffing() -> None:
         for path in files:
             sniff(path).zip.close()
 
     phases: dict[str, Callable[[], object]] = {
         "floor": floor,
+        "touch-floor": touch_floor,
         "sniff": sniffing,
         "read": lambda: [read(path, template=template) for path in files],
         "rules": lambda: [check_workbook(wb, template=template, today=TODAY, parties=parties)
@@ -116,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "transport-validate": lambda: [_loads(dumps(report)) for report in lean],
         "transport-consolidate": lambda: [_loads(dumps(report)) for report in reports],
         "overview": lambda: write_overview(result, out),
+        "writer-floor": writer_floor,
     }
     if args.profile:
         from pyinstrument import Profiler

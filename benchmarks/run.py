@@ -281,9 +281,10 @@ def _with_before(bench: Bench, before: Path) -> list[Bench]:
     """The benchmark, and the same command on the older package when it is smso-xl's."""
     if bench.argv[:len(smso_xl())] != smso_xl() or bench.jobs not in (None, "1"):
         return [bench]
-    # The older package knows no --jobs: it always reads in one process.
+    # The same --jobs as the benchmark: an older package that has --jobs would otherwise run
+    # its default (auto: one process per core) against our one process.
     twin = Bench(f"{bench.name}@before", [*bench.argv], bench.ok_codes, bench.workbooks,
-                 bench.prepare, {"PYTHONPATH": str(before.resolve())})
+                 bench.prepare, {"PYTHONPATH": str(before.resolve())}, jobs=bench.jobs)
     for index, arg in enumerate(twin.argv):  # separate outputs: never write one file twice
         if arg.endswith(".xlsx") and twin.argv[index - 1] == "--out":
             twin.argv[index] = arg[:-5] + "-before.xlsx"
