@@ -83,9 +83,17 @@ _OVERLAP = 32  # bytes carried from one chunk to the next, so that no marker is 
 # below costs ten times more). Anything else in cell tags is measured exactly.
 _NEAR_ROWS, _NEAR_COLS = 9_999, 26
 assert _NEAR_ROWS <= MAX_SHEET_ROWS and _NEAR_ROWS * _NEAR_COLS <= MAX_SHEET_CELLS
-# A cell tag that does not begin <c r="A1"…Z9999": one search, at the literal "<c" prefix.
-_OTHER_CELL_TAG = re.compile(rb'<c(?! r="[A-Z][1-9][0-9]{0,3}")[ >/\t\n\r]')
+# A cell tag not written plainly as <c r="A1"…"Z9999" a="…" …> with one r (no other attribute
+# name begins with r: calamine takes a cell's last r, a scan its first): one search at the
+# literal "<c" prefix.
+_OTHER_CELL_TAG = re.compile(
+    rb'<c(?! r="[A-Z][1-9][0-9]{0,3}"(?: [a-qs-z][a-z]*="[^"<]*")* ?/?>)[ >/\t\n\r]')
 _PREFIXED_CELL_TAG = re.compile(rb":c[ >/\t\n\r]")  # <x:c …>: a namespace prefix
+# "r =" however spaced; an attribute named r when the byte before it ends the previous name
+# or value (see _one_r_each). A regular expression with the literal "r" first: a look-behind
+# would make every position a start and cost four times as much.
+_R_EQUALS = re.compile(rb"r[ \t\n\r]*=")
+_BEFORE_ATTRIBUTE = frozenset(b' \t\n\r"\'')
 # Only in UTF-8 (declared, or by default) are the bytes a scan sees the characters a parser
 # reads: another declaration is caught here, UTF-16 and UTF-32 by their NUL bytes.
 _OTHER_ENCODING = re.compile(
@@ -213,10 +221,11 @@ def _check_declared(path: Path, archive: zipfile.ZipFile) -> None:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _unreadable(path, f"delen {info.filename} er pakket på en måte som Excel og "
                                     "LibreOffice ikke bruker")
-        if info.filename in names:
+        key = info.filename.lower()  # calamine matches entry names ignoring case
+        if key in names:
             # Two parsers may pick different ones of the two: never let them choose.
             raise _unreadable(path, f"delen {info.filename} finnes to ganger")
-        names.add(info.filename)
+        names.add(key)
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
                 info.compress_size, 1):
             raise _zip_bomb(path, info.filename, info.file_size // max(info.compress_size, 1))
@@ -276,7 +285,8 @@ def _verified_copy(path: Path, data: bytes, archive: zipfile.ZipFile) -> tuple[b
 def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.ZipFile,
                 total: int, parts: _Parts) -> int:
     name = info.filename
-    in_sheet_folder = name.replace("\\", "/").startswith(_SHEET_FOLDERS)
+    # calamine finds entries ignoring case: XL/Worksheets/ is a sheet folder too.
+    in_sheet_folder = name.replace("\\", "/").lower().startswith(_SHEET_FOLDERS)
     if in_sheet_folder:
         parts.sheets.add(name)
     # XML by its name, or by its first bytes whatever its name: calamine's parser is lenient
@@ -300,8 +310,10 @@ def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.Zi
                     raise ReadError(finding("xml-entities", file=str(path), part=name))
                 if name not in parts.sheets and b"sheetData" in window:
                     parts.sheets.add(name)
-                if b"sst" in window:  # measured once the whole part is in
-                    parts.strings.add(name)
+            # Whatever the part looks like: calamine's parser reads on past leading junk, and
+            # only a real <sst uniqueCount="…"> tag in it is ever judged.
+            if b"sst" in window:  # measured once the whole part is in
+                parts.strings.add(name)
             tail = window[-_OVERLAP:]
             chunks.append(chunk)
     except zlib.error as exc:
@@ -421,11 +433,22 @@ def _sheet_names(package: Package) -> dict[str, str]:
 
 
 def _near_cells_only(xml: bytes) -> bool:
-    """Whether every cell of a sheet is written ``<c r="…">`` within ``_NEAR_COLS`` and
-    ``_NEAR_ROWS`` (then its extent need not be measured). Markup inside comments or CDATA
-    only makes this say no: the scans see every real cell tag in the bytes."""
+    """Whether every cell of a sheet is written plainly, ``<c r="…" …>`` with one reference
+    within ``_NEAR_COLS`` and ``_NEAR_ROWS`` (then its extent need not be measured). Markup
+    inside comments or CDATA only makes this say no: the scans see every real cell tag."""
     return (_byte_scannable(xml) and not _OTHER_CELL_TAG.search(xml)
             and not _PREFIXED_CELL_TAG.search(xml))
+
+
+def _one_r_each(xml: bytes) -> bool:
+    """No cell or row carries a second ``r`` attribute, for the reference scan of
+    :func:`_extent`: calamine takes a cell's last one, the scan its first. Attributes named
+    r, however spaced or quoted, must be exactly as many as the cell and row tags that begin
+    with one; an "r =" in text only over-counts, which sends the sheet to the parser."""
+    tags = xml.count(b'<c r="') + xml.count(b'<row r="')
+    found = sum(1 for match in _R_EQUALS.finditer(xml)
+                if xml[match.start() - 1] in _BEFORE_ATTRIBUTE)
+    return found == tags
 
 
 def _byte_scannable(xml: bytes) -> bool:
@@ -440,7 +463,7 @@ def _extent(xml: bytes) -> tuple[int, int] | None:
     written ``<c r="…">`` (no reference: placed after its neighbour) leaves one ``</c>`` that
     the scan did not see."""
     if (not _byte_scannable(xml) or b"<!" in xml or xml.count(b"<?") > 1
-            or any(tag in xml for tag in _ODD_CLOSE)):
+            or any(tag in xml for tag in _ODD_CLOSE) or not _one_r_each(xml)):
         return None
     pairs = _VALUE_CELL.findall(xml)
     if len(pairs) != xml.count(b"</c>") + xml.count(b":c>"):

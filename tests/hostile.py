@@ -276,6 +276,54 @@ def hidden_grid_bomb(folder: Path) -> Path:
     return plan
 
 
+def second_reference_bomb(folder: Path, first: str = "A1") -> Path:
+    """A cell with two references: calamine takes the last, XFD1048576; a scan that reads
+    only the first sees a cell near A1 (found by a review of the quick extent check)."""
+    plan = template_copy(folder, name=f"to-referanser-{first}.xlsx")
+    with zipfile.ZipFile(plan) as archive:
+        sheet = archive.read(TILTAK_PART)
+    far = (f'<row r="250"><c r="{first}" r="XFD1048576" t="n"><v>1</v></c></row>'
+           "</sheetData>").encode()
+    return add_zip_entries(plan, {TILTAK_PART: sheet.replace(b"</sheetData>", far)})
+
+
+def _moved_part(plan: Path, old: str, new: str, data: bytes, rels_from: bytes,
+                rels_to: bytes) -> Path:
+    """``plan`` with part ``old`` stored as ``new`` holding ``data``, and the workbook's
+    relationship pointed at it."""
+    with zipfile.ZipFile(plan) as archive:
+        parts = [(i.filename, archive.read(i)) for i in archive.infolist() if i.filename != old]
+    with zipfile.ZipFile(plan, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts:
+            if name == "xl/_rels/workbook.xml.rels":
+                content = content.replace(rels_from, rels_to)
+            archive.writestr(name, content)
+        archive.writestr(new, data)
+    return plan
+
+
+def upper_case_grid_bomb(folder: Path) -> Path:
+    """The grid bomb in XL/worksheets/sheet5.bin, behind text that is not XML: calamine finds
+    entries ignoring case and its parser reads on past the junk."""
+    plan = template_copy(folder, name="store-bokstaver.xlsx")
+    with zipfile.ZipFile(plan) as archive:
+        sheet = archive.read(TILTAK_PART)
+    far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
+    return _moved_part(plan, TILTAK_PART, "XL/worksheets/sheet5.bin",
+                       b"junk" + sheet.replace(b"</sheetData>", far),
+                       b"worksheets/sheet5.xml", b"worksheets/sheet5.bin")
+
+
+def upper_case_strings_bomb(folder: Path) -> Path:
+    """Four billion declared texts in XL/sharedStrings.bin, behind text that is not XML."""
+    plan = template_copy(folder, name="store-tekster.xlsx")
+    with zipfile.ZipFile(plan) as archive:
+        xml = archive.read("xl/sharedStrings.xml")
+    bomb = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4000000000"', xml)
+    return _moved_part(plan, "xl/sharedStrings.xml", "XL/sharedStrings.bin", b"junk" + bomb,
+                       b'Target="sharedStrings.xml"', b'Target="sharedStrings.bin"')
+
+
 def shared_strings_bomb(folder: Path) -> Path:
     """sharedStrings.xml declaring four billion distinct texts: calamine reserves room for
     them up front and the process aborts."""
@@ -338,6 +386,11 @@ CASES: dict[str, Case] = {
     "grid-bomb": Case(grid_bomb, "sheet-too-large"),
     "grid-bomb-renamed-part": Case(hidden_grid_bomb, "sheet-too-large"),
     "shared-strings-count": Case(shared_strings_bomb, "sheet-too-large"),
+    "grid-bomb-second-reference": Case(second_reference_bomb, "file-unreadable"),
+    "grid-bomb-second-reference-far-first": Case(
+        lambda folder: second_reference_bomb(folder, first="AA1"), "file-unreadable"),
+    "grid-bomb-upper-case-part": Case(upper_case_grid_bomb, "sheet-too-large"),
+    "shared-strings-upper-case-part": Case(upper_case_strings_bomb, "sheet-too-large"),
     "ods-grid-bomb": Case(ods_grid_bomb, "sheet-too-large"),
     "not-from-template": Case(not_from_template, "file-not-template"),
 }

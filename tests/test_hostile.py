@@ -300,6 +300,11 @@ _PLAIN_SHEET = ('<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData><ro
     ("<c r='A1'><v>1</v></c>", False),
     ('<c\tr="A1"><v>1</v></c>', False),
     ('<x:c r="A1"><v>1</v></x:c>', False),                # a namespace prefix
+    ('<c r="A1" s="3" t="n" />', True),                   # as openpyxl writes it
+    ('<c r="A1" r="XFD1048576"><v>1</v></c>', False),     # calamine takes the last r
+    ('<c r="A1"r="XFD1"><v>1</v></c>', False),
+    ("<c r=\"A1\" s=\"1\" r = 'XFD1'><v>1</v></c>", False),
+    ("<c r=\"A1\" s='1'><v>1</v></c>", False),
 ])
 def test_quick_extent_accepts_only_plain_near_cells(cell: str, near: bool) -> None:
     assert sniff._near_cells_only(_PLAIN_SHEET.format(cell=cell).encode()) is near
