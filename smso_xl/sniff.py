@@ -294,6 +294,7 @@ def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.Zi
     named_xml = in_sheet_folder or name.lower().endswith((".xml", ".rels", ".vml"))
     chunks: list[bytes] = []
     size, tail, is_xml = 0, b"", True if named_xml else None
+    sheet_data = binary = False
     try:
         for chunk, consumed in _unpacked(path, _packed(path, data, info), info.compress_type):
             size += len(chunk)
@@ -305,19 +306,21 @@ def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.Zi
             window = tail + chunk
             if is_xml is None:
                 is_xml = _xml_start(window)
-            if is_xml:
-                if any(mark in window for mark in _BANG) and _DTD.search(window):
-                    raise ReadError(finding("xml-entities", file=str(path), part=name))
-                if name not in parts.sheets and b"sheetData" in window:
-                    parts.sheets.add(name)
-            # Whatever the part looks like: calamine's parser reads on past leading junk, and
-            # only a real <sst uniqueCount="…"> tag in it is ever judged.
+            if is_xml and any(mark in window for mark in _BANG) and _DTD.search(window):
+                raise ReadError(finding("xml-entities", file=str(path), part=name))
+            # Sheets and shared strings whatever their names and first bytes: calamine opens
+            # any part the workbook points to and its parser reads on past leading junk. Only
+            # a binary part (images, macros: NUL bytes) with the word in it is no sheet.
+            sheet_data = sheet_data or b"sheetData" in window
+            binary = binary or (not is_xml and b"\0" in chunk)
             if b"sst" in window:  # measured once the whole part is in
                 parts.strings.add(name)
             tail = window[-_OVERLAP:]
             chunks.append(chunk)
     except zlib.error as exc:
         raise _unreadable(path, f"delen {name} er skadet") from exc
+    if sheet_data and not binary:
+        parts.sheets.add(name)
     # Stored in one piece (parts are at most MAX_UNPACKED_BYTES together): zipfile's
     # streaming writer costs more than the unpacking itself for thirty small parts.
     target = zipfile.ZipInfo(name)  # 1980-01-01: a crafted date must not stop the copy

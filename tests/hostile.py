@@ -314,6 +314,17 @@ def upper_case_grid_bomb(folder: Path) -> Path:
                        b"worksheets/sheet5.xml", b"worksheets/sheet5.bin")
 
 
+def junk_named_grid_bomb(folder: Path) -> Path:
+    """The grid bomb in xl/s5.bin, one byte of junk before its XML: calamine opens whatever
+    part the workbook points to, wherever it lies (found by a second review)."""
+    plan = template_copy(folder, name="hvor-som-helst.xlsx")
+    with zipfile.ZipFile(plan) as archive:
+        sheet = archive.read(TILTAK_PART)
+    far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
+    return _moved_part(plan, TILTAK_PART, "xl/s5.bin", b"x" + sheet.replace(b"</sheetData>", far),
+                       b'Target="worksheets/sheet5.xml"', b'Target="/xl/s5.bin"')
+
+
 def upper_case_strings_bomb(folder: Path) -> Path:
     """Four billion declared texts in XL/sharedStrings.bin, behind text that is not XML."""
     plan = template_copy(folder, name="store-tekster.xlsx")
@@ -390,6 +401,7 @@ CASES: dict[str, Case] = {
     "grid-bomb-second-reference-far-first": Case(
         lambda folder: second_reference_bomb(folder, first="AA1"), "file-unreadable"),
     "grid-bomb-upper-case-part": Case(upper_case_grid_bomb, "sheet-too-large"),
+    "grid-bomb-junk-named-part": Case(junk_named_grid_bomb, "sheet-too-large"),
     "shared-strings-upper-case-part": Case(upper_case_strings_bomb, "sheet-too-large"),
     "ods-grid-bomb": Case(ods_grid_bomb, "sheet-too-large"),
     "not-from-template": Case(not_from_template, "file-not-template"),
