@@ -77,10 +77,10 @@ _DTD = re.compile(b"|".join(
     for encoding in ("utf-8", "utf-16-le", "utf-16-be")), re.IGNORECASE)
 _BANG = (b"<!", b"<\x00!")  # a cheap first look: no "<!" (UTF-8 or UTF-16 LE/BE), no DTD
 _OVERLAP = 32  # bytes carried from one chunk to the next, so that no marker is cut in two
-# A sheet whose every cell is written <c r="…"> with a reference within column Z and row
-# 9 999 holds at most 9 999 × 26 cells, inside both limits whatever else it holds: nearly
-# every sheet of a real plan, recognised by a few scans at memchr speed (the exact measure
-# below costs ten times more). Anything else in cell tags is measured exactly.
+# A sheet whose every cell is written plainly <c r="…" …> with one reference within column Z
+# and row 9 999 holds at most 9 999 × 26 cells, inside both limits whatever else it holds:
+# nearly every sheet of a real plan, recognised by two searches (the exact measure below
+# costs several times more). Anything else in cell tags is measured exactly.
 _NEAR_ROWS, _NEAR_COLS = 9_999, 26
 assert _NEAR_ROWS <= MAX_SHEET_ROWS and _NEAR_ROWS * _NEAR_COLS <= MAX_SHEET_CELLS
 # A cell tag not written plainly as <c r="A1"…"Z9999" a="…" …> with one r (no other attribute
