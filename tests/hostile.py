@@ -261,19 +261,16 @@ def hidden_grid_bomb(folder: Path) -> Path:
     """The grid bomb in a sheet part that does not end in .xml: calamine follows the
     workbook's relationship to any name under xl/worksheets/."""
     plan = template_copy(folder, name="skjult-rutenett.xlsx")
+    return _moved_part(plan, TILTAK_PART, "xl/worksheets/sheet5.dat", _far_tiltak(plan),
+                       b"worksheets/sheet5.xml", b"worksheets/sheet5.dat")
+
+
+def _far_tiltak(plan: Path) -> bytes:
+    """The plan's Tiltak sheet with one more value, in XFD1048576."""
     with zipfile.ZipFile(plan) as archive:
-        sheet, rels = archive.read(TILTAK_PART), archive.read("xl/_rels/workbook.xml.rels")
+        sheet = archive.read(TILTAK_PART)
     far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
-    renamed = "xl/worksheets/sheet5.dat"
-    add_zip_entries(plan, {renamed: sheet.replace(b"</sheetData>", far),
-                           "xl/_rels/workbook.xml.rels": rels.replace(
-                               b"worksheets/sheet5.xml", b"worksheets/sheet5.dat")})
-    with zipfile.ZipFile(plan) as archive:  # drop the old part: the name is the only change
-        parts = [(i, archive.read(i)) for i in archive.infolist() if i.filename != TILTAK_PART]
-    with zipfile.ZipFile(plan, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info, data in parts:
-            archive.writestr(info, data)
-    return plan
+    return sheet.replace(b"</sheetData>", far)
 
 
 def second_reference_bomb(folder: Path, first: str = "A1") -> Path:
@@ -306,11 +303,8 @@ def upper_case_grid_bomb(folder: Path) -> Path:
     """The grid bomb in XL/worksheets/sheet5.bin, behind text that is not XML: calamine finds
     entries ignoring case and its parser reads on past the junk."""
     plan = template_copy(folder, name="store-bokstaver.xlsx")
-    with zipfile.ZipFile(plan) as archive:
-        sheet = archive.read(TILTAK_PART)
-    far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
     return _moved_part(plan, TILTAK_PART, "XL/worksheets/sheet5.bin",
-                       b"junk" + sheet.replace(b"</sheetData>", far),
+                       b"junk" + _far_tiltak(plan),
                        b"worksheets/sheet5.xml", b"worksheets/sheet5.bin")
 
 
@@ -318,10 +312,7 @@ def junk_named_grid_bomb(folder: Path) -> Path:
     """The grid bomb in xl/s5.bin, one byte of junk before its XML: calamine opens whatever
     part the workbook points to, wherever it lies (found by a second review)."""
     plan = template_copy(folder, name="hvor-som-helst.xlsx")
-    with zipfile.ZipFile(plan) as archive:
-        sheet = archive.read(TILTAK_PART)
-    far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
-    return _moved_part(plan, TILTAK_PART, "xl/s5.bin", b"x" + sheet.replace(b"</sheetData>", far),
+    return _moved_part(plan, TILTAK_PART, "xl/s5.bin", b"x" + _far_tiltak(plan),
                        b'Target="worksheets/sheet5.xml"', b'Target="/xl/s5.bin"')
 
 
