@@ -22,6 +22,7 @@ process dies again, it gets a ``file-unreadable`` finding and the others go on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import io
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .findings import finding
-from .template import Sheet, load_template
+from .template import Sheet, load_templates
 
 if TYPE_CHECKING:  # imported where a pool is made: most runs need none, and they cost
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -147,7 +148,7 @@ def validate_one(path: str) -> bytes:
     from .validation import validate_file
 
     with paused_gc():  # as in a run in one process (see the module's docstring)
-        report = validate_file(Path(path), template=load_template(), **_settings)
+        report = validate_file(Path(path), templates=load_templates(), **_settings)
         return dumps(report)
 
 
@@ -155,11 +156,15 @@ def validate_one(path: str) -> bytes:
 
 
 def _sheet(sheet: Sheet) -> tuple[Any, ...]:
-    return template_sheet, (sheet.name,)
+    version = next((v for v, t in load_templates().versions.items()
+                    if any(s is sheet for s in t.sheets)), None)
+    if version is None:  # not a shipped sheet: send it whole
+        return Sheet, tuple(getattr(sheet, f.name) for f in dataclasses.fields(sheet))
+    return template_sheet, (version, sheet.name)
 
 
-def template_sheet(name: str) -> Sheet:
-    return load_template().sheet(name)
+def template_sheet(version: str, name: str) -> Sheet:
+    return load_templates().versions[version].sheet(name)
 
 
 _REDUCTIONS = {Sheet: _sheet}

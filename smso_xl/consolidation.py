@@ -20,7 +20,7 @@ from .batch import paused_gc
 from .config import Region, default_parties, default_regions
 from .findings import ERROR, WARNING, Finding, finding
 from .rules import PlanRow
-from .template import Template, load_template
+from .template import Template, TemplateSet, load_templates
 from .validation import (
     FileReport,
     add_provenance,
@@ -179,11 +179,13 @@ def consolidate(
     progress: Callable[[Path], None] | None = None,
     jobs: int | None = 1,
     keep_tables: bool = True,
+    templates: TemplateSet | None = None,
 ) -> Consolidation:
     """Read, validate and choose; the result is ready for ``overview.write_overview``.
     ``jobs`` worker processes read the files (``None``: one per core for many files);
     ``keep_tables`` as for :func:`validation.validate`."""
-    template = load_template()
+    templates = templates or load_templates()
+    template = templates.newest  # the overview's columns: every version's keys land in them
     today = today or dt.date.today()
     expected = tuple(regions or default_regions())
     known = {r.code for r in expected}
@@ -191,7 +193,7 @@ def consolidate(
     submissions: list[Submission] = []
     manifests = manifest_index()
     with paused_gc():  # reports pile up, and none holds a reference cycle
-        for report in validate_files(find_workbooks(paths), template=template, today=today,
+        for report in validate_files(find_workbooks(paths), templates=templates, today=today,
                                      known_regions=known, year=year, parties=parties,
                                      jobs=jobs, progress=progress, keep_tables=keep_tables):
             add_provenance(report, manifests)

@@ -58,7 +58,7 @@ from .findings import ERROR, INFO, SEVERITY_ORDER, WARNING, Finding, counts
 from .model import Identity, ReadError
 from .reader import find_sheet
 from .sniff import Package, sniff
-from .template import load_template
+from .template import load_templates
 from .validation import FileReport, ValidationReport
 from .writer import DATE_FORMAT, INPUT_FILL, LOCKED_FILL, PlanContext, write_plan
 
@@ -353,9 +353,10 @@ def _rebuild(package: Package, identity: Identity | None) -> XlWorkbook:
 
 def _fresh_template(identity: Identity | None) -> XlWorkbook:
     """The workbook this file was generated as (same identity); blank for a foreign file."""
-    template = load_template()
-    if (identity is None or identity.year is None or identity.template_id != template.id
-            or identity.template_version != template.version):
+    templates = load_templates()
+    template = templates.get(identity.template_version) if identity else None
+    if (identity is None or identity.year is None or template is None
+            or identity.template_id != templates.id):
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         return wb

@@ -110,6 +110,7 @@ class Workbook:
     tables: dict[str, TableData]     # by template sheet name; absent when the sheet is missing
     form: FormData | None
     findings: list[Finding] = field(default_factory=list)
+    template_version: str = ""       # the template version the file was read against
 
 
 class ReadError(Exception):

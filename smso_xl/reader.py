@@ -43,7 +43,7 @@ from .model import (
     Workbook,
 )
 from .sniff import XML_ERRORS, Package, sniff
-from .template import Sheet, Template, load_template
+from .template import Sheet, Template, TemplateSet, as_template_set, load_templates
 from .values import cell_text, normalize_header
 
 #: Users insert title rows above a table; its header is looked for this far down.
@@ -53,7 +53,6 @@ FORM_SEARCH_ROWS = 40
 #: When column B of a form line is empty, this many columns further right are tried (merged
 #: or shifted value cells).
 FORM_VALUE_REACH = 3
-METADATA_SHEET = "Metadata"
 _EXTERNAL_LINK = re.compile(r"xl/externalLinks/externalLink\d+\.xml")
 _TABLE_PART = re.compile(r"xl/tables/table\d+\.xml")
 _RANGE = re.compile(r"\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+")
@@ -62,12 +61,12 @@ _ODF_META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 Grid = list[list[object]]
 
 
-def read(path: Path, *, template: Template | None = None) -> Workbook:
-    """Read one returned workbook. Raises ReadError only when it is not a readable workbook."""
-    template = template or load_template()
+def read(path: Path, *, templates: TemplateSet | Template | None = None) -> Workbook:
+    """Read one returned workbook against the template version its identity names (the
+    newest for an unknown one). Raises ReadError only when it is not a readable workbook."""
     package = sniff(path)
     with package.zip, _open(package) as book:
-        return _read(package, book, template)
+        return _read(package, book, as_template_set(templates or load_templates()))
 
 
 def _open(package: Package) -> calamine.CalamineWorkbook:
@@ -109,14 +108,15 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
-def _read(package: Package, book: calamine.CalamineWorkbook, template: Template) -> Workbook:
+def _read(package: Package, book: calamine.CalamineWorkbook, templates: TemplateSet) -> Workbook:
     file = str(package.path)
     names = list(book.sheet_names)
     findings: list[Finding] = []
 
-    identity = _identity(package, book, names)
+    identity = _identity(package, book, names, templates.newest)
     if identity is None:
         findings.append(finding("file-not-template", file=file))
+    template = templates.for_version(identity.template_version if identity else None)
     findings.extend(_package_findings(package))
 
     table_ends = _table_ends(package)
@@ -146,7 +146,7 @@ def _read(package: Package, book: calamine.CalamineWorkbook, template: Template)
         path=package.path, sha256=hashlib.sha256(package.data).hexdigest(),
         size=len(package.data), format=package.format, identity=identity,
         saved_at=_saved_at(package), epoch1904=_epoch1904(package), sheet_names=names,
-        tables=tables, form=form, findings=findings,
+        tables=tables, form=form, findings=findings, template_version=template.version,
     )
 
 
@@ -317,10 +317,10 @@ def read_form(spec: Sheet, name: str, grid: Grid) -> FormData:
 
 
 def _identity(package: Package, book: calamine.CalamineWorkbook,
-              names: list[str]) -> Identity | None:
+              names: list[str], template: Template) -> Identity | None:
     """From the metadata sheet; else from the ``smso.*`` document properties, which survive
     when a region unhides and deletes the sheet (possible in LibreOffice) or damages it."""
-    sheet = find_sheet(names, METADATA_SHEET)
+    sheet = find_sheet(names, template.metadata_sheet.name)
     if sheet is not None:
         values = {}
         for line in _grid(package, book, sheet):

@@ -8,7 +8,7 @@ differ between the workbook we send out and the rules we check it by.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -137,6 +137,10 @@ class Template:
     def form(self) -> Sheet:
         return self.sheets_of_type("form")[0]
 
+    @property
+    def metadata_sheet(self) -> Sheet:
+        return self.sheets_of_type("metadata")[0]
+
     def risk_level(self, score: int | None) -> str | None:
         """Lav < 8 <= Middels < 15 <= Høy (thresholds from the definition)."""
         if score is None:
@@ -155,11 +159,14 @@ class Template:
 # --- loading -------------------------------------------------------------------------------
 
 
+TEMPLATE_ID = "smso-handlingsplan"
+
+
 def templates_dir() -> Path:
     """The folder holding the shipped definitions, installed or in a source checkout."""
     try:
         packaged = Path(str(resources.files("smso_xl.templates")))
-        if (packaged / "smso-handlingsplan.yaml").is_file():
+        if (packaged / TEMPLATE_ID).is_dir():
             return packaged
     except ModuleNotFoundError:
         pass
@@ -252,7 +259,76 @@ def _check(template: Template) -> None:
         raise TemplateError("hidden sheets must come last")
 
 
+@dataclass(frozen=True)
+class TemplateSet:
+    """Every published version of one template (SPEC §9): a returned workbook is read and
+    validated against the version its identity names, and ``generate`` writes the newest.
+
+    Versions are kept whole, one file each (``templates/smso-handlingsplan/1.yaml``, …): a
+    published version is what is in regions' hands and never changes."""
+
+    id: str
+    versions: Mapping[str, Template]
+
+    @property
+    def newest(self) -> Template:
+        return self.versions[max(self.versions, key=_version_key)]
+
+    def get(self, version: str | None) -> Template | None:
+        return self.versions.get(version or "")
+
+    def for_version(self, version: str | None) -> Template:
+        """The named version; the newest for a version this tool does not know (the reader
+        then reads what it can, and validation says the version is unknown)."""
+        return self.get(version) or self.newest
+
+    def __contains__(self, version: object) -> bool:
+        return version in self.versions
+
+
+def as_template_set(templates: TemplateSet | Template) -> TemplateSet:
+    """A set as given, or a set of the one template given (tests, callers with their own)."""
+    if isinstance(templates, TemplateSet):
+        return templates
+    return TemplateSet(id=templates.id, versions={templates.version: templates})
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def parse_template_set(raws: Sequence[Mapping[str, Any]]) -> TemplateSet:
+    templates = [parse_template(raw) for raw in raws]
+    ids = {t.id for t in templates}
+    if len(ids) != 1:
+        raise TemplateError(f"one template set holds one template id, not {sorted(ids)}")
+    versions = {t.version: t for t in templates}
+    if len(versions) != len(templates):
+        raise TemplateError("two files define the same template version")
+    return TemplateSet(id=ids.pop(), versions=versions)
+
+
 @functools.cache
-def load_template() -> Template:
-    """The shipped template definition (cached: it is read by every command)."""
-    return parse_template(load_yaml("smso-handlingsplan.yaml"))
+def load_templates() -> TemplateSet:
+    """Every shipped version of the template (cached: it is read by every command)."""
+    folder = templates_dir() / TEMPLATE_ID
+    files = sorted(folder.glob("*.yaml"), key=lambda p: _version_key(p.stem))
+    raws = []
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+        if str(raw.get("version")) != path.stem:
+            raise TemplateError(f"{path.name} defines version {raw.get('version')!r}")
+        raws.append(raw)
+    return parse_template_set(raws)
+
+
+def load_template(version: str | None = None) -> Template:
+    """One shipped version of the template; the newest (what ``generate`` writes) by default."""
+    templates = load_templates()
+    if version is None:
+        return templates.newest
+    template = templates.get(version)
+    if template is None:
+        raise TemplateError(f"no template version {version!r}")
+    return template

@@ -20,7 +20,7 @@ from .findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
 from .model import ReadError, Workbook
 from .reader import read
 from .rules import Plan, check_workbook
-from .template import Template, load_template
+from .template import Template, TemplateSet, as_template_set, load_templates
 
 if TYPE_CHECKING:
     from .collect import ManifestIndex, Provenance
@@ -129,6 +129,7 @@ def validate(
     jobs: int | None = 1,
     keep_tables: bool = True,
     keep_plans: bool = True,
+    templates: TemplateSet | None = None,
 ) -> ValidationReport:
     """Validate every workbook under ``paths``.
 
@@ -139,16 +140,18 @@ def validate(
     tables as read, cell by cell, once the rules have run (findings and plans are the same):
     a third of the memory, for callers that need only those. ``keep_plans=False`` leaves
     out the parsed plans too (``FileReport.plan`` is None): what the findings need alone,
-    and the half of a report that worker processes would otherwise send back.
+    and the half of a report that worker processes would otherwise send back. ``templates``:
+    the published template versions (default: the shipped ones); each file is checked
+    against the version it names.
     """
-    template = load_template()
+    templates = templates or load_templates()
     today = today or dt.date.today()
     known_regions = {r.code for r in (regions or default_regions())}
     parties = tuple(p.name for p in default_parties())
     report = ValidationReport()
     manifests = manifest_index()
     with paused_gc():  # reports pile up, and none holds a reference cycle
-        for file_report in validate_files(find_workbooks(paths), template=template,
+        for file_report in validate_files(find_workbooks(paths), templates=templates,
                                           today=today, known_regions=known_regions, year=year,
                                           parties=parties, jobs=jobs, progress=progress,
                                           keep_tables=keep_tables, keep_plans=keep_plans):
@@ -169,7 +172,7 @@ def add_provenance(report: FileReport, manifests: ManifestIndex) -> None:
                                    report.workbook.sha256 if report.workbook else None)
 
 
-def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
+def validate_files(paths: Sequence[Path], *, templates: TemplateSet, today: dt.date,
                    known_regions: set[str], year: int | None, parties: Sequence[str],
                    jobs: int | None = 1,
                    progress: Callable[[Path], None] | None = None,
@@ -178,7 +181,7 @@ def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
     """:func:`validate_file` for each of ``paths``, in order; in worker processes when
     ``jobs`` (``None``: auto) says so (``smso_xl.batch``)."""
     workers = resolve_jobs(jobs, len(paths))
-    if workers > 1 and template is load_template():  # workers know only the shipped one
+    if workers > 1 and templates is load_templates():  # workers know only the shipped ones
         yield from validate_in_workers(paths, jobs=workers, today=today,
                                        known_regions=known_regions, year=year,
                                        parties=parties, progress=progress,
@@ -187,24 +190,26 @@ def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
     for path in paths:
         if progress:
             progress(path)
-        yield validate_file(path, template=template, today=today,
+        yield validate_file(path, templates=templates, today=today,
                             known_regions=known_regions, year=year, parties=parties,
                             keep_tables=keep_tables, keep_plans=keep_plans)
 
 
-def validate_file(path: Path, *, template: Template, today: dt.date,
+def validate_file(path: Path, *, templates: TemplateSet | Template, today: dt.date,
                   known_regions: set[str], year: int | None,
                   parties: Sequence[str], keep_tables: bool = True,
                   keep_plans: bool = True) -> FileReport:
+    templates = as_template_set(templates)
     try:
-        workbook = read(path, template=template)
+        workbook = read(path, templates=templates)
     except ReadError as exc:
         return FileReport(path=path, findings=[exc.finding])
     except Exception as exc:  # one broken file must never stop a batch
         reason = f"uventet feil ved lesing: {type(exc).__name__}"
         return FileReport(path=path, findings=[finding("file-unreadable", file=str(path),
                                                        reason=reason)])
-    findings = list(workbook.findings) + _identity_findings(workbook, template, known_regions,
+    template = templates.for_version(workbook.template_version)
+    findings = list(workbook.findings) + _identity_findings(workbook, templates, known_regions,
                                                             year)
     if workbook.identity is None and not workbook.tables and workbook.form is None:
         # Not this template at all: one clear finding, not one per sheet it lacks.
@@ -217,17 +222,18 @@ def validate_file(path: Path, *, template: Template, today: dt.date,
                       plan=plan if keep_plans else None)
 
 
-def _identity_findings(wb: Workbook, template: Template, known_regions: set[str],
+def _identity_findings(wb: Workbook, templates: TemplateSet, known_regions: set[str],
                        year: int | None) -> list[Finding]:
     ident, file = wb.identity, str(wb.path)
     if ident is None:
         return []
     findings: list[Finding] = []
-    if ident.template_id != template.id:
+    if ident.template_id != templates.id:
         findings.append(finding("file-not-template", file=file))
-    elif ident.template_version != template.version:
+    elif ident.template_version not in templates:
         findings.append(finding("template-version-unknown", file=file,
-                                value=ident.template_version, expected=template.version))
+                                value=ident.template_version,
+                                expected=", ".join(templates.versions)))
     if ident.region_code not in known_regions:
         findings.append(finding("region-unknown", file=file, value=ident.region_code))
     if year is not None and ident.year != year:
