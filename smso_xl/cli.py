@@ -21,6 +21,9 @@ import click
 from . import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
+# The same range as config.FIRST_PLAN_YEAR–LAST_PLAN_YEAR, which the generator checks too
+# (config is not imported at start-up: `--help` stays fast; a test ties the two).
+_PLAN_YEAR = click.IntRange(2000, 2100)
 EXIT_USAGE = 2
 
 
@@ -72,7 +75,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+@click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret. Standard: neste år fra oktober, ellers inneværende år.")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Regionliste (YAML, CSV eller XLSX med kolonnene code, name, "
@@ -249,7 +252,7 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
 @click.option("--strict", is_flag=True, help="Avslutt med kode 1 også ved advarsler.")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Regionlisten filene sjekkes mot. Standard: de 15 fylkene.")
-@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+@click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret som samles inn; andre år gir feil.")
 @click.option("--drafts", is_flag=True, help="Med --feedback: lag også et svarutkast (.eml) "
               "til avsenderen av hver fil med funn, med kopien vedlagt.")
@@ -326,7 +329,7 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
               help="Den nasjonale oversikten som skal skrives.")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Regionene som skal ha sendt inn. Standard: de 15 fylkene.")
-@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+@click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret som samles inn. Standard: året flest filer gjelder.")
 @click.option("--today", metavar="DATO", help="Dagens dato for frister (dd.mm.åååå eller "
               "åååå-mm-dd). Også miljøvariabelen SMSO_TODAY.")
@@ -415,7 +418,7 @@ def _consolidation_text(result: Any, written: Path | None) -> str:
 
 @main.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--year", type=click.IntRange(2000, 2100), metavar="ÅR",
+@click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret i demoen. Standard: neste år.")
 @_user_errors
 def demo(folder: Path | None, year: int | None) -> None:

@@ -22,6 +22,10 @@ from .values import cell_text, parse_date
 REGION_COLUMNS = ("code", "name", "counties", "email")
 
 
+#: The plan years the tool accepts (--year, a workbook's identity, dates on the form).
+FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2000, 2100
+
+
 class ConfigError(Exception):
     """A configuration file or option the coordinator must correct (exit code 2)."""
 

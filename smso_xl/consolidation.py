@@ -20,7 +20,7 @@ from .batch import paused_gc
 from .config import Region, default_parties, default_regions
 from .findings import ERROR, WARNING, Finding, finding
 from .rules import PlanRow
-from .template import Template, TemplateSet, load_templates
+from .template import Figure, Sheet, Template, TemplateSet, load_templates
 from .validation import (
     FileReport,
     add_provenance,
@@ -42,6 +42,7 @@ UNREADABLE = "Kan ikke leses"
 NOT_TEMPLATE = "Ikke fra malen"
 OTHER_YEAR = "Annet planår"
 UNKNOWN_REGION = "Ukjent region"
+NO_STATUS = "Ikke satt"  # an action without a status, in the counts by status
 
 
 @dataclass
@@ -112,24 +113,37 @@ class RegionSummary:
 
     region: Region
     submission: Submission | None
-    goals: int = 0
-    actions: int = 0
-    with_owner_and_deadline: int = 0   # goals + actions with Ansvarlig and Frist
-    overdue: int = 0
-    done: int = 0
-    hours: float = 0                   # committed by the parties (Parter: Timer per år)
-    budget: float = 0                  # Tiltak: Budsjett (kr)
-    high_risks: int = 0
-    status_counts: dict[str, int] = field(default_factory=dict)  # actions by Status
+    # The template's figures (Template.figures) by key: counts and sums; a share figure's
+    # value is the number of its rows with a responsible and a deadline, and ``totals``
+    # holds the number of its rows.
+    figures: dict[str, float] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)  # actions by status
 
     @property
     def received(self) -> bool:
         return self.submission is not None
 
+    def figure(self, figure: Figure) -> float | None:
+        """The number Oversikt shows: a count or sum, or a share (None without rows)."""
+        value = self.figures.get(figure.key, 0)
+        if figure.share:
+            total = self.totals.get(figure.key, 0)
+            return None if total == 0 else value / total
+        return value
+
+    # The figures the command line reports, by their keys in the shipped template.
     @property
-    def owner_share(self) -> float | None:
-        total = self.goals + self.actions
-        return None if total == 0 else self.with_owner_and_deadline / total
+    def goals(self) -> int:
+        return int(self.figures.get("goals", 0))
+
+    @property
+    def actions(self) -> int:
+        return int(self.figures.get("actions", 0))
+
+    @property
+    def overdue(self) -> int:
+        return int(self.figures.get("overdue", 0))
 
 
 @dataclass
@@ -286,30 +300,40 @@ def _summarise(region: Region, submissions: Sequence[Submission], template: Temp
     if chosen is None or chosen.report.plan is None or not chosen.included:
         return summary
     rows = chosen.report.plan.rows
-    goals, actions = rows.get("Mål", []), rows.get("Tiltak", [])
-    summary.goals, summary.actions = len(goals), len(actions)
-    summary.with_owner_and_deadline = sum(
-        1 for r in goals + actions
-        if r.values.get("ansvarlig") is not None and isinstance(r.values.get("frist"), dt.date))
-    done = set(template.done_statuses)
-    summary.overdue = sum(
-        1 for sheet in ("Mål", "Tiltak", "Risiko") for r in rows.get(sheet, [])
-        if is_overdue(r, today, done))
-    summary.done = sum(1 for r in actions if r.values.get("status") == "Fullført")
-    summary.status_counts = dict(Counter(str(r.values.get("status") or "Ikke satt")
-                                         for r in actions))
-    summary.hours = sum(_number(r.values.get("timer")) for r in rows.get("Parter", [])
-                        if r.values.get("deltakelse") == "Deltar")
-    summary.budget = sum(_number(r.values.get("budsjett")) for r in actions)
-    summary.high_risks = sum(1 for r in rows.get("Risiko", [])
-                             if r.values.get("risikoniva") == "Høy")
+    for figure in template.figures:
+        summary.figures[figure.key], total = _figure(figure, rows, template, today)
+        if figure.share:
+            summary.totals[figure.key] = total
+    actions = template.sheet_by_role("actions")
+    status = actions.key_of("status") or ""
+    summary.status_counts = dict(Counter(str(r.values.get(status) or NO_STATUS)
+                                         for r in rows.get(actions.name, [])))
     return summary
 
 
-def is_overdue(row: PlanRow, today: dt.date, done: set[str]) -> bool:
-    deadline = row.values.get("frist")
-    return (isinstance(deadline, dt.date) and deadline < today
-            and row.values.get("status") not in done)
+def _figure(figure: Figure, rows: dict[str, list[PlanRow]], template: Template,
+            today: dt.date) -> tuple[float, int]:
+    """One figure of one plan: its value, and the number of rows it looked at."""
+    counted = [(template.sheet(name), r) for name in figure.sheets for r in rows.get(name, [])
+               if all(r.values.get(key) in values for key, values in figure.where.items())]
+    if figure.measure == "sum":
+        return sum(_number(r.values.get(figure.column or "")) for _, r in counted), len(counted)
+    if figure.measure == "overdue":
+        return sum(1 for sheet, r in counted if template.is_overdue(sheet, r.values, today)), 0
+    if figure.measure == "share":
+        return sum(1 for sheet, r in counted if _owned_with_deadline(sheet, r)), len(counted)
+    return len(counted), len(counted)
+
+
+def _owned_with_deadline(sheet: Sheet, row: PlanRow) -> bool:
+    owner, deadline = sheet.key_of("owner"), sheet.key_of("deadline")
+    return (owner is not None and row.values.get(owner) is not None
+            and deadline is not None and isinstance(row.values.get(deadline), dt.date))
+
+
+def is_overdue(result: Consolidation, row: PlanRow) -> bool:
+    """``Template.is_overdue`` for a row of the overview (on its template sheet)."""
+    return result.template.is_overdue(result.template.sheet(row.sheet), row.values, result.today)
 
 
 def _number(value: object) -> float:

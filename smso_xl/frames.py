@@ -27,14 +27,14 @@ from .template import Column, Sheet
 if TYPE_CHECKING:
     from .consolidation import Consolidation, Submission
 
-#: Frame name → template sheet name.
-PLAN_FRAMES = {"goals": "Mål", "actions": "Tiltak", "risks": "Risiko", "parties": "Parter",
-               "assessments": "Egenvurdering"}
+#: Frame name → the role of its template sheet.
+PLAN_FRAMES = {"goals": "goals", "actions": "actions", "risks": "risks", "parties": "parties",
+               "assessments": "assessment"}
 
 
 def build_frames(result: Consolidation) -> dict[str, pd.DataFrame]:
-    frames = {name: _plan_frame(result, result.template.sheet(sheet))
-              for name, sheet in PLAN_FRAMES.items()}
+    frames = {name: _plan_frame(result, result.template.sheet_by_role(role))
+              for name, role in PLAN_FRAMES.items()}
     frames["findings"] = _findings_frame(result)
     frames["submissions"] = _submissions_frame(result)
     return frames

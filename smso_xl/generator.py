@@ -10,6 +10,8 @@ from pathlib import Path
 
 from . import __version__
 from .config import (
+    FIRST_PLAN_YEAR,
+    LAST_PLAN_YEAR,
     ConfigError,
     Party,
     Region,
@@ -72,8 +74,9 @@ def generate(
     template = load_template()
     now = now or dt.datetime.now(dt.UTC)
     year = year or default_year(now.date())
-    if not 2000 <= year <= 2100:
-        raise ConfigError(f"Planåret {year} er ikke et gyldig år (2000–2100).")
+    if not FIRST_PLAN_YEAR <= year <= LAST_PLAN_YEAR:
+        raise ConfigError(f"Planåret {year} er ikke et gyldig år "
+                          f"({FIRST_PLAN_YEAR}–{LAST_PLAN_YEAR}).")
     chosen = select_regions(regions, region_codes)
     settings = settings or load_settings()
     parties = tuple(parties or default_parties())

@@ -22,27 +22,25 @@ from xlsxwriter.worksheet import Worksheet
 
 from .batch import paused_gc
 from .cells import a1_range
-from .consolidation import Consolidation, RegionSummary, Submission, is_overdue
+from .consolidation import NO_STATUS, Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
 from .findings import ERROR, INFO, WARNING
 from .rules import PlanRow
-from .template import Column, Sheet
+from .template import Column, Figure, Sheet, Template
 from .values import fold, format_date
-from .writer import DATE_FORMAT, HEADER_FILL, RISK_FILLS
+from .writer import DATE_FORMAT, HEADER_FILL
 
-SHEETS = ("Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering", "Frister", "Avvik",
-          "Innsendinger")
-#: Data sheets that list the rows of a template table, and what an empty one says.
-PLAN_SHEETS = {"Tiltak": "tiltak", "Mål": "mål", "Risiko": "risikoer", "Parter": "parter"}
-DEADLINE_SHEETS = ("Mål", "Tiltak", "Risiko", "Egenvurdering")
-WHAT_KEY = {"Mål": "mal", "Tiltak": "tiltak", "Risiko": "risiko", "Egenvurdering": "kriterium"}
+# The overview's own sheets; between Oversikt and Frister come the template's: its
+# ``overview.plan_sheets`` row by row, then the self-assessment as a matrix.
+SUMMARY_SHEET, OWN_SHEETS = "Oversikt", ("Frister", "Avvik", "Innsendinger")
 DUE_WITHIN_DAYS = 90
 MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
 EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text is cut with "…" rather than refused
 SEVERITY_LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
-STATUS_COLOURS = {"Ikke startet": "#BFBFBF", "Pågår": "#5B9BD5", "Fullført": "#70AD47",
-                  "Utsatt": "#ED7D31", "Avlyst": "#7F7F7F", "Ikke satt": "#E7E6E6"}
+NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
+# Findings' severities colour like the risk levels: a warning yellow, an error red.
+SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}
 # Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
 STYLES: dict[str, dict[str, Any]] = {
     "red": {"font_color": "#C00000", "bold": True},
@@ -51,10 +49,6 @@ STYLES: dict[str, dict[str, Any]] = {
     "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True},
     "note": {"italic": True, "font_color": "#7F7F7F", "text_wrap": False},
 }
-# Values that colour their own cell (columns with ``colour=True``): green / yellow / red.
-VALUE_FILLS = {value: RISK_FILLS[level] for level, values in {
-    "Lav": ("Lav", "Oppfylt"), "Middels": ("Middels", "Delvis oppfylt", "Advarsel"),
-    "Høy": ("Høy", "Ikke oppfylt", "Feil")}.items() for value in values}
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
                "percent": "0 %", "number": "General", "text": "@"}
 
@@ -65,7 +59,7 @@ class _Col:
     width: float = 14
     kind: str = "text"  # text | date | datetime | number | count | percent
     wrap: bool = True   # False for file names and hashes: one line, cut off at the border
-    colour: bool = False  # the value picks its own fill (VALUE_FILLS): levels, assessments
+    colour: bool = False  # the value picks its own fill (_Formats.fills): levels, assessments
 
 
 def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] = (),
@@ -82,16 +76,19 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
         with warnings.catch_warnings():
             # xlsxwriter warns and carries on (a cut string, a bad range); here that is a bug.
             warnings.simplefilter("error")
-            fmt = _Formats(book)
-            sheets = {name: book.add_worksheet(name) for name in SHEETS}
-            _oversikt(book, sheets["Oversikt"], result, fmt)
-            for name, label in PLAN_SHEETS.items():
-                _plan_sheet(sheets[name], result, result.template.sheet(name), label, fmt)
-            _egenvurdering(sheets["Egenvurdering"], result, fmt)
-            _frister(sheets["Frister"], result, fmt)
-            _avvik(sheets["Avvik"], result, fmt)
-            _innsendinger(sheets["Innsendinger"], result, fmt)
-            sheets["Oversikt"].activate()
+            template = result.template
+            fmt = _Formats(book, _value_fills(template))
+            assessment = template.sheet_by_role("assessment")
+            sheets = {name: book.add_worksheet(name) for name in sheet_names(template)}
+            _oversikt(book, sheets[SUMMARY_SHEET], result, fmt)
+            for name in template.overview_sheets:
+                _plan_sheet(sheets[name], result, template.sheet(name), fmt)
+            _egenvurdering(sheets[assessment.name], result, fmt)
+            frister, avvik, innsendinger = OWN_SHEETS
+            _frister(sheets[frister], result, fmt)
+            _avvik(sheets[avvik], result, fmt)
+            _innsendinger(sheets[innsendinger], result, fmt)
+            sheets[SUMMARY_SHEET].activate()
             book.set_properties({"title": f"SMSØ – nasjonal oversikt {result.year or ''}".strip(),
                                  "subject": "Lokale handlingsplaner samlet",
                                  "comments": f"Per {format_date(result.today)}",
@@ -101,11 +98,28 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
     return out
 
 
+def sheet_names(template: Template) -> tuple[str, ...]:
+    """The overview's sheets, in order."""
+    assessment = template.sheet_by_role("assessment")
+    return (SUMMARY_SHEET, *template.overview_sheets, assessment.name, *OWN_SHEETS)
+
+
+def _value_fills(template: Template) -> dict[str, str]:
+    """Values that colour their own cell (columns with ``colour=True``): the risk levels,
+    the values the template colours like them (assessments), and findings' severities."""
+    colours = template.risk_colours
+    fills = dict(colours)
+    for level, values in template.value_colours.items():
+        fills |= {value: colours[level] for value in values}
+    return fills | SEVERITY_FILLS
+
+
 class _Formats:
     """Cell formats, made once per (kind, style)."""
 
-    def __init__(self, book: XlsxWorkbook) -> None:
+    def __init__(self, book: XlsxWorkbook, fills: dict[str, str]) -> None:
         self._book = book
+        self.fills = fills
         self._cache: dict[tuple[str, str | None, bool], Any] = {}
         self.header = book.add_format({"bold": True, "font_color": "#FFFFFF", "valign": "top",
                                        "bg_color": HEADER_FILL, "border": 1, "text_wrap": True})
@@ -114,15 +128,15 @@ class _Formats:
         self.plain = book.add_format({})
 
     def cell(self, kind: str = "text", style: str | None = None, wrap: bool = True) -> Any:
-        """``style``: a name in STYLES, or a value of VALUE_FILLS that picks its fill."""
+        """``style``: a name in STYLES, or a value of ``fills`` that picks its fill."""
         key = (kind, style, wrap)
         if key not in self._cache:
             props: dict[str, Any] = {"valign": "top", "text_wrap": wrap,
                                      "num_format": NUM_FORMATS[kind]}
             if kind in ("date", "datetime"):
                 props["align"] = "left"
-            if style in VALUE_FILLS:
-                props["bg_color"] = VALUE_FILLS[style]
+            if style in self.fills:
+                props["bg_color"] = self.fills[style]
             self._cache[key] = self._book.add_format({**props, **STYLES.get(style or "", {})})
         return self._cache[key]
 
@@ -195,7 +209,7 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
         lines = 1
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = ("red" if index in marked else
-                     str(value) if column.colour and str(value) in VALUE_FILLS else None)
+                     str(value) if column.colour and str(value) in fmt.fills else None)
             if style is None:
                 cell_format = plain[index]
                 if cell_format is None:
@@ -250,13 +264,17 @@ def _column_kind(column: Column) -> str:
 # --- Oversikt ----------------------------------------------------------------------------
 
 
-_SUMMARY = (_Col("Region", 8), _Col("Navn", 18), _Col("Mottatt", 9), _Col("Fil", 30),
-            _Col("Status", 22), _Col("Mål", 7, "count"), _Col("Tiltak", 8, "count"),
-            _Col("Andel med ansvarlig og frist", 13, "percent"), _Col("Forfalt", 9, "count"),
-            _Col("Fullført", 9, "count"), _Col("Timer (parter)", 10, "count"),
-            _Col("Budsjett (kr)", 13, "count"), _Col("Høy risiko", 9, "count"),
-            _Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
+# Oversikt: who sent what, the template's figures, then the findings.
+_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Mottatt", 9), _Col("Fil", 30),
+                 _Col("Status", 22))
+_SUMMARY_TAIL = (_Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
 _HEADER_ROW = 3
+
+
+def _summary_columns(template: Template) -> tuple[_Col, ...]:
+    figures = tuple(_Col(f.label, f.width, "percent" if f.share else "count")
+                    for f in template.figures)
+    return (*_SUMMARY_HEAD, *figures, *_SUMMARY_TAIL)
 
 
 def _counted(summary: RegionSummary) -> bool:
@@ -272,20 +290,20 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
                     "regioner har sendt inn. Forfalt = mål, tiltak og risikoer med frist før "
                     "denne datoen og status ikke Fullført eller Avlyst (arket Frister viser også "
                     "oppfølgingen av egenvurderingen).", fmt.plain)
-    for index, column in enumerate(_SUMMARY):
+    columns, figures = _summary_columns(result.template), result.template.figures
+    for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
         ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
     ws.set_row(_HEADER_ROW, 45)
     first = _HEADER_ROW + 1
     for row, summary in enumerate(result.regions, start=first):
         sub = summary.submission
-        figures = ([summary.goals, summary.actions, summary.owner_share, summary.overdue,
-                    summary.done, summary.hours, summary.budget, summary.high_risks]
-                   if _counted(summary) else [None] * 8)
+        numbers = ([summary.figure(f) for f in figures] if _counted(summary)
+                   else [None] * len(figures))
         values = [summary.region.code, summary.region.name, "Ja" if sub else "Nei",
                   sub.path.name if sub else "", sub.status if sub else "Ikke mottatt",
-                  *figures, sub.errors if sub else None, sub.warnings if sub else None]
-        for index, (column, value) in enumerate(zip(_SUMMARY, values, strict=True)):
+                  *numbers, sub.errors if sub else None, sub.warnings if sub else None]
+        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = ("missing" if index == 2 else "grey") if sub is None else None
             _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=False))
     last = first + len(result.regions) - 1
@@ -302,38 +320,64 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     row, total = last + 1, fmt.cell("count", "total")
     counted = [s for s in result.regions if _counted(s)]
     seen = [s.submission for s in result.regions if s.submission is not None]
+    figures = result.template.figures
+    at = {f.key: len(_SUMMARY_HEAD) + i for i, f in enumerate(figures)}  # figure → column
 
     def rng(col: int) -> str:  # 0-based column → its A1 range over the region rows
         return a1_range(first + 1, col + 1, last + 1, col + 1)
 
-    sums = dict(zip((5, 6, 8, 9, 10, 11, 12), (
-        sum(getattr(s, key) for s in counted)
-        for key in ("goals", "actions", "overdue", "done", "hours", "budget", "high_risks")),
-        strict=True))
-    sums |= {13: sum(s.errors for s in seen), 14: sum(s.warnings for s in seen)}
-    for col, column in enumerate(_SUMMARY):
+    columns = _summary_columns(result.template)
+    for col, column in enumerate(columns):
         ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
     ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
     ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"Ja")', total, len(seen))
-    for col, value in sums.items():
-        ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
-    rows_total = sums[5] + sums[6]
-    share = sum(s.with_owner_and_deadline for s in counted) / rows_total if rows_total else ""
-    ws.write_formula(row, 7, f'=IFERROR(SUMPRODUCT({rng(7)},{rng(5)}+{rng(6)})'
-                             f'/(SUM({rng(5)})+SUM({rng(6)})),"")',
-                     fmt.cell("percent", "total"), share)
+    for figure in figures:
+        col = at[figure.key]
+        if figure.share:
+            _share_total(ws, fmt, figure, figures, counted, at, rng, row)
+        else:
+            value = sum(s.figures.get(figure.key, 0) for s in counted)
+            ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
+    tail = len(columns) - len(_SUMMARY_TAIL)
+    ws.write_formula(row, tail, f"=SUM({rng(tail)})", total, sum(s.errors for s in seen))
+    ws.write_formula(row, tail + 1, f"=SUM({rng(tail + 1)})", total,
+                     sum(s.warnings for s in seen))
+
+
+def _share_total(ws: Worksheet, fmt: _Formats, figure: Figure, figures: Sequence[Figure],
+                 counted: list[RegionSummary], at: dict[str, int], rng: Callable[[int], str],
+                 row: int) -> None:
+    """The national share: the regions' shares weighted by their rows. Where Oversikt has
+    the row counts it stands on (one plain row-count figure per sheet of the share), Excel
+    recomputes it from them; otherwise it is the number itself."""
+    rows = sum(s.totals.get(figure.key, 0) for s in counted)
+    value: object = sum(s.figures.get(figure.key, 0) for s in counted) / rows if rows else ""
+    counts = [f for f in figures if f.measure == "rows" and not f.where
+              and len(f.sheets) == 1 and f.sheets[0] in figure.sheets]
+    cell_format, col = fmt.cell("percent", "total"), at[figure.key]
+    if sorted(f.sheets[0] for f in counts) != sorted(figure.sheets):
+        _put(ws, row, col, value, cell_format)
+        return
+    weights = "+".join(rng(at[f.key]) for f in counts)
+    sums = "+".join(f"SUM({rng(at[f.key])})" for f in counts)
+    ws.write_formula(row, col, f'=IFERROR(SUMPRODUCT({rng(col)},{weights})/({sums}),"")',
+                     cell_format, value)
 
 
 def _party_hours(result: Consolidation) -> list[tuple[str, float]]:
-    """Parter ``Timer per år`` of participating parties, summed by party over the chosen
-    submissions, largest first (the same hours as Oversikt's "Timer (parter)")."""
+    """The hours of participating parties (Parter: ``Timer per år``), summed by party over
+    the chosen submissions, largest first."""
+    template = result.template
+    parties = template.sheet_by_role("parties")
+    stand, hours_key = parties.key_of("stand") or "", parties.key_of("hours") or ""
+    title = parties.key_of("title") or ""
     hours: dict[str, float] = {}
-    for _, plan_row in result.rows("Parter"):
-        if plan_row.values.get("deltakelse") != "Deltar":
+    for _, plan_row in result.rows(parties.name):
+        if plan_row.values.get(stand) not in template.participating:
             continue
-        value = plan_row.values.get("timer")
+        value = plan_row.values.get(hours_key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            name = str(plan_row.shown("part") or "(uten navn)")
+            name = str(plan_row.shown(title) or "(uten navn)")
             hours[name] = hours.get(name, 0) + value
     ranked = sorted(hours.items(), key=lambda item: (-item[1], fold(item[0])))
     return ranked or [("Ingen timer oppgitt", 0)]
@@ -356,9 +400,12 @@ def _chart_data(ws: Worksheet, fmt: _Formats, row: int, title: str, headers: Seq
 def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
             row: int) -> None:
     """Side by side under the table: actions by status per region, and hours per party."""
-    known = result.template.vocabularies["status"]
+    template = result.template
+    status = template.sheet_by_role("actions").by_role("status")
+    known = template.vocabularies[status.list or ""] if status else ()
     found = {status for s in result.regions for status in s.status_counts}
-    statuses = [*known, *sorted(found - {*known, "Ikke satt"}), "Ikke satt"]
+    statuses = [*known, *sorted(found - {*known, NO_STATUS}), NO_STATUS]
+    colours = {**template.status_colours, NO_STATUS: NO_STATUS_COLOUR}
     first, last = _chart_data(
         ws, fmt, row + 19, "Tiltak per region og status (data til diagrammene)",
         ["Region", "Navn", *statuses],
@@ -371,7 +418,7 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
             "name": ["Oversikt", first - 1, index],
             "categories": ["Oversikt", first, 1, last, 1],
             "values": ["Oversikt", first, index, last, index],
-            "fill": {"color": STATUS_COLOURS.get(status, "#A5A5A5")}, "gap": 60})
+            "fill": {"color": colours.get(status, OTHER_STATUS_COLOUR)}, "gap": 60})
     column.set_title({"name": "Tiltak per region og status", "name_font": {"size": 12}})
     column.set_legend({"position": "bottom"})
     highest = max((sum(s.status_counts.values()) for s in result.regions), default=0)
@@ -389,7 +436,7 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     # In a bar chart the y axis holds the categories: largest party on top, values below.
     bar.set_y_axis({"reverse": True, "crossing": "max"})
     bar.set_x_axis({"min": 0, "num_format": "#,##0"})
-    width = sum(int(c.width * 7 + 5) for c in _SUMMARY) // 2  # xlsxwriter's column pixels
+    width = sum(int(c.width * 7 + 5) for c in _summary_columns(template)) // 2  # in pixels
     for index, chart in enumerate((column, bar)):
         chart.set_size({"width": width - 10, "height": 340})
         ws.insert_chart(row, 0, chart, {"x_offset": index * width + 2, "y_offset": 4,
@@ -399,26 +446,25 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
 # --- the table sheets: one row per filled row -------------------------------------------
 
 
-def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, label: str,
-                fmt: _Formats) -> None:
+def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Formats) -> None:
     pairs = result.rows(sheet.name)
     with_extras = any(row.extra for _, row in pairs)
     columns = [_Col("Region", 8), _Col("Regionnavn", 16),
                *(_Col(c.header, min(c.width, MAX_WIDTH), _column_kind(c),
-                      colour=c.key == "risikoniva") for c in sheet.columns),
+                      colour=c.role == "risk_level") for c in sheet.columns),
                *([_Col("Egne kolonner", 30)] if with_extras else []),
                _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
-    done = set(result.template.done_statuses)
-    frist = 2 + [c.key for c in sheet.columns].index("frist") if sheet.has_column("frist") else -1
+    deadline = sheet.key_of("deadline")
+    marked = 2 + [c.key for c in sheet.columns].index(deadline) if deadline else -1
     region_name = _region_namer(result)
     rows = [[sub.region, region_name(sub),
              *(plan_row.shown(c.key) for c in sheet.columns),
              *([_extras(plan_row)] if with_extras else []),
              sub.path.name, plan_row.sheet, plan_row.row] for sub, plan_row in pairs]
-    red = [{frist} if is_overdue(r, result.today, done) else set() for _, r in pairs]
+    red = [{marked} if is_overdue(result, r) else set() for _, r in pairs]
     _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, red=red,
-           empty=f"Ingen {label} i de innsendte planene.")
+           empty=f"Ingen {sheet.plural} i de innsendte planene.")
 
 
 # --- Egenvurdering: the matrix, its legend and every assessed row ------------------------
@@ -427,13 +473,16 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, label: str,
 def _criterion_number(result: Consolidation, row: PlanRow) -> str | None:
     """K1…K9 for a criterion of the template (matched tolerantly); None for one it lacks."""
     numbers = {fold(text): f"K{i}" for i, text in enumerate(result.template.criteria, start=1)}
-    return numbers.get(fold(str(row.shown("kriterium") or "")))
+    title = result.template.sheet(row.sheet).key_of("title") or ""
+    return numbers.get(fold(str(row.shown(title) or "")))
 
 
 def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
-    criteria = result.template.criteria
-    pairs = result.rows("Egenvurdering")
-    ws.write_string(0, 0, "Egenvurdering – regioner × kriterier", fmt.title)
+    criteria, sheet = result.template.criteria, result.template.sheet_by_role("assessment")
+    assessment = sheet.by_role("assessment")
+    assert assessment is not None, "the self-assessment sheet has an assessment column"
+    pairs = result.rows(sheet.name)
+    ws.write_string(0, 0, f"{sheet.name} – regioner × kriterier", fmt.title)
     for index, header in enumerate(["Region", "Regionnavn"]):
         ws.write_string(2, index, header, fmt.header)
     for index, text in enumerate(criteria, start=1):
@@ -442,7 +491,7 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     grid: dict[str, dict[str, object]] = {}
     for sub, plan_row in pairs:
         if number := _criterion_number(result, plan_row):
-            grid.setdefault(sub.region or "", {})[number] = plan_row.shown("vurdering")
+            grid.setdefault(sub.region or "", {})[number] = plan_row.shown(assessment.key)
     received = [s for s in result.regions if _counted(s)]
     row = 3
     for summary in received:
@@ -450,7 +499,7 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
         ws.write_string(row, 1, summary.region.name, fmt.cell())
         for index in range(1, len(criteria) + 1):
             value = grid.get(summary.region.code, {}).get(f"K{index}")
-            style = value if isinstance(value, str) and value in VALUE_FILLS else None
+            style = value if isinstance(value, str) and value in fmt.fills else None
             _put(ws, row, index + 1, value, fmt.cell("text", style))
         row += 1
     if not received:
@@ -462,62 +511,84 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
         ws.write_string(row + index, 0, f"K{index}", fmt.cell())
         ws.write_string(row + index, 1, text, fmt.cell("text", "note"))
     row += len(criteria) + 1
-    for index, value in enumerate(result.template.vocabularies["vurdering"], start=2):
+    for index, value in enumerate(result.template.vocabularies[assessment.list or ""], start=2):
         ws.write_string(row, index, value, fmt.cell("text", value))
     ws.write_string(row, 1, "Fargene:", fmt.cell("text", "note"))
     row += 2
     ws.write_string(row, 0, "Alle vurderinger (én rad per kriterium og region)", fmt.heading)
-    _assessment_table(ws, result, pairs, fmt, row + 1)
+    _assessment_table(ws, result, sheet, pairs, fmt, row + 1)
     ws.freeze_panes(0, 2)  # two blocks with their own headers: keep the region in view
     _print_setup(ws, header_row=None)
 
 
-def _assessment_table(ws: Worksheet, result: Consolidation,
+# The detail table's widths by role: narrower than in the workbook, as they also set the
+# widths of the criteria columns of the matrix above.
+_ASSESSMENT_WIDTHS = {"assessment": 15, "owner": 20, "deadline": 13, "status": 13}
+
+
+def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
                       pairs: Sequence[tuple[Submission, PlanRow]], fmt: _Formats,
                       row: int) -> None:
     """The detail table, below the matrix and sharing its columns: the short fields come
     first (they set the widths of the criteria columns above), the long criterion text last."""
     with_extras = any(r.extra for _, r in pairs)
+    order = ("assessment", "owner", "deadline", "status", "follow_up")
+    first = [c for role in order if (c := sheet.by_role(role)) is not None]
+    title = [c for c in sheet.columns if c.role == "title"]
+    middle = [c for c in sheet.columns if c not in first and c not in title]
+    shown = [*first, *middle]
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Nr", 13),
-               _Col("Vurdering", 15, colour=True), _Col("Ansvarlig", 20), _Col("Frist", 13, "date"),
-               _Col("Oppfølging", 28), _Col("Kommentar", 28), _Col("Kildefil", 24, wrap=False),
-               _Col("Kildeark", 14), _Col("Kilderad", 14, "number"), _Col("Kriterium", 48),
+               *(_Col(c.header, _ASSESSMENT_WIDTHS.get(c.role or "", 28), _column_kind(c),
+                      colour=c.role == "assessment") for c in shown),
+               _Col("Kildefil", 24, wrap=False), _Col("Kildeark", 14),
+               _Col("Kilderad", 14, "number"),
+               *(_Col(c.header, 48) for c in title),
                *([_Col("Egne kolonner", 30)] if with_extras else [])]
-    done = set(result.template.done_statuses)
+    deadline = next((3 + i for i, c in enumerate(shown) if c.role == "deadline"), -1)
     region_name = _region_namer(result)
-    rows = [[sub.region, region_name(sub),
-             _criterion_number(result, r), r.shown("vurdering"),
-             r.shown("ansvarlig"), r.shown("frist"), r.shown("oppfolging"), r.shown("kommentar"),
-             sub.path.name, r.sheet, r.row, r.shown("kriterium"),
+    rows = [[sub.region, region_name(sub), _criterion_number(result, r),
+             *(r.shown(c.key) for c in shown), sub.path.name, r.sheet, r.row,
+             *(r.shown(c.key) for c in title),
              *([_extras(r)] if with_extras else [])] for sub, r in pairs]
-    red = [{5} if is_overdue(r, result.today, done) else set() for _, r in pairs]
-    _table(ws, fmt, "tblEgenvurdering", columns, rows, first_row=row, red=red,
-           empty="Ingen egenvurderinger i de innsendte planene.")
+    red = [{deadline} if is_overdue(result, r) else set() for _, r in pairs]
+    _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, first_row=row, red=red,
+           empty=f"Ingen {sheet.plural} i de innsendte planene.")
 
 
 # --- Frister, Avvik, Innsendinger --------------------------------------------------------
 
 
 def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
-    today, done = result.today, set(result.template.done_statuses)
+    template, today = result.template, result.today
     horizon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
     found: list[tuple[dt.date, int, list[object]]] = []
     region_name = _region_namer(result)
-    for order, sheet in enumerate(DEADLINE_SHEETS):
-        for sub, r in result.rows(sheet):
-            deadline = r.values.get("frist")
-            if (not isinstance(deadline, dt.date) or r.values.get("status") in done
+    sheets = [s for s in template.tables if s.key_of("deadline")]
+    for order, sheet in enumerate(sheets):
+        deadline_key = sheet.key_of("deadline") or ""
+        status_key, ident_key = sheet.key_of("status") or "", sheet.key_of("id") or ""
+        what_key, owner_key = sheet.key_of("title") or "", sheet.key_of("owner") or ""
+        for sub, r in result.rows(sheet.name):
+            deadline = r.values.get(deadline_key)
+            if (not isinstance(deadline, dt.date) or template.is_done(r.values.get(status_key))
                     or deadline > horizon):
                 continue
-            ident = _criterion_number(result, r) if sheet == "Egenvurdering" else r.shown("id")
+            ident = r.shown(ident_key) if ident_key else _criterion_number(result, r)
             found.append((deadline, order, [
-                sub.region, region_name(sub), sheet, ident, r.shown(WHAT_KEY[sheet]),
-                r.shown("ansvarlig"), deadline, r.shown("status"), (deadline - today).days,
+                sub.region, region_name(sub), sheet.name, ident, r.shown(what_key),
+                r.shown(owner_key), deadline, r.shown(status_key), (deadline - today).days,
                 "Ja" if deadline < today else "Nei", sub.path.name, r.sheet, r.row]))
     found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
-    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14), _Col("ID", 7),
-               _Col("Hva", 44), _Col("Ansvarlig", 22), _Col("Frist", 12, "date"),
-               _Col("Status", 13), _Col("Dager", 8, "number"), _Col("Forfalt", 9),
+    actions = template.sheet_by_role("actions")
+
+    def header(role: str) -> str:  # Frister's columns are named as on the actions sheet
+        column = actions.by_role(role)
+        return column.header if column else role
+
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
+               _Col(header("id"), 7), _Col("Hva", 44), _Col(header("owner"), 22),
+               _Col(header("deadline"), 12, "date"), _Col(header("status"), 13),
+               _Col("Dager", 8, "number"), _Col("Forfalt", 9),
                _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
     rows = [values for _, _, values in found]

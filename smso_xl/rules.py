@@ -32,10 +32,11 @@ class PlanRow:
     cells: dict[str, str]            # column key → A1 address in the file
     outside_table: bool = False
     extra: dict[str, str] = field(default_factory=dict)  # columns the region added
+    id_key: str = ""                 # the key of the sheet's ID column ('' if it has none)
 
     @property
     def id(self) -> str | None:
-        value = self.values.get("id")
+        value = self.values.get(self.id_key) if self.id_key else None
         return None if value is None else str(value)
 
     def shown(self, key: str) -> object:
@@ -55,9 +56,9 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
                    parties: Sequence[str]) -> tuple[list[Finding], Plan]:
     """Apply every content rule; returns the findings and the parsed plan."""
     year = wb.identity.year if wb.identity and wb.identity.year else today.year
-    period = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    period = template.period(year)
     file = str(wb.path)
-    accepted = _accepted_parties(wb, parties)
+    accepted = _accepted_parties(wb, template, parties)
 
     def context(sheet_name: str) -> Context:
         return Context(template=template, file=file, sheet=sheet_name, year=year,
@@ -76,13 +77,15 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
     return findings, Plan(form=form_values, rows=rows)
 
 
-def _accepted_parties(wb: Workbook, configured: Sequence[str]) -> tuple[str, ...]:
+def _accepted_parties(wb: Workbook, template: Template,
+                      configured: Sequence[str]) -> tuple[str, ...]:
     """The configured parties plus any party the region added on its own Parter sheet."""
     names = list(configured)
-    table = wb.tables.get("Parter")
-    if table is not None:
+    sheet = template.sheet_by_role("parties")
+    table, title = wb.tables.get(sheet.name), sheet.key_of("title")
+    if table is not None and title is not None:
         for row in table.rows:
-            name = cell_text(row.raw("part"))
+            name = cell_text(row.raw(title))
             if name and name not in names:
                 names.append(name)
     return tuple(names)
@@ -126,8 +129,7 @@ class _Layout:
     required: tuple[Column, ...]     # columns found with a required-rule
     smart: tuple[Column, ...]        # columns found that make a goal S.M.A.R.T.
     letters: dict[str, str]          # column key → its letter in the file
-    has_status: bool
-    has_mandate: bool
+    roles: dict[str, str]            # role → the key of the column found with it
 
     @classmethod
     def of(cls, table: TableData) -> _Layout:
@@ -147,14 +149,22 @@ class _Layout:
                            if c.required is not None and c.key in found and c.missing),
             smart=tuple(c for c in sheet.columns if c.smart and c.key in found),
             letters={key: column_letter(col) for key, col in found.items()},
-            has_status=sheet.has_column("status"), has_mandate=sheet.has_column("mandat"))
+            roles={c.role: c.key for c in sheet.columns if c.role})
+
+    def header(self, key: str) -> str:
+        return next(c.header for c in self.columns if c.key == key)
+
+    def key(self, role: str) -> str:
+        """The key of the column with ``role`` ('' when the sheet has none: no value)."""
+        return self.roles.get(role, "")
 
 
 def _check_table(table: TableData, ctx: Context, today: dt.date,
                  findings: list[Finding]) -> list[PlanRow]:
     sheet = table.spec
     layout = _Layout.of(table)
-    id_column = next((c for c in layout.columns if c.key == "id"), None)
+    id_column = next((c for c in layout.columns if c.role == "id"), None)
+    id_key = layout.key("id")
     plan_rows: list[PlanRow] = []
     seen_ids: dict[str, str] = {}
     memo: dict[tuple[str, type, object], Parsed] = {}
@@ -181,8 +191,8 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         if not any(map(texts.get, layout.filled_by)):
             # A row holding only its prefilled ID or label is skipped unparsed; its ID still
             # counts for duplicates.
-            if id_column is not None and texts.get("id"):
-                id_value = (texts["id"] if id_column.kind in VERBATIM_KINDS
+            if id_column is not None and texts.get(id_key):
+                id_value = (texts[id_key] if id_column.kind in VERBATIM_KINDS
                             else parse(id_column, row, []))
                 findings += _check_id(row, id_value, seen_ids, layout, ctx)
             continue
@@ -193,11 +203,12 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         for column in layout.parsed:
             if texts.get(column.key):
                 values[column.key] = parse(column, row, cell_findings)
-        if id_column is not None and texts.get("id"):
-            findings += _check_id(row, values["id"], seen_ids, layout, ctx)
+        if id_column is not None and texts.get(id_key):
+            findings += _check_id(row, values[id_key], seen_ids, layout, ctx)
         findings += cell_findings
         findings += _recompute(table, layout, row, texts, values, ctx)
         findings += _check_required(table, layout, row, texts, values, ctx)
+        # (the overdue rule is Template.is_overdue, shared with the overview)
         findings += _check_dates(table, layout, row, values, ctx, today)
         findings += _check_row_rules(table, layout, row, texts, values, ctx)
         number = str(row.row)
@@ -206,15 +217,19 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
             cells={key: letter + number for key, letter in layout.letters.items()},
             outside_table=row.outside_table,
             extra={header: cell_text(cell.value) for header, cell in row.extra.items()},
+            id_key=id_key,
         ))
     return plan_rows
 
 
 def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:
-    for key in ("id", "part"):
-        if values.get(key):
-            return str(values[key])
-    if sheet.has_column("kriterium"):
+    """How a message names the row: its ID, else its name (a party), else "Kriteriet" on a
+    sheet of prefilled criteria."""
+    if (key := sheet.key_of("id")) and values.get(key):
+        return str(values[key])
+    if (key := sheet.key_of("title")) and sheet.prefill == "parties" and values.get(key):
+        return str(values[key])
+    if sheet.prefill == "criteria":
         return "Kriteriet"
     return f"Rad {row.row}"
 
@@ -223,10 +238,11 @@ def _check_id(row: Row, id_value: object, seen: dict[str, str], layout: _Layout,
               ctx: Context) -> list[Finding]:
     """``id_value`` is the value of a given ID cell."""
     key = str(id_value).strip().upper()
-    address = layout.letters["id"] + str(row.row)
+    id_key = layout.key("id")
+    address = layout.letters[id_key] + str(row.row)
     if key in seen:
         return [finding("id-duplicate", file=ctx.file, sheet=ctx.sheet, cell=address,
-                        row=row.row, column="ID", value=id_value)]
+                        row=row.row, column=layout.header(id_key), value=id_value)]
     seen[key] = address
     return []
 
@@ -237,10 +253,10 @@ def _recompute(table: TableData, layout: _Layout, row: Row, texts: dict[str, str
     findings = []
     for column in layout.formulas:
         if column.formula == "risk_score":
-            p, k = values.get("sannsynlighet"), values.get("konsekvens")
+            p, k = values.get(layout.key("likelihood")), values.get(layout.key("impact"))
             value = p * k if isinstance(p, int) and isinstance(k, int) else None
         else:  # risk_level
-            score = values.get("risikoskar")
+            score = values.get(layout.key("risk_score"))
             value = ctx.template.risk_level(score if isinstance(score, int) else None)
         values[column.key] = value
         in_file = texts.get(column.key, "")
@@ -266,35 +282,36 @@ def _check_required(table: TableData, layout: _Layout, row: Row, texts: dict[str
         findings.append(finding(
             code, file=ctx.file, sheet=ctx.sheet,
             cell=table.address(column.key, row.row), row=row.row, column=column.header,
-            what=label, year=ctx.year, party=label, level=values.get("risikoniva"),
-            assessment=values.get("vurdering")))
+            what=label, year=ctx.year, party=label, level=values.get(layout.key("risk_level")),
+            assessment=values.get(layout.key("assessment"))))
     return findings
 
 
 def _check_dates(table: TableData, layout: _Layout, row: Row, values: dict[str, object],
                  ctx: Context, today: dt.date) -> list[Finding]:
-    deadline = values.get("frist")
+    deadline_key = layout.key("deadline")
+    deadline = values.get(deadline_key)
     if not isinstance(deadline, dt.date):
         return []
     sheet, findings = table.spec, []
 
     def where() -> dict[str, object]:  # only for a finding: most deadlines are fine
-        return {"file": ctx.file, "sheet": ctx.sheet, "cell": table.address("frist", row.row),
-                "row": row.row, "column": sheet.column("frist").header,
-                "value": cell_text(row.raw("frist"))}
+        return {"file": ctx.file, "sheet": ctx.sheet,
+                "cell": table.address(deadline_key, row.row), "row": row.row,
+                "column": sheet.column(deadline_key).header,
+                "value": cell_text(row.raw(deadline_key))}
 
-    start = values.get("start")
+    start = values.get(layout.key("start"))
     if isinstance(start, dt.date) and deadline < start:
         findings.append(finding("deadline-before-start", date=format_date(deadline),
                                 start=format_date(start), **where()))
-    if deadline < today and layout.has_status:
-        status = values.get("status")
-        if status not in ctx.template.done_statuses:
-            # A status outside the list is shown as typed (it has its own finding), not as
-            # "ikke satt": the user sees their own text in the cell.
-            shown = status or cell_text(row.raw("status")) or "ikke satt"
-            findings.append(finding("deadline-overdue", date=format_date(deadline),
-                                    status=shown, **where()))
+    if ctx.template.is_overdue(sheet, values, today):
+        status_key = layout.key("status")
+        # A status outside the list is shown as typed (it has its own finding), not as
+        # "ikke satt": the user sees their own text in the cell.
+        shown = values.get(status_key) or cell_text(row.raw(status_key)) or "ikke satt"
+        findings.append(finding("deadline-overdue", date=format_date(deadline),
+                                status=shown, **where()))
     return findings
 
 
@@ -309,12 +326,13 @@ def _check_row_rules(table: TableData, layout: _Layout, row: Row, texts: dict[st
             "goal-not-smart", file=ctx.file, sheet=ctx.sheet,
             cell=table.address(first.key, row.row), row=row.row, column=first.header,
             missing=" og ".join(c.header.lower() for c in lacking)))
-    if (layout.has_mandate and values.get("deltakelse") == "Deltar"
-            and values.get("mandat") == "Nei"):
+    mandate, no = layout.key("mandate"), ctx.template.yes_no[1]
+    if (mandate and values.get(layout.key("stand")) in ctx.template.participating
+            and values.get(mandate) == no):
         findings.append(finding(
             "party-mandate-unsettled", file=ctx.file, sheet=ctx.sheet,
-            cell=table.address("mandat", row.row), row=row.row,
-            column=sheet.column("mandat").header, value="Nei",
+            cell=table.address(mandate, row.row), row=row.row,
+            column=sheet.column(mandate).header, value=no,
             party=_row_label(sheet, row, values)))
     return findings
 
@@ -333,7 +351,8 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
         for column in sheet.columns:
             if column.kind != "reference" or column.key not in table.columns:
                 continue
-            if any(name not in wb.tables or "id" not in wb.tables[name].columns
+            if any(name not in wb.tables
+                   or template.sheet(name).key_of("id") not in wb.tables[name].columns
                    for name in column.refers_to):
                 # A referred sheet or its ID column is missing (its own finding): its IDs
                 # cannot be known, and calling every reference to it unknown would bury that

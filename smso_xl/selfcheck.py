@@ -158,6 +158,7 @@ def all_checks(template: Template, data_rows: Mapping[str, int],
     return checks
 
 
-def ready_formula(count_cells: Sequence[str]) -> str:
-    return f'IF(({"+".join(count_cells)})=0,"Ja","Nei")' if count_cells else '"Ja"'
+def ready_formula(count_cells: Sequence[str], yes_no: tuple[str, str]) -> str:
+    yes, no = yes_no
+    return f'IF(({"+".join(count_cells)})=0,"{yes}","{no}")' if count_cells else f'"{yes}"'
 

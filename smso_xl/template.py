@@ -7,6 +7,7 @@ differ between the workbook we send out and the rules we check it by.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,15 @@ KINDS = frozenset(
 )
 #: Kinds the region types into (unlocked, input-styled cells).
 INPUT_KINDS = frozenset(KINDS - {"id", "label", "formula"})
+#: What a column means to the tool. Rules, conditional formats, the overview and the frames
+#: find a column by its role, never by its key or header.
+COLUMN_ROLES = frozenset({
+    "id", "title", "deadline", "start", "status", "owner", "stand", "mandate", "assessment",
+    "follow_up", "risk_score", "risk_level", "likelihood", "impact", "hours"})
+#: What a table sheet is to the tool.
+SHEET_ROLES = frozenset({"parties", "goals", "actions", "risks", "assessment"})
+#: How a plan year becomes a plan period.
+PLAN_PERIODS = frozenset({"calendar_year"})
 
 
 class TemplateError(Exception):
@@ -57,6 +67,8 @@ class Column:
     bound: str = "end"               # how an imprecise date is read: "start" or "end" of period
     smart: bool = False              # part of the S.M.A.R.T. check of a goal
     number_format: str = "General"   # how Excel shows a number (amounts, whole numbers)
+    role: str | None = None          # what the column means to the tool (COLUMN_ROLES)
+    summary: str | None = None       # "sum": a figure of its own on the overview's Oversikt
 
     @property
     def is_input(self) -> bool:
@@ -74,6 +86,7 @@ class FormField:
     help: str = ""
     required: Requirement | None = None
     missing: str | None = None
+    height: float | None = None      # row height (points) for an answer of several lines
 
     @property
     def is_input(self) -> bool:
@@ -92,6 +105,8 @@ class Sheet:
     present_when: str | None = None  # a row counts only when this column has a value
     columns: tuple[Column, ...] = ()
     fields: tuple[FormField, ...] = ()
+    role: str | None = None          # what the sheet is to the tool (SHEET_ROLES)
+    plural: str = ""                 # its rows, in a sentence: "Ingen tiltak …"
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -106,6 +121,45 @@ class Sheet:
     def input_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.is_input)
 
+    def by_role(self, role: str) -> Column | None:
+        """The column with this role, if the sheet has one."""
+        return next((c for c in self.columns if c.role == role), None)
+
+    def key_of(self, role: str) -> str | None:
+        column = self.by_role(role)
+        return None if column is None else column.key
+
+
+@dataclass(frozen=True)
+class RiskBand:
+    """A risk level: from this score up (to the next band), and its colour."""
+
+    level: str
+    start: int
+    colour: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One column of the overview's Oversikt: a number per region, with a total.
+
+    ``measure``: "rows" (filled rows of ``sheets``), "sum" (of ``column`` over them),
+    "overdue" (rows past their deadline and not done), "share" (of rows with both a
+    responsible and a deadline). ``where``: only rows whose column (key) holds one of the
+    values."""
+
+    key: str
+    label: str
+    measure: str
+    sheets: tuple[str, ...]
+    column: str | None = None
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    width: float = 10
+
+    @property
+    def share(self) -> bool:
+        return self.measure == "share"
+
 
 @dataclass(frozen=True)
 class Template:
@@ -114,11 +168,17 @@ class Template:
     title: str
     vocabularies: Mapping[str, tuple[str, ...]]
     done_statuses: tuple[str, ...]
-    risk_middels_from: int
-    risk_hoy_from: int
+    risk_bands: tuple[RiskBand, ...]
     placeholders: tuple[str, ...]
     criteria: tuple[str, ...]
     sheets: tuple[Sheet, ...] = field(default_factory=tuple)
+    plan_period: str = "calendar_year"
+    participating: tuple[str, ...] = ()
+    yes_no: tuple[str, str] = ("Ja", "Nei")
+    value_colours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    status_colours: Mapping[str, str] = field(default_factory=dict)
+    overview_sheets: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
     def sheet(self, name: str) -> Sheet:
         for sheet in self.sheets:
@@ -141,15 +201,46 @@ class Template:
     def metadata_sheet(self) -> Sheet:
         return self.sheets_of_type("metadata")[0]
 
+    def sheet_by_role(self, role: str) -> Sheet:
+        for sheet in self.tables:
+            if sheet.role == role:
+                return sheet
+        raise KeyError(f"the template has no sheet with role {role!r}")
+
+    def period(self, year: int) -> tuple[dt.date, dt.date]:
+        """The plan period of a plan year: the dates a deadline may fall on."""
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)  # plan_period: calendar_year
+
     def risk_level(self, score: int | None) -> str | None:
-        """Lav < 8 <= Middels < 15 <= Høy (thresholds from the definition)."""
+        """The band the score falls in (thresholds from the definition)."""
         if score is None:
             return None
-        if score >= self.risk_hoy_from:
-            return "Høy"
-        if score >= self.risk_middels_from:
-            return "Middels"
-        return "Lav"
+        level = None
+        for band in self.risk_bands:
+            if score >= band.start:
+                level = band.level
+        return level
+
+    @property
+    def risk_colours(self) -> dict[str, str]:
+        return {band.level: band.colour for band in self.risk_bands}
+
+    @property
+    def highest_risk(self) -> str:
+        return self.risk_bands[-1].level
+
+    def is_done(self, status: object) -> bool:
+        return status in self.done_statuses
+
+    def is_overdue(self, sheet: Sheet, values: Mapping[str, object], today: dt.date) -> bool:
+        """Its deadline has passed and its status (where the sheet has one) is not done: the
+        one overdue rule of the validator, the overview and Frister."""
+        deadline_key, status_key = sheet.key_of("deadline"), sheet.key_of("status")
+        if deadline_key is None or status_key is None:
+            return False
+        deadline = values.get(deadline_key)
+        return (isinstance(deadline, dt.date) and deadline < today
+                and not self.is_done(values.get(status_key)))
 
     def data_rows(self, sheet: Sheet, prefilled_count: int = 0) -> int:
         """How many data rows the sheet's table has in a generated workbook."""
@@ -178,6 +269,32 @@ def load_yaml(name: str) -> Any:
         return yaml.safe_load(handle)
 
 
+def _where(raw: object) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise TemplateError(f"bad 'where': {raw!r}")
+    return {str(k): tuple(str(v) for v in values) for k, values in raw.items()}
+
+
+def _figure(raw: Mapping[str, Any]) -> Figure:
+    measures = [m for m in ("rows", "sum", "overdue", "share") if m in raw]
+    if len(measures) != 1:
+        raise TemplateError(f"figure {raw.get('label')!r} needs one of rows/sum/overdue/share")
+    measure = measures[0]
+    sheets = raw.get("of") if measure == "sum" else raw[measure]
+    return Figure(key=str(raw["key"]), label=str(raw["label"]), measure=measure,
+                  sheets=tuple(sheets or ()), column=raw["sum"] if measure == "sum" else None,
+                  where=_where(raw.get("where")), width=float(raw.get("width", 10)))
+
+
+def _column_figures(sheets: Sequence[Sheet]) -> list[Figure]:
+    """``summary: sum`` on a number column: its own figure, last, under its header."""
+    return [Figure(key=f"{sheet.name}.{col.key}", label=col.header, measure="sum",
+                   sheets=(sheet.name,), column=col.key, width=max(10.0, min(col.width, 14)))
+            for sheet in sheets for col in sheet.columns if col.summary == "sum"]
+
+
 def _requirement(raw: object) -> Requirement | None:
     if raw is None:
         return None
@@ -201,7 +318,8 @@ def _column(raw: Mapping[str, Any]) -> Column:
         refers_to=tuple([refers] if isinstance(refers, str) else refers),
         minimum=raw.get("min"), maximum=raw.get("max"), formula=raw.get("formula"),
         bound=raw.get("bound", "end"), smart=bool(raw.get("smart", False)),
-        number_format=raw.get("number_format", "General"),
+        number_format=raw.get("number_format", "General"), role=raw.get("role"),
+        summary=raw.get("summary"),
     )
 
 
@@ -209,7 +327,7 @@ def _field(raw: Mapping[str, Any]) -> FormField:
     return FormField(
         key=raw["key"], label=raw["label"], kind=raw["kind"], source=raw.get("source"),
         help=raw.get("help", ""), required=_requirement(raw.get("required")),
-        missing=raw.get("missing"),
+        missing=raw.get("missing"), height=raw.get("height"),
     )
 
 
@@ -220,18 +338,27 @@ def _sheet(raw: Mapping[str, Any]) -> Sheet:
         present_when=raw.get("present_when"),
         columns=tuple(_column(c) for c in raw.get("columns", ())),
         fields=tuple(_field(f) for f in raw.get("fields", ())),
+        role=raw.get("role"), plural=raw.get("plural", ""),
     )
 
 
 def parse_template(raw: Mapping[str, Any]) -> Template:
-    levels = raw["risk_levels"]
+    sheets = tuple(_sheet(s) for s in raw["sheets"])
+    overview = raw.get("overview", {})
+    yes, no = raw.get("yes_no", ("Ja", "Nei"))
     template = Template(
         id=raw["id"], version=str(raw["version"]), title=raw["title"],
         vocabularies={k: tuple(v) for k, v in raw["vocabularies"].items()},
         done_statuses=tuple(raw["done_statuses"]),
-        risk_middels_from=int(levels["middels_from"]), risk_hoy_from=int(levels["hoy_from"]),
+        risk_bands=tuple(RiskBand(str(b["level"]), int(b.get("from", 0)), str(b["colour"]))
+                         for b in raw["risk_levels"]),
         placeholders=tuple(raw["placeholders"]), criteria=tuple(raw["criteria"]),
-        sheets=tuple(_sheet(s) for s in raw["sheets"]),
+        sheets=sheets, plan_period=raw.get("plan_period", "calendar_year"),
+        participating=tuple(raw.get("participating", ())), yes_no=(str(yes), str(no)),
+        value_colours={k: tuple(v) for k, v in raw.get("value_colours", {}).items()},
+        status_colours=dict(raw.get("status_colours", {})),
+        overview_sheets=tuple(overview.get("plan_sheets", ())),
+        figures=(*(_figure(f) for f in overview.get("figures", ())), *_column_figures(sheets)),
     )
     _check(template)
     return template
@@ -254,9 +381,38 @@ def _check(template: Template) -> None:
             for target in col.refers_to:
                 if target not in names:
                     raise TemplateError(f"{sheet.name}.{col.header}: refers to unknown {target}")
+    _check_roles(template)
     hidden = [s for s in template.sheets if s.hidden]
     if template.sheets[-len(hidden):] != tuple(hidden):
         raise TemplateError("hidden sheets must come last")
+
+
+def _check_roles(template: Template) -> None:
+    if template.plan_period not in PLAN_PERIODS:
+        raise TemplateError(f"unknown plan_period {template.plan_period!r}")
+    tables = {s.name: s for s in template.tables}
+    sheet_roles = [s.role for s in template.tables if s.role]
+    if len(set(sheet_roles)) != len(sheet_roles) or not set(sheet_roles) <= SHEET_ROLES:
+        raise TemplateError(f"sheet roles must be unique and known: {sheet_roles}")
+    for sheet in template.tables:
+        roles = [c.role for c in sheet.columns if c.role]
+        if len(set(roles)) != len(roles) or not set(roles) <= COLUMN_ROLES:
+            raise TemplateError(f"{sheet.name}: column roles must be unique and known: {roles}")
+    levels = [b.level for b in template.risk_bands]
+    starts = [b.start for b in template.risk_bands]
+    if not levels or len(set(levels)) != len(levels) or starts != sorted(starts):
+        raise TemplateError("risk_levels: distinct levels with rising thresholds")
+    for name in template.overview_sheets:
+        if name not in tables:
+            raise TemplateError(f"overview: unknown sheet {name!r}")
+    for figure in template.figures:
+        for name in figure.sheets:
+            sheet = tables.get(name)
+            if sheet is None:
+                raise TemplateError(f"figure {figure.label!r}: unknown sheet {name!r}")
+            for key in (*figure.where, *([figure.column] if figure.column else [])):
+                if not sheet.has_column(key):
+                    raise TemplateError(f"figure {figure.label!r}: {name} has no {key!r}")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from .values import fold, format_date
 # Colours: yellow = type here, grey = given or computed, red = missing or overdue.
 INPUT_FILL, LOCKED_FILL, HEADER_FILL = "#FFF8DC", "#E7E6E6", "#1F4E78"
 MISSING_FILL, MISSING_TEXT = "#FFC7CE", "#9C0006"
-RISK_FILLS = {"Lav": "#C6EFCE", "Middels": "#FFEB9C", "Høy": "#FFC7CE"}
+OK_FILL = "#C6EFCE"  # green: a check that shows 0, a plan that is ready
 DATE_FORMAT = "dd.mm.yyyy"
 # What a protected sheet still lets the region do: add rows and columns, filter, sort, format.
 PROTECTION = {"insert_rows": True, "insert_columns": True, "format_cells": True,
@@ -58,7 +58,7 @@ class PlanContext:
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
-        return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        return self.template.period(self.year)
 
     def identity(self) -> dict[str, str]:
         values = {
@@ -84,12 +84,14 @@ def list_name(column: Column) -> str | None:
 
 def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
     """The values the template puts into a table before the region sees it."""
-    if sheet.prefill == "parties":
-        return [{"part": p.name, "type": p.type} for p in ctx.parties]
-    if sheet.prefill == "criteria":
-        return [{"kriterium": text} for text in ctx.template.criteria]
-    if sheet.id_prefix:
-        return [{"id": f"{sheet.id_prefix}{i}"} for i in range(1, sheet.rows + 1)]
+    title, ident = sheet.key_of("title"), sheet.key_of("id")
+    if sheet.prefill == "parties" and title:
+        # The party's name, and its type where the sheet has a column of that key.
+        return [{title: p.name, "type": p.type} for p in ctx.parties]
+    if sheet.prefill == "criteria" and title:
+        return [{title: text} for text in ctx.template.criteria]
+    if sheet.id_prefix and ident:
+        return [{ident: f"{sheet.id_prefix}{i}"} for i in range(1, sheet.rows + 1)]
     return []
 
 
@@ -106,7 +108,7 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         # Regional text must never turn into a formula, link or number.
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
     })
-    fmt = _Formats(workbook)
+    fmt = _Formats(workbook, ctx.template)
     sheets = {s.name: workbook.add_worksheet(s.name) for s in ctx.template.sheets}
     rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
     counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
@@ -136,7 +138,7 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
 class _Formats:
     """The cell formats of a workbook, created once."""
 
-    def __init__(self, wb: XlsxWorkbook) -> None:
+    def __init__(self, wb: XlsxWorkbook, template: Template) -> None:
         base = {"valign": "top", "text_wrap": True, "font_name": "Calibri", "font_size": 11}
         border = {"border": 1, "border_color": "#BFBFBF"}
         self.input = wb.add_format({**base, **border, "bg_color": INPUT_FILL, "locked": False})
@@ -159,14 +161,15 @@ class _Formats:
         self.text = wb.add_format({**base})
         self.missing = wb.add_format({"bg_color": MISSING_FILL, "font_color": MISSING_TEXT})
         self.overdue = wb.add_format({"font_color": "#C00000", "bold": True})
-        self.ok = wb.add_format({"bg_color": RISK_FILLS["Lav"], "font_color": "#006100"})
-        self.risk = {level: wb.add_format({"bg_color": fill}) for level, fill in RISK_FILLS.items()}
+        self.ok = wb.add_format({"bg_color": OK_FILL, "font_color": "#006100"})
+        self.risk = {level: wb.add_format({"bg_color": fill})
+                     for level, fill in template.risk_colours.items()}
         self.swatch = {
             "input": wb.add_format({**border, "bg_color": INPUT_FILL}),
             "locked": wb.add_format({**border, "bg_color": LOCKED_FILL}),
             "missing": wb.add_format({**border, "bg_color": MISSING_FILL}),
             "overdue": wb.add_format({**border, "font_color": "#C00000", "bold": True}),
-            "risk_low": wb.add_format({**border, "bg_color": RISK_FILLS["Lav"]}),
+            "risk_low": wb.add_format({**border, "bg_color": template.risk_bands[0].colour}),
         }
 
     def input_number(self, number_format: str) -> Any:
@@ -291,8 +294,8 @@ def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) ->
             _write_value(ws, row, value_col, value, cell_fmt)
             continue
         ws.write_blank(row, value_col, None, fmt.cell(column, locked=False))
-        if field.kind in ("text",) and field.key in ("overordnet_mal", "arbeidsform"):
-            ws.set_row(row, 45)
+        if field.height:
+            ws.set_row(row, field.height)
         rule = _validation(column, ctx, form=True)
         if rule:
             ws.data_validation(row, value_col, row, value_col, rule)
@@ -339,10 +342,10 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
         if rule:
             ws.data_validation(first, index, last, index, rule)
     ws.set_row(header_row, 32)
-    if sheet.prefill == "criteria":
-        width = sheet.columns[0].width
+    title = sheet.by_role("title")
+    if sheet.prefill == "criteria" and title is not None:
         for offset, given in enumerate(prefilled):
-            ws.set_row(first + offset, _text_height(str(given["kriterium"]), width))
+            ws.set_row(first + offset, _text_height(str(given[title.key]), title.width))
     _conditional_formats(ws, sheet, ctx, fmt, first, last)
     ws.freeze_panes(header_row + 1, 1)
     ws.protect("", PROTECTION)
@@ -356,14 +359,18 @@ def _col_letter(sheet: Sheet, key: str) -> str:
 def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: Column,
                         row: int, fmt: _Formats) -> None:
     excel_row = row + 1
+
+    def ref(role: str) -> str:
+        key = sheet.key_of(role)
+        assert key is not None, f"{sheet.name}: {column.formula} needs a {role} column"
+        return f"{_col_letter(sheet, key)}{excel_row}"
+
     if column.formula == "risk_score":
-        p, k = (f"{_col_letter(sheet, key)}{excel_row}" for key in ("sannsynlighet", "konsekvens"))
+        p, k = ref("likelihood"), ref("impact")
         formula = f'=IF(AND(ISNUMBER({p}),ISNUMBER({k})),{p}*{k},"")'
     elif column.formula == "risk_level":
-        s = f"{_col_letter(sheet, 'risikoskar')}{excel_row}"
-        t = ctx.template
-        formula = (f'=IF({s}="","",IF({s}>={t.risk_hoy_from},"Høy",'
-                   f'IF({s}>={t.risk_middels_from},"Middels","Lav")))')
+        score = ref("risk_score")
+        formula = f'=IF({score}="","",{risk_level_formula(ctx.template, score)})'
     else:
         raise ValueError(f"unknown formula {column.formula!r}")
     # Blank rows compute to "" — the true cached result of an empty risk row.
@@ -437,6 +444,16 @@ def _with_help(column: Column, text: str) -> Column:
     return replace(column, help=text)
 
 
+def risk_level_formula(template: Template, score: str) -> str:
+    """The template's risk bands as nested IFs, highest first: the same thresholds as
+    ``Template.risk_level``."""
+    bands = template.risk_bands
+    formula = f'"{bands[0].level}"'
+    for band in bands[1:]:
+        formula = f'IF({score}>={band.start},"{band.level}",{formula})'
+    return formula
+
+
 def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
                          first: int, last: int) -> None:
     excel_first = first + 1
@@ -463,15 +480,17 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
         ws.conditional_format(rng(column.key), {
             "type": "formula", "criteria": f"=AND({condition},LEN({cell(column.key, False)})=0)",
             "format": fmt.missing})
-    if sheet.has_column("frist") and sheet.has_column("status"):
-        frist, status = cell("frist", False), cell("status")
+    deadline_key, status_key = sheet.key_of("deadline"), sheet.key_of("status")
+    if deadline_key and status_key:  # Template.is_overdue, as a formula
+        deadline, status = cell(deadline_key, False), cell(status_key)
         done = ",".join(f'{status}<>"{s}"' for s in ctx.template.done_statuses)
-        ws.conditional_format(rng("frist"), {
-            "type": "formula", "criteria": f"=AND(ISNUMBER({frist}),{frist}<TODAY(),{done})",
+        ws.conditional_format(rng(deadline_key), {
+            "type": "formula",
+            "criteria": f"=AND(ISNUMBER({deadline}),{deadline}<TODAY(),{done})",
             "format": fmt.overdue})
-    if sheet.has_column("risikoniva"):
+    if level_key := sheet.key_of("risk_level"):
         for level, level_fmt in fmt.risk.items():
-            ws.conditional_format(rng("risikoniva"), {
+            ws.conditional_format(rng(level_key), {
                 "type": "cell", "criteria": "==", "value": f'"{level}"', "format": level_fmt})
 
 
@@ -495,13 +514,14 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
         ws.write_string(header, col, text, fmt.header)
     ws.set_row(header, 32)  # two lines for "Hindrer innsending"
     blocking_cells: list[str] = []
+    yes, no = ctx.template.yes_no
     for offset, check in enumerate(checks):
         row = header + 1 + offset
         value = check.count(rows_by_sheet, {})
         ws.write_string(row, 0, check.sheet, fmt.locked)
         ws.write_string(row, 1, check.label, fmt.locked)
         ws.write_formula(row, 2, "=" + check.formula, fmt.locked_center, value)
-        ws.write_string(row, 3, "Ja" if check.blocking else "Nei", fmt.locked_center)
+        ws.write_string(row, 3, yes if check.blocking else no, fmt.locked_center)
         if check.blocking:
             blocking_cells.append(a1(row + 1, 3))
     last = header + len(checks)
@@ -514,12 +534,12 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
     blocking_total = sum(c.count(rows_by_sheet, {}) for c in checks if c.blocking)
     ws.write_string(ready_row, 1, "Klar til innsending:", fmt.label)
     cells = [a1(header + 2 + i, 3) for i, c in enumerate(checks) if c.blocking]
-    ws.write_formula(ready_row, 2, "=" + selfcheck.ready_formula(cells), fmt.locked_center,
-                     "Ja" if blocking_total == 0 else "Nei")
+    ws.write_formula(ready_row, 2, "=" + selfcheck.ready_formula(cells, ctx.template.yes_no),
+                     fmt.locked_center, yes if blocking_total == 0 else no)
     ready = a1(ready_row + 1, 3)
-    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": '"Ja"',
+    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": f'"{yes}"',
                                   "format": fmt.ok})
-    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": '"Nei"',
+    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": f'"{no}"',
                                   "format": fmt.missing})
     ws.freeze_panes(header + 1, 0)
     ws.protect("", PROTECTION)

@@ -593,8 +593,8 @@ def test_risk_formulas_cached_blank_in_every_row(agder_plan: Path, agder_book: W
                                 f"{{{M}}}f").text or "")
         level_formula = cells[f"{level}{row}"].find(f"{{{M}}}f").text or ""
         assert level_formula.startswith(f'IF({score}{row}="","",')
-        assert f">={TEMPLATE.risk_hoy_from}" in level_formula
-        assert f">={TEMPLATE.risk_middels_from}" in level_formula
+        for band in TEMPLATE.risk_bands[1:]:
+            assert f'>={band.start},"{band.level}"' in level_formula
 
 
 def _sjekk_rows(path: Path) -> dict[tuple[str, str], ET.Element]:

@@ -20,12 +20,13 @@ from smso_xl.config import default_regions
 from smso_xl.consolidation import SUPERSEDED, UNREADABLE, Consolidation, consolidate
 from smso_xl.fileio import OutputError
 from smso_xl.generator import generate
-from smso_xl.overview import SHEETS, write_overview
+from smso_xl.overview import sheet_names, write_overview
 from smso_xl.template import load_template
 from tests.workbooks import edit_workbook, fill_plan
 
 TODAY = dt.date(2026, 4, 1)
 CRITERIA = load_template().criteria
+SHEETS = sheet_names(load_template())
 D = dt.datetime  # openpyxl writes datetimes as real Excel dates
 UNICODE_TEXT = "Skolebesøk på vgs – æøå ÆØÅ «sitat» 🎉"
 ADDED_PARTY = "Bransjeforeningen «Bygg» 🎉"
