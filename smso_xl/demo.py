@@ -237,10 +237,10 @@ def answers(code: str, year: int, mistakes: set[str],
     assessment = [{"Vurdering": "Oppfylt"} for _ in range(9)]
     assessment[5] = {"Vurdering": "Delvis oppfylt", "Kommentar": "Noen mål mangler målverdi.",
                      "Oppfølging": "Gå gjennom målene på neste møte.", "Ansvarlig": lead,
-                     "Frist": d(1, 3)}
+                     "Frist": d(1, 3), "Status": "Fullført"}
     assessment[3] = {"Vurdering": "Delvis oppfylt",
                      "Oppfølging": "Ta stilling til NAV og kommunene.", "Ansvarlig": second,
-                     "Frist": d(1, 4)}
+                     "Frist": d(1, 9), "Status": "Pågår"}
     return {"form": form, "rows": {"Mål": goals, "Tiltak": actions, "Risiko": risks,
                                    "Parter": parties, "Egenvurdering": assessment}}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
-from .template import Sheet, load_template
+from .template import Sheet, Template, load_template
 from .values import fold
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ RowValues = Mapping[str, object]
 
 def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
               rows: Mapping[str, Sequence[RowValues]] | None = None,
-              saved_at: dt.datetime | None = None) -> Path:
+              saved_at: dt.datetime | None = None, template: Template | None = None) -> Path:
     """Copy ``src`` to ``dest`` with ``form`` (label → value) and table ``rows`` (sheet name →
     list of header → value) written in.
 
@@ -37,7 +37,7 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
     """
     from openpyxl import load_workbook
 
-    template = load_template()
+    template = template or load_template()
     book = load_workbook(src)
     if form:
         _fill_form(book[template.form.name], template.form, form)

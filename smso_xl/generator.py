@@ -63,15 +63,17 @@ def generate(
     now: dt.datetime | None = None,
     new_file_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     drafts: bool = False,
+    template: Template | None = None,
 ) -> GenerateResult:
     """Write one workbook per selected region into ``out_dir``; with ``drafts``, beside
     each an ``.eml`` cover e-mail with the workbook attached (``smso_xl.mail``).
 
     Raises :class:`ConfigError` for a wrong option (unknown region, files that exist without
     ``force``) and :class:`OutputError` when ``out_dir`` cannot be written — before any file
-    is written, so a failed run leaves nothing half done.
+    is written, so a failed run leaves nothing half done. ``template``: the version to write
+    (default: the newest shipped one).
     """
-    template = load_template()
+    template = template or load_template()
     now = now or dt.datetime.now(dt.UTC)
     year = year or default_year(now.date())
     if not FIRST_PLAN_YEAR <= year <= LAST_PLAN_YEAR:

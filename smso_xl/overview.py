@@ -296,11 +296,12 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
         ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
     ws.set_row(_HEADER_ROW, 45)
     first = _HEADER_ROW + 1
+    yes, no = result.template.yes_no
     for row, summary in enumerate(result.regions, start=first):
         sub = summary.submission
         numbers = ([summary.figure(f) for f in figures] if _counted(summary)
                    else [None] * len(figures))
-        values = [summary.region.code, summary.region.name, "Ja" if sub else "Nei",
+        values = [summary.region.code, summary.region.name, yes if sub else no,
                   sub.path.name if sub else "", sub.status if sub else "Ikke mottatt",
                   *numbers, sub.errors if sub else None, sub.warnings if sub else None]
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
@@ -330,7 +331,8 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     for col, column in enumerate(columns):
         ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
     ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
-    ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"Ja")', total, len(seen))
+    ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"{result.template.yes_no[0]}")', total,
+                     len(seen))
     for figure in figures:
         col = at[figure.key]
         if figure.share:
@@ -424,11 +426,14 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     highest = max((sum(s.status_counts.values()) for s in result.regions), default=0)
     column.set_y_axis({"name": "Antall tiltak", "min": 0, "num_format": "0",
                        "major_unit": max(1, math.ceil(highest / 8))})
-    first, last = _chart_data(ws, fmt, last + 2, "Timer per år per part",
-                              ["", "Part", "Timer"],
-                              [[None, party, hours] for party, hours in _party_hours(result)])
+    parties = template.sheet_by_role("parties")
+    party, hours = (parties.by_role(role) for role in ("title", "hours"))
+    assert party is not None and hours is not None, "the parties sheet names parties and hours"
+    first, last = _chart_data(ws, fmt, last + 2, f"{hours.header} per {party.header.lower()}",
+                              ["", party.header, hours.header],
+                              [[None, name, total] for name, total in _party_hours(result)])
     bar = book.add_chart({"type": "bar"})
-    bar.add_series({"name": "Timer per år", "categories": ["Oversikt", first, 1, last, 1],
+    bar.add_series({"name": hours.header, "categories": ["Oversikt", first, 1, last, 1],
                     "values": ["Oversikt", first, 2, last, 2],
                     "fill": {"color": HEADER_FILL}, "gap": 50})
     bar.set_title({"name": "Timer per år som partene har satt av", "name_font": {"size": 12}})
@@ -560,6 +565,7 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
 
 def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     template, today = result.template, result.today
+    yes, no = template.yes_no
     horizon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
     found: list[tuple[dt.date, int, list[object]]] = []
     region_name = _region_namer(result)
@@ -577,7 +583,7 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
             found.append((deadline, order, [
                 sub.region, region_name(sub), sheet.name, ident, r.shown(what_key),
                 r.shown(owner_key), deadline, r.shown(status_key), (deadline - today).days,
-                "Ja" if deadline < today else "Nei", sub.path.name, r.sheet, r.row]))
+                yes if deadline < today else no, sub.path.name, r.sheet, r.row]))
     found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
     actions = template.sheet_by_role("actions")
 
@@ -592,7 +598,7 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
     rows = [values for _, _, values in found]
-    red = [range(len(columns)) if values[9] == "Ja" else () for values in rows]
+    red = [range(len(columns)) if values[9] == yes else () for values in rows]
     _table(ws, fmt, "tblFrister", columns, rows, red=red,
            empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.")
 

@@ -27,7 +27,8 @@ INPUT_KINDS = frozenset(KINDS - {"id", "label", "formula"})
 #: find a column by its role, never by its key or header.
 COLUMN_ROLES = frozenset({
     "id", "title", "deadline", "start", "status", "owner", "stand", "mandate", "assessment",
-    "follow_up", "risk_score", "risk_level", "likelihood", "impact", "hours"})
+    "follow_up", "risk_score", "risk_level", "likelihood", "impact", "hours",
+    "party_type"})
 #: What a table sheet is to the tool.
 SHEET_ROLES = frozenset({"parties", "goals", "actions", "risks", "assessment"})
 #: How a plan year becomes a plan period.
@@ -174,7 +175,7 @@ class Template:
     sheets: tuple[Sheet, ...] = field(default_factory=tuple)
     plan_period: str = "calendar_year"
     participating: tuple[str, ...] = ()
-    yes_no: tuple[str, str] = ("Ja", "Nei")
+    yes_no: tuple[str, str] = ("", "")
     value_colours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     status_colours: Mapping[str, str] = field(default_factory=dict)
     overview_sheets: tuple[str, ...] = ()
@@ -345,7 +346,7 @@ def _sheet(raw: Mapping[str, Any]) -> Sheet:
 def parse_template(raw: Mapping[str, Any]) -> Template:
     sheets = tuple(_sheet(s) for s in raw["sheets"])
     overview = raw.get("overview", {})
-    yes, no = raw.get("yes_no", ("Ja", "Nei"))
+    yes, no = raw["yes_no"]
     template = Template(
         id=raw["id"], version=str(raw["version"]), title=raw["title"],
         vocabularies={k: tuple(v) for k, v in raw["vocabularies"].items()},

@@ -86,8 +86,8 @@ def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
     """The values the template puts into a table before the region sees it."""
     title, ident = sheet.key_of("title"), sheet.key_of("id")
     if sheet.prefill == "parties" and title:
-        # The party's name, and its type where the sheet has a column of that key.
-        return [{title: p.name, "type": p.type} for p in ctx.parties]
+        kind = sheet.key_of("party_type") or ""
+        return [{title: p.name, kind: p.type} for p in ctx.parties]
     if sheet.prefill == "criteria" and title:
         return [{title: text} for text in ctx.template.criteria]
     if sheet.id_prefix and ident:

@@ -1,0 +1,154 @@
+"""Template versions side by side (SPEC §9), and the template as the single source.
+
+Version 2 adds a ``Status`` to the self-assessment's follow-ups. Workbooks of version 1 are
+already in regions' hands: they must validate exactly as before, while ``generate`` writes
+version 2. And adding a number column with a total on Oversikt is one edit of the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from smso_xl.config import default_regions
+from smso_xl.consolidation import consolidate
+from smso_xl.fill import fill_plan
+from smso_xl.generator import generate
+from smso_xl.overview import write_overview
+from smso_xl.template import (
+    Template,
+    as_template_set,
+    load_template,
+    load_templates,
+    parse_template,
+    templates_dir,
+)
+from smso_xl.validation import validate
+
+TODAY = dt.date(2026, 6, 1)
+NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
+V1, V2 = load_template("1"), load_template("2")
+CRITERION = V1.criteria[0]
+
+
+def _plan(tmp_path: Path, template: Template, code: str, *, follow_up: dict[str, object],
+          extra: dict[str, object] | None = None) -> Path:
+    """A filled plan of ``template``'s version: one goal, one action, one assessed criterion
+    that is not met (so it needs a follow-up: ``follow_up``)."""
+    result = generate(regions=default_regions(), region_codes=[code], year=2026,
+                      out_dir=tmp_path / f"v{template.version}-{code}", now=NOW,
+                      new_file_id=lambda: f"file-{code}", template=template)
+    goal = {"Mål": "Flere kjenner konsekvensene", "Indikator": "Antall skoler",
+            "Målverdi": "10", "Frist": dt.date(2026, 11, 30), "Ansvarlig": "Kari Nordmann",
+            "Status": "Pågår"}
+    action = {"Mål-ID": "M1", "Tiltak": "Skolebesøk", "Ansvarlig": "Kari Nordmann",
+              "Frist": dt.date(2026, 10, 1), "Status": "Pågår", "Budsjett (kr)": 10000,
+              **(extra or {})}
+    criterion = {"Kriterium": CRITERION, "Vurdering": "Ikke oppfylt", **follow_up}
+    return fill_plan(result.files[0].path, tmp_path / f"returned-v{template.version}-{code}.xlsx",
+                     rows={"Mål": [goal], "Tiltak": [action], "Egenvurdering": [criterion]},
+                     form={"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
+                           "Overordnet mål for samarbeidet": "Mindre svart arbeid"},
+                     template=template)
+
+
+def _codes(report_file: object) -> list[tuple[str, str | None, str | None]]:
+    return [(f.code, f.sheet, f.cell) for f in report_file.findings]  # type: ignore[attr-defined]
+
+
+def test_every_published_version_is_shipped_and_generate_writes_the_newest(
+        tmp_path: Path) -> None:
+    templates = load_templates()
+    assert sorted(templates.versions) == ["1", "2"]
+    assert templates.newest is V2
+    files = sorted((templates_dir() / templates.id).glob("*.yaml"))
+    assert [f.stem for f in files] == ["1", "2"]
+    result = generate(regions=default_regions(), region_codes=["42"], year=2026,
+                      out_dir=tmp_path, now=NOW)
+    book = openpyxl.load_workbook(result.files[0].path)
+    meta = {row[0]: row[1] for row in book[V2.metadata_sheet.name].iter_rows(values_only=True)}
+    assert meta["template_version"] == "2"
+    headers = [c.value for c in book["Egenvurdering"][1]]
+    assert headers == [c.header for c in V2.sheet("Egenvurdering").columns]
+    assert headers[-1] == "Status" and "Status" not in [
+        c.header for c in V1.sheet("Egenvurdering").columns]
+
+
+def test_v1_and_v2_workbooks_validate_side_by_side(tmp_path: Path) -> None:
+    passed = {"Oppfølging": "Ny runde med partene", "Ansvarlig": "Per Hansen",
+              "Frist": dt.date(2026, 3, 1)}
+    old = _plan(tmp_path, V1, "42", follow_up=passed)
+    done = _plan(tmp_path, V2, "03", follow_up={**passed, "Status": "Fullført"})
+    ongoing = _plan(tmp_path, V2, "11", follow_up={**passed, "Status": "Pågår"})
+
+    report = validate([old, done, ongoing], today=TODAY)
+    by_path = {f.path: f for f in report.files}
+    # Version 1 exactly as a tool that knew only version 1 reads it: no status, no overdue.
+    alone = validate([old], today=TODAY, templates=as_template_set(V1))
+    assert _codes(by_path[old]) == _codes(alone.files[0])
+    assert by_path[old].workbook is not None
+    assert by_path[old].workbook.template_version == "1"
+    assert not any(f.code == "template-version-unknown" for f in report.files[0].findings)
+    # Version 2: a finished follow-up is done; one still going on is overdue.
+    assert ("deadline-overdue", "Egenvurdering", "F2") not in _codes(by_path[done])
+    assert ("deadline-overdue", "Egenvurdering", "F2") in _codes(by_path[ongoing])
+    assert ("deadline-overdue", "Egenvurdering", "F2") not in _codes(by_path[old])
+
+
+def test_frister_follows_the_version_of_each_plan(tmp_path: Path) -> None:
+    passed = {"Oppfølging": "Ny runde med partene", "Ansvarlig": "Per Hansen",
+              "Frist": dt.date(2026, 3, 1)}
+    _plan(tmp_path, V1, "42", follow_up=passed)
+    _plan(tmp_path, V2, "03", follow_up={**passed, "Status": "Fullført"})
+    result = consolidate([p for p in tmp_path.glob("returned-*.xlsx")], today=TODAY)
+    out = write_overview(result, tmp_path / "oversikt.xlsx")
+    rows = list(openpyxl.load_workbook(out)["Frister"].iter_rows(values_only=True))
+    follow_ups = [(r[0], r[2]) for r in rows[1:] if r[2] == "Egenvurdering"]
+    assert follow_ups == [("42", "Egenvurdering")]  # v1: no status, still followed up
+
+
+def test_an_unknown_version_is_a_file_level_finding(tmp_path: Path) -> None:
+    raw = yaml.safe_load((templates_dir() / "smso-handlingsplan" / "2.yaml").read_text("utf-8"))
+    future = parse_template({**raw, "version": "9"})
+    path = _plan(tmp_path, future, "42", follow_up={})
+    (found,) = validate([path], today=TODAY).files
+    assert ("template-version-unknown", None, None) in _codes(found)
+
+
+NEW_COLUMN = ('      - {key: reise, header: Reisekostnader (kr), kind: amount, width: 14, '
+              'number_format: "#,##0", summary: sum}\n')
+
+
+def test_a_number_column_with_a_total_on_oversikt_is_one_template_edit(tmp_path: Path) -> None:
+    text = (templates_dir() / "smso-handlingsplan" / "2.yaml").read_text("utf-8")
+    anchor = '         help: "Beløp i kroner (et tall)."}\n'
+    assert text.count(anchor) == 1
+    template = parse_template(yaml.safe_load(text.replace(anchor, anchor + NEW_COLUMN)))
+
+    for code, cost in (("42", 2500), ("03", 1250.5)):
+        _plan(tmp_path, template, code, follow_up={"Oppfølging": "Ny runde",
+                                                   "Ansvarlig": "Per Hansen",
+                                                   "Frist": dt.date(2026, 9, 1)},
+              extra={"Reisekostnader (kr)": cost})
+    result = consolidate(sorted(tmp_path.glob("returned-*.xlsx")), today=TODAY,
+                         templates=as_template_set(template))
+    out = write_overview(result, tmp_path / "oversikt.xlsx")
+    sheet = openpyxl.load_workbook(out)["Oversikt"]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    column = rows[0].index("Reisekostnader (kr)")
+    regions = rows[1:[r[0] for r in rows].index("Totalt")]  # the table, not the chart data
+    by_region = {r[0]: r[column] for r in regions}
+    assert by_region["42"] == 2500 and by_region["03"] == 1250.5
+    total_row = next(r for r in sheet.iter_rows(min_row=5) if r[0].value == "Totalt")
+    letter = total_row[column].column_letter
+    assert total_row[column].value.startswith(f"=SUM({letter}")
+    cached = openpyxl.load_workbook(out, data_only=True)["Oversikt"]
+    assert cached[total_row[column].coordinate].value == pytest.approx(3750.5)
+    # The tiltak sheet of the overview carries the column too, with its number format.
+    actions = openpyxl.load_workbook(out)["Tiltak"]
+    headers = [c.value for c in actions[1]]
+    assert "Reisekostnader (kr)" in headers
