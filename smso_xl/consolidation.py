@@ -81,8 +81,7 @@ class Submission:
     def last_updated(self) -> dt.date | None:
         """``Sist oppdatert (dato)`` from the Organisering form, if the region filled it."""
         plan = self.report.plan
-        value = plan.form.get("sist_oppdatert") if plan else None
-        return value if isinstance(value, dt.date) else None
+        return plan.last_updated if plan else None
 
     @property
     def sent_at(self) -> dt.datetime | None:

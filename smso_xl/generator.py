@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from .config import (
 )
 from .fileio import OutputError, atomic_output
 from .mail import draft_path, plan_draft, write_draft
+from .prefill import Carried
 from .template import Template, load_template
 from .writer import PlanContext, write_plan
 
@@ -35,6 +36,7 @@ class GeneratedFile:
     path: Path
     file_id: str
     draft: Path | None = None  # the cover e-mail (.eml) beside it, with ``drafts=True``
+    carried: Carried | None = None  # last round's plan it was prefilled with
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def generate(
     new_file_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     drafts: bool = False,
     template: Template | None = None,
+    carried: Mapping[str, Carried] | None = None,
 ) -> GenerateResult:
     """Write one workbook per selected region into ``out_dir``; with ``drafts``, beside
     each an ``.eml`` cover e-mail with the workbook attached (``smso_xl.mail``).
@@ -71,7 +74,8 @@ def generate(
     Raises :class:`ConfigError` for a wrong option (unknown region, files that exist without
     ``force``) and :class:`OutputError` when ``out_dir`` cannot be written — before any file
     is written, so a failed run leaves nothing half done. ``template``: the version to write
-    (default: the newest shipped one).
+    (default: the newest shipped one). ``carried``: by region code, last round's plan to
+    prefill its workbook with (``rounds.generate_round``); other regions get a blank one.
     """
     template = template or load_template()
     now = now or dt.datetime.now(dt.UTC)
@@ -98,6 +102,7 @@ def generate(
             template=template, region=region, year=year, parties=parties, settings=settings,
             return_date=due, file_id=new_file_id(),
             generated_at=now, generator_version=__version__,
+            carried=(carried or {}).get(region.code),
         )
         with atomic_output(path) as tmp:
             write_plan(tmp, ctx)
@@ -105,7 +110,8 @@ def generate(
         if drafts:
             draft = write_draft(plan_draft(path, region=region, year=year, settings=settings,
                                            due=due, now=now), draft_path(path))
-        files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id, draft=draft))
+        files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id, draft=draft,
+                                   carried=ctx.carried))
     return GenerateResult(year=year, out_dir=out_dir, files=tuple(files), return_date=due)
 
 

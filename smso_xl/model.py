@@ -24,7 +24,7 @@ FORM_LABEL_COL, FORM_VALUE_COL = 1, 2
 #: Identity keys, in the metadata sheet (column A key, column B value, header in row 1) and as
 #: custom document properties named ``smso.<key>`` (all stored as text).
 IDENTITY_KEYS = ("template_id", "template_version", "region_code", "region_name", "year",
-                 "file_id", "generated_at", "generator_version")
+                 "file_id", "generated_at", "generator_version", "round", "source_sha256")
 PROPERTY_PREFIX = "smso."
 
 
@@ -93,6 +93,8 @@ class Identity:
     generated_at: str
     generator_version: str
     source: str                      # "metadata" (the hidden sheet) or "properties"
+    round: int = 1                   # 1: the plan round; 2, 3 …: status rounds of the year
+    source_sha256: str = ""          # the returned file it was prefilled from (generate --from)
 
 
 @dataclass

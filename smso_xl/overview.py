@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .batch import paused_gc
 from .cells import a1_range
+from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
 from .consolidation import NO_STATUS, Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
 from .findings import ERROR, INFO, WARNING
@@ -33,6 +34,11 @@ from .writer import DATE_FORMAT, HEADER_FILL
 # The overview's own sheets; between Oversikt and Frister come the template's: its
 # ``overview.plan_sheets`` row by row, then the self-assessment as a matrix.
 SUMMARY_SHEET, OWN_SHEETS = "Oversikt", ("Frister", "Avvik", "Innsendinger")
+CHANGES_SHEET = "Endringer"
+# How Endringer names a change: the kinds the coordinator follows up get their own word.
+CHANGE_WORDS = {ADDED: "Ny", REMOVED: "Fjernet", CHANGED: "Endret"}
+ROLE_CHANGE_WORDS = {"status": "Status endret", "deadline": "Frist flyttet",
+                     "owner": "Ansvarlig byttet"}
 DUE_WITHIN_DAYS = 90
 MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
 EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
@@ -63,11 +69,13 @@ class _Col:
 
 
 def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] = (),
-                   created: dt.datetime | None = None) -> Path:
+                   created: dt.datetime | None = None,
+                   changes: Comparison | None = None) -> Path:
     """Write the overview workbook to ``out`` atomically; never onto an input or a file seen.
 
     ``created`` is the document's creation time (default: now; fixed for reproducible
-    examples)."""
+    examples). ``changes``: what changed since the previous round (``compare``), shown on
+    the sheet Endringer and as progress per region on Oversikt."""
     protected = (*inputs, *(s.path for s in result.submissions))
     with atomic_output(out, inputs=tuple(protected)) as tmp, paused_gc():
         # paused: a million cell records, and the collector's passes over them found nothing
@@ -79,13 +87,16 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
             template = result.template
             fmt = _Formats(book, _value_fills(template))
             assessment = template.sheet_by_role("assessment")
-            sheets = {name: book.add_worksheet(name) for name in sheet_names(template)}
-            _oversikt(book, sheets[SUMMARY_SHEET], result, fmt)
+            names = sheet_names(template, changes is not None)
+            sheets = {name: book.add_worksheet(name) for name in names}
+            _oversikt(book, sheets[SUMMARY_SHEET], result, fmt, changes)
             for name in template.overview_sheets:
                 _plan_sheet(sheets[name], result, template.sheet(name), fmt)
             _egenvurdering(sheets[assessment.name], result, fmt)
             frister, avvik, innsendinger = OWN_SHEETS
             _frister(sheets[frister], result, fmt)
+            if changes is not None:
+                _endringer(sheets[CHANGES_SHEET], result, changes, fmt)
             _avvik(sheets[avvik], result, fmt)
             _innsendinger(sheets[innsendinger], result, fmt)
             sheets[SUMMARY_SHEET].activate()
@@ -98,10 +109,12 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
     return out
 
 
-def sheet_names(template: Template) -> tuple[str, ...]:
-    """The overview's sheets, in order."""
+def sheet_names(template: Template, with_changes: bool = False) -> tuple[str, ...]:
+    """The overview's sheets, in order; Endringer after Frister when it has a previous round."""
     assessment = template.sheet_by_role("assessment")
-    return (SUMMARY_SHEET, *template.overview_sheets, assessment.name, *OWN_SHEETS)
+    frister, *rest = OWN_SHEETS
+    return (SUMMARY_SHEET, *template.overview_sheets, assessment.name, frister,
+            *([CHANGES_SHEET] if with_changes else []), *rest)
 
 
 def _value_fills(template: Template) -> dict[str, str]:
@@ -271,10 +284,26 @@ _SUMMARY_TAIL = (_Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
 _HEADER_ROW = 3
 
 
-def _summary_columns(template: Template) -> tuple[_Col, ...]:
+# With the previous round (consolidate --previous): what moved since, per region.
+_PROGRESS = (_Col("Fullført siden sist", 10, "count"), _Col("Frister flyttet", 9, "count"),
+             _Col("Rader fjernet", 9, "count"))
+
+
+def _summary_columns(template: Template, changes: Comparison | None) -> tuple[_Col, ...]:
     figures = tuple(_Col(f.label, f.width, "percent" if f.share else "count")
                     for f in template.figures)
-    return (*_SUMMARY_HEAD, *figures, *_SUMMARY_TAIL)
+    return (*_SUMMARY_HEAD, *figures, *_SUMMARY_TAIL, *(_PROGRESS if changes else ()))
+
+
+def _progress(changes: Comparison, code: str) -> list[object]:
+    """Actions completed, deadlines moved and rows removed since the previous round."""
+    region = next((r for r in changes.regions if r.code == code), None)
+    if region is None or region.old is None or region.new is None:
+        return [None] * len(_PROGRESS)
+    template = changes.template
+    return [region.count(lambda c: completed_since(template, c)),
+            region.count(lambda c: bool(c.days)),
+            region.count(lambda c: c.change == REMOVED)]
 
 
 def _counted(summary: RegionSummary) -> bool:
@@ -282,7 +311,8 @@ def _counted(summary: RegionSummary) -> bool:
     return summary.submission is not None and summary.submission.included
 
 
-def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
+              changes: Comparison | None) -> None:
     received = sum(1 for s in result.regions if s.received)
     year = f" {result.year}" if result.year else ""
     ws.write_string(0, 0, f"SMSØ – nasjonal oversikt over lokale handlingsplaner{year}", fmt.title)
@@ -290,32 +320,36 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
                     "regioner har sendt inn. Forfalt = mål, tiltak og risikoer med frist før "
                     "denne datoen og status ikke Fullført eller Avlyst (arket Frister viser også "
                     "oppfølgingen av egenvurderingen).", fmt.plain)
-    columns, figures = _summary_columns(result.template), result.template.figures
+    columns, figures = _summary_columns(result.template, changes), result.template.figures
     for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
         ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
     ws.set_row(_HEADER_ROW, 45)
     first = _HEADER_ROW + 1
     yes, no = result.template.yes_no
+    written: list[list[object]] = []
     for row, summary in enumerate(result.regions, start=first):
         sub = summary.submission
         numbers = ([summary.figure(f) for f in figures] if _counted(summary)
                    else [None] * len(figures))
         values = [summary.region.code, summary.region.name, yes if sub else no,
                   sub.path.name if sub else "", sub.status if sub else "Ikke mottatt",
-                  *numbers, sub.errors if sub else None, sub.warnings if sub else None]
+                  *numbers, sub.errors if sub else None, sub.warnings if sub else None,
+                  *(_progress(changes, summary.region.code) if changes else ())]
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = ("missing" if index == 2 else "grey") if sub is None else None
             _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=False))
+        written.append(values)
     last = first + len(result.regions) - 1
     if result.regions:
-        _totals(ws, result, fmt, first, last)
-    _charts(book, ws, result, fmt, last + 3)
+        _totals(ws, result, fmt, first, last, columns, written)
+    _charts(book, ws, result, fmt, last + 3, columns)
     ws.hide_gridlines(2)
     _print_setup(ws, header_row=None)
 
 
-def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, last: int) -> None:
+def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, last: int,
+            columns: Sequence[_Col], written: Sequence[Sequence[object]]) -> None:
     """SUM formulas that Excel recalculates, with the values computed here as their cache:
     viewers that do not recalculate (LibreOffice by default, mail previews) show the truth."""
     row, total = last + 1, fmt.cell("count", "total")
@@ -327,23 +361,18 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     def rng(col: int) -> str:  # 0-based column → its A1 range over the region rows
         return a1_range(first + 1, col + 1, last + 1, col + 1)
 
-    columns = _summary_columns(result.template)
     for col, column in enumerate(columns):
         ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
     ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
     ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"{result.template.yes_no[0]}")', total,
                      len(seen))
-    for figure in figures:
-        col = at[figure.key]
-        if figure.share:
-            _share_total(ws, fmt, figure, figures, counted, at, rng, row)
-        else:
-            value = sum(s.figures.get(figure.key, 0) for s in counted)
-            ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
-    tail = len(columns) - len(_SUMMARY_TAIL)
-    ws.write_formula(row, tail, f"=SUM({rng(tail)})", total, sum(s.errors for s in seen))
-    ws.write_formula(row, tail + 1, f"=SUM({rng(tail + 1)})", total,
-                     sum(s.warnings for s in seen))
+    shares = {at[f.key]: f for f in figures if f.share}
+    for col in range(len(_SUMMARY_HEAD), len(columns)):
+        if col in shares:
+            _share_total(ws, fmt, shares[col], figures, counted, at, rng, row)
+            continue
+        value = sum(v for values in written if isinstance(v := values[col], int | float))
+        ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
 
 
 def _share_total(ws: Worksheet, fmt: _Formats, figure: Figure, figures: Sequence[Figure],
@@ -400,7 +429,7 @@ def _chart_data(ws: Worksheet, fmt: _Formats, row: int, title: str, headers: Seq
 
 
 def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
-            row: int) -> None:
+            row: int, columns: Sequence[_Col]) -> None:
     """Side by side under the table: actions by status per region, and hours per party."""
     template = result.template
     status = template.sheet_by_role("actions").by_role("status")
@@ -441,7 +470,7 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     # In a bar chart the y axis holds the categories: largest party on top, values below.
     bar.set_y_axis({"reverse": True, "crossing": "max"})
     bar.set_x_axis({"min": 0, "num_format": "#,##0"})
-    width = sum(int(c.width * 7 + 5) for c in _summary_columns(template)) // 2  # in pixels
+    width = sum(int(c.width * 7 + 5) for c in columns) // 2  # xlsxwriter's column pixels
     for index, chart in enumerate((column, bar)):
         chart.set_size({"width": width - 10, "height": 340})
         ws.insert_chart(row, 0, chart, {"x_offset": index * width + 2, "y_offset": 4,
@@ -601,6 +630,31 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     red = [range(len(columns)) if values[9] == yes else () for values in rows]
     _table(ws, fmt, "tblFrister", columns, rows, red=red,
            empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.")
+
+
+def _endringer(ws: Worksheet, result: Consolidation, changes: Comparison,
+               fmt: _Formats) -> None:
+    """One row per change since the previous round, as ``smso-xl compare`` lists them."""
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14), _Col("ID", 12),
+               _Col("Endring", 16), _Col("Felt", 18), _Col("Før", 30), _Col("Nå", 30),
+               _Col("Dager", 8, "number"), _Col("Forrige fil", 28, wrap=False),
+               _Col("Ny fil", 28, wrap=False)]
+    rows = []
+    for region, change in changes.changes:
+        word = (ROLE_CHANGE_WORDS.get(change.role or "", CHANGE_WORDS[change.change])
+                if change.change == CHANGED else CHANGE_WORDS[change.change])
+        rows.append([region.code, region.name, change.sheet, change.id, word, change.field,
+                     _as_text(change.old), _as_text(change.new), change.days,
+                     region.old.name if region.old else None,
+                     region.new.name if region.new else None])
+    red = [{4, 8} if (change.days or 0) > 0 else set() for _, change in changes.changes]
+    _table(ws, fmt, "tblEndringer", columns, rows, red=red,
+           empty="Ingen endringer siden forrige runde.")
+
+
+def _as_text(value: object) -> object:
+    """Before and after share a column: a date there is written as the region wrote it."""
+    return format_date(value) if isinstance(value, dt.date) else value
 
 
 def _avvik(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:

@@ -341,6 +341,8 @@ def _make_identity(values: dict[str, str], source: str) -> Identity | None:
         year=int(year) if year.isdigit() else None, file_id=values.get("file_id", ""),
         generated_at=values.get("generated_at", ""),
         generator_version=values.get("generator_version", ""), source=source,
+        round=int(values["round"]) if values.get("round", "").isdigit() else 1,
+        source_sha256=values.get("source_sha256", ""),
     )
 
 

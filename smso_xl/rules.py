@@ -50,6 +50,13 @@ class PlanRow:
 class Plan:
     form: dict[str, object]
     rows: dict[str, list[PlanRow]]   # template sheet name → filled rows
+    last_updated: dt.date | None = None  # the form's "last updated" date, when it is one
+    form_texts: dict[str, str] = field(default_factory=dict)  # field key → as typed
+
+    def form_shown(self, key: str) -> object:
+        """A form value as :meth:`PlanRow.shown` gives a cell: never lost when not understood."""
+        value = self.form.get(key)
+        return value if value is not None else (self.form_texts.get(key) or None)
 
 
 def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
@@ -74,7 +81,12 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
         if table is not None:
             rows[sheet.name] = _check_table(table, context(table.name), today, findings)
     findings += _check_references(wb, template, rows, file)
-    return findings, Plan(form=form_values, rows=rows)
+    updated = template.form.field_by_role("last_updated")
+    last_updated = form_values.get(updated.key) if updated else None
+    texts = ({key: cell_text(cell.value) for key, cell in wb.form.values.items()}
+             if wb.form is not None else {})
+    return findings, Plan(form=form_values, rows=rows, form_texts=texts,
+                          last_updated=last_updated if isinstance(last_updated, dt.date) else None)
 
 
 def _accepted_parties(wb: Workbook, template: Template,

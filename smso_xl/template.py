@@ -29,6 +29,8 @@ COLUMN_ROLES = frozenset({
     "id", "title", "deadline", "start", "status", "owner", "stand", "mandate", "assessment",
     "follow_up", "risk_score", "risk_level", "likelihood", "impact", "hours",
     "party_type"})
+#: What a field of the form means to the tool.
+FORM_ROLES = frozenset({"last_updated"})
 #: What a table sheet is to the tool.
 SHEET_ROLES = frozenset({"parties", "goals", "actions", "risks", "assessment"})
 #: How a plan year becomes a plan period.
@@ -88,6 +90,7 @@ class FormField:
     required: Requirement | None = None
     missing: str | None = None
     height: float | None = None      # row height (points) for an answer of several lines
+    role: str | None = None          # what the field means to the tool (FORM_ROLES)
 
     @property
     def is_input(self) -> bool:
@@ -117,6 +120,9 @@ class Sheet:
 
     def has_column(self, key: str) -> bool:
         return any(col.key == key for col in self.columns)
+
+    def field_by_role(self, role: str) -> FormField | None:
+        return next((f for f in self.fields if f.role == role), None)
 
     @property
     def input_columns(self) -> tuple[Column, ...]:
@@ -328,7 +334,7 @@ def _field(raw: Mapping[str, Any]) -> FormField:
     return FormField(
         key=raw["key"], label=raw["label"], kind=raw["kind"], source=raw.get("source"),
         help=raw.get("help", ""), required=_requirement(raw.get("required")),
-        missing=raw.get("missing"), height=raw.get("height"),
+        missing=raw.get("missing"), height=raw.get("height"), role=raw.get("role"),
     )
 
 
@@ -395,6 +401,9 @@ def _check_roles(template: Template) -> None:
     sheet_roles = [s.role for s in template.tables if s.role]
     if len(set(sheet_roles)) != len(sheet_roles) or not set(sheet_roles) <= SHEET_ROLES:
         raise TemplateError(f"sheet roles must be unique and known: {sheet_roles}")
+    form_roles = [f.role for f in template.form.fields if f.role]
+    if len(set(form_roles)) != len(form_roles) or not set(form_roles) <= FORM_ROLES:
+        raise TemplateError(f"form roles must be unique and known: {form_roles}")
     for sheet in template.tables:
         roles = [c.role for c in sheet.columns if c.role]
         if len(set(roles)) != len(roles) or not set(roles) <= COLUMN_ROLES:

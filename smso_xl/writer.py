@@ -28,6 +28,7 @@ from .model import (
     PROPERTY_PREFIX,
     TABLE_HEADER_ROW,
 )
+from .prefill import LEFTOVERS_SHEET, Carried, next_ids
 from .template import Column, Sheet, Template, load_yaml
 from .values import fold, format_date
 
@@ -55,6 +56,7 @@ class PlanContext:
     file_id: str
     generated_at: dt.datetime
     generator_version: str
+    carried: Carried | None = None   # last round's plan, for ``generate --from``
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
@@ -67,6 +69,8 @@ class PlanContext:
             "year": str(self.year), "file_id": self.file_id,
             "generated_at": self.generated_at.isoformat(timespec="seconds"),
             "generator_version": self.generator_version,
+            "round": str(self.carried.number if self.carried else 1),
+            "source_sha256": self.carried.sha256 if self.carried else "",
         }
         return {key: values[key] for key in IDENTITY_KEYS}
 
@@ -85,6 +89,8 @@ def list_name(column: Column) -> str | None:
 def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
     """The values the template puts into a table before the region sees it."""
     title, ident = sheet.key_of("title"), sheet.key_of("id")
+    if ctx.carried is not None and sheet.name in ctx.carried.rows:
+        return _carried_rows(ctx.carried, sheet, ctx.template.criteria)
     if sheet.prefill == "parties" and title:
         kind = sheet.key_of("party_type") or ""
         return [{title: p.name, kind: p.type} for p in ctx.parties]
@@ -93,6 +99,28 @@ def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
     if sheet.id_prefix and ident:
         return [{ident: f"{sheet.id_prefix}{i}"} for i in range(1, sheet.rows + 1)]
     return []
+
+
+def _carried_rows(carried: Carried, sheet: Sheet,
+                  criteria: Sequence[str]) -> list[dict[str, object]]:
+    """Last round's rows with their IDs, then fresh rows that continue the numbering; the
+    criteria in the template's order, any the template no longer has after them."""
+    rows = [dict(row) for row in carried.rows[sheet.name]]
+    title, ident = sheet.key_of("title"), sheet.key_of("id")
+    if sheet.prefill == "criteria" and title:
+        by_text = {fold(str(r.get(title) or "")): r for r in rows}
+        ordered = [by_text.pop(fold(text), {title: text}) for text in criteria]
+        return ordered + list(by_text.values())
+    if sheet.id_prefix and ident:
+        taken = [str(r[ident]) for r in rows if r.get(ident)]
+        # A row the region added without an ID gets the next one, as do the fresh rows.
+        fresh = iter(next_ids(sheet.id_prefix, taken,
+                              max(sheet.rows, len(rows)) - len(taken)))
+        for row in rows:
+            if not row.get(ident):
+                row[ident] = next(fresh)
+        rows += [{ident: value} for value in fresh]
+    return rows
 
 
 def data_row_count(ctx: PlanContext, sheet: Sheet) -> int:
@@ -109,7 +137,11 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
     })
     fmt = _Formats(workbook, ctx.template)
-    sheets = {s.name: workbook.add_worksheet(s.name) for s in ctx.template.sheets}
+    sheets = {}
+    for sheet in ctx.template.sheets:
+        if sheet.hidden and ctx.carried and ctx.carried.leftovers and LEFTOVERS_SHEET not in sheets:
+            sheets[LEFTOVERS_SHEET] = workbook.add_worksheet(LEFTOVERS_SHEET)  # last visible
+        sheets[sheet.name] = workbook.add_worksheet(sheet.name)
     rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
     counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
     with warnings.catch_warnings():
@@ -130,6 +162,8 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
             elif sheet.type == "metadata":
                 _write_metadata(ws, ctx, fmt)
             _set_visibility(ws, sheet)
+        if LEFTOVERS_SHEET in sheets and ctx.carried is not None:
+            _write_leftovers(sheets[LEFTOVERS_SHEET], ctx.carried, fmt)
         sheets[ctx.template.sheets[0].name].activate()
         _set_properties(workbook, ctx)
         workbook.close()
@@ -293,7 +327,8 @@ def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) ->
             cell_fmt = fmt.locked_date if isinstance(value, dt.date) else fmt.locked
             _write_value(ws, row, value_col, value, cell_fmt)
             continue
-        ws.write_blank(row, value_col, None, fmt.cell(column, locked=False))
+        given = ctx.carried.form.get(field.key) if ctx.carried else None
+        _write_value(ws, row, value_col, given, fmt.cell(column, locked=False))
         if field.height:
             ws.set_row(row, field.height)
         rule = _validation(column, ctx, form=True)
@@ -334,7 +369,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
             row = first + offset
             given = prefilled[offset] if offset < len(prefilled) else {}
             if column.kind == "formula":
-                _write_formula_cell(ws, sheet, ctx, column, row, fmt)
+                _write_formula_cell(ws, sheet, ctx, column, row, fmt, given)
                 continue
             locked = column.kind in ("id", "label") or (column.prefilled == "label" and bool(given))
             _write_value(ws, row, index, given.get(column.key), fmt.cell(column, locked))
@@ -346,10 +381,27 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
     if sheet.prefill == "criteria" and title is not None:
         for offset, given in enumerate(prefilled):
             ws.set_row(first + offset, _text_height(str(given[title.key]), title.width))
+    _mark_carried_over(ws, sheet, ctx, prefilled, first)
     _conditional_formats(ws, sheet, ctx, fmt, first, last)
     ws.freeze_panes(header_row + 1, 1)
     ws.protect("", PROTECTION)
     _print_setup(ws, repeat_header=True)
+
+
+def _mark_carried_over(ws: Worksheet, sheet: Sheet, ctx: PlanContext,
+                       prefilled: Sequence[Mapping[str, object]], first: int) -> None:
+    """A new plan year: each goal, action and risk carried from last year's plan says so
+    in a note on its ID, so the region reviews it rather than taking it as new."""
+    ident = sheet.key_of("id")
+    marked = set(ctx.carried.carried_over.get(sheet.name, ())) if ctx.carried else set()
+    if not ident or not marked or ctx.carried is None:
+        return
+    col = [c.key for c in sheet.columns].index(ident)
+    for offset, row in enumerate(prefilled):
+        if str(row.get(ident) or "") in marked:
+            ws.write_comment(first + offset, col,
+                             f"Videreført fra handlingsplanen for {ctx.carried.source_year}. "
+                             "Se over og oppdater.", {"author": "smso-xl"})
 
 
 def _col_letter(sheet: Sheet, key: str) -> str:
@@ -357,7 +409,7 @@ def _col_letter(sheet: Sheet, key: str) -> str:
 
 
 def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: Column,
-                        row: int, fmt: _Formats) -> None:
+                        row: int, fmt: _Formats, given: Mapping[str, object]) -> None:
     excel_row = row + 1
 
     def ref(role: str) -> str:
@@ -373,9 +425,18 @@ def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: C
         formula = f'=IF({score}="","",{risk_level_formula(ctx.template, score)})'
     else:
         raise ValueError(f"unknown formula {column.formula!r}")
-    # Blank rows compute to "" — the true cached result of an empty risk row.
+    # The true cached result: "" for a blank row, the score and level of a prefilled one.
     ws.write_formula(row, [c.key for c in sheet.columns].index(column.key), formula,
-                     fmt.locked_center, "")
+                     fmt.locked_center, _computed(ctx.template, sheet, column, given))
+
+
+def _computed(template: Template, sheet: Sheet, column: Column,
+              given: Mapping[str, object]) -> object:
+    p, k = (given.get(sheet.key_of(role) or "") for role in ("likelihood", "impact"))
+    score = p * k if isinstance(p, int) and isinstance(k, int) else None
+    if column.formula == "risk_score":
+        return "" if score is None else score
+    return template.risk_level(score) or ""
 
 
 def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, Any] | None:
@@ -501,6 +562,7 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
                       rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
                       counts: Mapping[str, int]) -> None:
     checks = selfcheck.all_checks(ctx.template, counts, ctx.period)
+    form = dict(ctx.carried.form) if ctx.carried else {}
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 62)
     ws.set_column(2, 3, 14)
@@ -517,7 +579,7 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
     yes, no = ctx.template.yes_no
     for offset, check in enumerate(checks):
         row = header + 1 + offset
-        value = check.count(rows_by_sheet, {})
+        value = check.count(rows_by_sheet, form)
         ws.write_string(row, 0, check.sheet, fmt.locked)
         ws.write_string(row, 1, check.label, fmt.locked)
         ws.write_formula(row, 2, "=" + check.formula, fmt.locked_center, value)
@@ -531,7 +593,7 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
     ws.conditional_format(count_range, {"type": "cell", "criteria": "==", "value": 0,
                                         "format": fmt.ok})
     ready_row = last + 2
-    blocking_total = sum(c.count(rows_by_sheet, {}) for c in checks if c.blocking)
+    blocking_total = sum(c.count(rows_by_sheet, form) for c in checks if c.blocking)
     ws.write_string(ready_row, 1, "Klar til innsending:", fmt.label)
     cells = [a1(header + 2 + i, 3) for i, c in enumerate(checks) if c.blocking]
     ws.write_formula(ready_row, 2, "=" + selfcheck.ready_formula(cells, ctx.template.yes_no),
@@ -576,6 +638,26 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
         ref = a1_range(2, index + 1, 1 + len(values), index + 1, absolute=True)
         wb.define_name(name, "=" + sheet_ref(ws.get_name(), ref))
     ws.protect("", PROTECTION)
+
+
+def _write_leftovers(ws: Worksheet, carried: Carried, fmt: _Formats) -> None:
+    """What last round's workbook held that this one has no place for: nothing is dropped
+    silently, and the region can copy what it still needs."""
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 2, 22)
+    ws.set_column(3, 3, 48)
+    ws.set_column(4, 4, 40)
+    ws.write_string(0, 0, "Ikke overført fra forrige runde", fmt.title)
+    ws.write_string(1, 0, f"Fra {carried.source.name}: verdier og ark som ikke har en plass i "
+                    "denne arbeidsboken. Kopier det dere fortsatt trenger.", fmt.text)
+    for col, text in enumerate(("Ark", "Rad", "Kolonne", "Verdi", "Hvorfor")):
+        ws.write_string(3, col, text, fmt.header)
+    for offset, item in enumerate(carried.leftovers, start=4):
+        for col, text in enumerate((item.sheet, item.row, item.column, item.value,
+                                    item.reason)):
+            ws.write_string(offset, col, text, fmt.text)
+    ws.freeze_panes(4, 0)
+    _print_setup(ws, repeat_header=False)
 
 
 def _write_metadata(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:

@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["convert", "render_png", "require_soffice", "soffice_path"]
+__all__ = ["convert", "convert_many", "render_png", "require_soffice", "soffice_path"]
 
 # Output filter per target format.  Formats not listed are passed through
 # unchanged, letting LibreOffice pick its default export filter.  No quotes
@@ -126,6 +126,15 @@ def _run(
     return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
 
+def convert_many(srcs: list[Path], out_dir: Path, fmt: str, *, recalc: bool = False,
+                 timeout: float = 300) -> list[Path]:
+    """:func:`convert` for many files in one LibreOffice start (a start is most of the
+    cost); the outputs in the order of ``srcs``. Their stems must differ."""
+    if len({Path(s).stem for s in srcs}) != len(srcs):
+        raise ValueError("files with the same stem would overwrite each other's output")
+    return _convert_all(srcs, out_dir, fmt, recalc=recalc, timeout=timeout)
+
+
 def convert(
     src: Path,
     out_dir: Path,
@@ -147,19 +156,26 @@ def convert(
     in the file.  Raises RuntimeError (including soffice's stdout/stderr) if
     soffice is missing, times out, or produces no output file.
     """
+    return _convert_all([src], out_dir, fmt, recalc=recalc, timeout=timeout)[0]
+
+
+def _convert_all(srcs: list[Path], out_dir: Path, fmt: str, *, recalc: bool,
+                 timeout: float) -> list[Path]:
     exe = soffice_path()
     if exe is None:
         raise RuntimeError("LibreOffice (soffice) not found on PATH")
-    src = Path(src).resolve()
+    sources = [Path(s).resolve() for s in srcs]
     out_dir = Path(out_dir).resolve()
-    if not src.is_file():
-        raise FileNotFoundError(src)
     ext = fmt.split(":", 1)[0].lower()
-    out = out_dir / f"{src.stem}.{ext}"
-    if out == src:
-        raise ValueError(f"converting {src} to {fmt} into its own directory would overwrite it")
+    outs = [out_dir / f"{s.stem}.{ext}" for s in sources]
+    for source, out in zip(sources, outs, strict=True):
+        if not source.is_file():
+            raise FileNotFoundError(source)
+        if out == source:
+            raise ValueError(f"converting {source} to {fmt} into its own directory would "
+                             "overwrite it")
+        out.unlink(missing_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out.unlink(missing_ok=True)
 
     profile = Path(tempfile.mkdtemp(prefix="smso-lo-profile-"))
     try:
@@ -183,19 +199,20 @@ def convert(
             _FILTERS.get(fmt, fmt),
             "--outdir",
             str(out_dir),
-            str(src),
+            *(str(s) for s in sources),
         ]
         result = _run(cmd, env=env, timeout=timeout)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
-    if not out.is_file():
-        raise RuntimeError(
-            f"LibreOffice did not produce {out} (exit code {result.returncode})\n"
-            f"command: {' '.join(cmd)}\n"
-            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        )
-    return out
+    for out in outs:
+        if not out.is_file():
+            raise RuntimeError(
+                f"LibreOffice did not produce {out} (exit code {result.returncode})\n"
+                f"command: {' '.join(cmd)}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            )
+    return outs
 
 
 def render_png(src: Path, out_dir: Path, *, dpi: int = 60) -> list[Path]:

@@ -635,7 +635,7 @@ def test_mutated_workbooks_give_findings_never_other_errors(bases: list[dict[str
         path = Path(folder) / f"mutant{suffix}"
         path.write_bytes(data)
         try:
-            book = read(path, template=template)
+            book = read(path, templates=template)
         except ReadError as exc:
             event(f"ReadError {exc.finding.code}")  # the mix: --hypothesis-show-statistics
             assert exc.finding.code in CATALOGUE
@@ -643,7 +643,7 @@ def test_mutated_workbooks_give_findings_never_other_errors(bases: list[dict[str
             return
         event("read")
         assert all(f.code in CATALOGUE for f in book.findings)
-        report = validate_file(path, template=template, today=TODAY, known_regions={"42"},
+        report = validate_file(path, templates=template, today=TODAY, known_regions={"42"},
                                year=2026, parties=("LO",))
         assert report.workbook is not None
         assert not [f for f in report.findings if "uventet feil" in f.message]
