@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-KINDS = frozenset(
+#: The column kinds of the template language. What each kind does is ``kinds.KINDS``, in the
+#: layer above: this module only knows the names, to refuse an unknown one at load time.
+KIND_NAMES = frozenset(
     {"id", "label", "text", "person", "email", "phone", "date", "choice", "party",
      "reference", "whole", "amount", "formula"}
 )
-#: Kinds the region types into (unlocked, input-styled cells).
-INPUT_KINDS = frozenset(KINDS - {"id", "label", "formula"})
 
 
 class TemplateError(Exception):
@@ -58,10 +58,6 @@ class Column:
     smart: bool = False              # part of the S.M.A.R.T. check of a goal
     number_format: str = "General"   # how Excel shows a number (amounts, whole numbers)
 
-    @property
-    def is_input(self) -> bool:
-        return self.kind in INPUT_KINDS
-
 
 @dataclass(frozen=True)
 class FormField:
@@ -74,10 +70,6 @@ class FormField:
     help: str = ""
     required: Requirement | None = None
     missing: str | None = None
-
-    @property
-    def is_input(self) -> bool:
-        return self.source is None and self.kind in INPUT_KINDS
 
 
 @dataclass(frozen=True)
@@ -101,10 +93,6 @@ class Sheet:
 
     def has_column(self, key: str) -> bool:
         return any(col.key == key for col in self.columns)
-
-    @property
-    def input_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.is_input)
 
 
 @dataclass(frozen=True)
@@ -190,14 +178,14 @@ def _requirement(raw: object) -> Requirement | None:
 
 def _column(raw: Mapping[str, Any]) -> Column:
     kind = raw["kind"]
-    if kind not in KINDS:
+    if kind not in KIND_NAMES:
         raise TemplateError(f"column {raw.get('header')!r} has unknown kind {kind!r}")
     refers = raw.get("refers_to", ())
     return Column(
         key=raw["key"], header=raw["header"], kind=kind, width=float(raw.get("width", 14)),
         help=raw.get("help", ""), list=raw.get("list"), required=_requirement(raw.get("required")),
         missing=raw.get("missing"),
-        prefilled=raw.get("prefilled", "label" if kind == "label" else None),
+        prefilled=raw.get("prefilled"),
         refers_to=tuple([refers] if isinstance(refers, str) else refers),
         minimum=raw.get("min"), maximum=raw.get("max"), formula=raw.get("formula"),
         bound=raw.get("bound", "end"), smart=bool(raw.get("smart", False)),
