@@ -25,6 +25,7 @@ from .cells import a1_range
 from .consolidation import Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
 from .findings import ERROR, INFO, WARNING
+from .kinds import kind_of
 from .rules import PlanRow
 from .template import Column, Sheet
 from .values import fold, format_date
@@ -57,13 +58,14 @@ VALUE_FILLS = {value: RISK_FILLS[level] for level, values in {
     "Høy": ("Høy", "Ikke oppfylt", "Feil")}.items() for value in values}
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
                "percent": "0 %", "number": "General", "text": "@"}
+_FORMAT_NAMES = {shown: name for name, shown in NUM_FORMATS.items()}
 
 
 @dataclass(frozen=True)
 class _Col:
     header: str
     width: float = 14
-    kind: str = "text"  # text | date | datetime | number | count | percent
+    kind: str = "text"  # text | date | datetime | number | count | percent | a number format
     wrap: bool = True   # False for file names and hashes: one line, cut off at the border
     colour: bool = False  # the value picks its own fill (VALUE_FILLS): levels, assessments
 
@@ -117,9 +119,10 @@ class _Formats:
         """``style``: a name in STYLES, or a value of VALUE_FILLS that picks its fill."""
         key = (kind, style, wrap)
         if key not in self._cache:
+            num_format = NUM_FORMATS.get(kind, kind)
             props: dict[str, Any] = {"valign": "top", "text_wrap": wrap,
-                                     "num_format": NUM_FORMATS[kind]}
-            if kind in ("date", "datetime"):
+                                     "num_format": num_format}
+            if num_format.startswith(DATE_FORMAT):  # dates and times read from the left
                 props["align"] = "left"
             if style in VALUE_FILLS:
                 props["bg_color"] = VALUE_FILLS[style]
@@ -238,13 +241,10 @@ def _extras(row: PlanRow) -> str:
 
 
 def _column_kind(column: Column) -> str:
-    if column.kind == "date":
-        return "date"
-    if column.kind == "amount" and "(kr)" in column.header:
-        return "count"  # kroner: whole and grouped (1,500,000), the value itself is exact
-    if column.kind in ("amount", "whole") or column.formula == "risk_score":
-        return "number"
-    return "text"
+    """A template column is shown as its kind shows it in the regions' workbook (kroner
+    grouped, "#,##0": the column's own number format)."""
+    number_format = kind_of(column).number_format(column) or NUM_FORMATS["text"]
+    return _FORMAT_NAMES.get(number_format, number_format)
 
 
 # --- Oversikt ----------------------------------------------------------------------------

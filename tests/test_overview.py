@@ -294,6 +294,18 @@ def test_numbers_are_numbers(book: openpyxl.Workbook) -> None:
     assert all(isinstance(r["Kilderad"], int) for r in rows)
 
 
+def test_template_columns_keep_their_kinds_number_format(book: openpyxl.Workbook) -> None:
+    ws = book["Tiltak"]
+    first = records(ws)[0]
+    assert cell_of(ws, first, "Budsjett (kr)").number_format == "#,##0"  # the column's own
+    assert cell_of(ws, first, "Timer").number_format == "General"
+    assert cell_of(ws, first, "Tiltak").number_format == "@"
+    ws = book["Risiko"]
+    first = records(ws)[0]
+    assert cell_of(ws, first, "Risikoskår").number_format == "General"  # a whole number
+    assert cell_of(ws, first, "Risikonivå").number_format == "@"
+
+
 def test_unicode_arrives_intact(book: openpyxl.Workbook) -> None:
     assert records(book["Tiltak"])[0]["Tiltak"] == UNICODE_TEXT
     assert ADDED_PARTY in [r["Part"] for r in records(book["Parter"])]
