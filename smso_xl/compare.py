@@ -21,6 +21,7 @@ from typing import Any
 
 from .config import Region
 from .consolidation import Consolidation, Submission, consolidate
+from .kinds import is_input
 from .rules import Plan, PlanRow
 from .template import Sheet, Template, TemplateSet
 from .values import fold
@@ -159,7 +160,7 @@ def plan_changes(template: Template, old: Plan, new: Plan) -> list[Change]:
     changes: list[Change] = []
     form = template.form
     for field_ in form.fields:
-        if not field_.is_input:
+        if not is_input(field_):
             continue
         before, after = old.form_shown(field_.key), new.form_shown(field_.key)
         if _differs(before, after):

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .kinds import kind_of
 from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from .template import Sheet, Template, load_template
 from .values import fold
@@ -65,8 +66,8 @@ def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
     # A row is identified by its ID or by the label that names it (Part, Kriterium) — not by
     # any other prefilled column (a new party's "Type" must not pick an existing row).
     label_keys = [c.header for c in spec.columns
-                  if c.kind == "id" or c.key == spec.present_when]
-    input_cols = [headers[c.header] for c in spec.columns if c.is_input]
+                  if c.key == "id" or c.key == spec.present_when]
+    input_cols = [headers[c.header] for c in spec.columns if kind_of(c).is_input]
     first = TABLE_HEADER_ROW + 1
     used: set[int] = set()
     for values in rows:

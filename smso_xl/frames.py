@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .template import Column, Sheet
+from .kinds import kind_of
+from .template import Sheet
 
 if TYPE_CHECKING:
     from .consolidation import Consolidation, Submission
@@ -48,18 +49,16 @@ def _region_name(result: Consolidation, sub: Submission | None) -> str | None:
     return known or (sub.identity.region_name if sub.identity else None)
 
 
-def _typed(column: Column, values: list[object]) -> pd.Series:
-    """A column of canonical values with the dtype its kind calls for."""
-    if column.kind == "date":
+def _typed(dtype: str, values: list[object]) -> pd.Series:
+    """A column of values with the dtype its kind calls for."""
+    if dtype == "datetime64[ns]":
         # A date datetime64[ns] cannot hold (before 1677, after 2262) is missing, not a crash.
         low, high = pd.Timestamp.min.date(), pd.Timestamp.max.date()
         kept = [v if isinstance(v, dt.date) and low < v < high else None for v in values]
         return pd.Series(pd.to_datetime(pd.Series(kept, dtype=object)), dtype="datetime64[ns]")
-    if column.kind == "amount":
+    if dtype == "float64":
         return pd.to_numeric(pd.Series(values, dtype=object)).astype("float64")
-    if column.kind == "whole" or column.formula == "risk_score":
-        return pd.Series(values, dtype="Int64")
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=dtype)
 
 
 def _plan_frame(result: Consolidation, sheet: Sheet) -> pd.DataFrame:
@@ -69,12 +68,13 @@ def _plan_frame(result: Consolidation, sheet: Sheet) -> pd.DataFrame:
         "region_name": pd.Series([_region_name(result, sub) for sub, _ in pairs], dtype=object),
     }
     for column in sheet.columns:
-        typed = column.kind in ("date", "amount", "whole") or column.formula == "risk_score"
+        dtype = kind_of(column).dtype(column)
+        typed = dtype != "object"
         # Typed columns take the canonical value (missing when not understood); text and
         # choices take what is shown, so a value outside the list is kept as typed.
         values = [row.values.get(column.key) if typed else row.shown(column.key)
                   for _, row in pairs]
-        data[column.key] = _typed(column, values)
+        data[column.key] = _typed(dtype, values)
     data["extra"] = pd.Series(
         ["; ".join(f"{h}: {v}" for h, v in row.extra.items() if v) or None for _, row in pairs],
         dtype=object)

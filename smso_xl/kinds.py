@@ -1,22 +1,35 @@
-"""How a returned cell of each column kind is parsed back into a value or a finding.
+"""Column kinds as objects: one :class:`Kind` per kind of the template language owns
+everything that differs by kind — the Excel validation, number format, dropdown list and
+input message the writer gives its cells, the parse of a returned cell, and the pandas
+dtype of its frame column. Callers ask ``kind_of(column)`` instead of comparing kind names,
+so the dropdown in the workbook and the values the validator accepts come from one place.
 
-The writer gives each kind its Excel validation (``writer._validation``); this module is the
-reading side of the same kinds. Both take their vocabularies from the template definition, so
-a value picked from the workbook's own dropdown is always accepted here.
+The template definition (``template.py``, the layer below) names a column's kind as a
+string; the registry :data:`KINDS` maps each name to its object and must cover exactly the
+names the template language allows (checked when this module is imported).
+
+A ``formula`` column is computed by the tool and never typed into; its *value* behaves like
+the kind of its result, which the formula determines (``risk_score`` gives a whole number,
+``risk_level`` text): :data:`FORMULA_RESULTS`. The template does not repeat it per column,
+so a column cannot declare a result its formula does not give.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
+from .config import FIRST_PLAN_YEAR, LAST_PLAN_YEAR
 from .findings import Finding, finding
 from .model import Cell
-from .template import Column, Template
+from .template import KIND_NAMES, Column, FormField, Sheet, Template
 from .values import (
     cell_text,
+    fold,
     format_date,
     is_placeholder,
     match_choice,
@@ -28,11 +41,11 @@ from .values import (
 #: Dates before this year in a date cell are numbers typed into it, not deadlines.
 _TYPED_NUMBER_BEFORE = 1950
 EXCEL_EPOCH, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)
+DATE_FORMAT = "dd.mm.yyyy"
 _Found = Callable[..., Finding]  # builds a finding located at the cell being parsed
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}$")
-#: Kinds whose value is the text as typed, with nothing to check: ``parse_cell`` gives a
-#: given cell of these kinds its text and no findings, so the rules need not call it for them.
-VERBATIM_KINDS = frozenset({"id", "label", "text", "phone"})
+#: An Excel data validation, as xlsxwriter's ``data_validation`` takes it.
+Rule = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -59,15 +72,371 @@ class Parsed:
         return self.given and self.value is not None
 
 
+# --- the kinds -------------------------------------------------------------------------------
+
+
+class Kind:
+    """One column kind. The base is free text typed in, kept as text, with nothing to check;
+    each kind overrides what it does differently."""
+
+    name: str = ""
+    is_input: bool = True    # the region types into it (unlocked, input-styled cells)
+    verbatim: bool = False   # its value is the text as typed: ``parse`` never finds anything
+    computed: bool = False   # the tool computes it, and never trusts the file's value
+    is_date: bool = False    # a date typed in: the self-check counts text and out-of-period
+
+    # The workbook.
+
+    def list_name(self, column: Column) -> str | None:
+        """The defined name its dropdown takes its values from (None: no dropdown)."""
+        return None
+
+    def list_values(self, column: Column, template: Template, parties: Sequence[str],
+                    ids: Callable[[str], Sequence[str]]) -> list[str]:
+        """Its dropdown's values: ``parties`` are the workbook's party names, ``ids(sheet)``
+        the prefilled IDs of a table sheet."""
+        return []
+
+    def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
+                   form: bool) -> Rule | None:
+        """Its Excel data validation, without the input message (None: it checks nothing).
+        ``form``: a cell of the Organisering form rather than a table column."""
+        return None
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        """The input message of a column the template gives no help text ("": none)."""
+        return ""
+
+    def number_format(self, column: Column) -> str | None:
+        """How Excel shows its value, in the regions' workbook and in the overview (None:
+        as text)."""
+        return None
+
+    # Reading a returned cell.
+
+    def cell_value(self, raw: object, ctx: Context) -> object:
+        """The value the region meant, from the cell's value as stored."""
+        return raw
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        """A given cell's value and problems: ``text`` is what the cell shows, ``found(code,
+        …)`` a finding located at the cell."""
+        return Parsed(text, True)
+
+    # Frames for analysts.
+
+    def dtype(self, column: Column) -> str:
+        """The pandas dtype of its frame column ("object": the text as the region typed it)."""
+        return "object"
+
+
+class Id(Kind):
+    name, is_input, verbatim = "id", False, True
+
+
+class Label(Kind):
+    name, is_input, verbatim = "label", False, True
+
+
+class Text(Kind):
+    name, verbatim = "text", True
+
+
+class Phone(Kind):
+    name, verbatim = "phone", True
+
+
+class Person(Kind):
+    name = "person"
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        if not column.required:
+            return ""
+        return "Navnet på én person som har ansvaret (ikke «alle» eller «?»)."
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        if is_placeholder(raw, ctx.template.placeholders):
+            return Parsed(None, True, (found("responsible-placeholder"),))
+        return Parsed(text, True)
+
+
+class Email(Kind):
+    name = "email"
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        if not _EMAIL.match(text):
+            return Parsed(text, True, (found("email-invalid"),))
+        return Parsed(text, True)
+
+
+class Date(Kind):
+    name, is_date = "date", True
+
+    def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
+                   form: bool) -> Rule | None:
+        # A warning, not a stop (SPEC §2): the validator explains an out-of-period date.
+        start, end = period
+        low, high = ((dt.date(FIRST_PLAN_YEAR, 1, 1), dt.date(LAST_PLAN_YEAR, 12, 31)) if form
+                     else (start, end))
+        message = ("Skriv datoen som dd.mm.åååå." if form else
+                   f"Datoen er utenfor planperioden {format_date(start)}–{format_date(end)}. "
+                   "Skriv dd.mm.åååå.")
+        return {"validate": "date", "criteria": "between", "minimum": low, "maximum": high,
+                "error_type": "warning", "error_message": message}
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        return "Dato som dd.mm.åååå" + ("" if form else f", i {year}") + "."
+
+    def number_format(self, column: Column) -> str | None:
+        return DATE_FORMAT
+
+    def cell_value(self, raw: object, ctx: Context) -> object:
+        if isinstance(raw, dt.date) and raw.year < _TYPED_NUMBER_BEFORE:
+            # A number typed into a date-formatted cell: "2026" shows as 18.07.1905. Read it
+            # as the number the person typed (values.parse_date takes 1990–2100 as a year).
+            day = raw.date() if isinstance(raw, dt.datetime) else raw
+            return (day - (EPOCH_1904 if ctx.epoch1904 else EXCEL_EPOCH)).days
+        return raw
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        date = parse_date(raw, year=ctx.year, bound=column.bound, epoch1904=ctx.epoch1904)
+        if date.status == "invalid" or date.value is None:
+            return Parsed(None, True, (found("date-invalid", year=ctx.year),))
+        notes: list[Finding] = []
+        if date.status == "imprecise":
+            notes.append(found("date-imprecise", interpretation=date.interpretation))
+        start, end = ctx.period
+        if check_period and not start <= date.value <= end:
+            notes.append(found("date-outside-period", date=format_date(date.value),
+                               start=format_date(start), end=format_date(end)))
+        return Parsed(date.value, True, tuple(notes))
+
+    def dtype(self, column: Column) -> str:
+        return "datetime64[ns]"
+
+
+class _Number(Kind):
+    """A number typed in, shown in the column's own ``number_format``."""
+
+    def number_format(self, column: Column) -> str | None:
+        return column.number_format
+
+
+class Whole(_Number):
+    """A whole number within the column's ``min`` and ``max`` (a 1–5 scale)."""
+
+    name = "whole"
+
+    def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
+                   form: bool) -> Rule | None:
+        return {"validate": "integer", "criteria": "between", "minimum": column.minimum,
+                "maximum": column.maximum,
+                "error_message": f"Skriv et helt tall fra {column.minimum} til {column.maximum}."}
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        return f"Et helt tall fra {column.minimum} til {column.maximum}."
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        number = parse_whole(raw)
+        low, high = column.minimum, column.maximum
+        value = number.value if number.status == "ok" else None
+        in_range = value is not None and (low is None or value >= low) and (
+            high is None or value <= high)
+        if not in_range:
+            return Parsed(None, True, (found("scale-invalid", minimum=low, maximum=high),))
+        return Parsed(value, True)
+
+    def dtype(self, column: Column) -> str:
+        return "Int64"
+
+
+class Amount(_Number):
+    """A number, 0 or more (hours, kroner)."""
+
+    name = "amount"
+
+    def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
+                   form: bool) -> Rule | None:
+        return {"validate": "decimal", "criteria": ">=", "value": 0,
+                "error_message": "Skriv et tall som er 0 eller større."}
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        return "Et tall, 0 eller større."
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        number = parse_number(raw)
+        if number.status != "ok" or number.value is None:
+            return Parsed(None, True, (found("number-invalid"),))
+        if number.value < 0:
+            return Parsed(number.value, True, (found("number-negative"),))
+        return Parsed(number.value, True)
+
+    def dtype(self, column: Column) -> str:
+        return "float64"
+
+
+class _Listed(Kind):
+    """A kind with a dropdown: a named list on the hidden list sheet (SPEC §2)."""
+
+    strict = True  # Excel refuses a value not on the list (False: it only warns)
+
+    def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
+                   form: bool) -> Rule | None:
+        return {"validate": "list", "source": f"={self.list_name(column)}",
+                "error_type": "stop" if self.strict else "warning",
+                "error_message": "Velg en verdi fra listen."}
+
+
+class Choice(_Listed):
+    """A value from one of the template's vocabularies (the column's ``list``)."""
+
+    name = "choice"
+
+    def list_name(self, column: Column) -> str | None:
+        return f"lst_{column.list}"
+
+    def list_values(self, column: Column, template: Template, parties: Sequence[str],
+                    ids: Callable[[str], Sequence[str]]) -> list[str]:
+        return list(template.vocabularies[column.list or ""])
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        if not column.list:
+            return ""
+        text = "Velg fra listen: " + ", ".join(template.vocabularies[column.list]) + "."
+        return text if len(text) <= 255 else "Velg en verdi fra listen."
+
+    def choices(self, column: Column, ctx: Context) -> Sequence[str]:
+        return ctx.template.vocabularies[column.list or ""]
+
+    def unknown(self, found: _Found, choices: Sequence[str]) -> Finding:
+        return found("choice-invalid", choices=", ".join(choices))
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        choices = self.choices(column, ctx)
+        choice = match_choice(raw, choices)
+        if choice.status == "ok":
+            return Parsed(choice.value, True)
+        if choice.status == "near":
+            return Parsed(choice.value, True, (found("choice-near-miss", canonical=choice.value),))
+        return Parsed(None, True, (self.unknown(found, choices),))
+
+
+class Party(Choice):
+    """One of the parties: the configured ones and any the region added on Parter."""
+
+    name = "party"
+    strict = False  # a party the region added itself is not on the list
+
+    def list_name(self, column: Column) -> str | None:
+        return "lst_parter"
+
+    def list_values(self, column: Column, template: Template, parties: Sequence[str],
+                    ids: Callable[[str], Sequence[str]]) -> list[str]:
+        return list(parties)
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        return "Velg en part fra listen."
+
+    def choices(self, column: Column, ctx: Context) -> Sequence[str]:
+        return ctx.parties
+
+    def unknown(self, found: _Found, choices: Sequence[str]) -> Finding:
+        return found("party-unknown")
+
+
+class Reference(_Listed):
+    """The ID of a row on the sheets the column ``refers_to`` (checked across sheets by the
+    rules, once every sheet is read)."""
+
+    name = "reference"
+    strict = False  # a row the region added itself is not on the list
+
+    def list_name(self, column: Column) -> str | None:
+        return "lst_ref_" + "_".join(fold(s).replace(" ", "_") for s in column.refers_to)
+
+    def list_values(self, column: Column, template: Template, parties: Sequence[str],
+                    ids: Callable[[str], Sequence[str]]) -> list[str]:
+        return [id_ for target in column.refers_to for id_ in ids(target)]
+
+    def default_help(self, column: Column, template: Template, *, year: int,
+                     form: bool) -> str:
+        return "Velg en ID fra listen."
+
+    def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
+              check_period: bool) -> Parsed:
+        return Parsed(text.upper().replace(" ", ""), True)
+
+
+class Formula(Kind):
+    """Computed by the tool (the column's ``formula``); shown and typed as its result."""
+
+    name, is_input, computed = "formula", False, True
+
+    def result(self, column: Column) -> Kind:
+        """The kind of the value the column's formula computes."""
+        try:
+            return FORMULA_RESULTS[column.formula or ""]
+        except KeyError:
+            raise ValueError(f"unknown formula {column.formula!r}") from None
+
+    def number_format(self, column: Column) -> str | None:
+        return self.result(column).number_format(column)
+
+    def dtype(self, column: Column) -> str:
+        return self.result(column).dtype(column)
+
+
+KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (
+    Id(), Label(), Text(), Person(), Email(), Phone(), Date(), Choice(), Party(), Reference(),
+    Whole(), Amount(), Formula())})
+if set(KINDS) != KIND_NAMES:
+    raise RuntimeError(f"kinds.KINDS and template.KIND_NAMES differ: "
+                       f"{sorted(set(KINDS) ^ KIND_NAMES)}")
+#: The kind of the value each formula computes.
+FORMULA_RESULTS: Mapping[str, Kind] = MappingProxyType(
+    {"risk_score": KINDS["whole"], "risk_level": KINDS["text"]})
+
+
+def kind_of(item: Column | FormField) -> Kind:
+    """The kind object of a table column or a form field."""
+    return KINDS[item.kind]
+
+
+def is_input(item: Column | FormField) -> bool:
+    """The region types into it: its kind is typed into, and it is not a form field the
+    tool fills in (Region, Planperiode …)."""
+    prefilled = isinstance(item, FormField) and item.source is not None
+    return kind_of(item).is_input and not prefilled
+
+
+def input_columns(sheet: Sheet) -> tuple[Column, ...]:
+    return tuple(c for c in sheet.columns if kind_of(c).is_input)
+
+
+def list_name(column: Column) -> str | None:
+    """The defined name a dropdown column takes its values from (None: no dropdown)."""
+    return kind_of(column).list_name(column)
+
+
 def parse_cell(column: Column, cell: Cell | None, ctx: Context, *, row: int,
                check_period: bool = True) -> Parsed:
     """Parse one cell of ``column``; ``row`` is the Excel row (for findings)."""
-    raw = None if cell is None else cell.value
-    if column.kind == "date" and isinstance(raw, dt.date) and raw.year < _TYPED_NUMBER_BEFORE:
-        # A number typed into a date-formatted cell: "2026" shows as 18.07.1905. Read it as
-        # the number the person typed (values.parse_date takes 1990–2100 as a year).
-        day = raw.date() if isinstance(raw, dt.datetime) else raw
-        raw = (day - (EPOCH_1904 if ctx.epoch1904 else EXCEL_EPOCH)).days
+    kind = kind_of(column)
+    raw = None if cell is None else kind.cell_value(cell.value, ctx)
     text = cell_text(raw)
     if not text:
         return Parsed(None, False)
@@ -77,62 +446,4 @@ def parse_cell(column: Column, cell: Cell | None, ctx: Context, *, row: int,
         return finding(code, file=ctx.file, sheet=ctx.sheet, cell=cell.address, row=row,
                        column=column.header, value=text, **params)
 
-    kind = column.kind
-    if kind in VERBATIM_KINDS:
-        return Parsed(text, True)
-    if kind == "date":
-        return _parse_date(column, raw, text, ctx, found, check_period)
-    if kind in ("choice", "party"):
-        choices = ctx.parties if kind == "party" else ctx.template.vocabularies[column.list or ""]
-        return _parse_choice(kind, raw, text, choices, found)
-    if kind == "whole":
-        number = parse_whole(raw)
-        low, high = column.minimum, column.maximum
-        value = number.value if number.status == "ok" else None
-        in_range = value is not None and (low is None or value >= low) and (
-            high is None or value <= high)
-        if not in_range:
-            return Parsed(None, True, (found("scale-invalid", minimum=low, maximum=high),))
-        return Parsed(value, True)
-    if kind == "amount":
-        number = parse_number(raw)
-        if number.status != "ok" or number.value is None:
-            return Parsed(None, True, (found("number-invalid"),))
-        if number.value < 0:
-            return Parsed(number.value, True, (found("number-negative"),))
-        return Parsed(number.value, True)
-    if kind == "person" and is_placeholder(raw, ctx.template.placeholders):
-        return Parsed(None, True, (found("responsible-placeholder"),))
-    if kind == "email" and not _EMAIL.match(text):
-        return Parsed(text, True, (found("email-invalid"),))
-    if kind == "reference":
-        return Parsed(text.upper().replace(" ", ""), True)
-    return Parsed(text, True)
-
-
-def _parse_date(column: Column, raw: object, text: str, ctx: Context, found: _Found,
-                check_period: bool) -> Parsed:
-    date = parse_date(raw, year=ctx.year, bound=column.bound, epoch1904=ctx.epoch1904)
-    if date.status == "invalid" or date.value is None:
-        return Parsed(None, True, (found("date-invalid", year=ctx.year),))
-    notes: list[Finding] = []
-    if date.status == "imprecise":
-        notes.append(found("date-imprecise", interpretation=date.interpretation))
-    start, end = ctx.period
-    if check_period and not start <= date.value <= end:
-        notes.append(found("date-outside-period", date=format_date(date.value),
-                           start=format_date(start), end=format_date(end)))
-    return Parsed(date.value, True, tuple(notes))
-
-
-def _parse_choice(kind: str, raw: object, text: str, choices: Sequence[str],
-                  found: _Found) -> Parsed:
-    choice = match_choice(raw, choices)
-    if choice.status == "ok":
-        return Parsed(choice.value, True)
-    if choice.status == "near":
-        return Parsed(choice.value, True, (found("choice-near-miss", canonical=choice.value),))
-    if kind == "party":
-        return Parsed(None, True, (found("party-unknown"),))
-    listing = ", ".join(choices)
-    return Parsed(None, True, (found("choice-invalid", choices=listing),))
+    return kind.parse(column, raw, text, ctx, found, check_period)

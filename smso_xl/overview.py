@@ -26,6 +26,7 @@ from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
 from .consolidation import NO_STATUS, Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
 from .findings import ERROR, INFO, WARNING
+from .kinds import kind_of
 from .rules import PlanRow
 from .template import Column, Figure, Sheet, Template
 from .values import fold, format_date
@@ -57,13 +58,14 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
                "percent": "0 %", "number": "General", "text": "@"}
+_FORMAT_NAMES = {shown: name for name, shown in NUM_FORMATS.items()}
 
 
 @dataclass(frozen=True)
 class _Col:
     header: str
     width: float = 14
-    kind: str = "text"  # text | date | datetime | number | count | percent
+    kind: str = "text"  # text | date | datetime | number | count | percent | a number format
     wrap: bool = True   # False for file names and hashes: one line, cut off at the border
     colour: bool = False  # the value picks its own fill (_Formats.fills): levels, assessments
 
@@ -144,9 +146,10 @@ class _Formats:
         """``style``: a name in STYLES, or a value of ``fills`` that picks its fill."""
         key = (kind, style, wrap)
         if key not in self._cache:
+            num_format = NUM_FORMATS.get(kind, kind)
             props: dict[str, Any] = {"valign": "top", "text_wrap": wrap,
-                                     "num_format": NUM_FORMATS[kind]}
-            if kind in ("date", "datetime"):
+                                     "num_format": num_format}
+            if num_format.startswith(DATE_FORMAT):  # dates and times read from the left
                 props["align"] = "left"
             if style in self.fills:
                 props["bg_color"] = self.fills[style]
@@ -265,13 +268,10 @@ def _extras(row: PlanRow) -> str:
 
 
 def _column_kind(column: Column) -> str:
-    if column.kind == "date":
-        return "date"
-    if column.kind == "amount" and "(kr)" in column.header:
-        return "count"  # kroner: whole and grouped (1,500,000), the value itself is exact
-    if column.kind in ("amount", "whole") or column.formula == "risk_score":
-        return "number"
-    return "text"
+    """A template column is shown as its kind shows it in the regions' workbook (kroner
+    grouped, "#,##0": the column's own number format)."""
+    number_format = kind_of(column).number_format(column) or NUM_FORMATS["text"]
+    return _FORMAT_NAMES.get(number_format, number_format)
 
 
 # --- Oversikt ----------------------------------------------------------------------------
@@ -614,11 +614,8 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                 r.shown(owner_key), deadline, r.shown(status_key), (deadline - today).days,
                 yes if deadline < today else no, sub.path.name, r.sheet, r.row]))
     found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
-    actions = template.sheet_by_role("actions")
-
-    def header(role: str) -> str:  # Frister's columns are named as on the actions sheet
-        column = actions.by_role(role)
-        return column.header if column else role
+    def header(role: str) -> str:
+        return _actions_header(template, role)
 
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
                _Col(header("id"), 7), _Col("Hva", 44), _Col(header("owner"), 22),
@@ -632,11 +629,18 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
            empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.")
 
 
+def _actions_header(template: Template, role: str) -> str:
+    """A column of the overview's own named as on the actions sheet (ID, Frist, Status …)."""
+    column = template.sheet_by_role("actions").by_role(role)
+    return column.header if column else role
+
+
 def _endringer(ws: Worksheet, result: Consolidation, changes: Comparison,
                fmt: _Formats) -> None:
     """One row per change since the previous round, as ``smso-xl compare`` lists them."""
-    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14), _Col("ID", 12),
-               _Col("Endring", 16), _Col("Felt", 18), _Col("Før", 30), _Col("Nå", 30),
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
+               _Col(_actions_header(result.template, "id"), 12), _Col("Endring", 16),
+               _Col("Felt", 18), _Col("Før", 30), _Col("Nå", 30),
                _Col("Dager", 8, "number"), _Col("Forrige fil", 28, wrap=False),
                _Col("Ny fil", 28, wrap=False)]
     rows = []

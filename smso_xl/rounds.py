@@ -35,6 +35,7 @@ from .consolidation import (
 )
 from .feedback import SHEET as FEEDBACK_SHEET
 from .generator import GenerateResult, generate
+from .kinds import is_input
 from .prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
 from .rules import Plan, PlanRow
 from .template import Sheet, Template, TemplateSet, load_templates
@@ -155,7 +156,7 @@ def _done(template: Template, sheet: Sheet, row: PlanRow) -> bool:
 
 def _carry_form(plan: Plan, target: Template) -> dict[str, object]:
     return {f.key: value for f in target.form.fields
-            if f.is_input and (value := plan.form_shown(f.key)) is not None}
+            if is_input(f) and (value := plan.form_shown(f.key)) is not None}
 
 
 def _carry_row(sheet: Sheet, row: PlanRow, leftovers: list[Leftover]) -> RowValues:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .cells import a1, column_letter
 from .findings import Finding, finding
-from .kinds import VERBATIM_KINDS, Context, Parsed, parse_cell
+from .kinds import Context, Parsed, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, Row, TableData, Workbook
 from .template import Column, Sheet, Template
 from .values import cell_text, format_date
@@ -119,7 +119,7 @@ def _check_form(wb: Workbook, template: Template, ctx: Context,
                             check_period=False)
         findings += parsed.findings
         values[field_.key] = parsed.value
-        if field_.is_input and field_.required and not parsed.given and field_.missing:
+        if is_input(field_) and field_.required and not parsed.given and field_.missing:
             findings.append(finding(field_.missing, file=ctx.file, sheet=ctx.sheet,
                                     cell=a1(row, FORM_VALUE_COL), row=row, column=field_.label))
     return findings
@@ -146,17 +146,17 @@ class _Layout:
     @classmethod
     def of(cls, table: TableData) -> _Layout:
         sheet, found = table.spec, table.columns
-        columns = tuple(c for c in sheet.columns if c.key in found and c.kind != "formula")
+        columns = tuple(c for c in sheet.columns if c.key in found and not kind_of(c).computed)
         if sheet.present_when:
             # SPEC §5: sheets of prefilled parties and criteria count every named row.
             filled_by = tuple(c.key for c in columns if c.key == sheet.present_when)
         else:
             # Any input cell other than the prefilled ID or label makes a row count.
-            filled_by = tuple(c.key for c in columns if c.is_input)
+            filled_by = tuple(c.key for c in columns if kind_of(c).is_input)
         return cls(
             columns=columns, keys=tuple(c.key for c in columns),
-            parsed=tuple(c for c in columns if c.kind not in VERBATIM_KINDS), filled_by=filled_by,
-            formulas=tuple(c for c in sheet.columns if c.kind == "formula"),
+            parsed=tuple(c for c in columns if not kind_of(c).verbatim), filled_by=filled_by,
+            formulas=tuple(c for c in sheet.columns if kind_of(c).computed),
             required=tuple(c for c in sheet.columns
                            if c.required is not None and c.key in found and c.missing),
             smart=tuple(c for c in sheet.columns if c.smart and c.key in found),
@@ -204,7 +204,7 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
             # A row holding only its prefilled ID or label is skipped unparsed; its ID still
             # counts for duplicates.
             if id_column is not None and texts.get(id_key):
-                id_value = (texts[id_key] if id_column.kind in VERBATIM_KINDS
+                id_value = (texts[id_key] if kind_of(id_column).verbatim
                             else parse(id_column, row, []))
                 findings += _check_id(row, id_value, seen_ids, layout, ctx)
             continue
@@ -287,7 +287,7 @@ def _check_required(table: TableData, layout: _Layout, row: Row, texts: dict[str
     for column in layout.required:
         req, code = column.required, column.missing
         # A computed cell is never taken as given: its value is the recomputed one.
-        given = column.kind != "formula" and texts.get(column.key)
+        given = not kind_of(column).computed and texts.get(column.key)
         if req is None or code is None or given or not req.applies(values):
             continue
         label = _row_label(sheet, row, values)
@@ -361,7 +361,7 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
         if table is None:
             continue
         for column in sheet.columns:
-            if column.kind != "reference" or column.key not in table.columns:
+            if not column.refers_to or column.key not in table.columns:
                 continue
             if any(name not in wb.tables
                    or template.sheet(name).key_of("id") not in wb.tables[name].columns

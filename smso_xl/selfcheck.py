@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .cells import a1, a1_range, sheet_ref
+from .kinds import input_columns, kind_of
 from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from .template import Column, Requirement, Sheet, Template
 
@@ -71,7 +72,7 @@ class _Geometry:
         if self.sheet.present_when:
             key = self.sheet.present_when
             return f"(LEN({self.rng(key)})>0)", lambda r: _given(r.get(key))
-        keys = [c.key for c in self.sheet.input_columns]
+        keys = [c.key for c in input_columns(self.sheet)]
         joined = "&".join(self.rng(k) for k in keys)
         return f"(LEN({joined})>0)", lambda r: any(_given(r.get(k)) for k in keys)
 
@@ -89,7 +90,7 @@ def table_checks(template: Template, sheet: Sheet, data_rows: int,
     geo = _Geometry(sheet, data_rows)
     checks = [_required_check(geo, col) for col in sheet.columns if col.required]
     for col in sheet.columns:
-        if col.kind == "date":
+        if kind_of(col).is_date:
             checks.append(_text_dates_check(geo, col))
             checks.append(_outside_period_check(geo, col, period))
     return checks

@@ -17,12 +17,12 @@ from typing import Any
 
 import yaml
 
-KINDS = frozenset(
+#: The column kinds of the template language. What each kind does is ``kinds.KINDS``, in the
+#: layer above: this module only knows the names, to refuse an unknown one at load time.
+KIND_NAMES = frozenset(
     {"id", "label", "text", "person", "email", "phone", "date", "choice", "party",
      "reference", "whole", "amount", "formula"}
 )
-#: Kinds the region types into (unlocked, input-styled cells).
-INPUT_KINDS = frozenset(KINDS - {"id", "label", "formula"})
 #: What a column means to the tool. Rules, conditional formats, the overview and the frames
 #: find a column by its role, never by its key or header.
 COLUMN_ROLES = frozenset({
@@ -73,10 +73,6 @@ class Column:
     role: str | None = None          # what the column means to the tool (COLUMN_ROLES)
     summary: str | None = None       # "sum": a figure of its own on the overview's Oversikt
 
-    @property
-    def is_input(self) -> bool:
-        return self.kind in INPUT_KINDS
-
 
 @dataclass(frozen=True)
 class FormField:
@@ -91,10 +87,6 @@ class FormField:
     missing: str | None = None
     height: float | None = None      # row height (points) for an answer of several lines
     role: str | None = None          # what the field means to the tool (FORM_ROLES)
-
-    @property
-    def is_input(self) -> bool:
-        return self.source is None and self.kind in INPUT_KINDS
 
 
 @dataclass(frozen=True)
@@ -123,10 +115,6 @@ class Sheet:
 
     def field_by_role(self, role: str) -> FormField | None:
         return next((f for f in self.fields if f.role == role), None)
-
-    @property
-    def input_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.is_input)
 
     def by_role(self, role: str) -> Column | None:
         """The column with this role, if the sheet has one."""
@@ -314,14 +302,14 @@ def _requirement(raw: object) -> Requirement | None:
 
 def _column(raw: Mapping[str, Any]) -> Column:
     kind = raw["kind"]
-    if kind not in KINDS:
+    if kind not in KIND_NAMES:
         raise TemplateError(f"column {raw.get('header')!r} has unknown kind {kind!r}")
     refers = raw.get("refers_to", ())
     return Column(
         key=raw["key"], header=raw["header"], kind=kind, width=float(raw.get("width", 14)),
         help=raw.get("help", ""), list=raw.get("list"), required=_requirement(raw.get("required")),
         missing=raw.get("missing"),
-        prefilled=raw.get("prefilled", "label" if kind == "label" else None),
+        prefilled=raw.get("prefilled"),
         refers_to=tuple([refers] if isinstance(refers, str) else refers),
         minimum=raw.get("min"), maximum=raw.get("max"), formula=raw.get("formula"),
         bound=raw.get("bound", "end"), smart=bool(raw.get("smart", False)),

@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import selfcheck
 from .cells import a1, a1_range, column_letter, sheet_ref
 from .config import Party, Region, Settings
+from .kinds import DATE_FORMAT, input_columns, kind_of, list_name
 from .model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
@@ -36,7 +37,6 @@ from .values import fold, format_date
 INPUT_FILL, LOCKED_FILL, HEADER_FILL = "#FFF8DC", "#E7E6E6", "#1F4E78"
 MISSING_FILL, MISSING_TEXT = "#FFC7CE", "#9C0006"
 OK_FILL = "#C6EFCE"  # green: a check that shows 0, a plan that is ready
-DATE_FORMAT = "dd.mm.yyyy"
 # What a protected sheet still lets the region do: add rows and columns, filter, sort, format.
 PROTECTION = {"insert_rows": True, "insert_columns": True, "format_cells": True,
               "format_columns": True, "format_rows": True, "autofilter": True, "sort": True,
@@ -73,17 +73,6 @@ class PlanContext:
             "source_sha256": self.carried.sha256 if self.carried else "",
         }
         return {key: values[key] for key in IDENTITY_KEYS}
-
-
-def list_name(column: Column) -> str | None:
-    """The defined name a dropdown column takes its values from (None: no dropdown)."""
-    if column.kind == "choice":
-        return f"lst_{column.list}"
-    if column.kind == "party":
-        return "lst_parter"
-    if column.kind == "reference":
-        return "lst_ref_" + "_".join(fold(s).replace(" ", "_") for s in column.refers_to)
-    return None
 
 
 def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
@@ -213,13 +202,12 @@ class _Formats:
         return self._numbers[number_format]
 
     def cell(self, column: Column, locked: bool) -> Any:
+        number_format = kind_of(column).number_format(column)
+        if number_format == DATE_FORMAT:
+            return self.locked_date if locked else self.input_date
         if locked:
-            return self.locked_date if column.kind == "date" else self.locked
-        if column.kind == "date":
-            return self.input_date
-        if column.kind in ("amount", "whole"):
-            return self.input_number(column.number_format)
-        return self.input
+            return self.locked
+        return self.input if number_format is None else self.input_number(number_format)
 
 
 def _text_height(text: str, width_chars: float, line_height: float = 15.0) -> float:
@@ -365,13 +353,14 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
     })
     for index, column in enumerate(sheet.columns):
         ws.set_column(index, index, column.width)
+        kind = kind_of(column)
         for offset in range(data_rows):
             row = first + offset
             given = prefilled[offset] if offset < len(prefilled) else {}
-            if column.kind == "formula":
+            if kind.computed:
                 _write_formula_cell(ws, sheet, ctx, column, row, fmt, given)
                 continue
-            locked = column.kind in ("id", "label") or (column.prefilled == "label" and bool(given))
+            locked = not kind.is_input or (column.prefilled == "label" and bool(given))
             _write_value(ws, row, index, given.get(column.key), fmt.cell(column, locked))
         rule = _validation(column, ctx, form=False)
         if rule:
@@ -440,63 +429,24 @@ def _computed(template: Template, sheet: Sheet, column: Column,
 
 
 def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, Any] | None:
-    """The Excel data validation of a column kind (None: nothing to validate or explain)."""
-    start, end = ctx.period
+    """The Excel data validation of a column (None: nothing to validate or explain)."""
+    kind = kind_of(column)
     title = column.header[:32]
-    rule: dict[str, Any]
-    name = list_name(column)
     if not column.help:
         # SPEC §2: every input cell that has rules says what goes there.
-        column = _with_help(column, _default_help(column, ctx, form=form))
-    if name:
-        rule = {"validate": "list", "source": f"={name}"}
-        # Parties and references may legitimately name a row the region added itself.
-        rule["error_type"] = "warning" if column.kind in ("party", "reference") else "stop"
-        rule["error_message"] = "Velg en verdi fra listen."
-    elif column.kind == "date":
-        low, high = (dt.date(2000, 1, 1), dt.date(2100, 12, 31)) if form else (start, end)
-        rule = {"validate": "date", "criteria": "between", "minimum": low, "maximum": high,
-                "error_type": "warning",
-                "error_message": (f"Datoen er utenfor planperioden {format_date(start)}–"
-                                  f"{format_date(end)}. Skriv dd.mm.åååå." if not form else
-                                  "Skriv datoen som dd.mm.åååå.")}
-    elif column.kind == "whole":
-        rule = {"validate": "integer", "criteria": "between", "minimum": column.minimum,
-                "maximum": column.maximum,
-                "error_message": f"Skriv et helt tall fra {column.minimum} til {column.maximum}."}
-    elif column.kind == "amount":
-        rule = {"validate": "decimal", "criteria": ">=", "value": 0,
-                "error_message": "Skriv et tall som er 0 eller større."}
-    elif column.help or column.required:
+        column = _with_help(column, kind.default_help(column, ctx.template, year=ctx.year,
+                                                      form=form))
+    rule = kind.validation(column, period=ctx.period, form=form)
+    if rule is None:
+        if not (column.help or column.required):
+            return None
         rule = {"validate": "any"}  # no check, only the input message
-    else:
-        return None
     if column.help:
         rule["input_title"] = title
         rule["input_message"] = column.help[:255]
     if "error_message" in rule:
         rule["error_title"] = title
     return rule
-
-
-def _default_help(column: Column, ctx: PlanContext, *, form: bool) -> str:
-    """The input message of a column the template gives no help text."""
-    if column.kind == "choice" and column.list:
-        text = "Velg fra listen: " + ", ".join(ctx.template.vocabularies[column.list]) + "."
-        return text if len(text) <= 255 else "Velg en verdi fra listen."
-    if column.kind == "party":
-        return "Velg en part fra listen."
-    if column.kind == "reference":
-        return "Velg en ID fra listen."
-    if column.kind == "date":
-        return "Dato som dd.mm.åååå" + ("" if form else f", i {ctx.year}") + "."
-    if column.kind == "whole":
-        return f"Et helt tall fra {column.minimum} til {column.maximum}."
-    if column.kind == "amount":
-        return "Et tall, 0 eller større."
-    if column.kind == "person" and column.required:
-        return "Navnet på én person som har ansvaret (ikke «alle» eller «?»)."
-    return ""
 
 
 def _with_help(column: Column, text: str) -> Column:
@@ -529,7 +479,7 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
 
     present = (f"LEN(${_col_letter(sheet, sheet.present_when)}{excel_first})>0"
                if sheet.present_when else
-               "LEN(" + "&".join(cell(c.key) for c in sheet.input_columns) + ")>0")
+               "LEN(" + "&".join(cell(c.key) for c in input_columns(sheet)) + ")>0")
     for column in sheet.columns:
         req = column.required
         if req is None:
@@ -615,6 +565,13 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
     """Every dropdown's values, each column a defined name: the standard validation block
     keeps lists by name through openpyxl and LibreOffice round trips."""
     lists: dict[str, list[str]] = {}
+    parties = [p.name for p in ctx.parties]
+
+    def ids(target: str) -> list[str]:
+        sheet = ctx.template.sheet(target)
+        key = sheet.key_of("id") or ""
+        return [str(row[key]) for row in prefilled_rows(ctx, sheet) if row.get(key)]
+
     for sheet in ctx.template.sheets:
         columns = list(sheet.columns) + [
             Column(key=f.key, header=f.label, kind=f.kind) for f in sheet.fields]
@@ -622,14 +579,7 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
             name = list_name(column)
             if not name or name in lists:
                 continue
-            if column.kind == "choice":
-                assert column.list is not None
-                lists[name] = list(ctx.template.vocabularies[column.list])
-            elif column.kind == "party":
-                lists[name] = [p.name for p in ctx.parties]
-            else:
-                lists[name] = [row["id"] for target in column.refers_to
-                               for row in prefilled_rows(ctx, ctx.template.sheet(target))]
+            lists[name] = kind_of(column).list_values(column, ctx.template, parties, ids)
     for index, (name, values) in enumerate(lists.items()):
         ws.set_column(index, index, 24)
         ws.write_string(0, index, name, fmt.header)

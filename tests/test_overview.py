@@ -27,6 +27,7 @@ from tests.workbooks import edit_workbook, fill_plan
 TODAY = dt.date(2026, 4, 1)
 CRITERIA = load_template().criteria
 SHEETS = sheet_names(load_template())
+TEMPLATE_VERSION = load_template().version
 D = dt.datetime  # openpyxl writes datetimes as real Excel dates
 UNICODE_TEXT = "Skolebesøk på vgs – æøå ÆØÅ «sitat» 🎉"
 ADDED_PARTY = "Bransjeforeningen «Bygg» 🎉"
@@ -295,6 +296,18 @@ def test_numbers_are_numbers(book: openpyxl.Workbook) -> None:
     assert all(isinstance(r["Kilderad"], int) for r in rows)
 
 
+def test_template_columns_keep_their_kinds_number_format(book: openpyxl.Workbook) -> None:
+    ws = book["Tiltak"]
+    first = records(ws)[0]
+    assert cell_of(ws, first, "Budsjett (kr)").number_format == "#,##0"  # the column's own
+    assert cell_of(ws, first, "Timer").number_format == "General"
+    assert cell_of(ws, first, "Tiltak").number_format == "@"
+    ws = book["Risiko"]
+    first = records(ws)[0]
+    assert cell_of(ws, first, "Risikoskår").number_format == "General"  # a whole number
+    assert cell_of(ws, first, "Risikonivå").number_format == "@"
+
+
 def test_unicode_arrives_intact(book: openpyxl.Workbook) -> None:
     assert records(book["Tiltak"])[0]["Tiltak"] == UNICODE_TEXT
     assert ADDED_PARTY in [r["Part"] for r in records(book["Parter"])]
@@ -428,7 +441,7 @@ def test_submissions_sheet_lists_every_file(book: openpyxl.Workbook,
     broken = next(r for r in rows if r["Fil"] == "kaputt.xlsx")
     assert broken["Status"] == UNREADABLE and broken["Årsak"] and broken["Region"] is None
     oslo = next(r for r in rows if r["Region"] == "03")
-    assert (oslo["År"], oslo["Malversjon"], oslo["Regionnavn"]) == (2026, "1", "Oslo")
+    assert (oslo["År"], oslo["Malversjon"], oslo["Regionnavn"]) == (2026, TEMPLATE_VERSION, "Oslo")
     saved = cell_of(ws, oslo, "Lagret")
     assert isinstance(saved.value, dt.datetime) and saved.number_format == "dd.mm.yyyy hh:mm"
 

@@ -200,7 +200,7 @@ def test_reads_identity_values_and_file_facts(tmp_path: Path) -> None:
     assert book.identity is not None
     assert (book.identity.template_id, book.identity.template_version, book.identity.region_code,
             book.identity.region_name, book.identity.year, book.identity.source) == (
-        "smso-handlingsplan", "1", "42", "Agder", 2026, "metadata")
+        "smso-handlingsplan", TEMPLATE.version, "42", "Agder", 2026, "metadata")
     assert book.identity.file_id == "test-42-2026"
     assert book.format == "xlsx" and book.epoch1904 is False
     assert book.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
