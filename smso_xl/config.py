@@ -16,14 +16,11 @@ from typing import Any
 
 import yaml
 
+from .errors import ConfigError
 from .template import load_yaml
 from .values import cell_text, parse_date
 
 REGION_COLUMNS = ("code", "name", "counties", "email")
-
-
-class ConfigError(Exception):
-    """A configuration file or option the coordinator must correct (exit code 2)."""
 
 
 @dataclass(frozen=True)
