@@ -11,23 +11,24 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .batch import paused_gc, resolve_jobs, validate_in_workers
+from .batch import map_in_workers, paused_gc, resolve_jobs
 from .config import Region, default_parties, default_regions
 from .fileio import unique_paths
 from .findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
+from .formats import WORKBOOK_SUFFIXES
 from .model import ReadError, Workbook
+from .provenance import Provenance
 from .reader import read
 from .rules import Plan, check_workbook
-from .template import Template, load_template
+from .template import Sheet, Template, load_template
 
-if TYPE_CHECKING:
-    from .collect import ManifestIndex, Provenance
-
-#: What a folder is searched for. A file named explicitly is always tried (and gets a clear
-#: finding when it is not a workbook); in a folder, other files are not plans.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
+#: Who sent a file: its path and sha256 (None when it could not be read) → the provenance,
+#: or None. Handed in by the caller (the command line gives ``smso_xl.mail``'s manifest).
+ProvenanceLookup = Callable[[Path, str | None], Provenance | None]
+#: Why a file whose worker process died twice has no report of its own.
+CRASHED = "lesingen stoppet uventet, og filen ble hoppet over"
 
 
 @dataclass
@@ -36,7 +37,7 @@ class FileReport:
     findings: list[Finding]
     workbook: Workbook | None = None
     plan: Plan | None = None
-    mail: Provenance | None = None  # who sent it, when: from the collect manifest beside it
+    mail: Provenance | None = None  # who sent it, when: attached by the caller (provenance)
 
     @property
     def region(self) -> str | None:
@@ -129,6 +130,7 @@ def validate(
     jobs: int | None = 1,
     keep_tables: bool = True,
     keep_plans: bool = True,
+    provenance: ProvenanceLookup | None = None,
 ) -> ValidationReport:
     """Validate every workbook under ``paths``.
 
@@ -140,33 +142,29 @@ def validate(
     a third of the memory, for callers that need only those. ``keep_plans=False`` leaves
     out the parsed plans too (``FileReport.plan`` is None): what the findings need alone,
     and the half of a report that worker processes would otherwise send back.
+    ``provenance`` looks up who sent each file (``FileReport.mail``), e.g.
+    ``smso_xl.mail.ManifestIndex().lookup``; without it, none is known.
     """
     template = load_template()
     today = today or dt.date.today()
     known_regions = {r.code for r in (regions or default_regions())}
     parties = tuple(p.name for p in default_parties())
     report = ValidationReport()
-    manifests = manifest_index()
     with paused_gc():  # reports pile up, and none holds a reference cycle
         for file_report in validate_files(find_workbooks(paths), template=template,
                                           today=today, known_regions=known_regions, year=year,
                                           parties=parties, jobs=jobs, progress=progress,
                                           keep_tables=keep_tables, keep_plans=keep_plans):
-            add_provenance(file_report, manifests)
+            add_provenance(file_report, provenance)
             report.files.append(file_report)
     return report
 
 
-def manifest_index() -> ManifestIndex:
-    from .collect import ManifestIndex
-
-    return ManifestIndex()
-
-
-def add_provenance(report: FileReport, manifests: ManifestIndex) -> None:
-    """Who sent the file, from the ``collect`` manifest in its folder (matched by sha256)."""
-    report.mail = manifests.lookup(report.path,
-                                   report.workbook.sha256 if report.workbook else None)
+def add_provenance(report: FileReport, provenance: ProvenanceLookup | None) -> None:
+    """Who sent the file, from the caller's ``provenance`` lookup (matched by sha256)."""
+    if provenance is not None:
+        report.mail = provenance(report.path,
+                                 report.workbook.sha256 if report.workbook else None)
 
 
 def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
@@ -178,11 +176,14 @@ def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
     """:func:`validate_file` for each of ``paths``, in order; in worker processes when
     ``jobs`` (``None``: auto) says so (``smso_xl.batch``)."""
     workers = resolve_jobs(jobs, len(paths))
-    if workers > 1 and template is load_template():  # workers know only the shipped one
-        yield from validate_in_workers(paths, jobs=workers, today=today,
-                                       known_regions=known_regions, year=year,
-                                       parties=parties, progress=progress,
-                                       keep_tables=keep_tables, keep_plans=keep_plans)
+    if workers > 1:
+        settings = FileSettings(template=template, today=today,
+                                known_regions=set(known_regions), year=year,
+                                parties=tuple(parties), keep_tables=keep_tables,
+                                keep_plans=keep_plans)
+        yield from map_in_workers(validate_with, paths, jobs=workers, context=settings,
+                                  crashed=crashed_report, progress=progress,
+                                  shared=template_sheets)
         return
     for path in paths:
         if progress:
@@ -190,6 +191,40 @@ def validate_files(paths: Sequence[Path], *, template: Template, today: dt.date,
         yield validate_file(path, template=template, today=today,
                             known_regions=known_regions, year=year, parties=parties,
                             keep_tables=keep_tables, keep_plans=keep_plans)
+
+
+@dataclass(frozen=True)
+class FileSettings:
+    """:func:`validate_file`'s settings, sent once to each worker process (the template
+    too: a worker never loads one of its own)."""
+
+    template: Template
+    today: dt.date
+    known_regions: set[str]
+    year: int | None
+    parties: tuple[str, ...]
+    keep_tables: bool = True
+    keep_plans: bool = True
+
+
+def validate_with(settings: FileSettings, path: Path) -> FileReport:
+    """:func:`validate_file` with ``settings``: what a worker process runs for each file."""
+    return validate_file(path, template=settings.template, today=settings.today,
+                         known_regions=settings.known_regions, year=settings.year,
+                         parties=settings.parties, keep_tables=settings.keep_tables,
+                         keep_plans=settings.keep_plans)
+
+
+def template_sheets(settings: FileSettings) -> dict[str, Sheet]:
+    """The sheets a report shares with its template: they travel back from a worker by
+    name, so that the reports refer to this process's own template."""
+    return {sheet.name: sheet for sheet in settings.template.sheets}
+
+
+def crashed_report(path: Path) -> FileReport:
+    """The report of a file whose worker process died twice (``smso_xl.batch``)."""
+    return FileReport(path=path, findings=[finding("file-unreadable", file=str(path),
+                                                   reason=CRASHED)])
 
 
 def validate_file(path: Path, *, template: Template, today: dt.date,
