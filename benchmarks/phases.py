@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import python_calamine
 
-    from smso_xl.batch import _loads, dumps
+    from smso_xl.batch import dumps, loads
     from smso_xl.config import default_parties, load_regions
     from smso_xl.consolidation import consolidate
     from smso_xl.overview import write_overview
@@ -84,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     template = load_template()
     parties = tuple(p.name for p in default_parties())
     known = {r.code for r in regions}
+    sheets = {sheet.name: sheet for sheet in template.sheets}  # travel by name, as in workers
     workbooks = [read(path, template=template) for path in files]
     # What the command line sends back from a worker: reports without the cells as read, and
     # for validate without the parsed plans.
@@ -92,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lean = [validate_file(path, template=template, today=TODAY, known_regions=known,
                           year=None, parties=parties, keep_tables=False, keep_plans=False)
             for path in files]
-    blobs = [dumps(report) for report in reports]
-    lean_blobs = [dumps(report) for report in lean]
+    blobs = [dumps(report, sheets) for report in reports]
+    lean_blobs = [dumps(report, sheets) for report in lean]
     result = consolidate(files, regions=regions, today=TODAY, keep_tables=False)
     out = Path(tempfile.mkdtemp(prefix="smso-phases-")) / "oversikt.xlsx"
     # The overview's own cell values, for the writer's floor below.
@@ -149,8 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": lambda: [validate_file(path, template=template, today=TODAY,
                                            known_regions=known, year=None, parties=parties)
                              for path in files],
-        "transport-validate": lambda: [_loads(dumps(report)) for report in lean],
-        "transport-consolidate": lambda: [_loads(dumps(report)) for report in reports],
+        "transport-validate": lambda: [loads(dumps(report, sheets), sheets)
+                                       for report in lean],
+        "transport-consolidate": lambda: [loads(dumps(report, sheets), sheets)
+                                          for report in reports],
         "overview": lambda: write_overview(result, out),
         "writer-floor": writer_floor,
     }

@@ -23,7 +23,7 @@ from smso_xl.consolidation import consolidate
 from smso_xl.demo import simulate_returns
 from smso_xl.generator import generate
 from smso_xl.overview import write_overview
-from smso_xl.report import render_text
+from smso_xl.render import render_text
 from smso_xl.validation import validate
 
 YEAR = 2027

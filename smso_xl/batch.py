@@ -1,39 +1,35 @@
-"""Many workbooks at once: worker processes (``jobs``) and the cyclic garbage collector.
+"""Many items at once: a map over worker processes (``jobs``), and the cyclic garbage collector.
 
-Reading a workbook is CPU-bound (zip checks, calamine, the rules), so N cores read N files at
-once. Each worker validates one file at a time with :func:`validation.validate_file` and sends
-back its :class:`FileReport`; the caller gets the reports in the order of ``paths``, exactly as
-a run in one process makes them.
+:func:`map_in_workers` calls ``func(context, item)`` for each item in ``jobs`` processes and
+yields the results in the order of the items, exactly as ``[func(context, i) for i in items]``
+in one process would make them. It knows nothing of what the items are: validation hands it
+the function, the settings (``context``, sent once to each worker) and what to give back for
+an item whose worker died. ``func`` and ``context`` must be picklable (``func`` a module-level
+function); the workers are fresh interpreters ("spawn").
 
-A report is thousands of small objects. The command line asks only for what it uses:
-``validate`` for the findings (``keep_tables=False, keep_plans=False``), ``consolidate`` for
-the parsed plans too (``keep_tables=False``). A template sheet travels by its name, so that
-the reports refer to the parent's own template objects, as in a run in one process.
+A result can be thousands of small objects. Objects it shares with the context (a template's
+sheets, say) need not make the trip back: ``shared(context)`` names them by key, the same on
+both sides, and they travel as their key, so that the results refer to the parent's own
+objects, as in a run in one process.
 
-The cyclic garbage collector is paused while a batch runs (:func:`paused_gc`). Reports are
-long-lived and hold no reference cycles, so each of its full passes over the growing heap
-found nothing, yet took a fifth of a run of 200 workbooks.
+The cyclic garbage collector is paused while a batch runs (:func:`paused_gc`). Results that
+are long-lived and hold no reference cycles gain nothing from its full passes over the
+growing heap, which took a fifth of a run of 200 workbooks.
 
-A worker also isolates the parser: should calamine abort on a file that no guard in ``sniff``
-foresaw, the process dies, not the run. That file is read once more on its own; if its
-process dies again, it gets a ``file-unreadable`` finding and the others go on.
+A worker also isolates what it runs: should a native parser abort on an item, the process
+dies, not the run. That item is run once more on its own; if its process dies again, it gets
+``crashed(item)`` in its place and the others go on.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as dt
 import gc
 import io
 import os
 import pickle
-from collections.abc import Callable, Generator, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from .findings import finding
-from .template import Sheet, load_templates
+from collections.abc import Callable, Generator, Hashable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # imported where a pool is made: most runs need none, and they cost
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,9 +37,14 @@ if TYPE_CHECKING:  # imported where a pool is made: most runs need none, and the
 #: ``jobs=None`` ("auto") uses worker processes only from this many files on: below it,
 #: starting the workers (~0.3 s each, in parallel) costs more than they save.
 AUTO_MIN_FILES = 24
-CRASHED = "lesingen stoppet uventet, og filen ble hoppet over"
 
-_settings: dict[str, Any] = {}
+C = TypeVar("C")
+T = TypeVar("T")
+R = TypeVar("R")
+Shared = Callable[[Any], Mapping[Hashable, object]]
+
+# In a worker: what it runs, and the objects it shares with the parent.
+_worker: dict[str, Any] = {}
 
 
 def usable_cores() -> int:
@@ -54,68 +55,63 @@ def usable_cores() -> int:
 
 
 def resolve_jobs(jobs: int | None, files: int) -> int:
-    """How many worker processes to use; 1 means none (read in this process). ``None``:
+    """How many worker processes to use; 1 means none (run in this process). ``None``:
     one per core when there are enough files to pay for starting them."""
     if jobs is None:
         jobs = usable_cores() if files >= AUTO_MIN_FILES else 1
     return max(1, min(jobs, files))
 
 
-def validate_in_workers(paths: Sequence[Path], *, jobs: int, today: dt.date,
-                        known_regions: set[str], year: int | None, parties: Sequence[str],
-                        progress: Callable[[Path], None] | None = None,
-                        keep_tables: bool = True, keep_plans: bool = True,
-                        worker: Callable[[str], bytes] | None = None) -> Iterator[Any]:
-    """``validate_file`` for each of ``paths`` in ``jobs`` processes; the reports in order.
-
-    ``worker`` replaces the function run in the workers (tests make one die)."""
+def map_in_workers(func: Callable[[C, T], R], items: Sequence[T], *, jobs: int, context: C,
+                   crashed: Callable[[T], R], progress: Callable[[T], None] | None = None,
+                   shared: Shared | None = None) -> Iterator[R]:
+    """``func(context, item)`` for each of ``items`` in ``jobs`` processes; the results in
+    order. ``progress(item)`` is told each item as its result arrives; ``crashed(item)``
+    stands in for an item whose process died twice (see the module's docstring)."""
     from concurrent.futures.process import BrokenProcessPool
 
-    settings = {"today": today, "known_regions": set(known_regions), "year": year,
-                "parties": tuple(parties), "keep_tables": keep_tables,
-                "keep_plans": keep_plans}
-    run = worker or validate_one
+    setup = (func, context, shared)
+    objects = shared(context) if shared else {}
     index = 0
-    while index < len(paths):
-        pool = _pool(jobs, settings)
+    while index < len(items):
+        pool = _pool(jobs, setup)
         try:
-            futures: list[Future[bytes]] = [pool.submit(run, str(p)) for p in paths[index:]]
+            futures: list[Future[bytes]] = [pool.submit(_run, item) for item in items[index:]]
             for future in futures:
                 if progress:
-                    progress(paths[index])
-                yield _loads(future.result())
+                    progress(items[index])
+                yield loads(future.result(), objects)
                 index += 1
             return
         except BrokenProcessPool:
             pass
-        finally:  # also when the caller stops early: queued files are not read
+        finally:  # also when the caller stops early: queued items are not run
             pool.shutdown(wait=True, cancel_futures=True)
-        # A worker died: the first file not done may be the cause. Read it alone; the pool
-        # is then started again for the rest (a file that is not the cause is read again).
-        yield _isolated(paths[index], settings, run)
+        # A worker died: the first item not done may be the cause. Run it alone; the pool
+        # is then started again for the rest (an item that is not the cause is run again).
+        yield _isolated(items[index], setup, objects, crashed)
         index += 1
 
 
-def _pool(jobs: int, settings: dict[str, Any]) -> ProcessPoolExecutor:
+def _pool(jobs: int, setup: tuple[Any, ...]) -> ProcessPoolExecutor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # "spawn": a fresh interpreter per worker, the same on every system, and no fork of a
     # process that may have threads.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init, initargs=(settings,))
+                               initializer=_init, initargs=setup)
 
 
-def _isolated(path: Path, settings: dict[str, Any], run: Callable[[str], bytes]) -> Any:
-    """One file in a process of its own. Only a death by a signal (an abort, a segfault) is
-    the file's doing; a worker that cannot start at all is an error, not a finding."""
+def _isolated(item: T, setup: tuple[Any, ...], objects: Mapping[Hashable, object],
+              crashed: Callable[[T], R]) -> R:
+    """One item in a process of its own. Only a death by a signal (an abort, a segfault) is
+    the item's doing; a worker that cannot start at all is an error, not a result."""
     import multiprocessing
-
-    from .validation import FileReport
 
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_run_alone, args=(run, str(path), settings, send))
+    process = context.Process(target=_run_alone, args=(setup, item, send))
     process.start()
     send.close()
     try:
@@ -124,65 +120,74 @@ def _isolated(path: Path, settings: dict[str, Any], run: Callable[[str], bytes])
         data = None
     process.join()
     if data is not None:
-        return _loads(data)
+        return loads(data, objects)  # type: ignore[no-any-return]
     if process.exitcode is not None and process.exitcode < 0:
-        return FileReport(path=path, findings=[finding("file-unreadable", file=str(path),
-                                                       reason=CRASHED)])
-    raise RuntimeError(f"a worker process reading {path} stopped with exit code "
+        return crashed(item)
+    raise RuntimeError(f"a worker process running {item} stopped with exit code "
                        f"{process.exitcode}")
 
 
-def _run_alone(run: Callable[[str], bytes], path: str, settings: dict[str, Any],
-               send: Any) -> None:
-    _init(settings)
-    send.send_bytes(run(path))
+def _run_alone(setup: tuple[Any, ...], item: object, send: Any) -> None:
+    _init(*setup)
+    send.send_bytes(_run(item))
     send.close()
 
 
-def _init(settings: dict[str, Any]) -> None:
-    _settings.update(settings)
+def _init(func: Callable[[Any, Any], Any], context: object, shared: Shared | None) -> None:
+    _worker.update(func=func, context=context, objects=shared(context) if shared else {})
 
 
-def validate_one(path: str) -> bytes:
-    """In a worker: one file's report, pickled for the trip back."""
-    from .validation import validate_file
-
+def _run(item: object) -> bytes:
+    """In a worker: one item's result, pickled for the trip back."""
     with paused_gc():  # as in a run in one process (see the module's docstring)
-        report = validate_file(Path(path), templates=load_templates(), **_settings)
-        return dumps(report)
+        return dumps(_worker["func"](_worker["context"], item), _worker["objects"])
 
 
 # --- the trip back --------------------------------------------------------------------------
 
 
-def _sheet(sheet: Sheet) -> tuple[Any, ...]:
-    version = next((v for v, t in load_templates().versions.items()
-                    if any(s is sheet for s in t.sheets)), None)
-    if version is None:  # not a shipped sheet: send it whole
-        return Sheet, tuple(getattr(sheet, f.name) for f in dataclasses.fields(sheet))
-    return template_sheet, (version, sheet.name)
+def dumps(result: object, objects: Mapping[Hashable, object]) -> bytes:
+    """``result`` pickled, with the ``objects`` it refers to as their keys (:func:`loads`)."""
+    keys = {id(obj): key for key, obj in objects.items()}
 
+    def by_key(obj: object) -> tuple[Any, ...]:
+        key = keys.get(id(obj))
+        if key is None:  # not one of the context's own: by value, as usual
+            return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # type: ignore[return-value]
+        return shared_object, (key,)
 
-def template_sheet(version: str, name: str) -> Sheet:
-    return load_templates().versions[version].sheet(name)
-
-
-_REDUCTIONS = {Sheet: _sheet}
-
-
-def dumps(report: object) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _REDUCTIONS  # for this pickler only: nothing global changes
-    pickler.dump(report)
+    # For this pickler only, nothing global changes; a table looked up by type costs
+    # nothing for the thousands of objects of other types.
+    pickler.dispatch_table = {type(obj): by_key for obj in objects.values()}
+    pickler.dump(result)
     return buffer.getvalue()
 
 
-def _loads(data: bytes) -> Any:
+def shared_object(key: Hashable) -> object:
+    """Stands in a pickle for an object shared with the context; only :func:`loads` can
+    resolve it."""
+    raise pickle.UnpicklingError(f"a shared object ({key!r}) outside a batch")
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, objects: Mapping[Hashable, object]) -> None:
+        super().__init__(io.BytesIO(data))
+        self._objects = objects
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == shared_object.__name__:
+            return self._objects.__getitem__  # the parent's own object for each key
+        return super().find_class(module, name)
+
+
+def loads(data: bytes, objects: Mapping[Hashable, object]) -> Any:
+    """What :func:`dumps` pickled, the keys replaced by this process's ``objects``."""
     # Unpickling makes thousands of objects at once, none in a reference cycle: without the
     # collector's passes over them it is three times faster.
     with paused_gc():
-        return pickle.loads(data)  # our own workers' output: trusted
+        return _Unpickler(data, objects).load()  # our own workers' output: trusted
 
 
 @contextlib.contextmanager

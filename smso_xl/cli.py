@@ -24,29 +24,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 # The same range as config.FIRST_PLAN_YEAR–LAST_PLAN_YEAR, which the generator checks too
 # (config is not imported at start-up: `--help` stays fast; a test ties the two).
 _PLAN_YEAR = click.IntRange(2000, 2100)
-EXIT_USAGE = 2
 
 
 def _user_errors(func: F) -> F:
-    """Turn the library's configuration and output errors into a clean exit 2."""
+    """Turn the library's errors (``errors.SmsoError``: configuration, output …) into one
+    sentence and the error's exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .config import ConfigError
-        from .fileio import OutputError
+        from .errors import SmsoError
 
         try:
             return func(*args, **kwargs)
-        except (ConfigError, OutputError) as exc:
+        except SmsoError as exc:
             click.echo(f"Feil: {exc}", err=True)
-            raise SystemExit(EXIT_USAGE) from None
+            raise SystemExit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def _today(value: str | None) -> dt.date:
     """``--today`` or ``SMSO_TODAY`` fixes "today" so that runs are reproducible."""
-    from .config import ConfigError
+    from .errors import ConfigError
     from .values import parse_date
 
     raw = value or os.environ.get("SMSO_TODAY")
@@ -71,6 +70,11 @@ def main() -> None:
       smso-xl validate innboks/ --feedback retur/     sjekk det som kom tilbake
       smso-xl consolidate innboks/ --out oversikt.xlsx   nasjonal oversikt
       smso-xl demo                                     hele runden på eksempeldata
+
+    \b
+    Gjennom året:
+      smso-xl generate --from innboks/ --out runde-2/  ferdig utfylt fra forrige runde
+      smso-xl compare innboks/ innboks-2/              hva som er endret
     """
 
 
@@ -91,11 +95,19 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Overskriv arbeidsbøker som finnes fra før.")
 @click.option("--drafts", is_flag=True, help="Lag også et e-postutkast (.eml) ved siden av hver "
               "arbeidsbok: til regionens adresse, med arbeidsboken vedlagt, klart til å sendes.")
+@click.option("--from", "sources", multiple=True, type=click.Path(exists=True, path_type=Path),
+              metavar="STI", help="Forrige rundes innsendte arbeidsbøker (fil eller mappe, kan "
+              "gjentas): hver region får sin nyeste plan ferdig utfylt. Samme år: statusrunde; "
+              "senere --year: nytt planår.")
 @_user_errors
 def generate(year: int | None, regions_file: Path | None, region_codes: tuple[str, ...],
              out_dir: Path | None, settings_file: Path | None, force: bool,
-             drafts: bool) -> None:
+             drafts: bool, sources: tuple[Path, ...]) -> None:
     """Lag én handlingsplan-arbeidsbok per region.
+
+    Med --from fylles hver regions arbeidsbok ut med planen den sendte sist (nyeste versjon),
+    i nyeste malversjon: en statusrunde i samme planår, eller et nytt planår med --year.
+    Regioner uten brukbar plan får en tom arbeidsbok, og utskriften sier hvorfor.
 
     \b
     Eksempler:
@@ -103,34 +115,36 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
       smso-xl generate --year 2027 --region 42 --region 03 --out utsendt/
       smso-xl generate --regions regioner.csv --settings innstillinger.yaml --force
       smso-xl generate --regions regioner.csv --drafts    med e-postutkast per region
+      smso-xl generate --from innboks/ --out runde-2/     statusrunde, ferdig utfylt
+      smso-xl generate --from innboks-2027/ --year 2028   neste års plan
     """
     from .config import default_year, load_regions, load_settings
     from .generator import generate as run_generate
+    from .render import generate_text, round_text
 
-    year = year or default_year(dt.date.today())
-    result = run_generate(
-        regions=load_regions(regions_file), region_codes=region_codes, year=year,
-        out_dir=out_dir or Path(f"handlingsplaner-{year}"), force=force,
-        settings=load_settings(settings_file), drafts=drafts,
-    )
-    without_address = []
-    for item in result.files:
-        click.echo(f"  {item.region.code} {item.region.name}: {item.path}")
-        if item.draft is not None:
-            to = item.region.email.strip()
-            click.echo(f"     e-postutkast {item.draft.name}: til {to}" if to else
-                       f"     e-postutkast {item.draft.name}: " + click.style(
-                           "ingen e-postadresse i regionlisten – fyll inn mottaker", fg="yellow"))
-            if not to:
-                without_address.append(item.region.code)
-    count = len(result.files)
-    click.echo(f"Laget {count} {'arbeidsbok' if count == 1 else 'arbeidsbøker'} for "
-               f"{result.year} i {result.out_dir}.")
+    plan_drafts = None
     if drafts:
-        click.echo(f"E-postutkast: {len(result.files)}; åpne dem i Outlook eller Thunderbird "
-                   "og send." + (f" {len(without_address)} mangler mottaker (regionlisten har "
-                                 "ingen e-postadresse for " + ", ".join(without_address) + ")."
-                                 if without_address else ""))
+        from .mail import PlanDrafts
+
+        plan_drafts = PlanDrafts()
+    regions = load_regions(regions_file)
+    options = dict(region_codes=region_codes, force=force, settings=load_settings(settings_file),
+                   drafts=plan_drafts)
+    if sources:
+        from .rounds import generate_round
+
+        tick = _progress("Leser", True)
+        prefilled = generate_round(
+            list(sources), regions=regions, year=year, progress=tick,
+            out_dir=out_dir or Path(f"handlingsplaner-{year or 'neste-runde'}"), **options)
+        _end_progress(tick)
+        click.echo(generate_text(prefilled.generated, drafts=drafts))
+        click.echo(round_text(prefilled))
+        return
+    year = year or default_year(dt.date.today())
+    result = run_generate(regions=regions, year=year,
+                          out_dir=out_dir or Path(f"handlingsplaner-{year}"), **options)
+    click.echo(generate_text(result, drafts=drafts))
 
 
 @main.command()
@@ -153,56 +167,12 @@ def collect(sources: tuple[Path, ...], into: Path) -> None:
       smso-xl collect lagret-epost/ --into innboks/
       smso-xl collect Agder.eml Oslo.msg Innboks.mbox --into innboks/
     """
-    from .collect import collect as run_collect
+    from .mail import collect as run_collect
+    from .render import collect_text
 
     result = run_collect(list(sources), into)
-    click.echo(_collect_text(result))
+    click.echo(collect_text(result))
     raise SystemExit(0 if result.ok else 1)
-
-
-def _n(items: Any, one: str, many: str) -> str:
-    return f"{len(items)} {one if len(items) == 1 else many}"
-
-
-def _mail_text(mail: Any) -> str:
-    subject = f"«{mail.subject}»" if mail.subject else "(uten emne)"
-    sent = f", sendt {mail.sent:%d.%m.%Y %H:%M}" if mail.sent else ""
-    return f"{subject} fra {mail.sender or 'ukjent avsender'}{sent}"
-
-
-def _collect_text(result: Any) -> str:
-    lines = []
-    if not (result.mails or result.drafts or result.unreadable):
-        lines.append("Fant ingen e-postfiler (.eml, .msg eller mbox) i kildene.")
-    if result.saved:
-        lines.append(f"Lagret i {result.into}:")
-        lines += [f"  {item.path.name}  ← {_mail_text(item.mail)}" for item in result.saved]
-    for item in result.duplicates:
-        lines.append(f"  Lik kopi av {item.same_as.name}, ikke lagret på nytt: "
-                     f"{item.original_name} i {_mail_text(item.mail)}")
-    for mail in result.without_workbook:
-        others = [a.name for a in result.other_attachments if a.mail is mail]
-        what = (f"vedlegg som ikke er arbeidsbøker: {', '.join(others)}" if others
-                else "ingen vedlegg")
-        lines.append(f"  Ingen arbeidsbok i {_mail_text(mail)} ({what}) – {mail.where}")
-    for mail in result.drafts:
-        lines.append(f"  Hoppet over et usendt utkast: {_mail_text(mail)} – {mail.where}")
-    for problem in result.damaged:
-        lines.append(click.style(f"  Skadet e-post {problem.where}: {problem.reason}",
-                                 fg="yellow"))
-    for problem in result.unreadable:
-        lines.append(click.style(f"  Kan ikke leses: {problem.where}: {problem.reason}",
-                                 fg="red"))
-    lines.append(click.style(
-        f"{_n(result.mails, 'e-post', 'e-poster')} lest: "
-        f"{_n(result.saved, 'arbeidsbok', 'arbeidsbøker')} lagret, "
-        f"{_n(result.duplicates, 'lik kopi', 'like kopier')} hoppet over, "
-        f"{_n(result.other_attachments, 'annet vedlegg', 'andre vedlegg')}, "
-        f"{_n(result.without_attachments, 'e-post', 'e-poster')} uten vedlegg, "
-        f"{len(result.unreadable)} uleselige.", bold=True))
-    if result.saved:
-        lines.append(f"Neste steg: smso-xl validate {result.into}")
-    return "\n".join(lines)
 
 
 def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
@@ -276,8 +246,10 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
       smso-xl validate Agder.xlsx --format json > rapport.json
       smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
     """
-    from .config import ConfigError, load_regions, load_settings
-    from .report import render_text
+    from .config import load_regions, load_settings
+    from .errors import ConfigError
+    from .mail import ManifestIndex
+    from .render import render_text
     from .validation import validate as run_validate
 
     if drafts and feedback_dir is None:
@@ -287,7 +259,7 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
     report = run_validate(list(paths), today=_today(today),
                           regions=load_regions(regions_file) if regions_file else None,
                           year=year, progress=tick, jobs=jobs, keep_tables=False,
-                          keep_plans=False)
+                          keep_plans=False, provenance=ManifestIndex().lookup)
     _end_progress(tick)
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -337,11 +309,14 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
               show_default=True, help="Sammendrag som tekst eller JSON på stdout.")
 @click.option("--exclude-invalid", is_flag=True,
               help="Utelat arbeidsbøker med feil (standard: ta dem med og merk dem).")
+@click.option("--previous", multiple=True, type=click.Path(exists=True, path_type=Path),
+              metavar="STI", help="Forrige rundes arbeidsbøker (fil eller mappe, kan gjentas): "
+              "oversikten får arket Endringer og framdriften siden sist per region.")
 @_jobs_option
 @_user_errors
 def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | None,
                 year: int | None, today: str | None, output_format: str,
-                exclude_invalid: bool, jobs: int | None) -> None:
+                exclude_invalid: bool, previous: tuple[Path, ...], jobs: int | None) -> None:
     """Samle alle regionenes planer i én nasjonal oversikt (.xlsx).
 
     Velger nyeste versjon per region, lister erstattede og uleselige filer og regioner som
@@ -352,68 +327,75 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     Eksempler:
       smso-xl consolidate innboks/ --out oversikt-2027.xlsx
       smso-xl consolidate innboks/ --out oversikt.xlsx --year 2027 --exclude-invalid
+      smso-xl consolidate innboks-2/ --out oversikt.xlsx --previous innboks-1/
     """
     from .config import load_regions
     from .consolidation import consolidate as run_consolidate
+    from .mail import ManifestIndex
     from .overview import write_overview
+    from .render import consolidation_text
 
     tick = _progress("Leser", output_format == "text")
-    result = run_consolidate(list(paths), regions=load_regions(regions_file), year=year,
+    regions = load_regions(regions_file)
+    result = run_consolidate(list(paths), regions=regions, year=year,
                              today=_today(today), exclude_invalid=exclude_invalid,
-                             progress=tick, jobs=jobs, keep_tables=False)
+                             progress=tick, jobs=jobs, keep_tables=False,
+                             provenance=ManifestIndex().lookup)
+    changes = None
+    if previous:
+        from .compare import changes_between
+
+        before = run_consolidate(list(previous), regions=regions, today=result.today,
+                                 progress=tick, jobs=jobs, keep_tables=False,
+                                 provenance=ManifestIndex().lookup)
+        changes = changes_between(before, result)
     _end_progress(tick)
     written = None
     if result.chosen:
-        written = write_overview(result, out_file, inputs=tuple(s.path for s in result.submissions))
+        inputs = tuple(s.path for s in result.submissions)
+        written = write_overview(result, out_file, inputs=inputs, changes=changes)
     if output_format == "json":
-        click.echo(json.dumps(_consolidation_json(result, written), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.to_json(written), ensure_ascii=False, indent=2))
     else:
-        click.echo(_consolidation_text(result, written))
+        click.echo(consolidation_text(result, written))
     raise SystemExit(0 if written else 1)
 
 
-def _consolidation_json(result: Any, written: Path | None) -> dict[str, Any]:
-    return {
-        "out": str(written) if written else None,
-        "year": result.year,
-        "regions": [{"code": r.region.code, "name": r.region.name, "received": r.received,
-                     "file": str(r.submission.path) if r.submission else None,
-                     "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
-                     "errors": r.submission.errors if r.submission else 0,
-                     "warnings": r.submission.warnings if r.submission else 0}
-                    for r in result.regions],
-        "submissions": [{"path": str(s.path), "region": s.region, "year": s.year,
-                         "status": s.status,
-                         "superseded_by": str(s.superseded_by) if s.superseded_by else None,
-                         "errors": s.errors, "warnings": s.warnings,
-                         "sender": s.report.mail.sender if s.report.mail else None,
-                         "sent": s.sent_at.isoformat() if s.sent_at else None}
-                        for s in result.submissions],
-        "findings": [f.to_json() for f in result.findings],
-    }
+@main.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Endringene som tekst eller som JSON på stdout.")
+@click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FIL", help="Regionlisten. Standard: de 15 fylkene.")
+@_jobs_option
+@_user_errors
+def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
+            jobs: int | None) -> None:
+    """Vis hva som er endret i planene mellom to runder.
 
+    OLD og NEW er filer eller mapper fra to runder. Innsendingene kobles per region (nyeste
+    versjon på hver side) og radene per ID. Per region: nye og fjernede rader, endret status,
+    flyttede frister (antall dager), ny ansvarlig og andre endrede felt. Avslutter med 0,
+    2 ved brukerfeil.
 
-def _consolidation_text(result: Any, written: Path | None) -> str:
-    received = [r for r in result.regions if r.received]
-    missing = [r for r in result.regions if not r.received]
-    lines = [f"Planår {result.year}: {len(result.submissions)} filer lest, "
-             f"{len(received)} av {len(result.regions)} regioner har sendt inn."]
-    for sub in result.submissions:
-        if not sub.included:
-            extra = f" → {sub.superseded_by.name}" if sub.superseded_by else ""
-            reason = f": {sub.reason()}" if sub.report.workbook is None else ""
-            lines.append(f"  {sub.status}: {sub.path}{extra}{reason}")
-    if missing:
-        lines.append("  Ikke mottatt: " + ", ".join(f"{r.region.code} {r.region.name}"
-                                                     for r in missing))
-    for item in result.findings:
-        lines.append(f"  Advarsel: {item.message}")
-    if written:
-        lines.append(click.style(f"Oversikten er skrevet til {written}.", bold=True))
+    \b
+    Eksempler:
+      smso-xl compare innboks-1/ innboks-2/
+      smso-xl compare innboks-1/ innboks-2/ --format json > endringer.json
+    """
+    from .compare import compare as run_compare
+    from .config import load_regions
+    from .render import comparison_text
+
+    tick = _progress("Leser", output_format == "text")
+    result = run_compare([old], [new], regions=load_regions(regions_file), jobs=jobs,
+                         progress=tick)
+    _end_progress(tick)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        lines.append(click.style("Ingen arbeidsbøker kunne samles; ingen oversikt skrevet.",
-                                 fg="red", bold=True))
-    return "\n".join(lines)
+        click.echo(comparison_text(result))
 
 
 @main.command()
@@ -435,18 +417,7 @@ def demo(folder: Path | None, year: int | None) -> None:
       smso-xl demo min-demo/ --year 2027
     """
     from .demo import run_demo
-    from .report import render_text
+    from .render import demo_text
 
     result = run_demo(folder, year=year, progress=lambda msg: click.echo(msg, err=True))
-    summary = result.report.summary
-    received = sum(1 for r in result.consolidation.regions if r.received)
-    click.echo(render_text(result.report))
-    click.echo("")
-    click.echo(click.style(f"Demoen er laget i {result.folder}/", bold=True)
-               + f" (planår {result.year}, «i dag» = {result.today:%d.%m.%Y}):")
-    click.echo(f"  1-utsendt/           {len(result.generated.files)} arbeidsbøker, én per region")
-    click.echo(f"  2-innboks/           {summary['files']} filer sendt tilbake fra "
-               f"{received} regioner (én region to ganger, én fil ødelagt)")
-    click.echo(f"  3-tilbakemeldinger/  {len(result.feedback)} kopier med funnene markert")
-    click.echo(f"  {result.overview.name}  den nasjonale oversikten")
-    click.echo(click.style(f"Åpne først: {result.overview}", fg="green", bold=True))
+    click.echo(demo_text(result))

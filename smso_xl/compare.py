@@ -123,10 +123,13 @@ def completed_since(template: Template, change: Change) -> bool:
 
 def compare(old: Sequence[Path], new: Sequence[Path], *,
             regions: Sequence[Region] | None = None, today: dt.date | None = None,
-            templates: TemplateSet | None = None, jobs: int | None = 1) -> Comparison:
-    """Read both rounds and list what changed, region by region."""
-    before = consolidate(old, regions=regions, today=today, templates=templates, jobs=jobs)
-    after = consolidate(new, regions=regions, today=today, templates=templates, jobs=jobs)
+            templates: TemplateSet | None = None, jobs: int | None = 1,
+            progress: Callable[[Path], None] | None = None) -> Comparison:
+    """Read both rounds and list what changed, region by region. Each side's plan year is
+    the one most of its files carry (a later one: next year's plans, compared by ID)."""
+    before, after = (consolidate(paths, regions=regions, today=today, templates=templates,
+                                 jobs=jobs, progress=progress, keep_tables=False)
+                     for paths in (old, new))
     return changes_between(before, after)
 
 

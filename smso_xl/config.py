@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .errors import ConfigError
 from .template import load_yaml
 from .values import cell_text, parse_date
 
@@ -24,10 +25,6 @@ REGION_COLUMNS = ("code", "name", "counties", "email")
 
 #: The plan years the tool accepts (--year, a workbook's identity, dates on the form).
 FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2000, 2100
-
-
-class ConfigError(Exception):
-    """A configuration file or option the coordinator must correct (exit code 2)."""
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from .rules import PlanRow
 from .template import Figure, Sheet, Template, TemplateSet, load_templates
 from .validation import (
     FileReport,
+    ProvenanceLookup,
     add_provenance,
     find_workbooks,
-    manifest_index,
     validate_files,
 )
 
@@ -181,6 +181,28 @@ class Consolidation:
 
         return build_frames(self)
 
+    def to_json(self, out: Path | None = None) -> dict[str, Any]:
+        """The summary ``consolidate --format json`` prints, ready for ``json.dumps``; ``out``
+        is the overview that was written (None: none)."""
+        return {
+            "out": str(out) if out else None,
+            "year": self.year,
+            "regions": [{"code": r.region.code, "name": r.region.name, "received": r.received,
+                         "file": str(r.submission.path) if r.submission else None,
+                         "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
+                         "errors": r.submission.errors if r.submission else 0,
+                         "warnings": r.submission.warnings if r.submission else 0}
+                        for r in self.regions],
+            "submissions": [{"path": str(s.path), "region": s.region, "year": s.year,
+                             "status": s.status,
+                             "superseded_by": str(s.superseded_by) if s.superseded_by else None,
+                             "errors": s.errors, "warnings": s.warnings,
+                             "sender": s.report.mail.sender if s.report.mail else None,
+                             "sent": s.sent_at.isoformat() if s.sent_at else None}
+                            for s in self.submissions],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
 
 def consolidate(
     paths: Sequence[Path],
@@ -193,10 +215,12 @@ def consolidate(
     jobs: int | None = 1,
     keep_tables: bool = True,
     templates: TemplateSet | None = None,
+    provenance: ProvenanceLookup | None = None,
 ) -> Consolidation:
     """Read, validate and choose; the result is ready for ``overview.write_overview``.
     ``jobs`` worker processes read the files (``None``: one per core for many files);
-    ``keep_tables`` as for :func:`validation.validate`."""
+    ``keep_tables``, ``templates`` and ``provenance`` (who sent each file, which the newest
+    version falls back on) as for :func:`validation.validate`."""
     templates = templates or load_templates()
     template = templates.newest  # the overview's columns: every version's keys land in them
     today = today or dt.date.today()
@@ -204,12 +228,11 @@ def consolidate(
     known = {r.code for r in expected}
     parties = tuple(p.name for p in default_parties())
     submissions: list[Submission] = []
-    manifests = manifest_index()
     with paused_gc():  # reports pile up, and none holds a reference cycle
         for report in validate_files(find_workbooks(paths), templates=templates, today=today,
                                      known_regions=known, year=year, parties=parties,
                                      jobs=jobs, progress=progress, keep_tables=keep_tables):
-            add_provenance(report, manifests)
+            add_provenance(report, provenance)
             submissions.append(Submission(report=report))
     year = year if year is not None else _most_common_year(submissions)
     _classify(submissions, known, year, exclude_invalid)

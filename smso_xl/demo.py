@@ -3,6 +3,9 @@
 It generates every region's workbook, lets some regions "send back" filled plans with the
 real kinds of SMSØ work — some clean, some with the typical mistakes, one region twice, one
 file broken, some regions silent — then validates with feedback copies and consolidates.
+Then the autumn's status round: every region's workbook prefilled from what it sent
+(``generate --from``), the regions report progress (actions done, a few deadlines slipped, a
+new action, a cancelled one removed), and the overview shows what changed since the spring.
 Nothing here is special-cased: the simulated returns are ordinary workbooks filled by
 ``fill.fill_plan`` and go through the same ``validate`` and ``consolidate`` as real ones.
 """
@@ -14,12 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .compare import Comparison, changes_between
 from .config import ConfigError, default_regions, load_settings
 from .consolidation import Consolidation, consolidate
 from .feedback import write_all
 from .fill import fill_plan
 from .generator import GenerateResult, generate
 from .overview import write_overview
+from .rounds import RoundResult, generate_round
 from .validation import ValidationReport, validate
 
 # Who answers, and how. Regions not named here do not answer.
@@ -57,6 +62,11 @@ class DemoResult:
     feedback: list[Path]
     consolidation: Consolidation
     overview: Path
+    status_round: RoundResult
+    status_inbox: Path
+    changes: Comparison
+    status_overview: Path
+    status_today: dt.date
 
 
 def demo_folder(base: Path) -> Path:
@@ -94,9 +104,79 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
     result = consolidate([inbox], regions=regions, year=year, today=as_of)
     overview = write_overview(result, folder / f"4-nasjonal-oversikt-{year}.xlsx",
                               inputs=tuple(s.path for s in result.submissions))
+    say("Statusrunden: arbeidsbøkene fylt ut med det regionene sendte …")
+    autumn = dt.date(year, 9, 20)
+    status_round = generate_round([inbox], regions=regions, year=year, now=now,
+                                  out_dir=folder / "5-utsendt-statusrunde",
+                                  settings=load_settings())
+    status_inbox = folder / "6-innboks-statusrunde"
+    status_inbox.mkdir()
+    simulate_progress(status_round, status_inbox, year)
+    say("Lager oversikten med endringene siden forrige runde …")
+    after = consolidate([status_inbox], regions=regions, year=year, today=autumn)
+    changes = changes_between(result, after)
+    status_overview = write_overview(
+        after, folder / f"7-nasjonal-oversikt-{year}-statusrunde.xlsx", changes=changes,
+        inputs=tuple(s.path for s in (*after.submissions, *result.submissions)))
     return DemoResult(folder=folder, year=year, today=as_of, generated=generated, inbox=inbox,
                       report=report, feedback=feedback, consolidation=result,
-                      overview=overview)
+                      overview=overview, status_round=status_round, status_inbox=status_inbox,
+                      changes=changes, status_overview=status_overview, status_today=autumn)
+
+
+# What each region reports in the status round: (actions now done, actions whose deadline
+# slips by so many days, a new action, an action removed). Regions not named stay silent.
+PROGRESS: dict[str, tuple[tuple[str, ...], dict[str, int], bool, str | None]] = {
+    "03": (("T1", "T6"), {}, True, None),
+    "11": (("T1",), {"T4": 30}, False, None),
+    "42": (("T1", "T3"), {"T4": 45, "T7": 61}, False, None),
+    "46": ((), {"T1": 14, "T3": 92, "T4": 30}, False, "T7"),
+    "50": (("T6",), {}, False, None),
+    "34": (("T2", "T5", "T6"), {"T3": 21}, True, None),
+}
+
+
+def simulate_progress(status_round: RoundResult, inbox: Path, year: int) -> None:
+    """Save into ``inbox`` the status reports of ``PROGRESS``: each region's prefilled
+    workbook with its progress typed in, as regions do."""
+    by_code = {f.region.code: f for f in status_round.generated.files}
+    for code, (done, slipped, added, removed) in PROGRESS.items():
+        carried = status_round.sources.carried.get(code)
+        if code not in by_code or carried is None:
+            continue
+        actions = {str(r.get("id")): r for r in carried.rows.get("Tiltak", [])}
+        rows: list[dict[str, object]] = [{"ID": ident, "Status": "Fullført"} for ident in done]
+        for ident, days in slipped.items():
+            deadline = actions.get(ident, {}).get("frist")
+            if isinstance(deadline, dt.date):
+                rows.append({"ID": ident, "Frist": deadline + dt.timedelta(days=days),
+                             "Status": "Utsatt" if days > 60 else "Pågår"})
+        if added:
+            lead = PEOPLE[code][0]
+            rows.append({"Mål-ID": "M2", "Tiltak": "Handle hvitt i julehandelen",
+                         "Beskrivelse": "Stand på kjøpesentre i desember.",
+                         "Aktivitetstype": "Forbrukerkampanje", "Ansvarlig": lead,
+                         "Frist": dt.date(year, 12, 20), "Status": "Ikke startet"})
+        saved = dt.datetime(year, 9, 15, 10, 0, tzinfo=dt.UTC)
+        name = f"Statusrapport {by_code[code].region.name}.xlsx"
+        path = fill_plan(by_code[code].path, inbox / name, rows={"Tiltak": rows},
+                         saved_at=saved)
+        if removed:
+            _remove_row(path, "Tiltak", removed, saved)
+
+
+def _remove_row(path: Path, sheet: str, ident: str, saved: dt.datetime) -> None:
+    """The region deletes a row it no longer plans (a cancelled action)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    ws = book[sheet]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 1).value == ident:
+            ws.delete_rows(row)
+            break
+    book.save(path)
+    fill_plan(path, path, saved_at=saved)
 
 
 def simulate_returns(generated: GenerateResult, inbox: Path, year: int) -> None:

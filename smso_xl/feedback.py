@@ -53,6 +53,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .cells import a1, parse_a1
 from .config import Region, default_parties, load_settings, return_date
+from .errors import FeedbackError
 from .fileio import OutputError, atomic_output
 from .findings import ERROR, INFO, SEVERITY_ORDER, WARNING, Finding, counts
 from .model import Identity, ReadError
@@ -78,10 +79,6 @@ DROPPED_PARTS = {"xl/threadedComments/": "trådede kommentarer (notatene er beho
 HIDDEN = ((calamine.SheetVisibleEnum.Hidden, "hidden"),
           (calamine.SheetVisibleEnum.VeryHidden, "veryHidden"))
 REBUILT = "laget på nytt fra .ods: egen formatering, formler og kommentarer er ikke med"
-
-
-class FeedbackError(Exception):
-    """The copy cannot be made; the message says why in one sentence."""
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import OutputError
+
 #: Temporary outputs are hidden files with this prefix, beside their target.
 TEMP_PREFIX = ".~smso-"
 #: A temporary output this old was left by a process that was killed (SIGKILL, power loss:
 #: no ``finally`` runs); the next write into the same folder removes it.
 STALE_TEMP_SECONDS = 3600
-
-
-class OutputError(Exception):
-    """An output file cannot be written; the message says why in one sentence."""
 
 
 def excel_lock_file(path: Path) -> Path:

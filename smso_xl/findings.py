@@ -74,7 +74,7 @@ CATALOGUE: dict[str, Entry] = _entries(
      "Arbeidsboken er ikke laget fra SMSØ-malen (ingen malinformasjon funnet). "
      "Bruk arbeidsboken koordinatoren sendte, og lim innholdet inn der."),
     ("template-version-unknown", ERROR, "Ukjent malversjon",
-     "Arbeidsboken er laget fra malversjon «{value}», men verktøyet kjenner versjon "
+     "Arbeidsboken er laget fra malversjon «{value}», men verktøyet kjenner bare versjon "
      "{expected}. Be koordinatoren om en ny arbeidsbok."),
     ("region-unknown", ERROR, "Ukjent region",
      "Regionkoden «{value}» står ikke i regionlisten. Sjekk at arbeidsboken er den regionen fikk."),

@@ -18,22 +18,80 @@ columns keep what the region typed when it is not a valid choice, so nothing typ
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from .kinds import kind_of
-from .template import Sheet
+from .template import Sheet, Template
 
 if TYPE_CHECKING:
-    from .consolidation import Consolidation, Submission
+    from .config import Region
+    from .findings import Finding
+    from .model import Identity
+    from .rules import PlanRow
+    from .validation import FileReport
+
+
+# ``consolidation`` imports this module (in ``Consolidation.frames()``), so this module must
+# not import it back: it names the shape of what it reads instead of the classes.
+class Source(Protocol):
+    """A file the consolidation saw (``consolidation.Submission``), as the frames read it."""
+
+    @property
+    def report(self) -> FileReport: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def identity(self) -> Identity | None: ...
+    @property
+    def saved_at(self) -> dt.datetime | None: ...
+    @property
+    def sha256(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def superseded_by(self) -> Path | None: ...
+    @property
+    def included(self) -> bool: ...
+    @property
+    def errors(self) -> int: ...
+    @property
+    def warnings(self) -> int: ...
+    def reason(self) -> str: ...
+
+
+class Expected(Protocol):
+    """An expected region's line (``consolidation.RegionSummary``)."""
+
+    @property
+    def region(self) -> Region: ...
+
+
+class Consolidated(Protocol):
+    """A consolidation (``consolidation.Consolidation``), as the frames read it."""
+
+    @property
+    def template(self) -> Template: ...
+    @property
+    def regions(self) -> Sequence[Expected]: ...
+    @property
+    def submissions(self) -> Sequence[Source]: ...
+    def rows(self, sheet: str) -> Sequence[tuple[Source, PlanRow]]: ...
+    def all_findings(self) -> Sequence[tuple[Source | None, Finding]]: ...
 
 #: Frame name → the role of its template sheet.
 PLAN_FRAMES = {"goals": "goals", "actions": "actions", "risks": "risks", "parties": "parties",
                "assessments": "assessment"}
 
 
-def build_frames(result: Consolidation) -> dict[str, pd.DataFrame]:
+def build_frames(result: Consolidated) -> dict[str, pd.DataFrame]:
     frames = {name: _plan_frame(result, result.template.sheet_by_role(role))
               for name, role in PLAN_FRAMES.items()}
     frames["findings"] = _findings_frame(result)
@@ -41,7 +99,7 @@ def build_frames(result: Consolidation) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def _region_name(result: Consolidation, sub: Submission | None) -> str | None:
+def _region_name(result: Consolidated, sub: Source | None) -> str | None:
     if sub is None:
         return None
     names = {s.region.code: s.region.name for s in result.regions}
@@ -61,7 +119,7 @@ def _typed(dtype: str, values: list[object]) -> pd.Series:
     return pd.Series(values, dtype=dtype)
 
 
-def _plan_frame(result: Consolidation, sheet: Sheet) -> pd.DataFrame:
+def _plan_frame(result: Consolidated, sheet: Sheet) -> pd.DataFrame:
     pairs = result.rows(sheet.name)
     data: dict[str, pd.Series] = {
         "region": pd.Series([sub.region for sub, _ in pairs], dtype=object),
@@ -84,7 +142,7 @@ def _plan_frame(result: Consolidation, sheet: Sheet) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _findings_frame(result: Consolidation) -> pd.DataFrame:
+def _findings_frame(result: Consolidated) -> pd.DataFrame:
     pairs = result.all_findings()
     columns: dict[str, list[object]] = {
         "region": [sub.region if sub else None for sub, _ in pairs],
@@ -105,7 +163,7 @@ def _findings_frame(result: Consolidation) -> pd.DataFrame:
     return frame
 
 
-def _submissions_frame(result: Consolidation) -> pd.DataFrame:
+def _submissions_frame(result: Consolidated) -> pd.DataFrame:
     subs = result.submissions
     saved = [s.saved_at for s in subs]
     frame = pd.DataFrame({

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from . import __version__
 from .config import (
@@ -24,10 +26,19 @@ from .config import (
     select_regions,
 )
 from .fileio import OutputError, atomic_output
-from .mail import draft_path, plan_draft, write_draft
 from .prefill import Carried
 from .template import Template, load_template
 from .writer import PlanContext, write_plan
+
+
+class Companion(Protocol):
+    """A file written beside each workbook — the cover e-mail of ``smso_xl.mail.PlanDrafts``.
+    Handed in by the caller: the generator never imports the mail package above it."""
+
+    def path(self, workbook: Path) -> Path: ...
+
+    def write(self, workbook: Path, *, region: Region, year: int, settings: Settings,
+              due: dt.date, now: dt.datetime) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class GeneratedFile:
     region: Region
     path: Path
     file_id: str
-    draft: Path | None = None  # the cover e-mail (.eml) beside it, with ``drafts=True``
+    draft: Path | None = None  # the cover e-mail (.eml) beside it, given ``drafts``
     carried: Carried | None = None  # last round's plan it was prefilled with
 
 
@@ -46,11 +57,29 @@ class GenerateResult:
     files: tuple[GeneratedFile, ...]
     return_date: dt.date | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """What was written, ready for ``json.dumps``."""
+        return {"year": self.year, "out_dir": str(self.out_dir),
+                "return_date": self.return_date.isoformat() if self.return_date else None,
+                "files": [{"region": f.region.code, "name": f.region.name, "path": str(f.path),
+                           "file_id": f.file_id, "draft": str(f.draft) if f.draft else None}
+                          for f in self.files]}
+
 
 def plan_file_name(template: Template, year: int, region: Region) -> str:
     """ASCII, year, region code and name: safe in every mail client and file system."""
     code, name = safe_file_part(region.code), safe_file_part(region.name)
     return f"SMSO-handlingsplan-{year}-{code}-{name}.xlsx"
+
+
+_PLAN_FILE_NAME = re.compile(r"SMSO-handlingsplan-(\d{4})-([0-9A-Za-z_]+)-", re.IGNORECASE)
+
+
+def region_of_file_name(name: str) -> str | None:
+    """The region code in a name :func:`plan_file_name` gave («Kopi av …» and «(2)» around
+    it are fine): how a file that cannot be read is still credited to its region."""
+    match = _PLAN_FILE_NAME.search(name)
+    return match[2] if match else None
 
 
 def generate(
@@ -64,12 +93,13 @@ def generate(
     parties: Sequence[Party] | None = None,
     now: dt.datetime | None = None,
     new_file_id: Callable[[], str] = lambda: uuid.uuid4().hex,
-    drafts: bool = False,
+    drafts: Companion | None = None,
     template: Template | None = None,
     carried: Mapping[str, Carried] | None = None,
 ) -> GenerateResult:
-    """Write one workbook per selected region into ``out_dir``; with ``drafts``, beside
-    each an ``.eml`` cover e-mail with the workbook attached (``smso_xl.mail``).
+    """Write one workbook per selected region into ``out_dir``; with ``drafts`` (e.g.
+    ``smso_xl.mail.PlanDrafts()``), beside each an ``.eml`` cover e-mail with the workbook
+    attached.
 
     Raises :class:`ConfigError` for a wrong option (unknown region, files that exist without
     ``force``) and :class:`OutputError` when ``out_dir`` cannot be written — before any file
@@ -87,8 +117,8 @@ def generate(
     settings = settings or load_settings()
     parties = tuple(parties or default_parties())
     targets = [(region, out_dir / plan_file_name(template, year, region)) for region in chosen]
-    outputs = [path for _, path in targets] + ([draft_path(p) for _, p in targets] if drafts
-                                               else [])
+    outputs = [path for _, path in targets] + ([drafts.path(p) for _, p in targets]
+                                               if drafts is not None else [])
     existing = [path.name for path in outputs if path.exists()]
     if existing and not force:
         raise ConfigError(f"{existing[0]} finnes allerede i {out_dir}"
@@ -107,9 +137,9 @@ def generate(
         with atomic_output(path) as tmp:
             write_plan(tmp, ctx)
         draft = None
-        if drafts:
-            draft = write_draft(plan_draft(path, region=region, year=year, settings=settings,
-                                           due=due, now=now), draft_path(path))
+        if drafts is not None:
+            draft = drafts.write(path, region=region, year=year, settings=settings, due=due,
+                                 now=now)
         files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id, draft=draft,
                                    carried=ctx.carried))
     return GenerateResult(year=year, out_dir=out_dir, files=tuple(files), return_date=due)

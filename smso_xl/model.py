@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cells import a1
+from .errors import ReadError as ReadError  # raised by the reader; defined in errors
 from .findings import Finding
 from .template import Sheet
 
@@ -113,11 +114,3 @@ class Workbook:
     form: FormData | None
     findings: list[Finding] = field(default_factory=list)
     template_version: str = ""       # the template version the file was read against
-
-
-class ReadError(Exception):
-    """The input cannot be read as a workbook at all; carries the file-level finding."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.message)
-        self.finding = finding

@@ -18,7 +18,7 @@ round to round; new rows continue the numbering.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from .consolidation import (
     consolidate,
 )
 from .feedback import SHEET as FEEDBACK_SHEET
-from .generator import GenerateResult, generate
+from .generator import GenerateResult, generate, region_of_file_name
 from .kinds import is_input
 from .prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
 from .rules import Plan, PlanRow
@@ -61,13 +61,15 @@ class RoundResult:
 def generate_round(paths: Sequence[Path], *, regions: Sequence[Region],
                    year: int | None = None, templates: TemplateSet | None = None,
                    parties: Sequence[Party] | None = None, jobs: int | None = 1,
+                   progress: Callable[[Path], None] | None = None,
                    **options: Any) -> RoundResult:
     """``generate --from``: each region's workbook prefilled from its newest plan under
     ``paths``, in the newest template version. ``year``: the new workbooks' plan year (by
     default the plan year of the sources: a status round). ``options`` go to ``generate``."""
     templates = templates or load_templates()
     parties = tuple(parties or default_parties())
-    result = consolidate(paths, regions=regions, templates=templates, jobs=jobs)
+    result = consolidate(paths, regions=regions, templates=templates, jobs=jobs,
+                         progress=progress)
     if result.year is None:
         raise ConfigError("Fant ingen lesbar handlingsplan i "
                           + ", ".join(str(p) for p in paths) + ".")
@@ -99,7 +101,8 @@ def sources_of(result: Consolidation, *, year: int, target: Template,
 
 def _why_nothing(result: Consolidation, code: str) -> str:
     """Why a region has no plan to carry: the files that could be its, and what they are."""
-    own = [s for s in result.submissions if s.region == code]
+    own = [s for s in result.submissions
+           if s.region == code or (s.region is None and region_of_file_name(s.path.name) == code)]
     if not own:
         return "ingen plan fra regionen i kildene"
     return "; ".join(f"{s.path.name}: {_status_text(s)}" for s in own)

@@ -11,23 +11,24 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .batch import paused_gc, resolve_jobs, validate_in_workers
+from .batch import map_in_workers, paused_gc, resolve_jobs
 from .config import Region, default_parties, default_regions
 from .fileio import unique_paths
 from .findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
+from .formats import WORKBOOK_SUFFIXES
 from .model import ReadError, Workbook
+from .provenance import Provenance
 from .reader import read
 from .rules import Plan, check_workbook
-from .template import Template, TemplateSet, as_template_set, load_templates
+from .template import Sheet, Template, TemplateSet, as_template_set, load_templates
 
-if TYPE_CHECKING:
-    from .collect import ManifestIndex, Provenance
-
-#: What a folder is searched for. A file named explicitly is always tried (and gets a clear
-#: finding when it is not a workbook); in a folder, other files are not plans.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
+#: Who sent a file: its path and sha256 (None when it could not be read) → the provenance,
+#: or None. Handed in by the caller (the command line gives ``smso_xl.mail``'s manifest).
+ProvenanceLookup = Callable[[Path, str | None], Provenance | None]
+#: Why a file whose worker process died twice has no report of its own.
+CRASHED = "lesingen stoppet uventet, og filen ble hoppet over"
 
 
 @dataclass
@@ -36,7 +37,7 @@ class FileReport:
     findings: list[Finding]
     workbook: Workbook | None = None
     plan: Plan | None = None
-    mail: Provenance | None = None  # who sent it, when: from the collect manifest beside it
+    mail: Provenance | None = None  # who sent it, when: attached by the caller (provenance)
 
     @property
     def region(self) -> str | None:
@@ -130,6 +131,7 @@ def validate(
     keep_tables: bool = True,
     keep_plans: bool = True,
     templates: TemplateSet | None = None,
+    provenance: ProvenanceLookup | None = None,
 ) -> ValidationReport:
     """Validate every workbook under ``paths``.
 
@@ -142,34 +144,30 @@ def validate(
     out the parsed plans too (``FileReport.plan`` is None): what the findings need alone,
     and the half of a report that worker processes would otherwise send back. ``templates``:
     the published template versions (default: the shipped ones); each file is checked
-    against the version it names.
+    against the version it names. ``provenance`` looks up who sent each file
+    (``FileReport.mail``), e.g. ``smso_xl.mail.ManifestIndex().lookup``; without it, none is
+    known.
     """
     templates = templates or load_templates()
     today = today or dt.date.today()
     known_regions = {r.code for r in (regions or default_regions())}
     parties = tuple(p.name for p in default_parties())
     report = ValidationReport()
-    manifests = manifest_index()
     with paused_gc():  # reports pile up, and none holds a reference cycle
         for file_report in validate_files(find_workbooks(paths), templates=templates,
                                           today=today, known_regions=known_regions, year=year,
                                           parties=parties, jobs=jobs, progress=progress,
                                           keep_tables=keep_tables, keep_plans=keep_plans):
-            add_provenance(file_report, manifests)
+            add_provenance(file_report, provenance)
             report.files.append(file_report)
     return report
 
 
-def manifest_index() -> ManifestIndex:
-    from .collect import ManifestIndex
-
-    return ManifestIndex()
-
-
-def add_provenance(report: FileReport, manifests: ManifestIndex) -> None:
-    """Who sent the file, from the ``collect`` manifest in its folder (matched by sha256)."""
-    report.mail = manifests.lookup(report.path,
-                                   report.workbook.sha256 if report.workbook else None)
+def add_provenance(report: FileReport, provenance: ProvenanceLookup | None) -> None:
+    """Who sent the file, from the caller's ``provenance`` lookup (matched by sha256)."""
+    if provenance is not None:
+        report.mail = provenance(report.path,
+                                 report.workbook.sha256 if report.workbook else None)
 
 
 def validate_files(paths: Sequence[Path], *, templates: TemplateSet, today: dt.date,
@@ -181,11 +179,14 @@ def validate_files(paths: Sequence[Path], *, templates: TemplateSet, today: dt.d
     """:func:`validate_file` for each of ``paths``, in order; in worker processes when
     ``jobs`` (``None``: auto) says so (``smso_xl.batch``)."""
     workers = resolve_jobs(jobs, len(paths))
-    if workers > 1 and templates is load_templates():  # workers know only the shipped ones
-        yield from validate_in_workers(paths, jobs=workers, today=today,
-                                       known_regions=known_regions, year=year,
-                                       parties=parties, progress=progress,
-                                       keep_tables=keep_tables, keep_plans=keep_plans)
+    if workers > 1:
+        settings = FileSettings(templates=templates, today=today,
+                                known_regions=set(known_regions), year=year,
+                                parties=tuple(parties), keep_tables=keep_tables,
+                                keep_plans=keep_plans)
+        yield from map_in_workers(validate_with, paths, jobs=workers, context=settings,
+                                  crashed=crashed_report, progress=progress,
+                                  shared=template_sheets)
         return
     for path in paths:
         if progress:
@@ -193,6 +194,42 @@ def validate_files(paths: Sequence[Path], *, templates: TemplateSet, today: dt.d
         yield validate_file(path, templates=templates, today=today,
                             known_regions=known_regions, year=year, parties=parties,
                             keep_tables=keep_tables, keep_plans=keep_plans)
+
+
+@dataclass(frozen=True)
+class FileSettings:
+    """:func:`validate_file`'s settings, sent once to each worker process (the template
+    too: a worker never loads one of its own)."""
+
+    templates: TemplateSet
+    today: dt.date
+    known_regions: set[str]
+    year: int | None
+    parties: tuple[str, ...]
+    keep_tables: bool = True
+    keep_plans: bool = True
+
+
+def validate_with(settings: FileSettings, path: Path) -> FileReport:
+    """:func:`validate_file` with ``settings``: what a worker process runs for each file."""
+    return validate_file(path, templates=settings.templates, today=settings.today,
+                         known_regions=settings.known_regions, year=settings.year,
+                         parties=settings.parties, keep_tables=settings.keep_tables,
+                         keep_plans=settings.keep_plans)
+
+
+def template_sheets(settings: FileSettings) -> dict[tuple[str, str], Sheet]:
+    """The sheets a report shares with its template: they travel back from a worker by
+    version and name, so that the reports refer to this process's own templates."""
+    return {(version, sheet.name): sheet
+            for version, template in settings.templates.versions.items()
+            for sheet in template.sheets}
+
+
+def crashed_report(path: Path) -> FileReport:
+    """The report of a file whose worker process died twice (``smso_xl.batch``)."""
+    return FileReport(path=path, findings=[finding("file-unreadable", file=str(path),
+                                                   reason=CRASHED)])
 
 
 def validate_file(path: Path, *, templates: TemplateSet | Template, today: dt.date,
@@ -233,12 +270,17 @@ def _identity_findings(wb: Workbook, templates: TemplateSet, known_regions: set[
     elif ident.template_version not in templates:
         findings.append(finding("template-version-unknown", file=file,
                                 value=ident.template_version,
-                                expected=", ".join(templates.versions)))
+                                expected=_and(list(templates.versions))))
     if ident.region_code not in known_regions:
         findings.append(finding("region-unknown", file=file, value=ident.region_code))
     if year is not None and ident.year != year:
         findings.append(finding("year-mismatch", file=file, value=ident.year, expected=year))
     return findings
+
+
+def _and(items: list[str]) -> str:
+    """«1», «1 og 2», «1, 2 og 3»."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -366,10 +366,13 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
         if rule:
             ws.data_validation(first, index, last, index, rule)
     ws.set_row(header_row, 32)
-    title = sheet.by_role("title")
-    if sheet.prefill == "criteria" and title is not None:
-        for offset, given in enumerate(prefilled):
-            ws.set_row(first + offset, _text_height(str(given[title.key]), title.width))
+    # Excel and LibreOffice keep a stored row height: a row prefilled with long text (a
+    # criterion, last round's description) gets room for all of its lines.
+    for offset, given in enumerate(prefilled):
+        height = max((_text_height(value, column.width) for column in sheet.columns
+                      if isinstance(value := given.get(column.key), str)), default=15.0)
+        if height > 15.0:
+            ws.set_row(first + offset, height)
     _mark_carried_over(ws, sheet, ctx, prefilled, first)
     _conditional_formats(ws, sheet, ctx, fmt, first, last)
     ws.freeze_panes(header_row + 1, 1)

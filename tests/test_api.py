@@ -13,12 +13,13 @@ def test_public_functions_are_functions_even_after_the_cli_is_imported() -> None
     # The commands import these modules; a module named like its function would shadow it.
     import smso_xl.consolidation
     import smso_xl.generator
+    import smso_xl.mail
     import smso_xl.validation
 
-    assert smso_xl.generator and smso_xl.validation and smso_xl.consolidation
+    assert smso_xl.generator and smso_xl.validation and smso_xl.consolidation and smso_xl.mail
 
     for name in ("generate", "read", "validate", "consolidate", "write_overview",
-                 "write_feedback"):
+                 "write_feedback", "collect"):
         assert inspect.isfunction(getattr(smso_xl, name)), name
 
 

@@ -1,5 +1,6 @@
 """Worker processes (``jobs``): the same reports as one process, in the same order, and a
-worker that dies costs one file, not the run (``smso_xl.batch``)."""
+worker that dies costs one file, not the run (``smso_xl.batch``, which validation hands its
+function)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smso_xl.batch import AUTO_MIN_FILES, CRASHED, resolve_jobs, validate_in_workers, validate_one
+from smso_xl.batch import AUTO_MIN_FILES, map_in_workers, resolve_jobs
 from smso_xl.cli import main
 from smso_xl.config import default_parties
 from smso_xl.consolidation import consolidate
-from smso_xl.template import load_template
-from smso_xl.validation import validate
+from smso_xl.template import Template, load_template, load_templates
+from smso_xl.validation import (
+    CRASHED,
+    FileReport,
+    FileSettings,
+    crashed_report,
+    template_sheets,
+    validate,
+    validate_with,
+)
 from tests.test_rules import TODAY, YEAR, clean_plan
 from tests.workbooks import make_plan
 
@@ -66,26 +75,27 @@ def test_progress_is_told_every_file_in_order(inbox: Path) -> None:
     assert seen == sorted(p.name for p in inbox.iterdir())
 
 
-def _dies_on_truncated(path: str) -> bytes:
+def _dies_on_truncated(settings: FileSettings, path: Path) -> FileReport:
     """A worker for the test below: its process is killed, as a Rust abort would kill it."""
-    if "truncated" in path:
+    if "truncated" in path.name:
         os.kill(os.getpid(), signal.SIGKILL)
-    return validate_one(path)
+    return validate_with(settings, path)
 
 
-def _exits(path: str) -> bytes:
+def _exits(settings: FileSettings, path: Path) -> FileReport:
     os._exit(3)  # a worker that cannot work at all (not killed by a signal)
 
 
-def _settings() -> dict[str, object]:
-    return {"today": TODAY, "known_regions": {"42", "03"}, "year": YEAR,
-            "parties": tuple(p.name for p in default_parties())}
+def _in_workers(func: object, paths: list[Path]) -> list[FileReport]:
+    settings = FileSettings(templates=load_templates(), today=TODAY, known_regions={"42", "03"},
+                            year=YEAR, parties=tuple(p.name for p in default_parties()))
+    return list(map_in_workers(func, paths, jobs=2, context=settings,  # type: ignore[arg-type]
+                               crashed=crashed_report, shared=template_sheets))
 
 
 def test_a_worker_that_dies_costs_only_its_file(inbox: Path) -> None:
     paths = sorted(inbox.iterdir())
-    reports = list(validate_in_workers(paths, jobs=2, worker=_dies_on_truncated,
-                                       **_settings()))  # type: ignore[arg-type]
+    reports = _in_workers(_dies_on_truncated, paths)
     alone = validate(paths, today=TODAY, year=YEAR, regions=None, jobs=1)
     assert [r.path for r in reports] == paths
     crashed = reports[paths.index(inbox / "e-truncated.xlsx")]
@@ -98,8 +108,33 @@ def test_a_worker_that_dies_costs_only_its_file(inbox: Path) -> None:
 
 def test_workers_that_cannot_run_are_an_error_not_a_finding(inbox: Path) -> None:
     with pytest.raises(RuntimeError, match="exit code 3"):
-        list(validate_in_workers(sorted(inbox.iterdir())[:2], jobs=2, worker=_exits,
-                                 **_settings()))  # type: ignore[arg-type]
+        _in_workers(_exits, sorted(inbox.iterdir())[:2])
+
+
+def _sheet_and_square(template: Template, item: tuple[str, int]) -> tuple[object, int]:
+    name, number = item
+    return template.sheet(name), number * number
+
+
+def test_the_pool_is_a_generic_ordered_map_that_shares_the_context_s_objects() -> None:
+    """``map_in_workers`` knows nothing of validation: any function, context and items."""
+    template = load_template()
+    items = [("Tiltak", 3), ("Mål", 4), ("Risiko", 5)]
+    results = list(map_in_workers(_sheet_and_square, items, jobs=2, context=template,
+                                  crashed=lambda item: (None, -1),
+                                  shared=template_sheets_of))
+    assert [number for _, number in results] == [9, 16, 25]
+    # Shared objects come back as this process's own, not as copies.
+    assert [sheet is template.sheet(name) for (sheet, _), (name, _) in zip(
+        results, items, strict=True)] == [True, True, True]
+    copies = list(map_in_workers(_sheet_and_square, items[:1], jobs=1, context=template,
+                                 crashed=lambda item: (None, -1)))
+    assert copies[0][0] == template.sheet("Tiltak")
+    assert copies[0][0] is not template.sheet("Tiltak")  # without ``shared``: by value
+
+
+def template_sheets_of(template: Template) -> dict[str, object]:
+    return {sheet.name: sheet for sheet in template.sheets}
 
 
 def test_auto_uses_workers_only_for_many_files() -> None:

@@ -26,17 +26,18 @@ import pytest
 from click.testing import CliRunner, Result
 
 from smso_xl.cli import main
-from smso_xl.collect import (
+from smso_xl.consolidation import INCLUDED, INCLUDED_WITH_ERRORS, SUPERSEDED, consolidate
+from smso_xl.mail import (
     MANIFEST_NAME,
     OLE_MAGIC,
+    WORKBOOK_MIME_TYPES,
     Attachment,
+    ManifestIndex,
     collect,
     msg_attachments,
     safe_name,
     workbook_suffix,
 )
-from smso_xl.consolidation import INCLUDED, INCLUDED_WITH_ERRORS, SUPERSEDED, consolidate
-from smso_xl.mail import WORKBOOK_MIME_TYPES
 from smso_xl.overview import write_overview
 from smso_xl.validation import validate
 from tests.workbooks import fill_plan, make_plan
@@ -370,7 +371,8 @@ def test_newest_is_saved_time_then_sent_time(two_versions: dict[str, Path], tmp_
     collect([two_versions[case]], inbox)
     # Renamed after collecting: the manifest matches by content, not by name.
     (inbox / winner).rename(inbox / f"omdøpt {winner}")
-    result = consolidate([inbox], year=2026, today=TODAY)
+    result = consolidate([inbox], year=2026, today=TODAY,
+                         provenance=ManifestIndex().lookup)
     (chosen,) = [s for s in result.submissions if s.included]
     (other,) = [s for s in result.submissions if not s.included]
     assert chosen.path.name == f"omdøpt {winner}"
@@ -385,7 +387,8 @@ def test_overview_innsendinger_shows_sender_subject_and_sent(
     inbox = tmp_path / "innboks"
     collect([two_versions["tie"]], inbox)
     (inbox / "lagt inn for hånd.xlsx").write_bytes(workbooks["first"])
-    result = consolidate([inbox], year=2026, today=TODAY)
+    result = consolidate([inbox], year=2026, today=TODAY,
+                         provenance=ManifestIndex().lookup)
     out = write_overview(result, tmp_path / "oversikt.xlsx")
     book = openpyxl.load_workbook(out)
     rows = list(book["Innsendinger"].values)

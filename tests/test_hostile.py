@@ -65,7 +65,7 @@ LIMIT_CODES = ("file-too-large", "zip-too-many-entries", "zip-too-large", "zip-b
 # itself is timed; the result goes to stderr as the last line, after any other output.
 RUNNER = """
 import json, resource, sys, time
-import smso_xl.cli, smso_xl.config, smso_xl.report, smso_xl.validation
+import smso_xl.cli, smso_xl.config, smso_xl.render, smso_xl.validation
 start = time.perf_counter()
 try:
     smso_xl.cli.main(["validate", *sys.argv[1:], "--format", "json"], prog_name="smso-xl")

@@ -36,7 +36,7 @@ from tests.workbooks import add_zip_entries, template_copy
 ROOT = Path(__file__).resolve().parent.parent
 TODAY_ARG = f"{TODAY:%d.%m.%Y}"
 #: Commands this module runs over an inbox; a new command must be added here.
-COVERED = {"generate", "validate", "consolidate", "demo", "collect"}
+COVERED = {"generate", "validate", "consolidate", "demo", "collect", "compare"}
 
 Snapshot = dict[str, tuple[str, int, int]]
 
@@ -107,6 +107,11 @@ COMMANDS = {
                                 "--today", TODAY_ARG], 0, {"oversikt.xlsx"}),
     "generate-into-inbox": (["generate", "--year", "2026", "--region", "42", "--out",
                              "{inbox}"], 0, {"SMSO-handlingsplan-2026-42-Agder.xlsx"}),
+    # Rounds read the same hostile inbox as last round's returns.
+    "generate-from": (["generate", "--from", "{inbox}", "--out", "{out}/runde-2"], 0, set()),
+    "compare": (["compare", "{inbox}", "{inbox}"], 0, set()),
+    "consolidate-previous": (["consolidate", "{inbox}", "--out", "{out}/oversikt.xlsx",
+                              "--previous", "{inbox}", "--today", TODAY_ARG], 0, set()),
 }
 
 

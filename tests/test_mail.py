@@ -16,19 +16,21 @@ import pytest
 from click.testing import CliRunner, Result
 
 from smso_xl.cli import main
-from smso_xl.collect import collect
 from smso_xl.config import ConfigError, Region, Settings
 from smso_xl.feedback import write_all
 from smso_xl.generator import generate
 from smso_xl.mail import (
     FINDINGS_IN_BODY,
     WORKBOOK_MIME_TYPES,
-    _first_name,
+    ManifestIndex,
+    PlanDrafts,
+    collect,
     feedback_draft,
     plan_draft,
     write_draft,
     write_feedback_drafts,
 )
+from smso_xl.mail.drafts import _first_name
 from smso_xl.validation import validate
 from tests.workbooks import make_plan
 
@@ -72,7 +74,7 @@ def no_traceback(result: Result) -> None:
 def generated(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("utsendt")
     return generate(regions=REGIONS, year=2027, out_dir=out, settings=SETTINGS, now=NOW,
-                    new_file_id=lambda: "fixed-id", drafts=True)
+                    new_file_id=lambda: "fixed-id", drafts=PlanDrafts())
 
 
 def test_each_workbook_gets_a_draft_beside_it(generated) -> None:
@@ -119,7 +121,7 @@ def test_drafts_are_deterministic_apart_from_date_and_message_id(tmp_path: Path)
     def run(folder: str) -> bytes:
         result = generate(regions=REGIONS[:1], year=2027, out_dir=tmp_path / folder,
                           settings=SETTINGS, now=NOW, new_file_id=lambda: "fixed-id",
-                          drafts=True)
+                          drafts=PlanDrafts())
         draft = result.files[0].draft
         assert draft is not None
         return re.sub(rb"Message-ID: [^\r\n]*", b"", draft.read_bytes())
@@ -148,11 +150,11 @@ def test_existing_draft_is_kept_without_force(tmp_path: Path) -> None:
     (tmp_path / "SMSO-handlingsplan-2027-15-More-og-Romsdal.xlsx").unlink()
     with pytest.raises(ConfigError, match="finnes allerede"):
         generate(regions=REGIONS[:1], year=2027, out_dir=tmp_path, settings=SETTINGS, now=NOW,
-                 drafts=True)
+                 drafts=PlanDrafts())
     assert draft.read_bytes() == b"mitt eget utkast"
     assert not (tmp_path / "SMSO-handlingsplan-2027-15-More-og-Romsdal.xlsx").exists()
     generate(regions=REGIONS[:1], year=2027, out_dir=tmp_path, settings=SETTINGS, now=NOW,
-             drafts=True, force=True)
+             drafts=PlanDrafts(), force=True)
     assert parse(draft)["X-Unsent"] == "1"
 
 
@@ -212,7 +214,7 @@ def replies(tmp_path_factory: pytest.TempPathFactory):
     collect([mail], inbox)
     make_plan(inbox, region="15", rows=BAD_ROWS, name="Møre og Romsdal.xlsx")
     (inbox / "Telemark.xlsx").write_bytes(b"PK\x03\x04 avkortet")
-    report = validate([inbox], today=TODAY)
+    report = validate([inbox], today=TODAY, provenance=ManifestIndex().lookup)
     feedback_dir = tmp_path_factory.mktemp("retur")
     copies = write_all(report, feedback_dir)
     drafts = write_feedback_drafts(report, copies, feedback_dir, settings=SETTINGS,

@@ -272,3 +272,68 @@ def test_a_prefilled_workbook_gives_back_every_carried_value(
         after = {r.id or r.shown("part"): {k: r.shown(k) for k in r.values}
                  for r in prefilled.plan.rows[sheet]}
         assert after == before
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_the_commands_of_a_round(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from smso_xl.cli import main
+
+    inbox1 = tmp_path / "innboks-1"
+    inbox1.mkdir()
+    _filled(tmp_path, "42", "innboks-1/Agder.xlsx")
+    broken = _filled(tmp_path, "03", "innboks-1/SMSO-handlingsplan-2026-03-Oslo.xlsx")
+    broken.write_bytes(broken.read_bytes()[:2000])
+    regions = tmp_path / "regioner.csv"
+    regions.write_text("code,name,counties,email\n03,Oslo,Oslo,\n42,Agder,Agder,\n",
+                       encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "runde-2"
+    made = runner.invoke(main, ["generate", "--from", str(inbox1), "--regions", str(regions),
+                                "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert "42 Agder: utfylt fra Agder.xlsx (statusrunde" in made.output
+    assert ("03 Oslo: tom arbeidsbok – SMSO-handlingsplan-2026-03-Oslo.xlsx: kan ikke leses"
+            in made.output)
+    inbox2 = tmp_path / "innboks-2"
+    inbox2.mkdir()
+    fill_plan(out / "SMSO-handlingsplan-2026-42-Agder.xlsx", inbox2 / "Agder.xlsx",
+              rows={"Tiltak": [{"ID": "T2", "Status": "Fullført"},
+                               {"ID": "T3", "Frist": D(2026, 12, 1)}]})
+
+    as_json = runner.invoke(main, ["compare", str(inbox1), str(inbox2), "--regions",
+                                   str(regions), "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    import json
+
+    report = json.loads(as_json.output)
+    assert set(report) == {"regions", "summary"}
+    (agder,) = [r for r in report["regions"] if r["region"] == "42"]
+    assert set(agder) == {"region", "name", "old", "new", "changes"}
+    assert agder["changes"] == [
+        {"change": "changed", "sheet": "Tiltak", "id": "T2", "field": "Status",
+         "old": "Pågår", "new": "Fullført"},
+        {"change": "changed", "sheet": "Tiltak", "id": "T3", "field": "Frist",
+         "old": "2026-10-15", "new": "2026-12-01", "days": 47}]
+    assert report["summary"]["deadlines_moved"] == 1
+    as_text = runner.invoke(main, ["compare", str(inbox1), str(inbox2), "--regions",
+                                   str(regions)])
+    assert as_text.exit_code == 0
+    assert "T3: Frist 15.10.2026 → 01.12.2026 (+47 dager)" in as_text.output
+    assert "T2: Status «Pågår» → «Fullført»" in as_text.output
+
+    overview = tmp_path / "oversikt.xlsx"
+    done = runner.invoke(main, ["consolidate", str(inbox2), "--out", str(overview),
+                                "--regions", str(regions), "--previous", str(inbox1)])
+    assert done.exit_code == 0, done.output
+    book = openpyxl.load_workbook(overview)
+    assert "Endringer" in book.sheetnames and book["Endringer"].max_row == 3
+    plain = runner.invoke(main, ["consolidate", str(inbox2), "--out",
+                                 str(tmp_path / "uten.xlsx"), "--regions", str(regions)])
+    assert plain.exit_code == 0
+    assert "Endringer" not in openpyxl.load_workbook(tmp_path / "uten.xlsx").sheetnames
+    usage = runner.invoke(main, ["compare", str(inbox1)])
+    assert usage.exit_code == 2

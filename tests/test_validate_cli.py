@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from smso_xl.cli import main
+from smso_xl.template import load_template
 from smso_xl.validation import validate
 from tests.test_rules import TODAY, clean_plan
 
@@ -74,7 +75,7 @@ def test_json_shape(inbox: Path) -> None:
             assert item["severity"] in ("error", "warning", "info")
     agder = by_name["Agder.xlsx"]
     assert (agder["region"], agder["year"], agder["template_version"], agder["ok"]) == (
-        "42", 2026, "1", False)
+        "42", 2026, load_template().version, False)
     # A file-level finding has no sheet, cell, row or column.
     assert agder["findings"] == [{
         "code": "year-mismatch", "severity": "error", "sheet": None, "cell": None, "row": None,

@@ -24,24 +24,17 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Region, Settings
-from .fileio import atomic_output
-from .findings import ERROR, INFO, WARNING, Finding, counts
-from .values import format_date
+from ..config import Region, Settings
+from ..fileio import atomic_output
+from ..findings import ERROR, INFO, WARNING, Finding, counts
+from ..formats import WORKBOOK_MIME_TYPES
+from ..values import format_date
 
 if TYPE_CHECKING:
-    from .collect import Provenance
-    from .feedback import FeedbackFile
-    from .validation import FileReport, ValidationReport
+    from ..feedback import FeedbackFile
+    from ..provenance import Provenance
+    from ..validation import FileReport, ValidationReport
 
-#: MIME types of the files smso-xl attaches and collects, by suffix.
-WORKBOOK_MIME_TYPES = {
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsb": "application/vnd.ms-excel.sheet.binary.macroEnabled.12",
-}
 DRAFT_SUFFIX = ".eml"
 #: How many findings a reply lists in its body; the attached copy has them all.
 FINDINGS_IN_BODY = 10
@@ -157,6 +150,19 @@ def plan_draft(workbook: Path, *, region: Region, year: int, settings: Settings,
     return _message(to=region.email.strip(), settings=settings,
                     subject=plan_subject(region, year),
                     body=plan_body(region, year, settings, due), attachment=workbook, now=now)
+
+
+class PlanDrafts:
+    """What ``generate(drafts=PlanDrafts())`` writes beside each workbook: its cover e-mail
+    (``generator.Companion``). The generator is handed this; it never imports mail."""
+
+    def path(self, workbook: Path) -> Path:
+        return draft_path(workbook)
+
+    def write(self, workbook: Path, *, region: Region, year: int, settings: Settings,
+              due: dt.date, now: dt.datetime) -> Path:
+        return write_draft(plan_draft(workbook, region=region, year=year, settings=settings,
+                                      due=due, now=now), draft_path(workbook))
 
 
 # --- the feedback back -------------------------------------------------------------------
