@@ -45,6 +45,8 @@ import python_calamine as calamine
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import PILImage
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Color, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlWorkbook
 from openpyxl.worksheet.cell_range import CellRange
@@ -70,7 +72,14 @@ FILLS = {ERROR: "FFFF9F9F", WARNING: "FFFFE066", INFO: "FFCFE2F3"}
 # A region's own comment stays below ours, after this line, and comes back in the next round.
 OWN_COMMENT = "\n\n— Kommentar som sto her fra før —\n"
 HEADERS = (("Alvorlighet", 12), ("Ark", 16), ("Celle", 9), ("Kolonne", 22), ("Verdi", 24),
-           ("Melding", 100))
+           ("Melding", 100), ("Nå", 11))
+# The marks are conditional formats that hold while the cell still holds what was flagged;
+# this term, always 0, tags ours, so that the next round's copy replaces them.
+MARK_TAG = 'N("smso-xl")+'
+STILL, CHANGED = "Gjenstår", "Endret"
+#: Excel refuses text constants longer than this in a formula; longer values are compared
+#: by their beginning.
+FORMULA_TEXT = 200
 # Package parts openpyxl does not carry into the copy (it warns about shapes and extensions).
 DROPPED_PARTS = {"xl/threadedComments/": "trådede kommentarer (notatene er beholdt)",
                  "xl/slicers/": "slicere", "xl/ctrlProps/": "skjemakontroller",
@@ -202,19 +211,49 @@ def _mark_cells(wb: XlWorkbook, findings: Sequence[Finding]) -> None:
         if ws is not None and position is not None:
             groups.setdefault((ws.title, *position), []).append(item)
     for (title, row, col), group in groups.items():
-        cell = wb[title].cell(row, col)
+        ws = wb[title]
+        cell = ws.cell(row, col)
         worst = min((f.severity for f in group), key=SEVERITY_ORDER.__getitem__)
-        cell.fill = _solid(FILLS[worst])  # only the fill: value, format, font, borders stay
+        # Live: the mark holds while the cell holds what was flagged, and goes when the region
+        # changes it. Value, format, font and borders stay as they are.
+        ws.conditional_formatting.add(cell.coordinate, FormulaRule(
+            formula=[MARK_TAG + still_flagged(cell)], fill=_mark_fill(FILLS[worst]),
+            stopIfTrue=False))
         text = "\n\n".join(dict.fromkeys(f.message for f in group))
         if cell.comment is not None:  # the region's own (ours went in _clear_previous_round)
             text += OWN_COMMENT + cell.comment.text
         cell.comment = _comment(text)
 
 
+def still_flagged(cell: Cell, sheet: str | None = None) -> str:
+    """A formula (without '=') true while ``cell`` holds the value it holds now: the same
+    text, the same number or date, or still nothing. ``sheet`` qualifies the reference for
+    a formula on another sheet."""
+    quoted = None if sheet is None else sheet.replace("'", "''")
+    ref = cell.coordinate if quoted is None else f"'{quoted}'!{cell.coordinate}"
+    value = cell.value
+    if value is None or value == "":
+        return f"LEN({ref})=0"
+    if isinstance(value, bool):
+        return f"{ref}={'TRUE' if value else 'FALSE'}"
+    if isinstance(value, dt.datetime | dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return f"AND(ISNUMBER({ref}),INT({ref})=DATE({day.year},{day.month},{day.day}))"
+    if isinstance(value, int | float):
+        return f"AND(ISNUMBER({ref}),{ref}={value!r})"
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:FORMULA_TEXT].replace('"', '""')
+    return f'EXACT(LEFT({ref},{FORMULA_TEXT}),"{text}")'
+
+
 def _comment(text: str, author: str = AUTHOR) -> Comment:
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     lines = sum(1 + len(part) // 55 for part in text.split("\n"))
     return Comment(text, author, height=min(20 + 15 * lines, 400), width=320)
+
+
+def _mark_fill(argb: str) -> PatternFill:
+    """A conditional format's fill: Excel reads a solid one's colour from the background."""
+    return PatternFill(fill_type="solid", start_color=argb, end_color=argb)
 
 
 def _solid(argb: str) -> PatternFill:
@@ -226,16 +265,28 @@ def _clear_previous_round(wb: XlWorkbook) -> None:
     if SHEET in wb.sheetnames and wb[SHEET]["A1"].value == TITLE:
         del wb[SHEET]
     for ws in wb.worksheets:
+        _drop_our_marks(ws)
         for cell in list(ws._cells.values()):
             if cell.comment is not None and cell.comment.author == AUTHOR:
                 _, marker, own = cell.comment.text.partition(OWN_COMMENT)
                 cell.comment = _comment(own, "") if marker else None
             if cell.fill.fill_type == "solid" and cell.fill.start_color.rgb in FILLS.values():
+                # (an older copy marked with a fixed fill)
                 # Back to the template's look: input cells are unlocked and light yellow, the
                 # locked ones in a table grey, and cells outside the tables plain.
                 base = INPUT_FILL if not cell.protection.locked else LOCKED_FILL if any(
                     cell.coordinate in CellRange(ref) for _, ref in ws.tables.items()) else None
                 cell.fill = _solid("FF" + base.lstrip("#")) if base else PatternFill()
+
+
+def _drop_our_marks(ws: Worksheet) -> None:
+    """Last round's live marks (tagged with MARK_TAG) go; the template's formats stay."""
+    kept = ConditionalFormattingList()
+    for formatting in ws.conditional_formatting:
+        for rule in formatting.rules:
+            if not any(MARK_TAG in formula for formula in rule.formula or ()):
+                kept.add(str(formatting.sqref), rule)
+    ws.conditional_formatting = kept
 
 
 # --- the Tilbakemelding sheet ----------------------------------------------------------------
@@ -296,10 +347,15 @@ def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
                   item.message)
         for col, value in enumerate(values, start=1):
             _put_text(ws.cell(row, col), value).alignment = wrap
+        target_ws = _sheet(wb, item.sheet)
+        spot = _position(target_ws, item.cell) if target_ws is not None and item.cell else None
+        if target_ws is not None and spot is not None:  # live: does the cell still hold it?
+            flagged = still_flagged(target_ws.cell(*spot), target_ws.title)
+            ws.cell(row, len(values) + 1, f'=IF({flagged},"{STILL}","{CHANGED}")').alignment = wrap
         # Neither Excel nor LibreOffice grows a row for wrapped text in a file it opens.
         ws.row_dimensions[row].height = 15 * max(
             math.ceil(len(value or "") / (width * 1.1)) or 1
-            for value, (_, width) in zip(values, HEADERS, strict=True))
+            for value, (_, width) in zip(values, HEADERS, strict=False))
         ws.cell(row, 1).fill = _solid(FILLS[item.severity])
         target = _sheet(wb, item.sheet)
         if target is not None and target is not ws:  # a cell link, else one to the sheet

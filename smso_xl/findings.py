@@ -100,6 +100,9 @@ CATALOGUE: dict[str, Entry] = _entries(
     # --- responsibility and deadlines -----------------------------------------------------
     ("responsible-missing", ERROR, "Ansvarlig mangler",
      "{what} mangler ansvarlig. Skriv navnet på én person som har ansvaret."),
+    ("sheet-empty", ERROR, "Ingen rader er fylt ut",
+     "Arket har ingen utfylte {plural}. En plan trenger minst ett mål og ett tiltak: fyll ut "
+     "minst én rad."),
     ("responsible-placeholder", ERROR, "Ikke en navngitt person",
      "{column} «{value}» er ikke en person. Skriv navnet på én bestemt person."),
     ("deadline-missing", ERROR, "Frist mangler",

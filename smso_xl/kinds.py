@@ -84,6 +84,7 @@ class Kind:
     verbatim: bool = False   # its value is the text as typed: ``parse`` never finds anything
     computed: bool = False   # the tool computes it, and never trusts the file's value
     is_date: bool = False    # a date typed in: the self-check counts text and out-of-period
+    names_a_person: bool = False  # a placeholder («?», «alle») is no value: checked and marked
 
     # The workbook.
 
@@ -150,6 +151,7 @@ class Phone(Kind):
 
 class Person(Kind):
     name = "person"
+    names_a_person = True
 
     def default_help(self, column: Column, template: Template, *, year: int,
                      form: bool) -> str:

@@ -262,7 +262,8 @@ def comparison_text(result: Comparison) -> str:
     summary = result.summary
     lines.append(click.style(
         f"{_count(summary['regions_changed'], 'region', 'regioner')} med endringer: "
-        f"{summary['added']} nye og {summary['removed']} fjernede rader, "
+        f"{_count(summary['added'], 'ny rad', 'nye rader')} og "
+        f"{_count(summary['removed'], 'fjernet rad', 'fjernede rader')}, "
         f"{_count(summary['status_changed'], 'statusendring', 'statusendringer')}, "
         f"{_count(summary['deadlines_moved'], 'frist flyttet', 'frister flyttet')}, "
         f"{summary['responsible_changed']} med ny ansvarlig.", bold=True))

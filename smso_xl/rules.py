@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from .cells import a1, column_letter
 from .findings import Finding, finding
-from .kinds import Context, Parsed, is_input, kind_of, parse_cell
-from .model import FORM_VALUE_COL, Row, TableData, Workbook
+from .kinds import Context, Parsed, input_columns, is_input, kind_of, parse_cell
+from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .template import Column, Sheet, Template
 from .values import cell_text, format_date
 
@@ -81,6 +81,7 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
         if table is not None:
             rows[sheet.name] = _check_table(table, context(table.name), today, findings)
     findings += _check_references(wb, template, rows, file)
+    findings += _check_content(wb, template, rows, file)
     updated = template.form.field_by_role("last_updated")
     last_updated = form_values.get(updated.key) if updated else None
     texts = ({key: cell_text(cell.value) for key, cell in wb.form.values.items()}
@@ -378,6 +379,24 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
                         "reference-unknown", file=file, sheet=table.name,
                         cell=plan_row.cells[column.key], row=plan_row.row,
                         column=column.header, value=ref))
+    return findings
+
+
+def _check_content(wb: Workbook, template: Template, rows: dict[str, list[PlanRow]],
+                   file: str) -> list[Finding]:
+    """A plan needs content: one finding per sheet with no filled row, at its first row (a
+    blank template sent back is not a plan). Selfcheck counts the same, and the workbook
+    marks the same cell."""
+    findings = []
+    for sheet in template.tables:
+        table = wb.tables.get(sheet.name)
+        if sheet.at_least_one is None or table is None or rows.get(sheet.name):
+            continue
+        anchor = input_columns(sheet)[0]  # the first cell the region would type in
+        findings.append(finding(
+            sheet.at_least_one, file=file, sheet=table.name,
+            cell=table.address(anchor.key, TABLE_HEADER_ROW + 1), row=TABLE_HEADER_ROW + 1,
+            column=anchor.header, plural=sheet.plural))
     return findings
 
 

@@ -18,6 +18,7 @@ from .cells import a1, a1_range, sheet_ref
 from .kinds import input_columns, kind_of
 from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from .template import Column, Requirement, Sheet, Template
+from .values import fold
 
 RowValues = Mapping[str, object]
 
@@ -52,13 +53,36 @@ def _as_date(value: object) -> dt.date | None:
     return None
 
 
+#: The rows the checks look at, from the first data row: the Table's rows and those a region
+#: adds below it (the validator reads every row; Sjekk must count what it reports).
+CHECKED_ROWS = 1000
+#: The defined name of the hidden list of texts that name nobody (the template's
+#: placeholders, and each as it reads without accents: MATCH ignores case, not accents).
+PLACEHOLDER_LIST = "lst_plassholdere"
+
+
+def checked_last_row(data_rows: int) -> int:
+    """The last row a check or a conditional format covers (1-based)."""
+    return TABLE_HEADER_ROW + max(data_rows, CHECKED_ROWS)
+
+
+def placeholder_texts(template: Template) -> list[str]:
+    """The hidden list: every placeholder as written and as it reads without accents."""
+    texts: list[str] = []
+    for text in template.placeholders:
+        for variant in (text, fold(text)):
+            if variant not in texts:
+                texts.append(variant)
+    return texts
+
+
 class _Geometry:
     """Where a table sheet's columns and data rows are in the generated workbook."""
 
     def __init__(self, sheet: Sheet, data_rows: int) -> None:
         self.sheet = sheet
         self.first = TABLE_HEADER_ROW + 1
-        self.last = TABLE_HEADER_ROW + data_rows
+        self.last = checked_last_row(data_rows)
 
     def col(self, key: str) -> int:
         return [c.key for c in self.sheet.columns].index(key) + 1
@@ -88,7 +112,11 @@ class _Geometry:
 def table_checks(template: Template, sheet: Sheet, data_rows: int,
                  period: tuple[dt.date, dt.date]) -> list[Check]:
     geo = _Geometry(sheet, data_rows)
-    checks = [_required_check(geo, col) for col in sheet.columns if col.required]
+    checks = [_empty_check(geo)] if sheet.at_least_one else []
+    checks += [_required_check(geo, col) for col in sheet.columns if col.required]
+    placeholders = {t.casefold() for t in placeholder_texts(template)}
+    checks += [_placeholder_check(geo, col, placeholders) for col in sheet.columns
+               if kind_of(col).names_a_person]
     for col in sheet.columns:
         if kind_of(col).is_date:
             checks.append(_text_dates_check(geo, col))
@@ -106,6 +134,37 @@ def _required_check(geo: _Geometry, col: Column) -> Check:
         return sum(1 for r in rows.get(name, ()) if cond(r) and not _given(r.get(key)))
 
     return Check(name, f"Rader uten {col.header}", True, formula, count)
+
+
+def _empty_check(geo: _Geometry) -> Check:
+    """A plan needs content: 1 when no row of the sheet is filled (rules._check_content)."""
+    present_formula, present = geo.present()
+    name = geo.sheet.name
+
+    def count(rows: Mapping[str, Sequence[RowValues]], _form: RowValues) -> int:
+        return 0 if any(present(r) for r in rows.get(name, ())) else 1
+
+    return Check(name, f"Ingen utfylte {geo.sheet.plural}", True,
+                 f"IF(SUMPRODUCT({present_formula}*1)=0,1,0)", count)
+
+
+def _placeholder_check(geo: _Geometry, col: Column, placeholders: set[str]) -> Check:
+    """Text that names nobody («?», «alle», «TBD»): the hidden list, matched as MATCH does
+    (trimmed, any case). The validator also calls text of punctuation alone a placeholder;
+    the template's list holds the common ones."""
+    rng, name, key = geo.rng(col.key), geo.sheet.name, col.key
+    formula = f"SUMPRODUCT(ISNUMBER(MATCH(TRIM({rng}),{PLACEHOLDER_LIST},0))*1)"
+
+    def count(rows: Mapping[str, Sequence[RowValues]], _form: RowValues) -> int:
+        values = (r.get(key) for r in rows.get(name, ()))
+        return sum(1 for v in values if isinstance(v, str) and _trim(v).casefold() in placeholders)
+
+    return Check(name, f"{col.header}: ikke en navngitt person", True, formula, count)
+
+
+def _trim(text: str) -> str:
+    """Excel's TRIM: no spaces at the ends, single spaces inside."""
+    return " ".join(part for part in text.split(" ") if part)
 
 
 def _text_dates_check(geo: _Geometry, col: Column) -> Check:

@@ -103,6 +103,7 @@ class Sheet:
     fields: tuple[FormField, ...] = ()
     role: str | None = None          # what the sheet is to the tool (SHEET_ROLES)
     plural: str = ""                 # its rows, in a sentence: "Ingen tiltak …"
+    at_least_one: str | None = None  # a plan needs a filled row here: the finding code if not
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -334,6 +335,7 @@ def _sheet(raw: Mapping[str, Any]) -> Sheet:
         columns=tuple(_column(c) for c in raw.get("columns", ())),
         fields=tuple(_field(f) for f in raw.get("fields", ())),
         role=raw.get("role"), plural=raw.get("plural", ""),
+        at_least_one=raw.get("at_least_one"),
     )
 
 

@@ -283,6 +283,7 @@ def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
             sample = "01.03" if entry["style"] == "overdue" else None
             _write_value(ws, row, 0, sample, fmt.swatch[entry["style"]])
             ws.write_string(row, 1, entry["text"], fmt.text)
+            ws.set_row(row, _text_height(entry["text"], width))
             row += 1
         row += 1
     ws.protect("", PROTECTION)
@@ -374,7 +375,8 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
         if height > 15.0:
             ws.set_row(first + offset, height)
     _mark_carried_over(ws, sheet, ctx, prefilled, first)
-    _conditional_formats(ws, sheet, ctx, fmt, first, last)
+    # Marks cover the rows a region adds below the Table too, as the checks on Sjekk do.
+    _conditional_formats(ws, sheet, ctx, fmt, first, selfcheck.checked_last_row(data_rows) - 1)
     ws.freeze_panes(header_row + 1, 1)
     ws.protect("", PROTECTION)
     _print_setup(ws, repeat_header=True)
@@ -506,6 +508,20 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
         for level, level_fmt in fmt.risk.items():
             ws.conditional_format(rng(level_key), {
                 "type": "cell", "criteria": "==", "value": f'"{level}"', "format": level_fmt})
+    for column in sheet.columns:  # a name that names nobody: the Sjekk's placeholder count
+        if kind_of(column).names_a_person:
+            ws.conditional_format(rng(column.key), {
+                "type": "formula", "format": fmt.missing,
+                "criteria": f"=ISNUMBER(MATCH(TRIM({cell(column.key, False)}),"
+                            f"{selfcheck.PLACEHOLDER_LIST},0))"})
+    if sheet.at_least_one:  # an empty sheet: its first input cell, while no row is filled
+        anchor = input_columns(sheet)[0].key
+        rows = ("&".join(f"${_col_letter(sheet, c.key)}${excel_first}:"
+                         f"${_col_letter(sheet, c.key)}${last + 1}"
+                         for c in input_columns(sheet)))
+        ws.conditional_format(f"{_col_letter(sheet, anchor)}{excel_first}", {
+            "type": "formula", "format": fmt.missing,
+            "criteria": f"=SUMPRODUCT((LEN({rows})>0)*1)=0"})
 
 
 # --- Sjekk -----------------------------------------------------------------------------------
@@ -583,6 +599,7 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
             if not name or name in lists:
                 continue
             lists[name] = kind_of(column).list_values(column, ctx.template, parties, ids)
+    lists[selfcheck.PLACEHOLDER_LIST] = selfcheck.placeholder_texts(ctx.template)
     for index, (name, values) in enumerate(lists.items()):
         ws.set_column(index, index, 24)
         ws.write_string(0, index, name, fmt.header)

@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl.cells import parse_a1
 from smso_xl.config import default_parties
-from smso_xl.feedback import AUTHOR, FILLS, SHEET, write_all, write_feedback
+from smso_xl.feedback import AUTHOR, FILLS, MARK_TAG, SHEET, write_all, write_feedback
 from smso_xl.findings import Finding
 from smso_xl.template import load_template
 from smso_xl.validation import validate
@@ -41,6 +41,10 @@ FORM = {"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
         "Overordnet mål for samarbeidet": "Mindre svart arbeid i Agder."}
 STANDS = [{"Deltakelse": "Vurdert – ikke aktuelt"}] * len(default_parties())
 ASSESSED = [{"Vurdering": "Oppfylt"}] * len(load_template().criteria)
+# A plan needs a goal (template version 2): one clean goal stands in every returned plan.
+GOALS = [{"Mål": "Flere elever kjenner konsekvensene", "Indikator": "Elever nådd",
+          "Målverdi": "500", "Frist": D(2026, 11, 30), "Ansvarlig": "Kari Nordmann",
+          "Status": "Pågår"}]
 
 TILTAK = [
     {"Tiltak": "Skolebesøk", "Ansvarlig": "Kari Nordmann", "Frist": D(2026, 5, 1),
@@ -65,7 +69,8 @@ def fill(template: Path, dest: Path, tables: Mapping[str, Sequence[Mapping[str, 
     labels = {cell.value: cell.row for cell in wb["Organisering"]["A"]}
     for label, value in form.items():
         wb["Organisering"].cell(labels[label], 2, value)
-    for name, rows in {"Parter": STANDS, "Egenvurdering": ASSESSED, **tables}.items():
+    for name, rows in {"Parter": STANDS, "Egenvurdering": ASSESSED, "Mål": GOALS,
+                       **tables}.items():
         ws = wb[name]
         columns = {c.value: c.column for c in ws[1] if c.value}
         for row, values in enumerate(rows, start=2):
@@ -167,13 +172,28 @@ def test_links_lead_to_the_finding_cells(returned: SimpleNamespace) -> None:
         assert not link.target  # internal: no external relationship
 
 
-def test_each_finding_cell_has_a_comment_and_a_fill(returned: SimpleNamespace) -> None:
+def live_marks(ws: Worksheet) -> dict[str, tuple[str, str]]:
+    """Our conditional marks: cell → (its fill colour, the condition it holds under)."""
+    return {str(cf.sqref): (rule.dxf.fill.fgColor.rgb, rule.formula[0].removeprefix(MARK_TAG))
+            for cf in ws.conditional_formatting for rule in cf.rules
+            if rule.formula and rule.formula[0].startswith(MARK_TAG)}
+
+
+def test_each_finding_cell_has_a_comment_and_a_live_mark(returned: SimpleNamespace) -> None:
     book = returned.copy
     assert set(marked(book)) == {(f.sheet, f.cell) for f in returned.report.findings}
     assert "«snart» er ikke en dato" in marked(book)[("Tiltak", "L4")]
     tiltak = book["Tiltak"]
-    assert tiltak["H3"].fill.start_color.rgb == FILLS["error"]
-    assert tiltak["L2"].fill.start_color.rgb == FILLS["warning"]
+    marks = live_marks(tiltak)
+    assert {(ref, fill) for ref, (fill, _) in marks.items()} == {
+        ("L2", FILLS["warning"]), ("H3", FILLS["error"]), ("L3", FILLS["error"]),
+        ("H4", FILLS["error"]), ("L4", FILLS["error"]), ("H5", FILLS["error"])}
+    # Marked while the cell holds what was flagged: nothing, the same text, the same date.
+    assert marks["H3"][1] == "LEN(H3)=0"
+    assert marks["H4"][1] == 'EXACT(LEFT(H4,200),"?")'
+    assert marks["L2"][1] == "AND(ISNUMBER(L2),INT(L2)=DATE(2026,5,1))"
+    original = returned.original["Tiltak"]
+    assert tiltak["H3"].fill.start_color.rgb == original["H3"].fill.start_color.rgb  # no fixed
     assert style(tiltak["H2"]) == style(returned.original["Tiltak"]["H2"])  # not marked
 
 
@@ -181,7 +201,7 @@ def test_marking_keeps_value_format_font_borders_and_lock(returned: SimpleNamesp
     for sheet, ref in [("Tiltak", "L2"), ("Tiltak", "L4"), ("Tiltak", "H4")]:
         before, after = returned.original[sheet][ref], returned.copy[sheet][ref]
         assert (after.value, after.number_format) == (before.value, before.number_format)
-        assert style(after)[1:] == style(before)[1:]  # all but the fill
+        assert style(after) == style(before)  # the mark is a conditional format
 
 
 # --- nothing the region made is lost --------------------------------------------------------
@@ -211,9 +231,11 @@ def _validations(ws: Worksheet) -> list[tuple[object, ...]]:
 
 
 def _formats(ws: Worksheet) -> list[tuple[object, ...]]:
+    """The workbook's own conditional formats (not the feedback's marks)."""
     return sorted((str(cf.sqref), rule.type, rule.operator, tuple(rule.formula or ()),
                    repr(rule.dxf.fill.fgColor.rgb if rule.dxf and rule.dxf.fill else None))
-                  for cf in ws.conditional_formatting for rule in cf.rules)
+                  for cf in ws.conditional_formatting for rule in cf.rules
+                  if not (rule.formula and rule.formula[0].startswith(MARK_TAG)))
 
 
 def test_dropdowns_and_conditional_formats_survive(returned: SimpleNamespace) -> None:
@@ -224,7 +246,8 @@ def test_dropdowns_and_conditional_formats_survive(returned: SimpleNamespace) ->
     dropdowns = {str(dv.sqref): dv.formula1 for dv in returned.copy["Tiltak"].data_validations
                  .dataValidation if dv.type == "list"}
     assert dropdowns["M2:M201"] == "lst_status" and dropdowns["I2:I201"] == "lst_parter"
-    assert len(_formats(returned.copy["Tiltak"])) == 3  # missing Ansvarlig, missing Frist, overdue
+    # missing Ansvarlig, missing Frist, overdue, a placeholder as Ansvarlig, an empty sheet
+    assert len(_formats(returned.copy["Tiltak"])) == 5
 
 
 def test_tables_names_states_protection_and_properties_survive(
@@ -398,7 +421,7 @@ def test_ods_is_rebuilt_with_the_regions_values_and_marks(returned: SimpleNamesp
                         assert _plain(cell.value) == _plain(value), (name, cell.coordinate)
     assert book["Tiltak"]["P3"].data_type == "s"
     assert set(marked(book)) == {(f.sheet, f.cell) for f in report.findings}
-    assert book["Tiltak"]["L4"].fill.start_color.rgb == FILLS["error"]
+    assert live_marks(book["Tiltak"])["L4"][0] == FILLS["error"]
     assert book.sheetnames[0] == SHEET and book["Notater"].sheet_state == "hidden"
     assert book["Metadata"].sheet_state == "veryHidden"
     assert any(dv.formula1 == "lst_status" for dv in book["Tiltak"].data_validations.dataValidation)
@@ -408,3 +431,27 @@ def test_ods_is_rebuilt_with_the_regions_values_and_marks(returned: SimpleNamesp
     assert report.workbook.identity is not None
     assert report.workbook.identity.file_id == fixed.file_id
     assert [(f.code, f.cell) for f in again.findings] == [(f.code, f.cell) for f in report.findings]
+
+
+def test_a_fixed_cell_loses_its_mark_in_libreoffice(returned: SimpleNamespace,
+                                                   tmp_path: Path) -> None:
+    """The region fixes one marked cell in the copy: after LibreOffice recalculates,
+    Tilbakemelding says «Endret» for that finding and «Gjenstår» for the others, and the
+    fixed copy validates like any returned plan."""
+    require_soffice()
+    copy = tmp_path / "copy.xlsx"
+    assert returned.result.path is not None
+    book = openpyxl.load_workbook(returned.result.path)
+    book["Tiltak"]["H3"] = "Kari Nordmann"   # responsible-missing: fixed
+    book["Tiltak"]["L4"] = D(2026, 10, 1)    # date-invalid «snart»: fixed
+    book.save(copy)
+    out = convert(copy, tmp_path / "lo", "xlsx", recalc=True)
+    sheet = openpyxl.load_workbook(out, data_only=True)[SHEET]
+    header = next(r for r in sheet.iter_rows(min_row=1) if r[0].value == "Alvorlighet")[0].row
+    status = {(r[1], r[2]): r[6] for r in sheet.iter_rows(min_row=header + 1, values_only=True)}
+    assert status[("Tiltak", "H3")] == "Endret" and status[("Tiltak", "L4")] == "Endret"
+    assert {v for k, v in status.items() if k not in {("Tiltak", "H3"), ("Tiltak", "L4")}} == {
+        "Gjenstår"}
+    again = [(f.code, f.cell) for f in validate([out], today=TODAY).files[0].findings]
+    assert ("responsible-missing", "H3") not in again and ("date-invalid", "L4") not in again
+    assert ("responsible-placeholder", "H4") in again

@@ -32,6 +32,7 @@ from smso_xl.config import ConfigError, Region, Settings, default_parties, defau
 from smso_xl.generator import generate
 from smso_xl.kinds import input_columns, is_input
 from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
+from smso_xl.selfcheck import checked_last_row
 from smso_xl.template import Column, Sheet, load_template
 from smso_xl.writer import list_name
 
@@ -97,6 +98,12 @@ def _data_rows(ws: Worksheet) -> int:
 def _data_range(ws: Worksheet, sheet: Sheet, key: str) -> str:
     letter = _col(sheet, key)
     return f"{letter}2:{letter}{1 + _data_rows(ws)}"
+
+
+def _marked_range(ws: Worksheet, sheet: Sheet, key: str) -> str:
+    """Where the conditional formats reach: the Table and the rows a region adds below it."""
+    letter = _col(sheet, key)
+    return f"{letter}2:{letter}{checked_last_row(_data_rows(ws))}"
 
 
 def _validation(ws: Worksheet, ref: str) -> DataValidation:
@@ -380,7 +387,7 @@ def test_missing_required_value_gets_red_fill(agder_book: Workbook, sheet: Sheet
     assert required
     for column in required:
         letter = _col(sheet, column.key)
-        rules = [r for r in _rules(ws, _data_range(ws, sheet, column.key))
+        rules = [r for r in _rules(ws, _marked_range(ws, sheet, column.key))
                  if r.type == "expression" and f"LEN({letter}2)=0" in r.formula[0]]
         assert len(rules) == 1, column.header
         formula, fill = rules[0].formula[0], rules[0].dxf.fill
@@ -404,7 +411,7 @@ def test_missing_ansvarlig_and_frist_rules_on_tiltak_and_mal(agder_book: Workboo
         ws = wb[name]
         for header in ("Ansvarlig", "Frist"):
             key = next(c.key for c in sheet.columns if c.header == header)
-            formulas = [r.formula[0] for r in _rules(ws, _data_range(ws, sheet, key))]
+            formulas = [r.formula[0] for r in _rules(ws, _marked_range(ws, sheet, key))]
             assert any(f"LEN({_col(sheet, key)}2)=0" in f for f in formulas), (name, header)
 
 
@@ -413,7 +420,7 @@ def test_missing_ansvarlig_and_frist_rules_on_tiltak_and_mal(agder_book: Workboo
 def test_overdue_deadline_gets_red_text(agder_book: Workbook, sheet: Sheet) -> None:
     ws = agder_book[sheet.name]
     frist, status = _col(sheet, "frist"), _col(sheet, "status")
-    rules = [r for r in _rules(ws, _data_range(ws, sheet, "frist")) if "TODAY()" in r.formula[0]]
+    rules = [r for r in _rules(ws, _marked_range(ws, sheet, "frist")) if "TODAY()" in r.formula[0]]
     assert len(rules) == 1
     formula = rules[0].formula[0]
     assert f"{frist}2<TODAY()" in formula
@@ -425,7 +432,7 @@ def test_overdue_deadline_gets_red_text(agder_book: Workbook, sheet: Sheet) -> N
 def test_risk_level_colours(agder_book: Workbook) -> None:
     sheet = TEMPLATE.sheet("Risiko")
     ws = agder_book["Risiko"]
-    rules = _rules(ws, _data_range(ws, sheet, "risikoniva"))
+    rules = _rules(ws, _marked_range(ws, sheet, "risikoniva"))
     colours = {r.formula[0].strip('"'): r.dxf.fill.bgColor.rgb
                for r in rules if r.type == "cellIs" and r.operator == "equal"}
     assert colours == RISK_FILLS
@@ -638,6 +645,8 @@ def test_sjekk_cached_values_by_hand(agder_plan: Path) -> None:
         form_key: "3",  # Leder, E-post leder, Overordnet mål
         ("Parter", "Rader uten Deltakelse"): str(len(default_parties())),
         ("Egenvurdering", "Rader uten Vurdering"): str(len(TEMPLATE.criteria)),
+        ("Mål", "Ingen utfylte mål"): "1",  # a blank plan is not a plan
+        ("Tiltak", "Ingen utfylte tiltak"): "1",
     }
     assert not_zero[("Parter", "Rader uten Deltakelse")] == "19"
     for key in (("Mål", "Rader uten Ansvarlig"), ("Tiltak", "Rader uten Frist"),
@@ -654,7 +663,8 @@ def test_sjekk_formulas_point_at_the_table_columns_they_name(
         formula = cell.find(f"{{{M}}}f").text or ""
         if sheet_name == "Organisering":
             continue
-        last_data_row = 1 + _data_rows(wb[sheet_name])
+        # The Table's rows and those a region adds below it: the validator reads them all.
+        last_data_row = checked_last_row(_data_rows(wb[sheet_name]))
         ranges = ref.findall(formula)
         assert ranges, label
         for quoted, plain, col1, row1, col2, row2 in ranges:
@@ -664,6 +674,8 @@ def test_sjekk_formulas_point_at_the_table_columns_they_name(
         header = wb[sheet_name][f"{ranges[-1][2]}1"].value
         if label.startswith("Rader uten "):
             assert header == label.removeprefix("Rader uten ")
+        elif label.startswith("Ingen utfylte "):  # counts rows with any input cell
+            assert header == input_columns(TEMPLATE.sheet(sheet_name))[-1].header
         else:
             assert label.startswith(f"{header}: ")
         seen += 1

@@ -144,8 +144,9 @@ def test_blank_template_reports_the_missing_stands_not_the_empty_rows(tmp_path: 
     report = check(make_plan(tmp_path))
     found = codes_at(report)
     assert {code for code, _, _ in found} == {
-        "form-field-missing", "party-no-stand", "criterion-not-assessed"}
-    assert len(found) == 3 + len(PARTIES) + len(TEMPLATE.criteria)
+        "form-field-missing", "party-no-stand", "criterion-not-assessed", "sheet-empty"}
+    # and once per empty sheet that a plan needs, not once per empty row
+    assert len(found) == 3 + len(PARTIES) + len(TEMPLATE.criteria) + 2
 
 
 # --- Ansvarlig and Frist where they are required -----------------------------------------------

@@ -77,6 +77,8 @@ def test_blank_template_shows_correct_sjekk_without_recalculation(
     by_hand[("Organisering", form_label)] = 3
     by_hand[("Parter", "Rader uten Deltakelse")] = len(default_parties())
     by_hand[("Egenvurdering", "Rader uten Vurdering")] = len(template.criteria)
+    by_hand[("Mål", "Ingen utfylte mål")] = 1  # a blank plan is not a plan
+    by_hand[("Tiltak", "Ingen utfylte tiltak")] = 1
     assert values == by_hand
     assert values[("Parter", "Rader uten Deltakelse")] == 19
     assert values == _python_counts(template, out)
@@ -116,6 +118,7 @@ def test_filled_plan_recalculated_by_libreoffice(
              "Frist": dt.date(2027, 2, 1)},                                   # after the period
             {"Tiltak": "Sommerjobb", "Ansvarlig": "Per", "Start": dt.date(2025, 12, 1),
              "Frist": dt.date(2026, 3, 1)},                                   # Start before it
+            {"Tiltak": "Stand", "Ansvarlig": " ALLE ", "Frist": dt.date(2026, 8, 1)},  # nobody
         ],
         "Risiko": [
             {"Risiko": "Få deltar", "Sannsynlighet (1–5)": 4, "Konsekvens (1–5)": 4},  # Høy
@@ -174,6 +177,13 @@ def test_filled_plan_recalculated_by_libreoffice(
         ("Egenvurdering", "Rader uten Frist"): 1,
         ("Egenvurdering", "Frist: ikke en dato"): 0,
         ("Egenvurdering", "Frist: utenfor planperioden"): 0,
+        ("Mål", "Ingen utfylte mål"): 0,
+        ("Tiltak", "Ingen utfylte tiltak"): 0,
+        ("Parter", "Representant: ikke en navngitt person"): 0,
+        ("Mål", "Ansvarlig: ikke en navngitt person"): 0,
+        ("Tiltak", "Ansvarlig: ikke en navngitt person"): 1,  # « ALLE »: trimmed, any case
+        ("Risiko", "Ansvarlig: ikke en navngitt person"): 0,
+        ("Egenvurdering", "Ansvarlig: ikke en navngitt person"): 0,
     }
     assert values == _python_counts(template, out)
     assert ready == "Nei"

@@ -152,3 +152,22 @@ def test_a_number_column_with_a_total_on_oversikt_is_one_template_edit(tmp_path:
     actions = openpyxl.load_workbook(out)["Tiltak"]
     headers = [c.value for c in actions[1]]
     assert "Reisekostnader (kr)" in headers
+
+
+def test_a_blank_plan_is_not_a_plan_from_version_2_on(tmp_path: Path) -> None:
+    """A rule that comes with a version: version 2's Sjekk counts empty goal and action
+    sheets, so version 2's validator does; version 1's Sjekk never did, nor does its check."""
+    paths = []
+    for template in (V1, V2):
+        result = generate(regions=default_regions(), region_codes=["42"], year=2026,
+                          out_dir=tmp_path / f"v{template.version}", now=NOW,
+                          template=template)
+        paths.append(result.files[0].path)
+    old, new = (validate([p], today=TODAY).files[0] for p in paths)
+    assert [c for c in _codes(old) if c[0] == "sheet-empty"] == []
+    assert [c for c in _codes(new) if c[0] == "sheet-empty"] == [
+        ("sheet-empty", "Mål", "B2"), ("sheet-empty", "Tiltak", "B2")]
+    book = openpyxl.load_workbook(paths[1])
+    marks = [rule.formula[0] for rng, rules in book["Mål"].conditional_formatting._cf_rules.items()
+             if str(rng.sqref) == "B2" for rule in rules]
+    assert len(marks) == 1 and marks[0].startswith("SUMPRODUCT((LEN($B$2:$B$1001&")
