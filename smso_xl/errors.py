@@ -7,7 +7,8 @@ exits with ``exit_code``. Each class stays importable from the module that raise
 (``config.ConfigError``, ``fileio.OutputError``, ``feedback.FeedbackError``,
 ``model.ReadError``).
 
-``template.TemplateError`` (a broken template definition, a bug) does not derive from it yet.
+``template.TemplateError`` (a broken template definition under ``templates/``) derives from it
+too: the command line names it in one sentence rather than a traceback.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ from .cells import a1, parse_a1
 from .config import Region, default_parties, load_settings, return_date
 from .errors import FeedbackError
 from .fileio import OutputError, atomic_output
-from .findings import ERROR, INFO, SEVERITY_ORDER, WARNING, Finding, counts
+from .findings import ERROR, INFO, SEVERITY_LABELS, SEVERITY_ORDER, WARNING, Finding, counts
 from .model import Identity, ReadError
 from .reader import find_sheet
 from .sniff import Package, sniff
@@ -66,7 +66,6 @@ from .validation import FileReport, ValidationReport
 from .writer import DATE_FORMAT, INPUT_FILL, LOCKED_FILL, PlanContext, write_plan
 
 SHEET, TITLE, AUTHOR = "Tilbakemelding", "Tilbakemelding på handlingsplanen", "smso-xl"
-LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
 # Unlike any colour of the template, so that a later round recognises its own marks.
 FILLS = {ERROR: "FFFF9F9F", WARNING: "FFFFE066", INFO: "FFCFE2F3"}
 # A region's own comment stays below ours, after this line, and comes back in the next round.
@@ -343,7 +342,7 @@ def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
     wrap = Alignment(wrap_text=True, vertical="top")
     ordered = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])  # stable: errors first
     for row, item in enumerate(ordered, start=header + 1):
-        values = (LABELS[item.severity], item.sheet, item.cell, item.column, item.value,
+        values = (SEVERITY_LABELS[item.severity], item.sheet, item.cell, item.column, item.value,
                   item.message)
         for col, value in enumerate(values, start=1):
             _put_text(ws.cell(row, col), value).alignment = wrap

@@ -15,6 +15,8 @@ from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+#: How a severity is named to the user, in every report, sheet and mail.
+SEVERITY_LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from .cells import a1_range
 from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
 from .consolidation import NO_STATUS, Consolidation, RegionSummary, Submission, is_overdue
 from .fileio import atomic_output
-from .findings import ERROR, INFO, WARNING
+from .findings import ERROR, SEVERITY_LABELS, WARNING
 from .kinds import kind_of
 from .rules import PlanRow
 from .template import Column, Figure, Sheet, Template
@@ -44,7 +44,6 @@ DUE_WITHIN_DAYS = 90
 MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
 EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text is cut with "…" rather than refused
-SEVERITY_LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
 NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
 # Findings' severities colour like the risk levels: a warning yellow, an error red.
 SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}

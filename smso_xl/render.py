@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .findings import ERROR, INFO, WARNING, Finding, location
+from .findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, location
 from .prefill import NEW_YEAR, STATUS_ROUND
 from .validation import FileReport, ValidationReport
 from .values import format_date
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .mail import CollectResult, Mail
     from .rounds import RoundResult
 
-LABELS = {ERROR: "feil", WARNING: "advarsel", INFO: "merknad"}
+LABELS = {severity: label.lower() for severity, label in SEVERITY_LABELS.items()}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
 
 

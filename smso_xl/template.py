@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .errors import SmsoError
+
 #: The column kinds of the template language. What each kind does is ``kinds.KINDS``, in the
 #: layer above: this module only knows the names, to refuse an unknown one at load time.
 KIND_NAMES = frozenset(
@@ -37,7 +39,7 @@ SHEET_ROLES = frozenset({"parties", "goals", "actions", "risks", "assessment"})
 PLAN_PERIODS = frozenset({"calendar_year"})
 
 
-class TemplateError(Exception):
+class TemplateError(SmsoError):
     """The template definition itself is broken: a bug or a bad edit under ``templates/``."""
 
 
