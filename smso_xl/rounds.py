@@ -39,7 +39,7 @@ from .kinds import is_input
 from .prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
 from .rules import Plan, PlanRow
 from .template import Sheet, Template, TemplateSet, load_templates
-from .values import fold
+from .values import fold, format_date
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,10 @@ def _carry_row(sheet: Sheet, row: PlanRow, leftovers: list[Leftover]) -> RowValu
         if text:
             leftovers.append(Leftover(row.sheet, name, header, text,
                                       "regionens egen kolonne"))
+    first, deadline = sheet.key_of("first_deadline"), sheet.key_of("deadline")
+    if first and not values.get(first) and deadline and values.get(deadline):
+        # The deadline the row was first given stays with it, so a move stays visible.
+        values[first] = _text(values[deadline])
     return values
 
 
@@ -205,6 +209,4 @@ def _other_sheets(names: Sequence[str], target: Template) -> list[Leftover]:
 
 
 def _text(value: object) -> str:
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return str(value)
+    return format_date(value) if isinstance(value, dt.date) else str(value)

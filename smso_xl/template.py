@@ -30,7 +30,7 @@ KIND_NAMES = frozenset(
 COLUMN_ROLES = frozenset({
     "id", "title", "deadline", "start", "status", "owner", "stand", "mandate", "assessment",
     "follow_up", "risk_score", "risk_level", "likelihood", "impact", "hours",
-    "party_type"})
+    "party_type", "first_deadline"})
 #: What a field of the form means to the tool.
 FORM_ROLES = frozenset({"last_updated"})
 #: What a table sheet is to the tool.

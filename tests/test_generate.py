@@ -193,7 +193,7 @@ def test_headers_spot_check_contract_wording(agder_book: Workbook) -> None:
     tiltak = [c.value for c in wb["Tiltak"][1]]
     assert tiltak[:3] == ["ID", "Mål-ID", "Tiltak"]
     assert {"Ansvarlig", "Ansvarlig part", "Frist", "Start", "Status"} <= set(tiltak)
-    assert [c.value for c in wb["Mål"][1]][-3:] == ["Frist", "Ansvarlig", "Status"]
+    assert [c.value for c in wb["Mål"][1]][-4:] == ["Frist", "Ansvarlig", "Status", "Første frist"]
     assert [c.value for c in wb["Risiko"][1]][5:7] == ["Risikoskår", "Risikonivå"]
     assert [c.value for c in wb["Parter"][1]][:3] == ["Part", "Type", "Deltakelse"]
 

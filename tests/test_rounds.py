@@ -27,6 +27,7 @@ from smso_xl.prefill import LEFTOVERS_SHEET, next_ids
 from smso_xl.rounds import generate_round
 from smso_xl.template import load_template
 from smso_xl.validation import validate
+from smso_xl.values import format_date
 from tests.libreoffice import convert_many, require_soffice
 from tests.workbooks import edit_workbook
 
@@ -271,6 +272,13 @@ def test_a_prefilled_workbook_gives_back_every_carried_value(
                   for r in source.plan.rows[sheet]}
         after = {r.id or r.shown("part"): {k: r.shown(k) for k in r.values}
                  for r in prefilled.plan.rows[sheet]}
+        # Every carried row keeps the deadline it was first given, beside its deadline.
+        for key, values in after.items():
+            first = values.pop("forste_frist", None)
+            deadline = before.get(key, {}).get("frist")
+            assert first == (format_date(deadline) if isinstance(deadline, dt.date) else None)
+        for values in before.values():
+            assert values.pop("forste_frist", None) is None  # round 1: not yet known
         assert after == before
 
 
