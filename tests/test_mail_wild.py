@@ -400,8 +400,9 @@ def test_6_trailing_dot_gets_no_second_suffix(tmp_path: Path, workbook: bytes) -
 def test_6_unescaped_from_line_in_an_mbox_body_does_not_split_the_mail(
         tmp_path: Path, workbook: bytes) -> None:
     first = multipart(HEADERS, b"m1", b"Content-Type: text/plain\r\n\r\nHei!\r\n\r\n"
-                      b"From the region office we send the plan.\r\n"
-                      b"From: Kari, sendt fra mobilen\r\n", workbook_part(workbook))
+                      b"From the region office we send the plan.\r\nHilsen Kari\r\n\r\n"
+                      b"From Agder 2026, at 10:00 on Monday\r\n\r\n"
+                      b"From: Kari (sendt fra mobilen)\r\n", workbook_part(workbook))
     second = multipart(HEADERS.replace(b"<w@", b"<w2@"), b"m2", TEXT_PART,
                        workbook_part(workbook + b"\0", b"Agder v2.xlsx"))
     box = tmp_path / "Innboks"

@@ -56,6 +56,7 @@ _ZONE_AT_END = re.compile(r"\b(" + "|".join(_ZONE_NAMES) + r")\s*$", re.IGNORECA
 # An mbox envelope line as mail programs write it: «From sender date», the date ending in a
 # year, with a time before it (Thunderbird «From - Sat Mar 01 10:00:00 2026», Gmail «From
 # 1234@xxx Sat Mar 01 10:00:00 +0000 2026», Python's mailbox «From MAILER-DAEMON …»).
+_HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _ENVELOPE = re.compile(rb"From \S*[ \t]+.*\b\d{1,2}:\d{2}(?::\d{2})?\b.*\b\d{4}[ \t]*\r?\n?$")
 
 
@@ -198,26 +199,38 @@ def _read_mbox(path: Path) -> Iterator[ParsedMail | Problem]:
 def mbox_messages(path: Path) -> Iterator[bytes]:
     """The messages of an mbox file, one at a time, the envelope lines left out.
 
-    A message begins at a «From » line only when that line looks like an envelope (sender,
-    then a date with a time and a year) and follows an empty line or starts the file. Not
-    every mailer escapes «From » at the start of a body line as «>From »; the standard
-    library's :mod:`mailbox` splits such a mail in two, which cuts an attachment off. The
-    file is opened for reading only."""
+    A «From » line that follows an empty line (or starts the file) begins a message when it
+    looks like an envelope (sender, then a date with a time and a year) or when a header
+    line follows it (some tools write «From sender» alone). Not every mailer escapes «From »
+    at the start of a body line as «>From »; the standard library's :mod:`mailbox` splits
+    such a mail in two, which cuts an attachment off. The file is opened for reading only."""
     lines: list[bytes] = []
+    pending: bytes | None = None  # a «From » line that is an envelope if a header follows
     previous_blank = True
     with path.open("rb") as handle:
         for line in handle:
-            if previous_blank and line.startswith(b"From ") and (
-                    not lines or _ENVELOPE.match(line)):
-                if lines:
-                    yield b"".join(lines)
-                lines = []
-                previous_blank = False
+            if pending is not None:
+                if _HEADER_LINE.match(line):
+                    if lines:
+                        yield b"".join(lines)
+                    lines = []
+                else:
+                    lines.append(pending)
+                pending = None
+            if previous_blank and line.startswith(b"From "):
+                if not lines or _ENVELOPE.match(line):
+                    if lines:
+                        yield b"".join(lines)
+                    lines, previous_blank = [], False
+                else:
+                    pending, previous_blank = line, False
                 continue
             if not lines and not line.strip():
                 continue  # blank lines before the first header
             lines.append(line)
             previous_blank = not line.strip()
+    if pending is not None:
+        lines.append(pending)
     if lines:
         yield b"".join(lines)
 
