@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..formats import WORKBOOK_MIME_TYPES
 from ..provenance import Provenance
+from .containers import Attachment
 from .drafts import (
     DRAFT_SUFFIX,
     FINDINGS_IN_BODY,
@@ -41,11 +42,11 @@ from .inbox import (
 )
 from .reading import (
     OLE_MAGIC,
-    Attachment,
     Mail,
     ParsedMail,
     Problem,
     find_mail_files,
+    mbox_messages,
     msg_attachments,
     read_mail_file,
 )
@@ -54,7 +55,7 @@ __all__ = [
     "DRAFT_SUFFIX", "FINDINGS_IN_BODY", "MANIFEST_NAME", "OLE_MAGIC", "WORKBOOK_MIME_TYPES",
     "Attachment", "CollectResult", "Draft", "Duplicate", "Mail", "ManifestIndex",
     "OtherAttachment", "ParsedMail", "PlanDrafts", "Problem", "Provenance", "Saved", "collect",
-    "draft_path", "feedback_draft", "find_mail_files", "msg_attachments", "plan_draft",
-    "read_mail_file", "read_manifest", "safe_name", "workbook_suffix", "write_draft",
+    "draft_path", "feedback_draft", "find_mail_files", "mbox_messages", "msg_attachments",
+    "plan_draft", "read_mail_file", "read_manifest", "safe_name", "workbook_suffix", "write_draft",
     "write_feedback_drafts", "write_manifest",
 ]

@@ -3,9 +3,11 @@
 Each draft is a standard MIME message built with the standard library's ``email`` package,
 with ``X-Unsent: 1`` so that Outlook opens it as a new message ready to send (Thunderbird
 opens it as a message; «Rediger som ny» / «Edit as New» makes it a draft). The workbook is
-attached under its own file name (RFC 2231-encoded when it is not ASCII) with its real MIME
-type. A draft is deterministic apart from its ``Date`` and ``Message-ID`` headers: the MIME
-boundary is derived from the content, so the same input gives the same bytes.
+attached under its own file name with its real MIME type; a name that is not ASCII is written
+twice, as RFC 2231 ``filename*`` (the standard) and as an RFC 2047 ``name=`` in Content-Type
+(what Outlook and Lotus Notes read; without it they show "Untitled attachment"). A draft
+is deterministic apart from its ``Date`` and ``Message-ID`` headers: the MIME boundary is
+derived from the content, so the same input gives the same bytes.
 
 The text is Norwegian bokmål: what the plan is, the return date, the coordinator's address,
 and how to fill in the workbook; or, for a reply, the findings summarised.
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -38,8 +42,22 @@ if TYPE_CHECKING:
 DRAFT_SUFFIX = ".eml"
 #: How many findings a reply lists in its body; the attached copy has them all.
 FINDINGS_IN_BODY = 10
-# CRLF line ends, as RFC 5322 and Outlook's own .eml files have them.
-_POLICY = policy.SMTP
+# CRLF line ends, as RFC 5322 and Outlook's own .eml files have them; lines of at most 76
+# characters, the limit RFC 2045 sets for quoted-printable (the library's default is 78).
+# A header set raw is written as set ("none"): refolding would spoil the name= below.
+_POLICY = policy.SMTP.clone(max_line_length=76, refold_source="none")
+# Reply prefixes of mail clients: English and Norwegian/Danish/Swedish (RE, SV), German
+# (AW, Antw), Dutch/Swedish (Antw, VS is the forward prefix: kept), with Outlook's «RE[2]:».
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|sv|aw|antw|odp|vs\.?\s*re)(?:\s*\[\d+\])?\s*:\s*",
+                           re.IGNORECASE)
+# Words that name a shared mailbox or an office rather than a person: such a sender is
+# greeted «Hei,», not «Hei Postmottak,».
+_NOT_A_PERSON = {
+    "post", "postmottak", "postkasse", "firmapost", "e-post", "epost", "info", "kontakt",
+    "sekretariat", "sekretariatet", "administrasjon", "sentralbord", "servicesenter",
+    "kundeservice", "noreply", "no-reply", "ikke-svar", "ikkesvar", "mottak", "arkiv",
+    "smsø", "smso", "kommune", "fylkeskommune", "region", "nav", "politiet", "skatteetaten",
+    "tolletaten", "arbeidstilsynet", "a-krim", "kontoret", "team", "gruppe", "felles"}
 
 
 @dataclass(frozen=True)
@@ -93,12 +111,30 @@ def _message(*, to: str, settings: Settings, subject: str, body: str,
         digest.update(data)
         mime = WORKBOOK_MIME_TYPES.get(attachment.suffix.lower(), "application/octet-stream")
         maintype, subtype = mime.split("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype,
-                           filename=attachment_name or attachment.name)
+        name = attachment_name or attachment.name
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        _name_in_content_type(msg.get_payload()[-1], mime, name)
         # Random boundaries would make every run differ; this one cannot occur in base64
         # (no "_") and practically not in the quoted-printable body.
         msg.set_boundary(f"=_smso_{digest.hexdigest()[:32]}")
     return msg
+
+
+def _name_in_content_type(part: EmailMessage, mime: str, name: str) -> None:
+    """Write the file name into Content-Type as ``name=`` too, RFC 2047-encoded when it is
+    not ASCII (``name="=?utf-8?b?…?="``), as Outlook, Thunderbird and the widely used mail
+    libraries write it. Set raw: the library would turn the encoded words back into RFC 2231
+    continuations, which is what Outlook and Lotus Notes cannot read. Each encoded word on a
+    line of its own keeps the header within 76 characters."""
+    if name.isascii() and len(name) < 60 and '"' not in name and "\\" not in name:
+        words = [name]
+    else:
+        encoded = Header(name, "utf-8", maxlinelen=60).encode(linesep="\n")
+        words = [word.strip() for word in encoded.split("\n") if word.strip()]
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f"{mime};" + "".join(
+        f"\r\n {'name=' + chr(34) if i == 0 else ''}{word}" for i, word in enumerate(words))
+        + '"')
 
 
 def write_draft(msg: EmailMessage, path: Path, *, inputs: Sequence[Path] = ()) -> Path:
@@ -192,16 +228,25 @@ def findings_summary(findings: Sequence[Finding], limit: int = FINDINGS_IN_BODY)
 def _reply_subject(report: FileReport, region_name: str) -> str:
     mail = report.mail
     if mail is not None and mail.subject:
-        original = mail.subject.strip()
-        return original if original.lower().startswith(("sv:", "re:")) else f"SV: {original}"
+        return reply_subject(mail.subject)
     year = f" {report.year}" if report.year else ""
     return f"Tilbakemelding på lokal handlingsplan for SMSØ{year} – {region_name}".rstrip(" –")
+
+
+def reply_subject(subject: str) -> str:
+    """«SV: » and the subject without the reply prefixes it has gathered: «SV: AW: RE: Plan»
+    → «SV: Plan». A forward prefix (VS, FW, WG) stays: it says the plan was passed on."""
+    original = " ".join(subject.split())
+    while (match := _REPLY_PREFIX.match(original)) is not None:
+        original = original[match.end():]
+    return f"SV: {original}" if original else "SV:"
 
 
 def feedback_body(report: FileReport, *, copy: Path | None, settings: Settings,
                   region_name: str) -> str:
     mail = report.mail
-    greeting = f"Hei {_first_name(mail.sender_name)}," if mail and mail.sender_name else "Hei,"
+    first = _first_name(mail.sender_name) if mail else ""
+    greeting = f"Hei {first}," if first else "Hei,"
     name = mail.original_name if mail else report.path.name
     sent = f", sendt {format_date(mail.sent.date())}" if mail and mail.sent else ""
     what = f"handlingsplanen for {region_name}" if region_name else "handlingsplanen"
@@ -226,15 +271,23 @@ def feedback_body(report: FileReport, *, copy: Path | None, settings: Settings,
 
 
 def _first_name(display_name: str) -> str:
-    """«Ingrid Øvland» → Ingrid; Outlook's «Øvland, Ingrid» → Ingrid."""
+    """«Ingrid Øvland» → Ingrid; Outlook's «Øvland, Ingrid» → Ingrid; "" when the name is
+    no person's (a shared mailbox such as «Postmottak Agder», an address, a number)."""
+    words = re.split(r"[\s,()\[\]]+", display_name.lower())
+    if (not display_name.strip() or "@" in display_name or any(ch.isdigit() for ch in
+                                                                display_name)
+            or any(word in _NOT_A_PERSON for word in words)):
+        return ""
     name = display_name.split(",", 1)[1] if "," in display_name else display_name
-    return (name.split() or [display_name])[0]
+    first = (name.split() or [""])[0]
+    return first if first[:1].isalpha() else ""
 
 
 def reply_recipient(report: FileReport, regions: Sequence[Region]) -> str:
     """The sender from the collect manifest; else the region's address; else ""."""
     mail: Provenance | None = report.mail
-    if mail is not None and mail.sender_address:
+    # A manifest of an older version may hold «Nordmann» from «Nordmann, Kari <kari@…>».
+    if mail is not None and "@" in mail.sender_address:
         return _address(mail.sender_name, mail.sender_address)
     region = next((r for r in regions if r.code == report.region), None)
     return region.email.strip() if region else ""

@@ -37,7 +37,8 @@ from ..errors import OutputError
 from ..fileio import atomic_output
 from ..formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
 from ..provenance import Provenance
-from .reading import Attachment, Mail, ParsedMail, Problem, find_mail_files, read_mail_file
+from .containers import Attachment, name_suffix
+from .reading import Mail, ParsedMail, Problem, find_mail_files, read_mail_file
 
 MANIFEST_NAME = ".smso-manifest.json"
 MANIFEST_VERSION = 1
@@ -185,10 +186,10 @@ def _take_mail(parsed: ParsedMail, inbox: _Inbox, result: CollectResult) -> None
 def workbook_suffix(attachment: Attachment) -> str | None:
     """The workbook suffix to save ``attachment`` under, or None when it is no workbook:
     the name's suffix decides; a nameless one is judged by its MIME type."""
-    suffix = Path(attachment.name.replace("\\", "/")).suffix.lower()
+    suffix = name_suffix(attachment.name)
     if suffix in WORKBOOK_SUFFIXES:
         return suffix
-    if not suffix or suffix == ".":
+    if not suffix:
         return _SUFFIX_FOR_TYPE.get(attachment.content_type.lower())
     return None
 
@@ -199,6 +200,7 @@ def safe_name(name: str, suffix: str) -> str:
     validate skips), Norwegian letters kept, ending in ``suffix``."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.rstrip(" .")  # Windows drops them: «Plan.XLSX.» is «Plan.XLSX»
     name = re.sub(r'[<>:"|?*]', "_", name)
     stem = name[: -len(suffix)] if name.lower().endswith(suffix) else name
     stem = re.sub(r"\s+", " ", stem).strip(" .")
@@ -229,7 +231,8 @@ class _Inbox:
 
     def take(self, attachment: Attachment, mail: Mail, result: CollectResult) -> None:
         suffix = workbook_suffix(attachment)
-        shown = attachment.name or f"(uten navn, {attachment.content_type})"
+        shown = (attachment.full_name if attachment.name
+                 else f"(uten navn, {attachment.content_type})")
         if suffix is None:
             result.other_attachments.append(OtherAttachment(shown, attachment.content_type,
                                                             mail))
@@ -264,7 +267,7 @@ class _Inbox:
 
     def _record(self, digest: str, saved_name: str, attachment: Attachment, mail: Mail) -> None:
         self.entries.append(Provenance(
-            sha256=digest, saved_name=saved_name, original_name=attachment.name,
+            sha256=digest, saved_name=saved_name, original_name=attachment.full_name,
             sender_name=mail.sender_name, sender_address=mail.sender_address,
             subject=mail.subject, sent=mail.sent, message_id=mail.message_id,
             source=os.path.abspath(mail.source), source_number=mail.number,

@@ -5,16 +5,24 @@ yields each mail in a file with its sender, subject, sent time and attachments
 (:class:`ParsedMail`), or a :class:`Problem` for a mail or a file that cannot be read: one bad
 mail never stops the others, and nothing raises for a bad mail. The mail files are only
 read; their bytes never change.
+
+Only a defect of the mail itself can make it unreadable (its parts cannot be told apart).
+Damage further in — a forwarded message cut short, a part whose boundary is lost, a header
+too broken to read — is recorded in :attr:`ParsedMail.damage`, and everything else in the
+mail is still taken. Zip archives and Outlook's winmail.dat are unpacked
+(:mod:`.containers`).
 """
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import datetime as dt
 import email.utils
-import mailbox
+import quopri
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email import errors as email_errors
 from email import policy
@@ -26,6 +34,7 @@ from typing import Any
 
 from ..fileio import unique_paths
 from ..provenance import sender_text
+from .containers import Attachment, unpacked
 
 #: What a folder is searched for; a file named explicitly is always tried.
 MAIL_SUFFIXES = (".eml", ".msg", ".mbox", ".mbx")
@@ -35,6 +44,20 @@ FATAL_DEFECTS = (email_errors.StartBoundaryNotFoundDefect,
                  email_errors.NoBoundaryInMultipartDefect,
                  email_errors.MultipartInvariantViolationDefect)
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Messages inside messages (forwards of forwards) and multiparts inside multiparts are
+#: followed this deep; real mail nests a handful of levels, a crafted one thousands.
+MAX_NESTING = 50
+# Zone names Python's date parser does not know (it knows the US ones and UT/GMT/Z, and
+# takes any other name as "zone unknown"); Norwegian mail servers and clients write these.
+_ZONE_NAMES = {"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+               "MEZ": "+0100", "MESZ": "+0200", "WET": "+0000", "WEST": "+0100",
+               "BST": "+0100", "EET": "+0200", "EEST": "+0300", "UTC": "+0000"}
+_ZONE_AT_END = re.compile(r"\b(" + "|".join(_ZONE_NAMES) + r")\s*$", re.IGNORECASE)
+# An mbox envelope line as mail programs write it: «From sender date», the date ending in a
+# year, with a time before it (Thunderbird «From - Sat Mar 01 10:00:00 2026», Gmail «From
+# 1234@xxx Sat Mar 01 10:00:00 +0000 2026», Python's mailbox «From MAILER-DAEMON …»).
+_HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
+_ENVELOPE = re.compile(rb"From \S*[ \t]+.*\b\d{1,2}:\d{2}(?::\d{2})?\b.*\b\d{4}[ \t]*\r?\n?$")
 
 
 def _where(source: Path, number: int | None) -> str:
@@ -66,15 +89,6 @@ class Mail:
         return {"file": str(self.source), "number": self.number, "sender": self.sender,
                 "subject": self.subject, "sent": self.sent.isoformat() if self.sent else None,
                 "message_id": self.message_id}
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """One attachment as found in a mail, before it is judged."""
-
-    name: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,8 @@ class _Unreadable(Exception):
 def find_mail_files(sources: Iterable[Path], *, skip: Path | None = None) -> list[Path]:
     """Files as given; folders searched recursively for mail files (hidden files and the
     inbox itself skipped). A file without a suffix counts when it starts like an mbox file
-    (Thunderbird keeps its folders so)."""
+    (Thunderbird keeps its folders so), or when it is a message in a Maildir folder (in its
+    ``cur`` or ``new``; ``tmp`` holds mail still being delivered)."""
     skip_resolved = skip.resolve() if skip is not None else None
     found: list[Path] = []
     for source in sources:
@@ -122,10 +137,18 @@ def find_mail_files(sources: Iterable[Path], *, skip: Path | None = None) -> lis
             if (any(part.startswith(".") for part in relative) or not path.is_file()
                     or (skip_resolved is not None and skip_resolved in path.resolve().parents)):
                 continue
-            if path.suffix.lower() in MAIL_SUFFIXES or (not path.suffix and _head(path, 5)
-                                                        == b"From "):
+            if (path.suffix.lower() in MAIL_SUFFIXES or _in_maildir(path)
+                    or (not path.suffix and _head(path, 5) == b"From ")):
                 found.append(path)
     return unique_paths(found)
+
+
+def _in_maildir(path: Path) -> bool:
+    """A message file of a Maildir folder (Dovecot, Maildrop, mutt, offlineimap): named
+    like «1700000000.M1P2.host:2,S», in ``cur`` or ``new`` beside each other."""
+    folder = path.parent
+    return (folder.name in ("cur", "new") and (folder.parent / "cur").is_dir()
+            and (folder.parent / "new").is_dir())
 
 
 def _head(path: Path, size: int) -> bytes:
@@ -165,20 +188,51 @@ def read_mail_file(path: Path) -> Iterator[ParsedMail | Problem]:
 
 
 def _read_mbox(path: Path) -> Iterator[ParsedMail | Problem]:
-    # mailbox opens the file for update when it may, but writes only on flush() with
-    # pending changes, which reading never makes: the file stays byte-identical.
-    box = mailbox.mbox(path, create=False)
-    try:
-        keys = list(box.iterkeys())
-        if not keys:
-            raise _Unreadable("ingen e-poster funnet i mbox-filen")
-        for number, key in enumerate(keys, start=1):
-            def read(key: str = key, number: int = number) -> ParsedMail:
-                return _read_eml(box.get_bytes(key), path, number)
+    number = 0
+    for number, data in enumerate(mbox_messages(path), start=1):
+        yield _read_one(lambda data=data, number=number: _read_eml(data, path, number),
+                        path, number)
+    if not number:
+        raise _Unreadable("ingen e-poster funnet i mbox-filen")
 
-            yield _read_one(read, path, number)
-    finally:
-        box.close()
+
+def mbox_messages(path: Path) -> Iterator[bytes]:
+    """The messages of an mbox file, one at a time, the envelope lines left out.
+
+    A «From » line that follows an empty line (or starts the file) begins a message when it
+    looks like an envelope (sender, then a date with a time and a year) or when a header
+    line follows it (some tools write «From sender» alone). Not every mailer escapes «From »
+    at the start of a body line as «>From »; the standard library's :mod:`mailbox` splits
+    such a mail in two, which cuts an attachment off. The file is opened for reading only."""
+    lines: list[bytes] = []
+    pending: bytes | None = None  # a «From » line that is an envelope if a header follows
+    previous_blank = True
+    with path.open("rb") as handle:
+        for line in handle:
+            if pending is not None:
+                if _HEADER_LINE.match(line):
+                    if lines:
+                        yield b"".join(lines)
+                    lines = []
+                else:
+                    lines.append(pending)
+                pending = None
+            if previous_blank and line.startswith(b"From "):
+                if not lines or _ENVELOPE.match(line):
+                    if lines:
+                        yield b"".join(lines)
+                    lines, previous_blank = [], False
+                else:
+                    pending, previous_blank = line, False
+                continue
+            if not lines and not line.strip():
+                continue  # blank lines before the first header
+            lines.append(line)
+            previous_blank = not line.strip()
+    if pending is not None:
+        lines.append(pending)
+    if lines:
+        yield b"".join(lines)
 
 
 def _read_one(read: Callable[[], ParsedMail], path: Path,
@@ -203,15 +257,13 @@ def _read_eml(data: bytes, path: Path, number: int | None) -> ParsedMail:
     msg = BytesParser(policy=policy.default).parsebytes(data)
     if not msg.keys():
         raise _Unreadable("ingen e-posthoder funnet – filen er ikke en lagret e-post")
+    if any(isinstance(d, FATAL_DEFECTS) for d in msg.defects):
+        raise _Unreadable("e-posten er skadet: delene (vedleggene) kan ikke skilles fra "
+                          "hverandre")
     mail = _mail_of(msg, path, number)
     damage: list[str] = []
     attachments: list[Attachment] = []
-    for part, defects in _leaves(msg):
-        if any(isinstance(d, FATAL_DEFECTS) for d in defects):
-            raise _Unreadable("e-posten er skadet: delene (vedleggene) kan ikke skilles fra "
-                              "hverandre")
-        if any(isinstance(d, email_errors.CloseBoundaryNotFoundDefect) for d in defects):
-            damage.append("e-posten er avkortet (slutten mangler); vedlegg som var med, er tatt")
+    for part in _leaves(msg, damage):
         try:
             attachment = _attachment_of(part)
         except Exception as exc:  # a header too broken to read: say so, keep going
@@ -225,28 +277,80 @@ def _read_eml(data: bytes, path: Path, number: int | None) -> ParsedMail:
             damage.append(f"vedlegget «{attachment.name}» er skadet i e-posten (ugyldig "
                           "base64); det er lagret slik det kunne leses")
         attachments.append(attachment)
-    draft = str(msg.get("X-Unsent", "")).strip() == "1"
+    attachments = unpacked(attachments, damage)
+    draft = _header_text(msg, "X-Unsent").strip() == "1"
     return ParsedMail(mail, attachments, list(dict.fromkeys(damage)), draft)
 
 
-def _leaves(msg: Message) -> Iterator[tuple[Message, list[Any]]]:
-    """Every non-multipart part, with the defects of its containers and itself."""
-    stack: list[tuple[Message, list[Any]]] = [(msg, [])]
+def _leaves(msg: Message, damage: list[str]) -> Iterator[Message]:
+    """Every non-multipart part, in order. Damage below the mail itself is recorded in
+    ``damage`` and the walk goes on: what can be read is taken."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
-        part, inherited = stack.pop()
-        defects = [*inherited, *part.defects]
+        part, depth = stack.pop()
+        if depth > MAX_NESTING:
+            damage.append(f"e-posten har deler nestet mer enn {MAX_NESTING} nivåer dypt; "
+                          "de innerste er ikke lest")
+            continue
+        _record_defects(part, damage, nested=depth > 0)
+        if part.get_content_type() == "message/rfc822" and _encoding(part) in (
+                "base64", "quoted-printable"):
+            inner = _encoded_message(part, damage)
+            if inner is not None:
+                stack.append((inner, depth + 1))
+            continue
         if part.is_multipart():
             children = part.get_payload()
             if isinstance(children, list):
-                stack += [(child, defects) for child in reversed(children)]
+                stack += [(child, depth + 1) for child in reversed(children)]
             continue
-        yield part, defects
+        yield part
+
+
+def _record_defects(part: Message, damage: list[str], *, nested: bool) -> None:
+    if nested and any(isinstance(d, FATAL_DEFECTS) for d in part.defects):
+        damage.append("en del av e-posten (f.eks. en videresendt e-post) er skadet: delene i "
+                      "den kan ikke skilles fra hverandre; resten av e-posten er lest")
+    if any(isinstance(d, email_errors.CloseBoundaryNotFoundDefect) for d in part.defects):
+        damage.append("e-posten er avkortet (slutten mangler); vedlegg som var med, er tatt")
+
+
+def _encoding(part: Message) -> str:
+    try:
+        return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    except Exception:  # a header the parser chokes on
+        return ""
+
+
+def _encoded_message(part: Message, damage: list[str]) -> Message | None:
+    """A forwarded message sent base64- or quoted-printable-encoded (the standard forbids
+    it, some mailers and gateways do it): the parser takes its encoded text for the message
+    itself, so decode it and parse again."""
+    children = part.get_payload()
+    raw = b""
+    if isinstance(children, list) and children:
+        # Nothing in base64 text looks like a header, so the parser has put it all in the
+        # body; generating the inner message back gives the text as it came.
+        raw = children[0].as_bytes(policy=policy.default.clone(max_line_length=0))
+    try:
+        if _encoding(part) == "base64":
+            data = binascii.a2b_base64(b"".join(raw.split()))
+        else:
+            data = quopri.decodestring(raw)
+    except (binascii.Error, ValueError):
+        damage.append("en videresendt e-post er skadet (ugyldig base64) og kan ikke leses")
+        return None
+    inner = BytesParser(policy=policy.default).parsebytes(data)
+    if not inner.keys():
+        damage.append("en videresendt e-post kan ikke leses (ingen e-posthoder)")
+        return None
+    return inner
 
 
 def _attachment_of(part: Message) -> Attachment | None:
     """The part as an attachment, or None when it is the mail's text."""
     content_type = part.get_content_type()
-    name = _decoded(part.get_filename() or "")
+    name = _file_name(part)
     disposition = part.get_content_disposition()
     if not name and disposition != "attachment" and part.get_content_maintype() == "text":
         return None  # the body (plain or HTML)
@@ -256,15 +360,61 @@ def _attachment_of(part: Message) -> Attachment | None:
     return Attachment(name=name, content_type=content_type, data=data)
 
 
+def _file_name(part: Message) -> str:
+    """The attachment's name: ``filename`` of Content-Disposition, else ``name`` of
+    Content-Type, as the standard library reads them (RFC 2231 included), with what real
+    mailers get wrong repaired: raw 8-bit names (Latin-1 as well as UTF-8), RFC 2047 words
+    inside quotes, and names with spaces left unquoted (``filename=Plan Agder.xlsx``)."""
+    for header, param in (("Content-Disposition", "filename"), ("Content-Type", "name")):
+        raw = _raw_header(part, header)
+        if raw is None:
+            continue
+        value = _header_object(header, raw)
+        params = getattr(value, "params", None) or {}
+        name = str(params.get(param) or "")
+        unquoted = re.search(rf"(?:^|;)\s*{param}\s*=\s*([^\s\";][^\";]*?)\s*(?:;|$)",
+                             _repaired(raw), re.IGNORECASE)
+        if unquoted and len(unquoted[1]) > len(name) and unquoted[1].startswith(name):
+            name = unquoted[1]
+        if name:
+            return _decoded(name)
+    return ""
+
+
+def _raw_header(part: Message, name: str) -> str | None:
+    """A header's value as it stands in the mail (8-bit bytes as surrogate escapes)."""
+    return next((str(v) for k, v in part.raw_items() if k.lower() == name.lower()), None)
+
+
+def _repaired(raw: str) -> str:
+    """Raw header text with its 8-bit bytes read as UTF-8 when they are, else as Windows'
+    Latin-1 (cp1252): mailers that skip the encoding write their own code page."""
+    try:
+        data = raw.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return raw
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _header_object(name: str, raw: str) -> Any:
+    """The header parsed by the standard library's header registry from repaired text; the
+    raw text when the registry cannot parse it."""
+    text = " ".join(_repaired(raw).split())
+    try:
+        return policy.default.header_factory(name, text)
+    except Exception:
+        return text
+
+
 def _text(value: str) -> str:
     """Text fit for the manifest and the terminal: raw 8-bit header bytes, which the parser
-    keeps as surrogate escapes, are read as UTF-8 (what such mailers mean), anything else
-    undecodable becomes �; control characters (a terminal escape sequence in a file name)
+    keeps as surrogate escapes, are read as UTF-8 or else as cp1252 (see :func:`_repaired`);
+    control characters (a terminal escape sequence in a file name)
     and bidirectional overrides (a name that displays reversed) are dropped."""
-    try:
-        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
+    value = _repaired(value)
     return "".join(ch for ch in value
                    if unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
 
@@ -286,32 +436,55 @@ def _mail_of(msg: EmailMessage, path: Path, number: int | None) -> Mail:
                 message_id=_header_text(msg, "Message-ID"))
 
 
-def _header_text(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a header the parser chokes on: take it as it stands
-        value = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
-    return _text(" ".join(str(value).split())) if value is not None else ""
+def _header_text(msg: Message, name: str) -> str:
+    """A header's text, encoded words decoded. The Date is taken as written: the registry
+    would put «-0000» in place of a zone name it does not know."""
+    raw = _raw_header(msg, name)
+    if raw is None:
+        return ""
+    value = _repaired(raw) if name.lower() == "date" else str(_header_object(name, raw))
+    return _text(" ".join(value.split()))
 
 
-def _sender(msg: EmailMessage) -> tuple[str, str]:
-    try:
-        header = msg.get("From")
-        addresses = getattr(header, "addresses", ())
-        if addresses:
-            return _text(addresses[0].display_name), _text(addresses[0].addr_spec)
-    except Exception:
-        pass
-    name, address = email.utils.parseaddr(_header_text(msg, "From"))
-    return _decoded(name), address
+def _sender(msg: Message) -> tuple[str, str]:
+    """Name and address of the first sender in From, read by the standard library's
+    header registry."""
+    raw = _raw_header(msg, "From")
+    if raw is None:
+        return "", ""
+    header = _header_object("From", raw)
+    return sender_of(getattr(header, "addresses", None), str(header))
+
+
+def sender_of(addresses: Sequence[Any] | None, text: str) -> tuple[str, str]:
+    """The first address that has a domain, with its name. Outlook writes «Nordmann, Kari
+    <kari@…>» without quotes; the registry then sees an address «Nordmann» without domain
+    before «Kari <kari@…>». Such parts right before the real address belong to its name."""
+    addresses = list(addresses or ())
+    for index, address in enumerate(addresses):
+        if not address.domain:
+            continue
+        before: list[str] = []
+        for earlier in reversed(addresses[:index]):
+            if earlier.domain or earlier.display_name:
+                break
+            before.insert(0, earlier.username)
+        name = ", ".join(part for part in [*before, address.display_name] if part)
+        return _text(name), _text(address.addr_spec)
+    # No address at all: keep what there is as the name, never as the address.
+    name, address = email.utils.parseaddr(text)
+    if "@" not in address:
+        name, address = text, ""
+    return _decoded(" ".join(name.split())), _text(address)
 
 
 def _parse_date(text: str) -> dt.datetime | None:
     if not text:
         return None
+    text = _ZONE_AT_END.sub(lambda zone: _ZONE_NAMES[zone[1].upper()], text.strip())
     try:
         parsed = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     # "-0000" means "zone unknown": treat as UTC so that times compare.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
@@ -337,7 +510,7 @@ def _read_msg(path: Path) -> ParsedMail:
     try:
         mail = msg_mail(message, path)
         damage: list[str] = []
-        attachments = list(msg_attachments(message, damage))
+        attachments = unpacked(msg_attachments(message, damage), damage)
         draft = str((getattr(message, "header", None) or {}).get("X-Unsent", "")).strip() == "1"
         return ParsedMail(mail, attachments, damage, draft)
     finally:
@@ -353,7 +526,9 @@ def msg_mail(message: Any, path: Path) -> Mail:
     sent = _parse_date(raw_date)
     if sent is None and isinstance(getattr(message, "date", None), dt.datetime):
         sent = message.date if message.date.tzinfo else message.date.replace(tzinfo=dt.UTC)
-    name, address = email.utils.parseaddr(_text(str(getattr(message, "sender", "") or "")))
+    sender = _text(str(getattr(message, "sender", "") or ""))
+    header = _header_object("From", sender)
+    name, address = sender_of(getattr(header, "addresses", None), sender)
     return Mail(source=path, number=None, sender_name=name, sender_address=address,
                 subject=_text(" ".join(str(getattr(message, "subject", "") or "").split())),
                 sent=sent, message_id=_text(str(getattr(message, "messageId", "") or "").strip()))
