@@ -275,3 +275,13 @@ def test_cli_refuses_an_output_open_in_excel(inbox: Path, tmp_path: Path) -> Non
     assert run.exit_code == 2
     assert "åpen i Excel" in run.output and "Traceback" not in run.output
     assert not out.exists()
+
+
+def test_cli_refuses_an_output_open_in_libreoffice(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    out.write_bytes(b"the overview the coordinator has open")
+    (tmp_path / ".~lock.oversikt.xlsx#").write_text(",Kari,pc,01.06.2026 10:00,file:///;")
+    run = CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out)])
+    assert run.exit_code == 2
+    assert "oversikt.xlsx er åpen i LibreOffice" in run.output
+    assert out.read_bytes() == b"the overview the coordinator has open"
