@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,6 +41,15 @@ def _user_errors(func: F) -> F:
             raise SystemExit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _require_workbooks(paths: Sequence[Path]) -> None:
+    """Stop with exit code 1, naming them, when folders among ``paths`` hold no workbook."""
+    from .errors import NoWorkbooksError
+    from .validation import no_workbooks_message, without_workbooks
+
+    if empty := without_workbooks(paths):
+        raise NoWorkbooksError(no_workbooks_message(empty))
 
 
 def _today(value: str | None) -> dt.date:
@@ -133,6 +142,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
     if sources:
         from .rounds import generate_round
 
+        _require_workbooks(sources)
         tick = _progress("Leser", True)
         prefilled = generate_round(
             list(sources), regions=regions, year=year, progress=tick,
@@ -247,13 +257,19 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
       smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
     """
     from .config import load_regions, load_settings
-    from .errors import ConfigError
+    from .errors import ConfigError, NoWorkbooksError
     from .mail import ManifestIndex
     from .render import render_text
+    from .validation import ValidationReport, no_workbooks_message, without_workbooks
     from .validation import validate as run_validate
 
     if drafts and feedback_dir is None:
         raise ConfigError("--drafts trenger --feedback MAPPE: utkastene legges ved kopiene.")
+    empty = without_workbooks(paths)
+    if len(empty) == len(paths):
+        if output_format == "json":
+            click.echo(json.dumps(ValidationReport().to_json(), ensure_ascii=False, indent=2))
+        raise NoWorkbooksError(no_workbooks_message(empty))
     settings = load_settings(settings_file) if drafts else None
     tick = _progress("Kontrollerer", output_format == "text")
     report = run_validate(list(paths), today=_today(today),
@@ -274,7 +290,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
                 click.echo(f"Tilbakemelding for {item.source.name}: {item.problem}", err=True)
         written = [item.path for item in results if item.path]
         if output_format == "text":
-            click.echo(f"Tilbakemeldinger: {len(written)} filer i {feedback_dir}.")
+            files = "fil" if len(written) == 1 else "filer"
+            click.echo(f"Tilbakemeldinger: {len(written)} {files} i {feedback_dir}.")
         if drafts and settings is not None:
             from .config import default_regions
             from .mail import write_feedback_drafts
@@ -289,7 +306,9 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
             if output_format == "text":
                 click.echo(f"Svarutkast: {len(made)} i {feedback_dir}"
                            + (f" ({len(missing)} uten mottaker)." if missing else "."))
-    failed = not report.ok or (strict and report.has_warnings())
+    if empty:  # after the report on the others: a wrong folder among right ones
+        click.echo(f"Feil: {no_workbooks_message(empty)}", err=True)
+    failed = not report.ok or (strict and report.has_warnings()) or bool(empty)
     raise SystemExit(1 if failed else 0)
 
 
@@ -335,6 +354,7 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     from .overview import write_overview
     from .render import consolidation_text
 
+    _require_workbooks([*paths, *previous])
     tick = _progress("Leser", output_format == "text")
     regions = load_regions(regions_file)
     result = run_consolidate(list(paths), regions=regions, year=year,
@@ -388,6 +408,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
     from .config import load_regions
     from .render import comparison_text
 
+    _require_workbooks([old, new])
     tick = _progress("Leser", output_format == "text")
     result = run_compare([old], [new], regions=load_regions(regions_file), jobs=jobs,
                          progress=tick)

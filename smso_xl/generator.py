@@ -78,8 +78,14 @@ _PLAN_FILE_NAME = re.compile(r"SMSO-handlingsplan-(\d{4})-([0-9A-Za-z_]+)-", re.
 def region_of_file_name(name: str) -> str | None:
     """The region code in a name :func:`plan_file_name` gave («Kopi av …» and «(2)» around
     it are fine): how a file that cannot be read is still credited to its region."""
+    found = plan_of_file_name(name)
+    return found[1] if found else None
+
+
+def plan_of_file_name(name: str) -> tuple[int, str] | None:
+    """The plan year and region code in a name :func:`plan_file_name` gave, if it is one."""
     match = _PLAN_FILE_NAME.search(name)
-    return match[2] if match else None
+    return (int(match[1]), match[2]) if match else None
 
 
 def generate(

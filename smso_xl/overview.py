@@ -8,6 +8,7 @@ the workbook are our own totals on ``Oversikt``, written with their true cached 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import warnings
@@ -23,7 +24,18 @@ from xlsxwriter.worksheet import Worksheet
 from .batch import paused_gc
 from .cells import a1_range
 from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
-from .consolidation import NO_STATUS, Consolidation, RegionSummary, Submission, is_overdue
+from .consolidation import (
+    NO_STATUS,
+    NOT_RECEIVED,
+    RECEIVED,
+    RECEIVED_WITH_ERRORS,
+    UNREADABLE_FILE,
+    Consolidation,
+    RegionSummary,
+    Submission,
+    is_overdue,
+    regions_in_words,
+)
 from .fileio import atomic_output
 from .findings import ERROR, INFO, WARNING
 from .kinds import kind_of
@@ -48,12 +60,16 @@ SEVERITY_LABELS = {ERROR: "Feil", WARNING: "Advarsel", INFO: "Merknad"}
 NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
 # Findings' severities colour like the risk levels: a warning yellow, an error red.
 SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}
+# A region's status on Oversikt: a plan in green, with errors yellow, none usable red.
+REGION_FILLS = {RECEIVED: "#C6EFCE", RECEIVED_WITH_ERRORS: "#FFEB9C",
+                UNREADABLE_FILE: "#FFC7CE", NOT_RECEIVED: "#FFC7CE"}
 # Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
 STYLES: dict[str, dict[str, Any]] = {
     "red": {"font_color": "#C00000", "bold": True},
     "grey": {"font_color": "#7F7F7F"},
     "total": {"bold": True, "top": 2},
-    "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True},
+    NOT_RECEIVED: {"font_color": "#9C0006", "bold": True},
+    UNREADABLE_FILE: {"font_color": "#9C0006", "bold": True},
     "note": {"italic": True, "font_color": "#7F7F7F", "text_wrap": False},
 }
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
@@ -126,7 +142,7 @@ def _value_fills(template: Template) -> dict[str, str]:
     fills = dict(colours)
     for level, values in template.value_colours.items():
         fills |= {value: colours[level] for value in values}
-    return fills | SEVERITY_FILLS
+    return fills | SEVERITY_FILLS | REGION_FILLS
 
 
 class _Formats:
@@ -278,8 +294,11 @@ def _column_kind(column: Column) -> str:
 
 
 # Oversikt: who sent what, the template's figures, then the findings.
-_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Mottatt", 9), _Col("Fil", 30),
-                 _Col("Status", 22))
+# Status is the region's (consolidation.REGION_STATUSES); the file's own status is on
+# Innsendinger. Fil is as wide as the longest name (_fitted).
+_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Status", 17),
+                 _Col("Dato mottatt", 11, "date"), _Col("Fil", 30, wrap=False))
+_STATUS_COL, _FILE_COL = 2, 4
 _SUMMARY_TAIL = (_Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
 _HEADER_ROW = 3
 
@@ -289,10 +308,19 @@ _PROGRESS = (_Col("Fullført siden sist", 10, "count"), _Col("Frister flyttet", 
              _Col("Rader fjernet", 9, "count"))
 
 
-def _summary_columns(template: Template, changes: Comparison | None) -> tuple[_Col, ...]:
+def _summary_columns(result: Consolidation, changes: Comparison | None) -> tuple[_Col, ...]:
     figures = tuple(_Col(f.label, f.width, "percent" if f.share else "count")
-                    for f in template.figures)
-    return (*_SUMMARY_HEAD, *figures, *_SUMMARY_TAIL, *(_PROGRESS if changes else ()))
+                    for f in result.template.figures)
+    head = list(_SUMMARY_HEAD)
+    names = [s.file.path.name for s in result.regions if s.file is not None]
+    head[_FILE_COL] = dataclasses.replace(head[_FILE_COL],
+                                          width=_fitted(names, head[_FILE_COL].width))
+    return (*head, *figures, *_SUMMARY_TAIL, *(_PROGRESS if changes else ()))
+
+
+def _fitted(texts: Sequence[str], minimum: float, maximum: float = 70) -> float:
+    """A column wide enough for the longest of ``texts`` on one line (within bounds)."""
+    return min(max([minimum, *(len(t) * 1.1 + 2 for t in texts)]), maximum)
 
 
 def _progress(changes: Comparison, code: str) -> list[object]:
@@ -313,31 +341,30 @@ def _counted(summary: RegionSummary) -> bool:
 
 def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
               changes: Comparison | None) -> None:
-    received = sum(1 for s in result.regions if s.received)
     year = f" {result.year}" if result.year else ""
     ws.write_string(0, 0, f"SMSØ – nasjonal oversikt over lokale handlingsplaner{year}", fmt.title)
-    ws.write_string(1, 0, f"Per {format_date(result.today)}: {received} av {len(result.regions)} "
-                    "regioner har sendt inn. Forfalt = mål, tiltak og risikoer med frist før "
-                    "denne datoen og status ikke Fullført eller Avlyst (arket Frister viser også "
-                    "oppfølgingen av egenvurderingen).", fmt.plain)
-    columns, figures = _summary_columns(result.template, changes), result.template.figures
+    ws.write_string(1, 0, f"Per {format_date(result.today)}. {regions_in_words(result)} "
+                    "Forfalt = mål, tiltak og risikoer med frist før denne datoen og status "
+                    "ikke Fullført eller Avlyst (arket Frister viser også oppfølgingen av "
+                    "egenvurderingen).", fmt.plain)
+    columns, figures = _summary_columns(result, changes), result.template.figures
     for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
         ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
     ws.set_row(_HEADER_ROW, 45)
     first = _HEADER_ROW + 1
-    yes, no = result.template.yes_no
     written: list[list[object]] = []
     for row, summary in enumerate(result.regions, start=first):
-        sub = summary.submission
+        sub = summary.file
         numbers = ([summary.figure(f) for f in figures] if _counted(summary)
                    else [None] * len(figures))
-        values = [summary.region.code, summary.region.name, yes if sub else no,
-                  sub.path.name if sub else "", sub.status if sub else "Ikke mottatt",
+        values = [summary.region.code, summary.region.name, summary.status,
+                  summary.received_on, sub.path.name if sub else None,
                   *numbers, sub.errors if sub else None, sub.warnings if sub else None,
                   *(_progress(changes, summary.region.code) if changes else ())]
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
-            style = ("missing" if index == 2 else "grey") if sub is None else None
+            style = (summary.status if index == _STATUS_COL
+                     else "grey" if summary.submission is None else None)
             _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=False))
         written.append(values)
     last = first + len(result.regions) - 1
@@ -364,8 +391,10 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     for col, column in enumerate(columns):
         ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
     ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
-    ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"{result.template.yes_no[0]}")', total,
-                     len(seen))
+    # The regions whose plan came, as the sentence above the table counts them.
+    ws.write_formula(row, _STATUS_COL, "=" + "+".join(
+        f'COUNTIF({rng(_STATUS_COL)},"{status}")' for status in (RECEIVED, RECEIVED_WITH_ERRORS)),
+        total, len(seen))
     shares = {at[f.key]: f for f in figures if f.share}
     for col in range(len(_SUMMARY_HEAD), len(columns)):
         if col in shares:

@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .consolidation import (
+    NOT_RECEIVED,
+    RECEIVED,
+    RECEIVED_WITH_ERRORS,
+    UNREADABLE_FILE,
+    regions_in_words,
+)
 from .findings import ERROR, INFO, WARNING, Finding, location
 from .prefill import NEW_YEAR, STATUS_ROUND
 from .validation import FileReport, ValidationReport
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 
 LABELS = {ERROR: "feil", WARNING: "advarsel", INFO: "merknad"}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
+REGION_COLOURS = {RECEIVED: "green", RECEIVED_WITH_ERRORS: "yellow", UNREADABLE_FILE: "red",
+                  NOT_RECEIVED: "red"}
 
 
 def finding_text(item: Finding) -> str:
@@ -158,18 +167,29 @@ def collect_text(result: CollectResult) -> str:
 
 
 def consolidation_text(result: Consolidation, written: Path | None) -> str:
-    received = [r for r in result.regions if r.received]
-    missing = [r for r in result.regions if not r.received]
-    lines = [f"Planår {result.year}: {len(result.submissions)} filer lest, "
-             f"{len(received)} av {len(result.regions)} regioner har sendt inn."]
-    for sub in result.submissions:
-        if not sub.included:
-            extra = f" → {sub.superseded_by.name}" if sub.superseded_by else ""
-            reason = f": {sub.reason()}" if sub.report.workbook is None else ""
-            lines.append(f"  {sub.status}: {sub.path}{extra}{reason}")
-    if missing:
-        lines.append("  Ikke mottatt: " + ", ".join(f"{r.region.code} {r.region.name}"
-                                                     for r in missing))
+    """One line per expected region — its status, the date it was received and the file —
+    as Oversikt shows it; then the files that were not used, and why."""
+    year = f"Planår {result.year}: " if result.year else ""
+    lines = [f"{year}{_n(result.submissions, 'fil', 'filer')} lest. {regions_in_words(result)}"]
+    width = max((len(f"{r.region.code} {r.region.name}") for r in result.regions), default=0)
+    for summary in result.regions:
+        sub = summary.file
+        when = format_date(summary.received_on) if summary.received_on else ""
+        what = f"{when:<10}  {sub.path.name}" if sub else ""
+        if sub is not None and summary.status == UNREADABLE_FILE:
+            what += f": {sub.reason()}"
+        status = click.style(f"{summary.status:<16}" if what else summary.status,
+                             fg=REGION_COLOURS[summary.status])
+        lines.append(f"  {summary.region.code + ' ' + summary.region.name:<{width}}  {status}"
+                     + (f"  {what}" if what else ""))
+    shown = {id(s.file) for s in result.regions if s.file is not None}
+    others = [s for s in result.submissions if not s.included and id(s) not in shown]
+    if others:
+        lines.append("Andre filer:")
+    for sub in others:
+        extra = f" → {sub.superseded_by.name}" if sub.superseded_by else ""
+        reason = f": {sub.reason()}" if sub.report.workbook is None else ""
+        lines.append(f"  {sub.status}: {sub.path}{extra}{reason}")
     for item in result.findings:
         lines.append(f"  Advarsel: {item.message}")
     if written:

@@ -50,12 +50,13 @@ def test_demo_chooses_the_corrected_version_and_lists_silent_regions(
     status = {r[header.index("Fil")]: r[header.index("Status")] for r in rows[1:]}
     assert status["Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx"] == "Med"
     assert status["Handlingsplan Agder.xlsx"] == "Erstattet av nyere versjon"
-    received = {}
+    status = {}
     for row in book["Oversikt"].iter_rows(min_row=5, max_col=3, values_only=True):
         if row[0] == "Totalt":
             break
-        received[row[0]] = row[2]
-    assert received["56"] == "Nei" and received["03"] == "Ja"
+        status[row[0]] = row[2]
+    assert status["56"] == "Ikke mottatt" and status["03"] == "Mottatt"
+    assert status["40"] == "Uleselig"  # the broken file, by the name generate gave it
 
 
 def test_a_second_demo_gets_a_new_folder_and_a_full_folder_is_refused(tmp_path: Path,

@@ -179,7 +179,7 @@ def column_values(ws: Worksheet, reference: str) -> list[Any]:
     return [ws.cell(row, min_col).value for row in range(min_row, max_row + 1)]
 
 
-OVERSIKT_HEADERS = ["Region", "Navn", "Mottatt", "Fil", "Status", "Mål", "Tiltak",
+OVERSIKT_HEADERS = ["Region", "Navn", "Status", "Dato mottatt", "Fil", "Mål", "Tiltak",
                     "Andel med ansvarlig og frist", "Forfalt", "Fullført", "Timer (parter)",
                     "Budsjett (kr)", "Høy risiko", "Feil", "Advarsler"]
 
@@ -328,12 +328,12 @@ def test_oversikt_lists_every_expected_region(book: openpyxl.Workbook) -> None:
     assert list(lines) == [*codes, "Totalt"]
     for code in codes:
         received = code in RECEIVED
-        assert lines[code][2] == ("Ja" if received else "Nei")
+        assert (lines[code][2] in ("Mottatt", "Mottatt med feil")) == received
         if not received:
-            assert lines[code][4] == "Ikke mottatt"
+            assert lines[code][2:5] == ["Ikke mottatt", None, None]
             assert lines[code][5:13] == [None] * 8  # nothing counted, not a zero
     row = 5 + codes.index("11")
-    assert ws.cell(row, 3).fill.fgColor.rgb.endswith("FFC7CE")  # "Nei" is marked red
+    assert ws.cell(row, 3).fill.fgColor.rgb.endswith("FFC7CE")  # "Ikke mottatt" is red
 
 
 def test_oversikt_counts_per_region(book: openpyxl.Workbook) -> None:
@@ -342,7 +342,7 @@ def test_oversikt_counts_per_region(book: openpyxl.Workbook) -> None:
     assert lines["03"][5:13] == [2, 4, 5 / 6, 1, 1, 175, 25000, 1]
     assert lines["42"][5:13] == [0, 2, 1, 0, 0, 40, 12000, 0]
     assert lines["46"][5:13] == [0, 0, None, 0, 0, 10, 0, 0]
-    assert lines["42"][3] == "SMSO-handlingsplan-2026-42-Agder.xlsx"
+    assert lines["42"][4] == "SMSO-handlingsplan-2026-42-Agder.xlsx"
 
 
 def test_totals_are_formulas_with_true_cached_values(book: openpyxl.Workbook,
@@ -350,7 +350,8 @@ def test_totals_are_formulas_with_true_cached_values(book: openpyxl.Workbook,
                                                      result: Consolidation) -> None:
     formulas = summary_rows(book["Oversikt"])["Totalt"]
     values = summary_rows(cached["Oversikt"])["Totalt"]
-    assert formulas[2] == '=COUNTIF(C5:C19,"Ja")' and values[2] == 3
+    assert formulas[2] == '=COUNTIF(C5:C19,"Mottatt")+COUNTIF(C5:C19,"Mottatt med feil")'
+    assert values[2] == 3
     for col in (5, 6, 8, 9, 10, 11, 12, 13, 14):
         letter = "ABCDEFGHIJKLMNO"[col]
         assert formulas[col] == f"=SUM({letter}5:{letter}19)"
@@ -487,7 +488,7 @@ def test_empty_inbox_still_gives_valid_tables(tmp_path: Path) -> None:
         first_cell = list(rows[0].values())[1]
         assert len(rows) == 1 and first_cell.startswith("Ingen"), sheet
     lines = summary_rows(book["Oversikt"])
-    assert {line[2] for code, line in lines.items() if code != "Totalt"} == {"Nei"}
+    assert {line[2] for code, line in lines.items() if code != "Totalt"} == {"Ikke mottatt"}
     totals = summary_rows(openpyxl.load_workbook(out, data_only=True)["Oversikt"])["Totalt"]
     assert totals[5:7] == [0, 0] and totals[7] in ("", None)  # no share of nothing: blank
 
