@@ -168,8 +168,8 @@ def test_row_conservation_counts_by_region(overview: Path) -> None:
 
 def test_every_sheet_present_charts_and_unicode(overview: Path) -> None:
     book = openpyxl.load_workbook(overview)
-    assert book.sheetnames == ["Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering",
-                               "Frister", "Avvik", "Innsendinger"]
+    assert book.sheetnames == ["Oversikt", "Kontakter", "Tiltak", "Mål", "Risiko", "Parter",
+                               "Egenvurdering", "Frister", "Avvik", "Innsendinger"]
     import zipfile
 
     with zipfile.ZipFile(overview) as package:
