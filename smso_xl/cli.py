@@ -428,7 +428,8 @@ def demo(folder: Path | None, year: int | None) -> None:
     """Kjør hele runden på innebygde eksempeldata, på noen sekunder.
 
     Lager arbeidsbøkene for alle regioner, lar noen regioner «svare» med utfylte planer
-    (noen feilfrie, noen med typiske feil, én region to ganger, én ødelagt fil), kontrollerer
+    av ulik størrelse (noen feilfrie, noen med typiske feil, én med mange passerte frister,
+    én langt på etterskudd, én region to ganger, én ødelagt fil), kontrollerer
     dem med tilbakemeldinger og lager den nasjonale oversikten. Standardmappe: en ny mappe
     smso-demo i gjeldende mappe. Trenger verken nett eller LibreOffice.
 

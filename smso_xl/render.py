@@ -205,7 +205,7 @@ def consolidation_text(result: Consolidation, written: Path | None) -> str:
 
 def demo_text(result: DemoResult) -> str:
     summary = result.report.summary
-    received = sum(1 for r in result.consolidation.regions if r.received)
+    sent = sum(1 for r in result.consolidation.regions if r.status != NOT_RECEIVED)
     return "\n".join([
         render_text(result.report),
         "",
@@ -213,7 +213,7 @@ def demo_text(result: DemoResult) -> str:
         + f" (planår {result.year}, «i dag» = {result.today:%d.%m.%Y}):",
         f"  1-utsendt/           {len(result.generated.files)} arbeidsbøker, én per region",
         f"  2-innboks/           {summary['files']} filer sendt tilbake fra "
-        f"{received} regioner (én region to ganger, én fil ødelagt)",
+        f"{sent} regioner (én region to ganger, én fil ødelagt)",
         f"  3-tilbakemeldinger/  {len(result.feedback)} kopier med funnene markert",
         f"  {result.overview.name}  den nasjonale oversikten",
         f"Statusrunden («i dag» = {result.status_today:%d.%m.%Y}):",
