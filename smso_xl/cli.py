@@ -19,11 +19,30 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .clitext import install
+
+install()  # before the options below are made: click names some of its words then
 
 F = TypeVar("F", bound=Callable[..., Any])
 # The same range as config.FIRST_PLAN_YEAR–LAST_PLAN_YEAR, which the generator checks too
 # (config is not imported at start-up: `--help` stays fast; a test ties the two).
-_PLAN_YEAR = click.IntRange(2000, 2100)
+class _Year(click.IntRange):
+    name = "årstall"  # in click's «'abc' er ikke et gyldig årstall» (ParamType.name)
+
+
+_PLAN_YEAR = _Year(2000, 2100)
+
+
+class _Command(click.Command):
+    """A command whose usage line says «[VALG]» (click's ``options_metavar``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[VALG]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(click.Group):
+    command_class = _Command
 
 
 def _user_errors(func: F) -> F:
@@ -67,7 +86,9 @@ def _today(value: str | None) -> dt.date:
     return parsed.value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, options_metavar="[VALG]",
+             subcommand_metavar="KOMMANDO [ARGUMENTER]...",
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="smso-xl")
 def main() -> None:
     """smso-xl – lokale handlingsplaner for SMSØ i Excel.
@@ -158,7 +179,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
 
 
 @main.command()
-@click.argument("sources", nargs=-1, required=True,
+@click.argument("sources", nargs=-1, required=True, metavar="E-POSTER...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--into", "into", required=True, type=click.Path(path_type=Path, file_okay=False),
               metavar="INNBOKS", help="Mappen arbeidsbøkene lagres i (lages om den mangler).")
@@ -220,7 +241,7 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True,
+@click.argument("paths", nargs=-1, required=True, metavar="STI...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Rapport som tekst eller som JSON (SPEC §4) på stdout.")
@@ -313,7 +334,7 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True,
+@click.argument("paths", nargs=-1, required=True, metavar="STI...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_file", required=True,
               type=click.Path(path_type=Path, dir_okay=False), metavar="FIL.xlsx",
@@ -382,8 +403,8 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
 
 
 @main.command()
-@click.argument("old", type=click.Path(exists=True, path_type=Path))
-@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.argument("old", metavar="FORRIGE", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", metavar="NY", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Endringene som tekst eller som JSON på stdout.")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -394,7 +415,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
             jobs: int | None) -> None:
     """Vis hva som er endret i planene mellom to runder.
 
-    OLD og NEW er filer eller mapper fra to runder. Innsendingene kobles per region (nyeste
+    FORRIGE og NY er filer eller mapper fra to runder. Innsendingene kobles per region (nyeste
     versjon på hver side) og radene per ID. Per region: nye og fjernede rader, endret status,
     flyttede frister (antall dager), ny ansvarlig og andre endrede felt. Avslutter med 0,
     2 ved brukerfeil.
@@ -420,7 +441,8 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
 
 
 @main.command()
-@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("folder", required=False, metavar="MAPPE",
+                type=click.Path(path_type=Path, file_okay=False))
 @click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret i demoen. Standard: neste år.")
 @_user_errors
