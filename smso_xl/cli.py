@@ -122,7 +122,9 @@ def main() -> None:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Koordinatorens innstillinger (YAML: coordinator.name, "
               "coordinator.email, return_date).")
-@click.option("--force", is_flag=True, help="Overskriv arbeidsbøker som finnes fra før.")
+@click.option("--force", is_flag=True, help="Skriv også arbeidsbøkene som finnes fra før på "
+              "nytt: alle eller ingen (en fil som er åpen, stopper kjøringen før noe skrives). "
+              "Uten --force beholdes de som finnes, og bare de som mangler, lages.")
 @click.option("--drafts", is_flag=True, help="Lag også et e-postutkast (.eml) ved siden av hver "
               "arbeidsbok: til regionens adresse, med arbeidsboken vedlagt, klart til å sendes.")
 @click.option("--from", "sources", multiple=True, type=click.Path(exists=True, path_type=Path),

@@ -108,11 +108,21 @@ def generate_text(result: GenerateResult, *, drafts: bool) -> str:
                              fg="yellow"))
             if not to:
                 without_address.append(item.region.code)
-    count = len(result.files)
-    lines.append(f"Laget {count} {'arbeidsbok' if count == 1 else 'arbeidsbøker'} for "
-                 f"{result.year} i {result.out_dir}.")
+    for kept in result.kept:
+        lines.append(f"  {kept.region.code} {kept.region.name}: {kept.path} finnes fra før, "
+                     "beholdt" + (f" (e-postutkast {kept.draft.name} laget)" if kept.draft
+                                  else ""))
+    made = _n(result.files, "arbeidsbok", "arbeidsbøker")
+    lines.append(f"Laget {made} for {result.year} i {result.out_dir}."
+                 if result.files else f"Ingen nye arbeidsbøker for {result.year} i "
+                 f"{result.out_dir}.")
+    if result.kept:
+        lines.append(f"Beholdt {_n(result.kept, 'arbeidsbok', 'arbeidsbøker')} som fantes fra "
+                     "før; bruk --force for å skrive dem på nytt.")
+    written_drafts = [f.draft for f in result.files if f.draft] + [
+        k.draft for k in result.kept if k.draft]
     if drafts:
-        lines.append(f"E-postutkast: {len(result.files)}; åpne dem i Outlook eller Thunderbird "
+        lines.append(f"E-postutkast: {len(written_drafts)}; åpne dem i Outlook eller Thunderbird "
                      "og send." + (f" {len(without_address)} mangler mottaker (regionlisten "
                                    "har ingen e-postadresse for " + ", ".join(without_address)
                                    + ")." if without_address else ""))
