@@ -246,7 +246,8 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
 @click.argument("paths", nargs=-1, required=True, metavar="STI...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Rapport som tekst eller som JSON (SPEC §4) på stdout.")
+              show_default=True, help="Rapport som tekst eller som JSON på stdout. JSON-formatet "
+              "er beskrevet i smso_xl/schemas/validate.schema.json (følger med pakken).")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               metavar="MAPPE", help="Lag en kopi av hver arbeidsbok med funnene markert, "
               "til å sende tilbake til regionen.")
@@ -348,7 +349,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
 @click.option("--today", metavar="DATO", help="Dagens dato for frister (dd.mm.åååå eller "
               "åååå-mm-dd). Også miljøvariabelen SMSO_TODAY.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Sammendrag som tekst eller JSON på stdout.")
+              show_default=True, help="Sammendrag som tekst eller JSON på stdout. JSON-formatet er "
+              "beskrevet i smso_xl/schemas/consolidate.schema.json (følger med pakken).")
 @click.option("--exclude-invalid", is_flag=True,
               help="Utelat arbeidsbøker med feil (standard: ta dem med og merk dem).")
 @click.option("--previous", multiple=True, type=click.Path(exists=True, path_type=Path),
@@ -408,7 +410,9 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
 @click.argument("old", metavar="FORRIGE", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", metavar="NY", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Endringene som tekst eller som JSON på stdout.")
+              show_default=True, help="Endringene som tekst eller som JSON på stdout. "
+              "JSON-formatet er beskrevet i smso_xl/schemas/compare.schema.json (følger med "
+              "pakken).")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Regionlisten. Standard: de 15 fylkene.")
 @_jobs_option
