@@ -22,7 +22,7 @@ needs from above is handed in by the caller), and no two modules import each oth
 3. e-mail — the ``mail`` package (``reading``, ``inbox``, ``drafts``)
 4. ``demo``
 5. text — ``render``, ``docs``
-6. the command line — ``cli``, ``__main__``
+6. the command line — ``cli``, ``clitext``, ``__main__``
 """
 
 from __future__ import annotations

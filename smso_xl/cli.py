@@ -12,18 +12,37 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from . import __version__
+from .clitext import install
+
+install()  # before the options below are made: click names some of its words then
 
 F = TypeVar("F", bound=Callable[..., Any])
 # The same range as config.FIRST_PLAN_YEAR–LAST_PLAN_YEAR, which the generator checks too
 # (config is not imported at start-up: `--help` stays fast; a test ties the two).
-_PLAN_YEAR = click.IntRange(2000, 2100)
+class _Year(click.IntRange):
+    name = "årstall"  # in click's «'abc' er ikke et gyldig årstall» (ParamType.name)
+
+
+_PLAN_YEAR = _Year(2000, 2100)
+
+
+class _Command(click.Command):
+    """A command whose usage line says «[VALG]» (click's ``options_metavar``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[VALG]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(click.Group):
+    command_class = _Command
 
 
 def _user_errors(func: F) -> F:
@@ -43,6 +62,15 @@ def _user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _require_workbooks(paths: Sequence[Path]) -> None:
+    """Stop with exit code 1, naming them, when folders among ``paths`` hold no workbook."""
+    from .errors import NoWorkbooksError
+    from .validation import no_workbooks_message, without_workbooks
+
+    if empty := without_workbooks(paths):
+        raise NoWorkbooksError(no_workbooks_message(empty))
+
+
 def _today(value: str | None) -> dt.date:
     """``--today`` or ``SMSO_TODAY`` fixes "today" so that runs are reproducible."""
     from .errors import ConfigError
@@ -58,7 +86,9 @@ def _today(value: str | None) -> dt.date:
     return parsed.value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, options_metavar="[VALG]",
+             subcommand_metavar="KOMMANDO [ARGUMENTER]...",
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="smso-xl")
 def main() -> None:
     """smso-xl – lokale handlingsplaner for SMSØ i Excel.
@@ -92,7 +122,9 @@ def main() -> None:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Koordinatorens innstillinger (YAML: coordinator.name, "
               "coordinator.email, return_date).")
-@click.option("--force", is_flag=True, help="Overskriv arbeidsbøker som finnes fra før.")
+@click.option("--force", is_flag=True, help="Skriv også arbeidsbøkene som finnes fra før på "
+              "nytt: alle eller ingen (en fil som er åpen, stopper kjøringen før noe skrives). "
+              "Uten --force beholdes de som finnes, og bare de som mangler, lages.")
 @click.option("--drafts", is_flag=True, help="Lag også et e-postutkast (.eml) ved siden av hver "
               "arbeidsbok: til regionens adresse, med arbeidsboken vedlagt, klart til å sendes.")
 @click.option("--from", "sources", multiple=True, type=click.Path(exists=True, path_type=Path),
@@ -133,6 +165,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
     if sources:
         from .rounds import generate_round
 
+        _require_workbooks(sources)
         tick = _progress("Leser", True)
         prefilled = generate_round(
             list(sources), regions=regions, year=year, progress=tick,
@@ -148,7 +181,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
 
 
 @main.command()
-@click.argument("sources", nargs=-1, required=True,
+@click.argument("sources", nargs=-1, required=True, metavar="E-POSTER...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--into", "into", required=True, type=click.Path(path_type=Path, file_okay=False),
               metavar="INNBOKS", help="Mappen arbeidsbøkene lagres i (lages om den mangler).")
@@ -210,10 +243,11 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True,
+@click.argument("paths", nargs=-1, required=True, metavar="STI...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Rapport som tekst eller som JSON (SPEC §4) på stdout.")
+              show_default=True, help="Rapport som tekst eller som JSON på stdout. JSON-formatet "
+              "er beskrevet i smso_xl/schemas/validate.schema.json (følger med pakken).")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               metavar="MAPPE", help="Lag en kopi av hver arbeidsbok med funnene markert, "
               "til å sende tilbake til regionen.")
@@ -247,13 +281,19 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
       smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
     """
     from .config import load_regions, load_settings
-    from .errors import ConfigError
+    from .errors import ConfigError, NoWorkbooksError
     from .mail import ManifestIndex
     from .render import render_text
+    from .validation import ValidationReport, no_workbooks_message, without_workbooks
     from .validation import validate as run_validate
 
     if drafts and feedback_dir is None:
         raise ConfigError("--drafts trenger --feedback MAPPE: utkastene legges ved kopiene.")
+    empty = without_workbooks(paths)
+    if len(empty) == len(paths):
+        if output_format == "json":
+            click.echo(json.dumps(ValidationReport().to_json(), ensure_ascii=False, indent=2))
+        raise NoWorkbooksError(no_workbooks_message(empty))
     settings = load_settings(settings_file) if drafts else None
     tick = _progress("Kontrollerer", output_format == "text")
     report = run_validate(list(paths), today=_today(today),
@@ -274,7 +314,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
                 click.echo(f"Tilbakemelding for {item.source.name}: {item.problem}", err=True)
         written = [item.path for item in results if item.path]
         if output_format == "text":
-            click.echo(f"Tilbakemeldinger: {len(written)} filer i {feedback_dir}.")
+            files = "fil" if len(written) == 1 else "filer"
+            click.echo(f"Tilbakemeldinger: {len(written)} {files} i {feedback_dir}.")
         if drafts and settings is not None:
             from .config import default_regions
             from .mail import write_feedback_drafts
@@ -289,12 +330,14 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
             if output_format == "text":
                 click.echo(f"Svarutkast: {len(made)} i {feedback_dir}"
                            + (f" ({len(missing)} uten mottaker)." if missing else "."))
-    failed = not report.ok or (strict and report.has_warnings())
+    if empty:  # after the report on the others: a wrong folder among right ones
+        click.echo(f"Feil: {no_workbooks_message(empty)}", err=True)
+    failed = not report.ok or (strict and report.has_warnings()) or bool(empty)
     raise SystemExit(1 if failed else 0)
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True,
+@click.argument("paths", nargs=-1, required=True, metavar="STI...",
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_file", required=True,
               type=click.Path(path_type=Path, dir_okay=False), metavar="FIL.xlsx",
@@ -306,7 +349,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
 @click.option("--today", metavar="DATO", help="Dagens dato for frister (dd.mm.åååå eller "
               "åååå-mm-dd). Også miljøvariabelen SMSO_TODAY.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Sammendrag som tekst eller JSON på stdout.")
+              show_default=True, help="Sammendrag som tekst eller JSON på stdout. JSON-formatet er "
+              "beskrevet i smso_xl/schemas/consolidate.schema.json (følger med pakken).")
 @click.option("--exclude-invalid", is_flag=True,
               help="Utelat arbeidsbøker med feil (standard: ta dem med og merk dem).")
 @click.option("--previous", multiple=True, type=click.Path(exists=True, path_type=Path),
@@ -335,6 +379,7 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     from .overview import write_overview
     from .render import consolidation_text
 
+    _require_workbooks([*paths, *previous])
     tick = _progress("Leser", output_format == "text")
     regions = load_regions(regions_file)
     result = run_consolidate(list(paths), regions=regions, year=year,
@@ -362,10 +407,12 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
 
 
 @main.command()
-@click.argument("old", type=click.Path(exists=True, path_type=Path))
-@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.argument("old", metavar="FORRIGE", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", metavar="NY", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Endringene som tekst eller som JSON på stdout.")
+              show_default=True, help="Endringene som tekst eller som JSON på stdout. "
+              "JSON-formatet er beskrevet i smso_xl/schemas/compare.schema.json (følger med "
+              "pakken).")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Regionlisten. Standard: de 15 fylkene.")
 @_jobs_option
@@ -374,7 +421,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
             jobs: int | None) -> None:
     """Vis hva som er endret i planene mellom to runder.
 
-    OLD og NEW er filer eller mapper fra to runder. Innsendingene kobles per region (nyeste
+    FORRIGE og NY er filer eller mapper fra to runder. Innsendingene kobles per region (nyeste
     versjon på hver side) og radene per ID. Per region: nye og fjernede rader, endret status,
     flyttede frister (antall dager), ny ansvarlig og andre endrede felt. Avslutter med 0,
     2 ved brukerfeil.
@@ -388,6 +435,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
     from .config import load_regions
     from .render import comparison_text
 
+    _require_workbooks([old, new])
     tick = _progress("Leser", output_format == "text")
     result = run_compare([old], [new], regions=load_regions(regions_file), jobs=jobs,
                          progress=tick)
@@ -399,7 +447,8 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
 
 
 @main.command()
-@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("folder", required=False, metavar="MAPPE",
+                type=click.Path(path_type=Path, file_okay=False))
 @click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret i demoen. Standard: neste år.")
 @_user_errors
@@ -407,7 +456,8 @@ def demo(folder: Path | None, year: int | None) -> None:
     """Kjør hele runden på innebygde eksempeldata, på noen sekunder.
 
     Lager arbeidsbøkene for alle regioner, lar noen regioner «svare» med utfylte planer
-    (noen feilfrie, noen med typiske feil, én region to ganger, én ødelagt fil), kontrollerer
+    av ulik størrelse (noen feilfrie, noen med typiske feil, én med mange passerte frister,
+    én langt på etterskudd, én region to ganger, én ødelagt fil), kontrollerer
     dem med tilbakemeldinger og lager den nasjonale oversikten. Standardmappe: en ny mappe
     smso-demo i gjeldende mappe. Trenger verken nett eller LibreOffice.
 

@@ -5,11 +5,17 @@ analysts get as pandas DataFrames (``Consolidation.frames()``). Choosing follows
 identity from the workbook's metadata, byte-identical files collapse, the newest version of a
 region wins (the workbook's own saved time, then ``Sist oppdatert``, then the time the mail
 was sent, from the ``collect`` manifest), the rest are listed.
+
+Every expected region gets one status (``RegionSummary.status``): a plan received, with or
+without errors; a file that is the region's but cannot be read (credited by its metadata, by
+the name ``generate`` gave it, or by the sender ``collect`` recorded); or nothing. The console
+and the overview both show it, with the date the plan was received.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .batch import paused_gc
 from .config import Region, default_parties, default_regions
 from .findings import ERROR, WARNING, Finding, finding
+from .generator import plan_of_file_name
 from .rules import PlanRow
 from .template import Figure, Sheet, Template, TemplateSet, load_templates
 from .validation import (
@@ -44,6 +51,18 @@ OTHER_YEAR = "Annet planår"
 UNKNOWN_REGION = "Ukjent region"
 NO_STATUS = "Ikke satt"  # an action without a status, in the counts by status
 
+# An expected region's status, on Oversikt and in the console (RegionSummary.status).
+RECEIVED = "Mottatt"
+RECEIVED_WITH_ERRORS = "Mottatt med feil"
+UNREADABLE_FILE = "Uleselig"          # a file that is the region's, but cannot be read
+NOT_RECEIVED = "Ikke mottatt"
+REGION_STATUSES = (RECEIVED, RECEIVED_WITH_ERRORS, UNREADABLE_FILE, NOT_RECEIVED)
+#: The keys of ``Consolidation.to_json()["summary"]`` for the statuses.
+REGION_STATUS_KEYS = {RECEIVED: "received", RECEIVED_WITH_ERRORS: "received_with_errors",
+                      UNREADABLE_FILE: "unreadable", NOT_RECEIVED: "not_received"}
+# Files that tell nothing by their content: credited by name or sender instead.
+_UNUSABLE = (UNREADABLE, NOT_TEMPLATE)
+
 
 @dataclass
 class Submission:
@@ -52,6 +71,9 @@ class Submission:
     report: FileReport
     status: str = UNREADABLE
     superseded_by: Path | None = None
+    # The expected region a file that cannot be read is credited to (by the name generate
+    # gave it, or by its sender); None for a readable one (its metadata says) or nobody's.
+    credited_to: str | None = None
 
     @property
     def path(self) -> Path:
@@ -89,6 +111,11 @@ class Submission:
         return self.report.mail.sent if self.report.mail else None
 
     @property
+    def received_at(self) -> dt.datetime | None:
+        """When it came: the time its mail was sent, else the workbook's own saved time."""
+        return self.sent_at or self.saved_at
+
+    @property
     def included(self) -> bool:
         return self.status in (INCLUDED, INCLUDED_WITH_ERRORS)
 
@@ -112,6 +139,8 @@ class RegionSummary:
 
     region: Region
     submission: Submission | None
+    # Files credited to the region that cannot be read (Submission.credited_to), newest first.
+    unreadable: list[Submission] = field(default_factory=list)
     # The template's figures (Template.figures) by key: counts and sums; a share figure's
     # value is the number of its rows with a responsible and a deadline, and ``totals``
     # holds the number of its rows.
@@ -121,7 +150,30 @@ class RegionSummary:
 
     @property
     def received(self) -> bool:
+        """A plan came that could be read (with or without errors)."""
         return self.submission is not None
+
+    @property
+    def status(self) -> str:
+        """One of REGION_STATUSES."""
+        if self.submission is not None:
+            return RECEIVED if self.submission.report.ok else RECEIVED_WITH_ERRORS
+        return UNREADABLE_FILE if self.unreadable else NOT_RECEIVED
+
+    @property
+    def file(self) -> Submission | None:
+        """The file its status stands on: the plan used, else the newest unreadable one."""
+        return self.submission or next(iter(self.unreadable), None)
+
+    @property
+    def received_at(self) -> dt.datetime | None:
+        """When that file came (sent, else saved); None when that is not known."""
+        return self.file.received_at if self.file else None
+
+    @property
+    def received_on(self) -> dt.date | None:
+        """The date of :attr:`received_at` on the coordinator's clock."""
+        return self.received_at.astimezone().date() if self.received_at else None
 
     def figure(self, figure: Figure) -> float | None:
         """The number Oversikt shows: a count or sum, or a share (None without rows)."""
@@ -181,14 +233,25 @@ class Consolidation:
 
         return build_frames(self)
 
+    def region_counts(self) -> dict[str, int]:
+        """How many expected regions have each status, in the order of REGION_STATUSES."""
+        tally = Counter(r.status for r in self.regions)
+        return {status: tally[status] for status in REGION_STATUSES}
+
     def to_json(self, out: Path | None = None) -> dict[str, Any]:
         """The summary ``consolidate --format json`` prints, ready for ``json.dumps``; ``out``
-        is the overview that was written (None: none)."""
+        is the overview that was written (None: none). The contract is
+        ``smso_xl/schemas/consolidate.schema.json``."""
+        counts = self.region_counts()
         return {
             "out": str(out) if out else None,
             "year": self.year,
             "regions": [{"code": r.region.code, "name": r.region.name, "received": r.received,
-                         "file": str(r.submission.path) if r.submission else None,
+                         "status": r.status,
+                         "received_at": _iso(r.received_at),
+                         "file": str(r.file.path) if r.file else None,
+                         "reason": r.file.reason() or None
+                         if r.file and r.status == UNREADABLE_FILE else None,
                          "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
                          "errors": r.submission.errors if r.submission else 0,
                          "warnings": r.submission.warnings if r.submission else 0}
@@ -196,12 +259,29 @@ class Consolidation:
             "submissions": [{"path": str(s.path), "region": s.region, "year": s.year,
                              "status": s.status,
                              "superseded_by": str(s.superseded_by) if s.superseded_by else None,
+                             "credited_to": s.credited_to,
                              "errors": s.errors, "warnings": s.warnings,
                              "sender": s.report.mail.sender if s.report.mail else None,
-                             "sent": s.sent_at.isoformat() if s.sent_at else None}
+                             "sent": _iso(s.sent_at)}
                             for s in self.submissions],
             "findings": [f.to_json() for f in self.findings],
+            "summary": {"files": len(self.submissions), "regions": len(self.regions),
+                        **{REGION_STATUS_KEYS[k]: v for k, v in counts.items()}},
         }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def regions_in_words(result: Consolidation) -> str:
+    """«Av 15 regioner: 2 mottatt, 4 mottatt med feil, 1 uleselig, 8 ikke mottatt.» — the
+    same sentence on Oversikt and in the console."""
+    total = len(result.regions)
+    parts = [f"{count} {status.lower()}" for status, count in result.region_counts().items()
+             if count]
+    head = f"Av {total} {'region' if total == 1 else 'regioner'}"
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}."
 
 
 def consolidate(
@@ -237,6 +317,7 @@ def consolidate(
     year = year if year is not None else _most_common_year(submissions)
     _classify(submissions, known, year, exclude_invalid)
     findings = _conflicting_copies(submissions)
+    _credit(submissions, expected, year)
     summaries = [_summarise(region, submissions, template, today) for region in expected]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
                          submissions=submissions, findings=findings)
@@ -286,6 +367,28 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
             sub.superseded_by = original.superseded_by
 
 
+def _credit(submissions: Sequence[Submission], expected: Sequence[Region],
+            year: int | None) -> None:
+    """Credit each file that cannot be read to the expected region it belongs to: by the
+    name ``generate`` gave it («Kopi av …», «(2)» around it are fine), else by the address
+    ``collect`` recorded as its sender (a region's ``email`` in the region list; an address
+    two regions share credits neither). A name of another plan year credits nobody."""
+    known = {r.code for r in expected}
+    by_address: dict[str, set[str]] = defaultdict(set)
+    for region in expected:
+        for address in re.findall(r"[^\s<>,;]+@[^\s<>,;]+", region.email.casefold()):
+            by_address[address].add(region.code)
+    for sub in submissions:
+        if sub.status not in _UNUSABLE:
+            continue
+        named = plan_of_file_name(sub.path.name)
+        code = named[1] if named and (year is None or named[0] == year) else None
+        if code not in known and sub.report.mail is not None:
+            senders = by_address.get(sub.report.mail.sender_address.strip().casefold(), set())
+            code = next(iter(senders)) if len(senders) == 1 else None
+        sub.credited_to = code if code in known else None
+
+
 def _newness(sub: Submission) -> tuple[Any, ...]:
     """The workbook's own saved time first, then ``Sist oppdatert``, then the time its mail
     was sent (docs/email.md says why in this order); the file name last, so the choice never
@@ -318,7 +421,9 @@ def _summarise(region: Region, submissions: Sequence[Submission], template: Temp
                today: dt.date) -> RegionSummary:
     chosen = next((s for s in submissions if s.region == region.code and s.status in
                    (INCLUDED, INCLUDED_WITH_ERRORS, EXCLUDED)), None)
-    summary = RegionSummary(region=region, submission=chosen)
+    unreadable = sorted((s for s in submissions if s.credited_to == region.code),
+                        key=_newness, reverse=True)
+    summary = RegionSummary(region=region, submission=chosen, unreadable=unreadable)
     if chosen is None or chosen.report.plan is None or not chosen.included:
         return summary
     rows = chosen.report.plan.rows

@@ -35,7 +35,15 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "46": ("missing_responsible",),
     "50": ("placeholder", "unmitigated_risk"),
     "18": ("imprecise_dates",),
-    "34": ("overdue",),
+    "34": ("overdue",),                            # many deadlines passed, little done
+    "15": ("behind",),                             # far behind: a thin plan, nothing started
+}
+
+# How big each region's plan is, as real ones differ: (goals, actions, scale of the hours
+# and budgets). Oslo is large and well staffed; Møre og Romsdal has barely begun.
+SIZES: dict[str, tuple[int, int, float]] = {
+    "03": (3, 10, 1.6), "11": (3, 7, 1.0), "42": (3, 8, 0.8), "46": (3, 7, 1.2),
+    "50": (3, 9, 1.1), "18": (2, 5, 0.6), "34": (3, 7, 0.7), "15": (1, 3, 0.3),
 }
 CORRECTED_REGION = "42"     # sends a second, corrected version ("Kopi av … (2).xlsx")
 BROKEN_REGION = "40"        # sends a file cut off in the middle of the upload
@@ -48,6 +56,7 @@ PEOPLE = {
     "50": ("Berit Moe", "Knut Aune", "Ragnhild Lien", "Sindre Wold"),
     "18": ("Hanne Johansen", "Geir Pedersen", "Elin Nilsen", "Vegard Berg"),
     "34": ("Torill Haugen", "Arne Bakken", "Guro Sveen", "Lars Dahl"),
+    "15": ("Oddny Sunde", "Bjørn Gjerde", "Kristin Vatne", "Sverre Ulstein"),
 }
 
 
@@ -214,7 +223,12 @@ def answers(code: str, year: int, mistakes: set[str],
             return "?" if person == lead else "alle"
         return person
 
+    def start(day: dt.date) -> dt.date:  # before the deadline, also when it moved up
+        return min(day, d(1, 4)) if "overdue" in mistakes else day
+
     def deadline(day: dt.date, slip: str) -> object:
+        if "overdue" in mistakes:  # the plan was made for an earlier, shorter season
+            day = min(day, d(31, 5))
         if "text_dates" in mistakes and slip == "text":
             return "snart"
         if "imprecise_dates" in mistakes and slip == "text":
@@ -223,7 +237,13 @@ def answers(code: str, year: int, mistakes: set[str],
             return "Q3"
         return day
 
-    early = "Ikke startet" if "overdue" in mistakes else "Fullført"
+    goal_count, action_count, scale = SIZES.get(code, (3, 7, 1.0))
+    behind = "behind" in mistakes
+    early = "Ikke startet" if "overdue" in mistakes or behind else "Fullført"
+    going = "Ikke startet" if behind else "Pågår"
+
+    def amount(value: int) -> int:
+        return int(round(value * scale / 5) * 5)
     form = {
         "Leder": lead, "Leders organisasjon": "Skatteetaten",
         "E-post leder": _email(lead), "Telefon leder": "22 07 70 00",
@@ -255,41 +275,61 @@ def answers(code: str, year: int, mistakes: set[str],
         _action("M1", "Spleiselaget: skolebesøk", "Skatteetaten og partene besøker "
                 "videregående skoler og snakker om svart arbeid og skatt.", "Skolebesøk",
                 "Aktivitet", "Ungdom/elever", owner(lead, "placeholder"), "LO",
-                "Skatteetaten, NHO", d(15, 1), deadline(d(15, 12), "-"), "Pågår", 120, 15000),
+                "Skatteetaten, NHO", d(15, 1), deadline(d(15, 12), "-"), going, amount(120),
+                amount(15000)),
         _action("M1", "Regnskapspris i UE-fylkesmesterskapet", "Pris for beste regnskap "
                 "blant elevbedriftene i Ungt Entreprenørskaps fylkesmesterskap.",
                 "UE-samarbeid", "Aktivitet", "Ungdom/elever", second, "NHO",
-                "Ungt Entreprenørskap", d(1, 3), deadline(d(30, 4), "text"), early, 40, 10000),
+                "Ungt Entreprenørskap", d(1, 3), deadline(d(30, 4), "text"), early, amount(40),
+                amount(10000)),
         _action("M2", "Handle hvitt før sommeren", "Kampanje i sosiale medier og på "
                 "kjøpesentre om å kreve kvittering for håndverkertjenester.",
                 "Forbrukerkampanje", "Aktivitet", "Forbrukere", owner(third, "missing"),
-                "Virke", "Forbrukerrådet", d(1, 4), deadline(d(30, 6), "quarter"), "Pågår",
-                80, 25000),
+                "Virke", "Forbrukerrådet", d(1, 4), deadline(d(30, 6), "quarter"), going,
+                amount(80), amount(25000)),
         _action("M3", "Innkjøpsseminar for kommunene", "Seminar om seriøsitetskrav, "
                 "kontraktsoppfølging og lønns- og arbeidsvilkår i offentlige innkjøp.",
                 "Kommuner og offentlige innkjøp", "Aktivitet", "Offentlige innkjøpere/kommuner",
-                owner(fourth, "placeholder"), "KS", "Statsforvalteren", d(1, 9),
-                deadline(d(31, 10), "-"), "Ikke startet", 60, 20000),
+                owner(fourth, "placeholder"), "KS", "Statsforvalteren", start(d(1, 9)),
+                deadline(d(31, 10), "-"), "Ikke startet", amount(60), amount(20000)),
         _action("M3", "Seminar med Arbeidstilsynet og a-krimsenteret", "Felles seminar for "
                 "bransjen om arbeidslivskriminalitet og hvordan tipse.",
                 "Seminar/konferanse", "Aktivitet", "Næringsliv/bransje",
                 owner(second, "missing"), "Skatteetaten", "Arbeidstilsynet, A-krimsenter",
-                d(1, 2), deadline(d(31, 5), "-"), early, 50, 12000),
+                d(1, 2), deadline(d(31, 5), "-"), early, amount(50), amount(12000)),
         _action("M1", "Sommerjobbkampanje", "Informasjon til ungdom om rettigheter i "
                 "sommerjobben, sammen med fagforeningene.", "Sommerjobb og lærlinger",
                 "Aktivitet", "Ungdom/elever", third, "LO", "YS, Unio", d(1, 5),
-                deadline(d(31, 8), "-"), "Pågår", 30, 5000),
+                deadline(d(31, 8), "-"), going, amount(30), amount(5000)),
         _action(None, "Budsjett og regnskap for samarbeidet", "Oversikt over timer og "
                 "utgifter, rapport til partene.", "Intern organisering", "Økonomi",
                 "Egen organisasjon", lead, "Skatteetaten", None, d(1, 1),
-                deadline(d(15, 12), "-"), "Pågår", 20, None),
-    ]
+                deadline(d(15, 12), "-"), going, amount(20), None),
+        # What the larger regions do besides.
+        _action("M2", "Kronikk i lokalavisen", "Partene skriver sammen om svart arbeid i "
+                "oppussingssesongen.", "Media", "Aktivitet", "Forbrukere", second, "Virke",
+                "LO, NHO", d(1, 3), deadline(d(30, 4), "-"), "Fullført", amount(15), None),
+        _action("M3", "Bransjemøte for bygg og anlegg", "Møte med bransjen om "
+                "seriøsitetsbestemmelser og mannskapslister.", "Bransjerettet tiltak",
+                "Aktivitet", "Næringsliv/bransje", fourth, "NHO", "Arbeidstilsynet",
+                start(d(1, 8)), deadline(d(30, 9), "-"), "Ikke startet", amount(40),
+                amount(8000)),
+        _action("M1", "Undersøkelse blant lærlinger", "Spørreundersøkelse om erfaringer med "
+                "svart arbeid i læretiden.", "Kunnskap og undersøkelser", "Ressurser",
+                "Lærlinger", third, "LO", "Fylkeskommunen", d(1, 2), deadline(d(15, 11), "-"),
+                going, amount(60), amount(30000)),
+    ][:action_count]
+    for action in actions:  # a plan with fewer goals points its actions at the last one
+        if "Mål-ID" in action:
+            action["Mål-ID"] = f"M{min(int(str(action['Mål-ID'])[1:]), goal_count)}"
+    goals = goals[:goal_count]
     risks = [
         {"Risiko": "Skolene har ikke tid til besøk i eksamensperioden", "Gjelder": "T1",
          "Sannsynlighet (1–5)": 3, "Konsekvens (1–5)": 3,
          "Risikoreduserende tiltak": "Legg besøkene til høsten og avtal datoer tidlig.",
          "Ansvarlig": lead, "Frist": d(1, 9), "Status": "Pågår"},
-        {"Risiko": "Få kommuner melder seg på innkjøpsseminaret", "Gjelder": "T4",
+        {"Risiko": "Få kommuner melder seg på innkjøpsseminaret",
+         "Gjelder": f"T{min(4, action_count)}",
          "Sannsynlighet (1–5)": 4 if "unmitigated_risk" in mistakes else 2,
          "Konsekvens (1–5)": 4,
          **({} if "unmitigated_risk" in mistakes else {
@@ -297,21 +337,21 @@ def answers(code: str, year: int, mistakes: set[str],
              "Ansvarlig": fourth, "Frist": d(15, 8), "Status": "Ikke startet"})},
     ]
     parties = [
-        _party("Skatteetaten", "Deltar", lead, 150, "Ja"),
-        _party("LO", "Deltar", "Nina Strand", 80, "Ja"),
-        _party("NHO", "Deltar", "Rune Kvam", 60, "Ja"),
-        _party("KS", "Deltar", "Tone Sandvik", 40, "Nei" if code == "46" else "Ja"),
-        _party("Unio", "Skal inviteres"), _party("YS", "Deltar", "Ali Hassan", 30, "Ja"),
-        _party("Virke", "Deltar", "Mona Berge", 40, "Ja"),
-        _party("Arbeidstilsynet", "Deltar", "Stian Lie", 30, "Ja"),
+        _party("Skatteetaten", "Deltar", lead, amount(150), "Ja"),
+        _party("LO", "Deltar", "Nina Strand", amount(80), "Ja"),
+        _party("NHO", "Deltar", "Rune Kvam", amount(60), "Ja"),
+        _party("KS", "Deltar", "Tone Sandvik", amount(40), "Nei" if code == "46" else "Ja"),
+        _party("Unio", "Skal inviteres"), _party("YS", "Deltar", "Ali Hassan", amount(30), "Ja"),
+        _party("Virke", "Deltar", "Mona Berge", amount(40), "Ja"),
+        _party("Arbeidstilsynet", "Deltar", "Stian Lie", amount(30), "Ja"),
         _party("NAV", "Skal inviteres"), _party("Politiet", "Vurdert – ikke aktuelt"),
-        _party("A-krimsenter", "Deltar", "Hege Fossum", 20, "Ja"),
+        _party("A-krimsenter", "Deltar", "Hege Fossum", amount(20), "Ja"),
         _party("Tolletaten", "Vurdert – ikke aktuelt"),
         _party("Statens vegvesen", "Vurdert – ikke aktuelt"),
         _party("Mattilsynet", "Vurdert – ikke aktuelt"),
         _party("Statsforvalteren", "Skal inviteres"), _party("Fylkeskommunen", "Skal inviteres"),
         _party("Kommunene i regionen", "Skal inviteres"),
-        _party("Ungt Entreprenørskap", "Deltar", "Ida Moen", 25, "Ja"),
+        _party("Ungt Entreprenørskap", "Deltar", "Ida Moen", amount(25), "Ja"),
         _party("Fair Play", "Vurdert – ikke aktuelt"),
     ]
     assessment = [{"Vurdering": "Oppfylt"} for _ in range(9)]
@@ -321,6 +361,10 @@ def answers(code: str, year: int, mistakes: set[str],
     assessment[3] = {"Vurdering": "Delvis oppfylt",
                      "Oppfølging": "Ta stilling til NAV og kommunene.", "Ansvarlig": second,
                      "Frist": d(1, 9), "Status": "Pågår"}
+    if behind:
+        assessment[1] = {"Vurdering": "Ikke oppfylt", "Kommentar": "Partene har ikke satt av "
+                         "tid ennå.", "Oppfølging": "Avklare timer med hver part.",
+                         "Ansvarlig": lead, "Frist": d(1, 9), "Status": "Ikke startet"}
     return {"form": form, "rows": {"Mål": goals, "Tiltak": actions, "Risiko": risks,
                                    "Parter": parties, "Egenvurdering": assessment}}
 

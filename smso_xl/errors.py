@@ -38,6 +38,13 @@ class FeedbackError(SmsoError):
     """The copy cannot be made; the message says why in one sentence."""
 
 
+class NoWorkbooksError(SmsoError):
+    """A folder given as input holds no workbook at all: a wrong folder is not a clean
+    result (SPEC §4)."""
+
+    exit_code = 1
+
+
 class ReadError(SmsoError):
     """The input cannot be read as a workbook at all; carries the file-level finding."""
 

@@ -1,5 +1,5 @@
 """Writing output files safely: atomically, never onto an input, with a clear message when
-Excel holds the target open."""
+Excel or LibreOffice holds the target open (their lock files ``~$NAME`` and ``.~lock.NAME#``)."""
 
 from __future__ import annotations
 
@@ -25,14 +25,33 @@ def excel_lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
+def libreoffice_lock_file(path: Path) -> Path:
+    """LibreOffice marks an open document with '.~lock.name#' beside it."""
+    return path.with_name(f".~lock.{path.name}#")
+
+
+def open_by(path: Path) -> str | None:
+    """The application whose lock file says ``path`` is open ("Excel", "LibreOffice"), or
+    None. A lock file left by a crash says so too: the message tells the user to close the
+    file, and a user who has none open can delete the lock file."""
+    if len(path.name) > 2:
+        for lock in (excel_lock_file(path), path.with_name("~$" + path.name[2:])):
+            if lock.exists():
+                return "Excel"
+    if libreoffice_lock_file(path).exists():
+        return "LibreOffice"
+    return None
+
+
 def check_writable(path: Path, *, inputs: tuple[Path, ...] = ()) -> None:
+    """Raise OutputError when ``path`` is an input, a folder, or open in Excel or LibreOffice."""
     resolved = path.resolve()
     if any(resolved == p.resolve() for p in inputs):
         raise OutputError(f"Utfilen {path} er også en innfil. Velg et annet navn; "
                           "innfilene endres aldri.")
-    for lock in (excel_lock_file(path), path.with_name("~$" + path.name[2:])):
-        if len(path.name) > 2 and lock.exists():
-            raise OutputError(f"{path.name} er åpen i Excel. Lukk filen og prøv igjen.")
+    application = open_by(path)
+    if application is not None:
+        raise OutputError(f"{path.name} er åpen i {application}. Lukk filen og prøv igjen.")
     if path.is_dir():
         raise OutputError(f"{path} er en mappe, ikke en fil.")
 

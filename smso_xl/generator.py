@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import uuid
@@ -25,7 +26,7 @@ from .config import (
     safe_file_part,
     select_regions,
 )
-from .fileio import OutputError, atomic_output
+from .fileio import OutputError, atomic_output, check_writable
 from .prefill import Carried
 from .template import Template, load_template
 from .writer import PlanContext, write_plan
@@ -51,19 +52,31 @@ class GeneratedFile:
 
 
 @dataclass(frozen=True)
+class KeptFile:
+    """A region's workbook that existed already and was kept (no ``force``)."""
+
+    region: Region
+    path: Path
+    draft: Path | None = None  # the cover e-mail written for it now, when it had none
+
+
+@dataclass(frozen=True)
 class GenerateResult:
     year: int
     out_dir: Path
     files: tuple[GeneratedFile, ...]
     return_date: dt.date | None = None
+    kept: tuple[KeptFile, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """What was written, ready for ``json.dumps``."""
+        """What was written and what was kept, ready for ``json.dumps``."""
         return {"year": self.year, "out_dir": str(self.out_dir),
                 "return_date": self.return_date.isoformat() if self.return_date else None,
                 "files": [{"region": f.region.code, "name": f.region.name, "path": str(f.path),
                            "file_id": f.file_id, "draft": str(f.draft) if f.draft else None}
-                          for f in self.files]}
+                          for f in self.files],
+                "kept": [{"region": k.region.code, "name": k.region.name, "path": str(k.path),
+                          "draft": str(k.draft) if k.draft else None} for k in self.kept]}
 
 
 def plan_file_name(template: Template, year: int, region: Region) -> str:
@@ -78,8 +91,14 @@ _PLAN_FILE_NAME = re.compile(r"SMSO-handlingsplan-(\d{4})-([0-9A-Za-z_]+)-", re.
 def region_of_file_name(name: str) -> str | None:
     """The region code in a name :func:`plan_file_name` gave («Kopi av …» and «(2)» around
     it are fine): how a file that cannot be read is still credited to its region."""
+    found = plan_of_file_name(name)
+    return found[1] if found else None
+
+
+def plan_of_file_name(name: str) -> tuple[int, str] | None:
+    """The plan year and region code in a name :func:`plan_file_name` gave, if it is one."""
     match = _PLAN_FILE_NAME.search(name)
-    return match[2] if match else None
+    return (int(match[1]), match[2]) if match else None
 
 
 def generate(
@@ -101,11 +120,17 @@ def generate(
     ``smso_xl.mail.PlanDrafts()``), beside each an ``.eml`` cover e-mail with the workbook
     attached.
 
-    Raises :class:`ConfigError` for a wrong option (unknown region, files that exist without
-    ``force``) and :class:`OutputError` when ``out_dir`` cannot be written — before any file
-    is written, so a failed run leaves nothing half done. ``template``: the version to write
-    (default: the newest shipped one). ``carried``: by region code, last round's plan to
-    prefill its workbook with (``rounds.generate_round``); other regions get a blank one.
+    Without ``force`` a workbook that exists is kept (``GenerateResult.kept``; its missing
+    cover e-mail is written) and the missing ones are written. With ``force`` every target
+    is checked first — a file open in Excel or LibreOffice, a folder in its place — and then
+    all are written or none: the workbooks are written beside their targets and put in
+    place together at the end.
+
+    Raises :class:`ConfigError` for a wrong option (unknown region; a cover e-mail whose
+    workbook is gone, without ``force``) and :class:`OutputError` when a target cannot be
+    written — before any file is written. ``template``: the version to write (default: the
+    newest shipped one). ``carried``: by region code, last round's plan to prefill its
+    workbook with (``rounds.generate_round``); other regions get a blank one.
     """
     template = template or load_template()
     now = now or dt.datetime.now(dt.UTC)
@@ -117,32 +142,57 @@ def generate(
     settings = settings or load_settings()
     parties = tuple(parties or default_parties())
     targets = [(region, out_dir / plan_file_name(template, year, region)) for region in chosen]
-    outputs = [path for _, path in targets] + ([drafts.path(p) for _, p in targets]
-                                               if drafts is not None else [])
-    existing = [path.name for path in outputs if path.exists()]
-    if existing and not force:
-        raise ConfigError(f"{existing[0]} finnes allerede i {out_dir}"
-                          + (f" (og {len(existing) - 1} til)" if len(existing) > 1 else "")
-                          + ". Bruk --force for å overskrive.")
+    kept = [] if force else [(region, path) for region, path in targets if path.exists()]
+    to_write = [(region, path) for region, path in targets if (region, path) not in kept]
+    if drafts is not None and not force:
+        orphans = [drafts.path(path).name for _, path in to_write if drafts.path(path).exists()]
+        if orphans:
+            raise ConfigError(f"{_first_of(orphans)} finnes allerede i {out_dir}, men ikke "
+                              "arbeidsboken det hører til. Slett utkastet, eller bruk --force "
+                              "for å skrive begge på nytt.")
     _ensure_dir(out_dir)
-    files: list[GeneratedFile] = []
+    _check_targets([path for _, path in to_write]
+                   + ([drafts.path(path) for _, path in targets if force or
+                       not drafts.path(path).exists()] if drafts is not None else []))
     due = return_date(settings, year, now.date())
-    for region, path in targets:
-        ctx = PlanContext(
-            template=template, region=region, year=year, parties=parties, settings=settings,
-            return_date=due, file_id=new_file_id(),
-            generated_at=now, generator_version=__version__,
-            carried=(carried or {}).get(region.code),
-        )
-        with atomic_output(path) as tmp:
-            write_plan(tmp, ctx)
-        draft = None
-        if drafts is not None:
-            draft = drafts.write(path, region=region, year=year, settings=settings, due=due,
-                                 now=now)
-        files.append(GeneratedFile(region=region, path=path, file_id=ctx.file_id, draft=draft,
-                                   carried=ctx.carried))
-    return GenerateResult(year=year, out_dir=out_dir, files=tuple(files), return_date=due)
+    contexts = {path: PlanContext(
+        template=template, region=region, year=year, parties=parties, settings=settings,
+        return_date=due, file_id=new_file_id(), generated_at=now, generator_version=__version__,
+        carried=(carried or {}).get(region.code)) for region, path in to_write}
+    with contextlib.ExitStack() as together:  # each is put in place when all are written
+        for path, ctx in contexts.items():
+            write_plan(together.enter_context(atomic_output(path)), ctx)
+
+    def draft_of(region: Region, path: Path) -> Path | None:
+        if drafts is None or (not force and drafts.path(path).exists()):
+            return None
+        return drafts.write(path, region=region, year=year, settings=settings, due=due, now=now)
+
+    files = [GeneratedFile(region=region, path=path, file_id=contexts[path].file_id,
+                           draft=draft_of(region, path), carried=contexts[path].carried)
+             for region, path in to_write]
+    return GenerateResult(year=year, out_dir=out_dir, files=tuple(files), return_date=due,
+                          kept=tuple(KeptFile(region, path, draft_of(region, path))
+                                     for region, path in kept))
+
+
+def _first_of(names: Sequence[str]) -> str:
+    """«a.xlsx», «a.xlsx (og 13 til)»."""
+    return names[0] + (f" (og {len(names) - 1} til)" if len(names) > 1 else "")
+
+
+def _check_targets(paths: Sequence[Path]) -> None:
+    """Every target writable (not open, not a folder) before the first is written."""
+    problems = []
+    for path in paths:
+        try:
+            check_writable(path)
+        except OutputError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = f" Det gjelder {len(problems)} filer; ingen er skrevet." if len(problems) > 1 \
+            else " Ingen filer er skrevet."
+        raise OutputError(problems[0] + more)
 
 
 def _ensure_dir(out_dir: Path) -> None:

@@ -8,6 +8,7 @@ the workbook are our own totals on ``Oversikt``, written with their true cached 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import warnings
@@ -23,10 +24,21 @@ from xlsxwriter.worksheet import Worksheet
 from .batch import paused_gc
 from .cells import a1_range
 from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
-from .consolidation import NO_STATUS, Consolidation, RegionSummary, Submission, is_overdue
+from .consolidation import (
+    NO_STATUS,
+    NOT_RECEIVED,
+    RECEIVED,
+    RECEIVED_WITH_ERRORS,
+    UNREADABLE_FILE,
+    Consolidation,
+    RegionSummary,
+    Submission,
+    is_overdue,
+    regions_in_words,
+)
 from .fileio import atomic_output
 from .findings import ERROR, SEVERITY_LABELS, WARNING
-from .kinds import kind_of
+from .kinds import is_input, kind_of
 from .rules import PlanRow
 from .template import Column, Figure, Sheet, Template
 from .values import fold, format_date
@@ -35,6 +47,7 @@ from .writer import DATE_FORMAT, HEADER_FILL
 # The overview's own sheets; between Oversikt and Frister come the template's: its
 # ``overview.plan_sheets`` row by row, then the self-assessment as a matrix.
 SUMMARY_SHEET, OWN_SHEETS = "Oversikt", ("Frister", "Avvik", "Innsendinger")
+CONTACTS_SHEET = "Kontakter"  # after Oversikt: the address book for the follow-up
 CHANGES_SHEET = "Endringer"
 # How Endringer names a change: the kinds the coordinator follows up get their own word.
 CHANGE_WORDS = {ADDED: "Ny", REMOVED: "Fjernet", CHANGED: "Endret"}
@@ -42,17 +55,24 @@ ROLE_CHANGE_WORDS = {"status": "Status endret", "deadline": "Frist flyttet",
                      "owner": "Ansvarlig byttet"}
 DUE_WITHIN_DAYS = 90
 MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
+# A column fitted to its values: text wraps beyond MAX_FITTED; a file name, on one line, is
+# cut only beyond MAX_ONE_LINE.
+MAX_FITTED, MAX_ONE_LINE = 36, 64
 EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text is cut with "…" rather than refused
 NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
 # Findings' severities colour like the risk levels: a warning yellow, an error red.
 SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}
+# A region's status on Oversikt: a plan in green, with errors yellow, none usable red.
+REGION_FILLS = {RECEIVED: "#C6EFCE", RECEIVED_WITH_ERRORS: "#FFEB9C",
+                UNREADABLE_FILE: "#FFC7CE", NOT_RECEIVED: "#FFC7CE"}
 # Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
 STYLES: dict[str, dict[str, Any]] = {
     "red": {"font_color": "#C00000", "bold": True},
     "grey": {"font_color": "#7F7F7F"},
     "total": {"bold": True, "top": 2},
-    "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True},
+    NOT_RECEIVED: {"font_color": "#9C0006", "bold": True},
+    UNREADABLE_FILE: {"font_color": "#9C0006", "bold": True},
     "note": {"italic": True, "font_color": "#7F7F7F", "text_wrap": False},
 }
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
@@ -67,6 +87,7 @@ class _Col:
     kind: str = "text"  # text | date | datetime | number | count | percent | a number format
     wrap: bool = True   # False for file names and hashes: one line, cut off at the border
     colour: bool = False  # the value picks its own fill (_Formats.fills): levels, assessments
+    fit: bool = False     # as wide as its longest value (file names): never cut off
 
 
 def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] = (),
@@ -91,6 +112,7 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
             names = sheet_names(template, changes is not None)
             sheets = {name: book.add_worksheet(name) for name in names}
             _oversikt(book, sheets[SUMMARY_SHEET], result, fmt, changes)
+            _kontakter(sheets[CONTACTS_SHEET], result, fmt)
             for name in template.overview_sheets:
                 _plan_sheet(sheets[name], result, template.sheet(name), fmt)
             _egenvurdering(sheets[assessment.name], result, fmt)
@@ -114,7 +136,7 @@ def sheet_names(template: Template, with_changes: bool = False) -> tuple[str, ..
     """The overview's sheets, in order; Endringer after Frister when it has a previous round."""
     assessment = template.sheet_by_role("assessment")
     frister, *rest = OWN_SHEETS
-    return (SUMMARY_SHEET, *template.overview_sheets, assessment.name, frister,
+    return (SUMMARY_SHEET, CONTACTS_SHEET, *template.overview_sheets, assessment.name, frister,
             *([CHANGES_SHEET] if with_changes else []), *rest)
 
 
@@ -125,7 +147,7 @@ def _value_fills(template: Template) -> dict[str, str]:
     fills = dict(colours)
     for level, values in template.value_colours.items():
         fills |= {value: colours[level] for value in values}
-    return fills | SEVERITY_FILLS
+    return fills | SEVERITY_FILLS | REGION_FILLS
 
 
 class _Formats:
@@ -205,12 +227,19 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
     """An Excel Table with a filter at ``first_row``; ``red[i]`` are the columns of row ``i``
     shown red (overdue). An empty list still makes a valid table: one row whose first cell
     says so (``empty``). A table at the top of its sheet gets the data-sheet setup."""
+    columns = [dataclasses.replace(c, width=_fitted([str(r[i]) for r in rows if r[i]], c.width,
+                                                    MAX_FITTED if c.wrap else MAX_ONE_LINE))
+               if c.fit else c for i, c in enumerate(columns)]
     last = first_row + max(len(rows), 1)
     ws.add_table(first_row, 0, last, len(columns) - 1, {
         "name": name, "style": "Table Style Light 9", "autofilter": True,
         "columns": [{"header": c.header, "header_format": fmt.header} for c in columns]})
     for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
+    # A header longer than its column wraps; its row grows to show it (Kontakter's labels).
+    header_lines = max((_lines(c.header, c.width * 0.8) for c in columns), default=1)
+    if header_lines > 1:
+        ws.set_row(first_row, 15.0 * header_lines)
     if not rows:
         ws.write_string(first_row + 1, 0, empty, fmt.cell("text", "note"))
     # Per column, once per table (a table has up to a million cells): the format without a
@@ -277,8 +306,11 @@ def _column_kind(column: Column) -> str:
 
 
 # Oversikt: who sent what, the template's figures, then the findings.
-_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Mottatt", 9), _Col("Fil", 30),
-                 _Col("Status", 22))
+# Status is the region's (consolidation.REGION_STATUSES); the file's own status is on
+# Innsendinger. Fil is as wide as the longest name (_fitted).
+_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Status", 17),
+                 _Col("Dato mottatt", 11, "date"), _Col("Fil", 30, wrap=False))
+_STATUS_COL, _FILE_COL = 2, 4
 _SUMMARY_TAIL = (_Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
 _HEADER_ROW = 3
 
@@ -288,10 +320,19 @@ _PROGRESS = (_Col("Fullført siden sist", 10, "count"), _Col("Frister flyttet", 
              _Col("Rader fjernet", 9, "count"))
 
 
-def _summary_columns(template: Template, changes: Comparison | None) -> tuple[_Col, ...]:
+def _summary_columns(result: Consolidation, changes: Comparison | None) -> tuple[_Col, ...]:
     figures = tuple(_Col(f.label, f.width, "percent" if f.share else "count")
-                    for f in template.figures)
-    return (*_SUMMARY_HEAD, *figures, *_SUMMARY_TAIL, *(_PROGRESS if changes else ()))
+                    for f in result.template.figures)
+    head = list(_SUMMARY_HEAD)
+    names = [s.file.path.name for s in result.regions if s.file is not None]
+    head[_FILE_COL] = dataclasses.replace(
+        head[_FILE_COL], width=_fitted(names, head[_FILE_COL].width, MAX_ONE_LINE))
+    return (*head, *figures, *_SUMMARY_TAIL, *(_PROGRESS if changes else ()))
+
+
+def _fitted(texts: Sequence[str], minimum: float, maximum: float = MAX_FITTED) -> float:
+    """A column wide enough for the longest of ``texts`` on one line (within bounds)."""
+    return min(max([minimum, *(len(t) * 1.1 + 2 for t in texts)]), maximum)
 
 
 def _progress(changes: Comparison, code: str) -> list[object]:
@@ -312,31 +353,30 @@ def _counted(summary: RegionSummary) -> bool:
 
 def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
               changes: Comparison | None) -> None:
-    received = sum(1 for s in result.regions if s.received)
     year = f" {result.year}" if result.year else ""
     ws.write_string(0, 0, f"SMSØ – nasjonal oversikt over lokale handlingsplaner{year}", fmt.title)
-    ws.write_string(1, 0, f"Per {format_date(result.today)}: {received} av {len(result.regions)} "
-                    "regioner har sendt inn. Forfalt = mål, tiltak og risikoer med frist før "
-                    "denne datoen og status ikke Fullført eller Avlyst (arket Frister viser også "
-                    "oppfølgingen av egenvurderingen).", fmt.plain)
-    columns, figures = _summary_columns(result.template, changes), result.template.figures
+    ws.write_string(1, 0, f"Per {format_date(result.today)}. {regions_in_words(result)} "
+                    "Forfalt = mål, tiltak og risikoer med frist før denne datoen og status "
+                    "ikke Fullført eller Avlyst (arket Frister viser også oppfølgingen av "
+                    "egenvurderingen).", fmt.plain)
+    columns, figures = _summary_columns(result, changes), result.template.figures
     for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
         ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
     ws.set_row(_HEADER_ROW, 45)
     first = _HEADER_ROW + 1
-    yes, no = result.template.yes_no
     written: list[list[object]] = []
     for row, summary in enumerate(result.regions, start=first):
-        sub = summary.submission
+        sub = summary.file
         numbers = ([summary.figure(f) for f in figures] if _counted(summary)
                    else [None] * len(figures))
-        values = [summary.region.code, summary.region.name, yes if sub else no,
-                  sub.path.name if sub else "", sub.status if sub else "Ikke mottatt",
+        values = [summary.region.code, summary.region.name, summary.status,
+                  summary.received_on, sub.path.name if sub else None,
                   *numbers, sub.errors if sub else None, sub.warnings if sub else None,
                   *(_progress(changes, summary.region.code) if changes else ())]
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
-            style = ("missing" if index == 2 else "grey") if sub is None else None
+            style = (summary.status if index == _STATUS_COL
+                     else "grey" if summary.submission is None else None)
             _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=False))
         written.append(values)
     last = first + len(result.regions) - 1
@@ -363,8 +403,10 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     for col, column in enumerate(columns):
         ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
     ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
-    ws.write_formula(row, 2, f'=COUNTIF({rng(2)},"{result.template.yes_no[0]}")', total,
-                     len(seen))
+    # The regions whose plan came, as the sentence above the table counts them.
+    ws.write_formula(row, _STATUS_COL, "=" + "+".join(
+        f'COUNTIF({rng(_STATUS_COL)},"{status}")' for status in (RECEIVED, RECEIVED_WITH_ERRORS)),
+        total, len(seen))
     shares = {at[f.key]: f for f in figures if f.share}
     for col in range(len(_SUMMARY_HEAD), len(columns)):
         if col in shares:
@@ -448,7 +490,8 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
             "name": ["Oversikt", first - 1, index],
             "categories": ["Oversikt", first, 1, last, 1],
             "values": ["Oversikt", first, index, last, index],
-            "fill": {"color": colours.get(status, OTHER_STATUS_COLOUR)}, "gap": 60})
+            "fill": {"color": colours.get(status, OTHER_STATUS_COLOUR)},
+            "border": {"color": "#FFFFFF"}, "gap": 60})
     column.set_title({"name": "Tiltak per region og status", "name_font": {"size": 12}})
     column.set_legend({"position": "bottom"})
     highest = max((sum(s.status_counts.values()) for s in result.regions), default=0)
@@ -476,6 +519,32 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
                                         "object_position": 3})
 
 
+# --- Kontakter: every region's Organisering form, one row each --------------------------
+
+
+def _kontakter(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    """One row per expected region: its status, then what the region typed into its form
+    (the template's input fields, under their labels), the address in the region list and
+    the file it came from. A region without a readable plan keeps its row: the region
+    list's address is how to reach it."""
+    fields = [f for f in result.template.form.fields if is_input(f)]
+    rows = []
+    for summary in result.regions:
+        plan = summary.submission.report.plan if summary.submission else None
+        rows.append([summary.region.code, summary.region.name, summary.status,
+                     *(plan.form_shown(f.key) if plan else None for f in fields),
+                     summary.region.email or None,
+                     summary.file.path.name if summary.file else None])
+
+    columns = [_Col("Region", 8), _Col("Regionnavn", 16),
+               _Col("Status", 17, colour=True),
+               *(_Col(f.label, 12, "date") if kind_of(f).is_date else
+                 _Col(f.label, max(12, len(f.label) * 0.6), fit=True) for f in fields),
+               _Col("E-post i regionlisten", 16, wrap=False, fit=True),
+               _Col("Fil", 16, wrap=False, fit=True)]
+    _table(ws, fmt, "tblKontakter", columns, rows, empty="Ingen regioner i regionlisten.")
+
+
 # --- the table sheets: one row per filled row -------------------------------------------
 
 
@@ -486,7 +555,7 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
                *(_Col(c.header, min(c.width, MAX_WIDTH), _column_kind(c),
                       colour=c.role == "risk_level") for c in sheet.columns),
                *([_Col("Egne kolonner", 30)] if with_extras else []),
-               _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
+               _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
     deadline = sheet.key_of("deadline")
     marked = 2 + [c.key for c in sheet.columns].index(deadline) if deadline else -1
@@ -554,16 +623,17 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     _print_setup(ws, header_row=None)
 
 
-# The detail table's widths by role: narrower than in the workbook, as they also set the
-# widths of the criteria columns of the matrix above.
-_ASSESSMENT_WIDTHS = {"assessment": 15, "owner": 20, "deadline": 13, "status": 13}
+# The width of each criterion's column of the matrix, and so of the detail table's columns
+# beneath it: one width for all, or the matrix looks uneven (its K5 and K6 were wide).
+_MATRIX_WIDTH = 16
 
 
 def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
                       pairs: Sequence[tuple[Submission, PlanRow]], fmt: _Formats,
                       row: int) -> None:
-    """The detail table, below the matrix and sharing its columns: the short fields come
-    first (they set the widths of the criteria columns above), the long criterion text last."""
+    """The detail table, below the matrix and sharing its columns: the columns beneath the
+    criteria take the matrix's width (longer text wraps); the criterion's text and the file
+    name, which need room, come after them."""
     with_extras = any(r.extra for _, r in pairs)
     order = ("assessment", "owner", "deadline", "status", "follow_up")
     first = [c for role in order if (c := sheet.by_role(role)) is not None]
@@ -571,17 +641,20 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
     middle = [c for c in sheet.columns if c not in first and c not in title]
     shown = [*first, *middle]
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Nr", 13),
-               *(_Col(c.header, _ASSESSMENT_WIDTHS.get(c.role or "", 28), _column_kind(c),
-                      colour=c.role == "assessment") for c in shown),
-               _Col("Kildefil", 24, wrap=False), _Col("Kildeark", 14),
-               _Col("Kilderad", 14, "number"),
+               *(_Col(c.header, _MATRIX_WIDTH, _column_kind(c), colour=c.role == "assessment")
+                 for c in shown),
+               _Col("Kildeark", 14), _Col("Kilderad", 14, "number"),
                *(_Col(c.header, 48) for c in title),
+               _Col("Kildefil", 24, wrap=False, fit=True),
                *([_Col("Egne kolonner", 30)] if with_extras else [])]
+    beneath = range(2, 2 + len(result.template.criteria))
+    columns = [dataclasses.replace(c, width=_MATRIX_WIDTH, wrap=True, fit=False)
+               if i in beneath else c for i, c in enumerate(columns)]
     deadline = next((3 + i for i, c in enumerate(shown) if c.role == "deadline"), -1)
     region_name = _region_namer(result)
     rows = [[sub.region, region_name(sub), _criterion_number(result, r),
-             *(r.shown(c.key) for c in shown), sub.path.name, r.sheet, r.row,
-             *(r.shown(c.key) for c in title),
+             *(r.shown(c.key) for c in shown), r.sheet, r.row,
+             *(r.shown(c.key) for c in title), sub.path.name,
              *([_extras(r)] if with_extras else [])] for sub, r in pairs]
     red = [{deadline} if is_overdue(result, r) else set() for _, r in pairs]
     _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, first_row=row, red=red,
@@ -620,7 +693,7 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                _Col(header("id"), 7), _Col("Hva", 44), _Col(header("owner"), 22),
                _Col(header("deadline"), 12, "date"), _Col(header("status"), 13),
                _Col("Dager", 8, "number"), _Col("Forfalt", 9),
-               _Col("Kildefil", 30, wrap=False), _Col("Kildeark", 14),
+               _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
     rows = [values for _, _, values in found]
     red = [range(len(columns)) if values[9] == yes else () for values in rows]
@@ -640,8 +713,8 @@ def _endringer(ws: Worksheet, result: Consolidation, changes: Comparison,
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
                _Col(_actions_header(result.template, "id"), 12), _Col("Endring", 16),
                _Col("Felt", 18), _Col("Før", 30), _Col("Nå", 30),
-               _Col("Dager", 8, "number"), _Col("Forrige fil", 28, wrap=False),
-               _Col("Ny fil", 28, wrap=False)]
+               _Col("Dager", 8, "number"), _Col("Forrige fil", 28, wrap=False, fit=True),
+               _Col("Ny fil", 28, wrap=False, fit=True)]
     rows = []
     for region, change in changes.changes:
         word = (ROLE_CHANGE_WORDS.get(change.role or "", CHANGE_WORDS[change.change])
@@ -661,7 +734,8 @@ def _as_text(value: object) -> object:
 
 
 def _avvik(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
-    columns = [_Col("Region", 8), _Col("Fil", 30, wrap=False), _Col("Alvorlighet", 12, colour=True),
+    columns = [_Col("Region", 8), _Col("Fil", 20, wrap=False, fit=True),
+               _Col("Alvorlighet", 12, colour=True),
                _Col("Kode", 22), _Col("Ark", 14), _Col("Celle", 8), _Col("Kolonne", 18),
                _Col("Verdi", 20), _Col("Melding", 70), _Col("Innsending", 18)]
     rows = [[sub.region if sub else None,
@@ -676,12 +750,12 @@ def _innsendinger(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     # Avsender, Emne and Sendt come from the manifest of ``smso-xl collect``; empty for a
     # file saved by hand.
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("År", 7, "number"),
-               _Col("Fil", 30, wrap=False), _Col("Sti", 40, wrap=False),
+               _Col("Fil", 20, wrap=False, fit=True), _Col("Sti", 40, wrap=False),
                _Col("Lagret", 16, "datetime"), _Col("Sendt", 16, "datetime"),
-               _Col("Avsender", 30, wrap=False), _Col("Emne", 30),
+               _Col("Avsender", 20, wrap=False, fit=True), _Col("Emne", 30),
                _Col("SHA-256", 24, wrap=False),
                _Col("Malversjon", 10), _Col("Status", 18),
-               _Col("Erstattet av", 30, wrap=False), _Col("Feil", 7, "number"),
+               _Col("Erstattet av", 30, wrap=False, fit=True), _Col("Feil", 7, "number"),
                _Col("Advarsler", 10, "number"), _Col("Årsak", 50)]
     rows = [[sub.region, _region_name(result, sub), sub.year, sub.path.name, str(sub.path),
              sub.saved_at, sub.sent_at, sub.report.mail.sender if sub.report.mail else None,

@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .consolidation import (
+    NOT_RECEIVED,
+    RECEIVED,
+    RECEIVED_WITH_ERRORS,
+    UNREADABLE_FILE,
+    regions_in_words,
+)
 from .findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, location
 from .prefill import NEW_YEAR, STATUS_ROUND
 from .validation import FileReport, ValidationReport
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 
 LABELS = {severity: label.lower() for severity, label in SEVERITY_LABELS.items()}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
+REGION_COLOURS = {RECEIVED: "green", RECEIVED_WITH_ERRORS: "yellow", UNREADABLE_FILE: "red",
+                  NOT_RECEIVED: "red"}
 
 
 def finding_text(item: Finding) -> str:
@@ -99,11 +108,21 @@ def generate_text(result: GenerateResult, *, drafts: bool) -> str:
                              fg="yellow"))
             if not to:
                 without_address.append(item.region.code)
-    count = len(result.files)
-    lines.append(f"Laget {count} {'arbeidsbok' if count == 1 else 'arbeidsbøker'} for "
-                 f"{result.year} i {result.out_dir}.")
+    for kept in result.kept:
+        lines.append(f"  {kept.region.code} {kept.region.name}: {kept.path} finnes fra før, "
+                     "beholdt" + (f" (e-postutkast {kept.draft.name} laget)" if kept.draft
+                                  else ""))
+    made = _n(result.files, "arbeidsbok", "arbeidsbøker")
+    lines.append(f"Laget {made} for {result.year} i {result.out_dir}."
+                 if result.files else f"Ingen nye arbeidsbøker for {result.year} i "
+                 f"{result.out_dir}.")
+    if result.kept:
+        lines.append(f"Beholdt {_n(result.kept, 'arbeidsbok', 'arbeidsbøker')} som fantes fra "
+                     "før; bruk --force for å skrive dem på nytt.")
+    written_drafts = [f.draft for f in result.files if f.draft] + [
+        k.draft for k in result.kept if k.draft]
     if drafts:
-        lines.append(f"E-postutkast: {len(result.files)}; åpne dem i Outlook eller Thunderbird "
+        lines.append(f"E-postutkast: {len(written_drafts)}; åpne dem i Outlook eller Thunderbird "
                      "og send." + (f" {len(without_address)} mangler mottaker (regionlisten "
                                    "har ingen e-postadresse for " + ", ".join(without_address)
                                    + ")." if without_address else ""))
@@ -158,18 +177,29 @@ def collect_text(result: CollectResult) -> str:
 
 
 def consolidation_text(result: Consolidation, written: Path | None) -> str:
-    received = [r for r in result.regions if r.received]
-    missing = [r for r in result.regions if not r.received]
-    lines = [f"Planår {result.year}: {len(result.submissions)} filer lest, "
-             f"{len(received)} av {len(result.regions)} regioner har sendt inn."]
-    for sub in result.submissions:
-        if not sub.included:
-            extra = f" → {sub.superseded_by.name}" if sub.superseded_by else ""
-            reason = f": {sub.reason()}" if sub.report.workbook is None else ""
-            lines.append(f"  {sub.status}: {sub.path}{extra}{reason}")
-    if missing:
-        lines.append("  Ikke mottatt: " + ", ".join(f"{r.region.code} {r.region.name}"
-                                                     for r in missing))
+    """One line per expected region — its status, the date it was received and the file —
+    as Oversikt shows it; then the files that were not used, and why."""
+    year = f"Planår {result.year}: " if result.year else ""
+    lines = [f"{year}{_n(result.submissions, 'fil', 'filer')} lest. {regions_in_words(result)}"]
+    width = max((len(f"{r.region.code} {r.region.name}") for r in result.regions), default=0)
+    for summary in result.regions:
+        sub = summary.file
+        when = format_date(summary.received_on) if summary.received_on else ""
+        what = f"{when:<10}  {sub.path.name}" if sub else ""
+        if sub is not None and summary.status == UNREADABLE_FILE:
+            what += f": {sub.reason()}"
+        status = click.style(f"{summary.status:<16}" if what else summary.status,
+                             fg=REGION_COLOURS[summary.status])
+        lines.append(f"  {summary.region.code + ' ' + summary.region.name:<{width}}  {status}"
+                     + (f"  {what}" if what else ""))
+    shown = {id(s.file) for s in result.regions if s.file is not None}
+    others = [s for s in result.submissions if not s.included and id(s) not in shown]
+    if others:
+        lines.append("Andre filer:")
+    for sub in others:
+        extra = f" → {sub.superseded_by.name}" if sub.superseded_by else ""
+        reason = f": {sub.reason()}" if sub.report.workbook is None else ""
+        lines.append(f"  {sub.status}: {sub.path}{extra}{reason}")
     for item in result.findings:
         lines.append(f"  Advarsel: {item.message}")
     if written:
@@ -185,7 +215,7 @@ def consolidation_text(result: Consolidation, written: Path | None) -> str:
 
 def demo_text(result: DemoResult) -> str:
     summary = result.report.summary
-    received = sum(1 for r in result.consolidation.regions if r.received)
+    sent = sum(1 for r in result.consolidation.regions if r.status != NOT_RECEIVED)
     return "\n".join([
         render_text(result.report),
         "",
@@ -193,7 +223,7 @@ def demo_text(result: DemoResult) -> str:
         + f" (planår {result.year}, «i dag» = {result.today:%d.%m.%Y}):",
         f"  1-utsendt/           {len(result.generated.files)} arbeidsbøker, én per region",
         f"  2-innboks/           {summary['files']} filer sendt tilbake fra "
-        f"{received} regioner (én region to ganger, én fil ødelagt)",
+        f"{sent} regioner (én region to ganger, én fil ødelagt)",
         f"  3-tilbakemeldinger/  {len(result.feedback)} kopier med funnene markert",
         f"  {result.overview.name}  den nasjonale oversikten",
         f"Statusrunden («i dag» = {result.status_today:%d.%m.%Y}):",

@@ -113,6 +113,20 @@ def find_workbooks(paths: Iterable[Path]) -> list[Path]:
     return unique_paths(found)
 
 
+def without_workbooks(paths: Iterable[Path]) -> list[Path]:
+    """The folders among ``paths`` that hold no workbook at all (a wrong folder, say). A file
+    named on its own always counts: what it is, its findings say."""
+    return [path for path in paths if path.is_dir() and not find_workbooks([path])]
+
+
+def no_workbooks_message(paths: Sequence[Path]) -> str:
+    """One sentence naming the folders of :func:`without_workbooks`."""
+    where = _and([str(p) for p in paths])
+    kinds = _and(list(WORKBOOK_SUFFIXES))
+    return (f"Fant ingen arbeidsbøker i {where} (det søkes etter {kinds}, også i "
+            "undermapper). Er det riktig mappe?")
+
+
 def _is_candidate(path: Path, root: Path) -> bool:
     parts = path.relative_to(root).parts
     if any(part.startswith(".") for part in parts) or path.name.startswith("~$"):

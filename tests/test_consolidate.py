@@ -14,25 +14,32 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from smso_xl.cli import main
-from smso_xl.config import default_parties
+from smso_xl.config import Region, default_parties, default_regions
 from smso_xl.consolidation import (
     DUPLICATE,
     EXCLUDED,
     INCLUDED,
     INCLUDED_WITH_ERRORS,
+    NOT_RECEIVED,
     NOT_TEMPLATE,
     OTHER_YEAR,
+    RECEIVED,
+    RECEIVED_WITH_ERRORS,
+    REGION_STATUSES,
     SUPERSEDED,
     UNREADABLE,
+    UNREADABLE_FILE,
     Consolidation,
     consolidate,
 )
 from smso_xl.overview import write_overview
+from smso_xl.provenance import Provenance
 from tests.libreoffice import convert, require_soffice
 from tests.workbooks import edit_workbook, make_plan
 
@@ -161,8 +168,8 @@ def test_row_conservation_counts_by_region(overview: Path) -> None:
 
 def test_every_sheet_present_charts_and_unicode(overview: Path) -> None:
     book = openpyxl.load_workbook(overview)
-    assert book.sheetnames == ["Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering",
-                               "Frister", "Avvik", "Innsendinger"]
+    assert book.sheetnames == ["Oversikt", "Kontakter", "Tiltak", "Mål", "Risiko", "Parter",
+                               "Egenvurdering", "Frister", "Avvik", "Innsendinger"]
     import zipfile
 
     with zipfile.ZipFile(overview) as package:
@@ -179,14 +186,143 @@ def test_submissions_sheet_lists_every_file(overview: Path, result: Consolidatio
     assert all(len(v or "") == 64 for k, v in sums.items() if k != "Telemark.xlsx")
 
 
-def test_oversikt_marks_missing_regions(overview: Path) -> None:
-    ws = openpyxl.load_workbook(overview)["Oversikt"]
-    received: dict[str, str] = {}
-    for row in ws.iter_rows(min_row=5, max_col=3, values_only=True):
+def _oversikt_rows(path: Path) -> dict[str, dict[str, Any]]:
+    """Oversikt's region rows by region code, keyed by header."""
+    ws = openpyxl.load_workbook(path)["Oversikt"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    header = rows[0]
+    found = {}
+    for row in rows[1:]:
         if row[0] == "Totalt":
             break  # the chart data below repeats the region codes
-        received[row[0]] = row[2]
-    assert received["42"] == "Ja" and received["56"] == "Nei" and received["40"] == "Nei"
+        found[row[0]] = dict(zip(header, row, strict=True))
+    return found
+
+
+def test_oversikt_gives_each_region_one_status_and_the_date(overview: Path) -> None:
+    rows = _oversikt_rows(overview)
+    assert {code: r["Status"] for code, r in rows.items() if r["Status"] != "Ikke mottatt"} == {
+        "03": "Mottatt", "11": "Mottatt", "42": "Mottatt", "46": "Mottatt"}
+    # Telemark.xlsx is broken and named by hand: nothing says whose it is.
+    assert rows["40"]["Status"] == "Ikke mottatt" and rows["40"]["Fil"] is None
+    assert rows["42"]["Dato mottatt"] == dt.datetime(2026, 3, 6)  # the newer one's saved day
+    assert rows["56"]["Dato mottatt"] is None
+
+
+# --- a region's status: received, with errors, unreadable, nothing ---------------------------
+
+
+@pytest.fixture
+def statuses(tmp_path: Path) -> Path:
+    """Oslo clean; Agder with errors; Telemark's file broken under the name generate gave it;
+    Vestland's broken under a name of its own, but collect recorded its sender."""
+    inbox = tmp_path / "innboks"
+    inbox.mkdir()
+    _saved(make_plan(inbox, region="03", rows=_rows("Oslo", 1), form=FORM, name="Oslo.xlsx"),
+           SAVED)
+    make_plan(inbox, region="42", rows={"Tiltak": [{"Tiltak": "Uten ansvarlig"}]}, form=FORM,
+              name="Agder.xlsx")
+    good = (inbox / "Oslo.xlsx").read_bytes()
+    (inbox / "Kopi av SMSO-handlingsplan-2026-40-Telemark (2).xlsx").write_bytes(good[:999])
+    (inbox / "plan.xlsx").write_bytes(good[:999])
+    (inbox / "SMSO-handlingsplan-2025-11-Rogaland.xlsx").write_bytes(good[:999])  # last year
+    return inbox
+
+
+def _sender(path: Path, sha256: str | None) -> Provenance | None:
+    if path.name != "plan.xlsx":
+        return None
+    return Provenance(sha256="", saved_name=path.name, original_name="plan.xlsx",
+                      sender_name="Vestland", sender_address="Post@Vestland.example.no",
+                      subject="Plan", sent=dt.datetime(2026, 2, 3, 8, 0, tzinfo=dt.UTC),
+                      message_id="<1@x>", source="plan.eml")
+
+
+def _with_addresses() -> list[Region]:
+    return [Region(r.code, r.name, r.counties,
+                   "post@vestland.example.no; leder@vestland.example.no"
+                   if r.code == "46" else r.email) for r in default_regions()]
+
+
+def test_each_expected_region_has_one_status(statuses: Path) -> None:
+    result = consolidate([statuses], year=2026, today=TODAY, regions=_with_addresses(),
+                         provenance=_sender)
+    by_code = {r.region.code: r for r in result.regions}
+    assert {code: r.status for code, r in by_code.items() if r.status != NOT_RECEIVED} == {
+        "03": RECEIVED, "42": RECEIVED_WITH_ERRORS, "40": UNREADABLE_FILE,
+        "46": UNREADABLE_FILE}
+    assert by_code["11"].status == NOT_RECEIVED  # a name of another year credits nobody
+    assert by_code["46"].received_at == dt.datetime(2026, 2, 3, 8, 0, tzinfo=dt.UTC)
+    assert by_code["03"].received_at == SAVED
+    assert by_code["40"].received_at is None and by_code["40"].file is not None
+    assert result.region_counts() == {RECEIVED: 1, RECEIVED_WITH_ERRORS: 1,
+                                      UNREADABLE_FILE: 2, NOT_RECEIVED: 11}
+
+
+def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    args = ["consolidate", str(statuses), "--out", str(out), "--year", "2026", "--today",
+            "2026-06-01"]
+    text = CliRunner().invoke(main, args)
+    assert text.exit_code == 0, text.output
+    shown = {r: v["Status"] for r, v in _oversikt_rows(out).items()}
+    said = {}
+    for line in click.unstyle(text.stdout).splitlines():
+        code, _, rest = line.strip().partition(" ")
+        if code in shown:
+            said[code] = next(s for s in REGION_STATUSES[::-1] if f"  {s}" in f"  {rest}")
+    assert said == shown and shown["40"] == UNREADABLE_FILE
+    assert "Telemark (2).xlsx: Filen kan ikke leses" in text.stdout
+    telemark = [line for line in text.stdout.splitlines() if "Telemark" in line]
+    assert len(telemark) == 1 and "Uleselig" in telemark[0]  # once, with its status
+    assert ("Av 15 regioner: 1 mottatt, 1 mottatt med feil, 1 uleselig, 12 ikke mottatt."
+            in text.stdout)
+    ws = openpyxl.load_workbook(out)["Oversikt"]
+    assert "Av 15 regioner: 1 mottatt, 1 mottatt med feil, 1 uleselig" in ws["A2"].value
+    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    assert {r["code"]: r["status"] for r in report["regions"]} == shown
+    region = next(r for r in report["regions"] if r["code"] == "40")
+    assert region["received"] is False and region["file"].endswith("Telemark (2).xlsx")
+    assert "kan ikke leses" in region["reason"]
+    assert report["summary"] == {"files": 5, "regions": 15, "received": 1,
+                                 "received_with_errors": 1, "unreadable": 1,
+                                 "not_received": 12}
+
+
+# --- paths that hold no workbook -------------------------------------------------------------
+
+
+def test_a_folder_without_workbooks_is_named_and_exits_1(tmp_path: Path) -> None:
+    empty, texts = tmp_path / "tom", tmp_path / "tekst"
+    empty.mkdir()
+    texts.mkdir()
+    (texts / "les meg.txt").write_text("ikke en plan")
+    out = tmp_path / "o.xlsx"
+    for args in (["consolidate", str(empty), "--out", str(out)],
+                 ["validate", str(empty), str(texts)]):
+        run = CliRunner().invoke(main, args)
+        assert run.exit_code == 1, run.output
+        assert f"Fant ingen arbeidsbøker i {empty}" in run.output
+        assert "None" not in run.output and "0 filer" not in run.output
+    assert f"{empty} og {texts}" in run.output
+    assert not out.exists()
+
+
+def test_a_wrong_folder_beside_a_right_one_fails_validate_after_the_report(
+        tmp_path: Path) -> None:
+    empty = tmp_path / "tom"
+    empty.mkdir()
+    plan = make_plan(tmp_path, region="03", rows=_rows("Oslo", 1), form=FORM, name="Oslo.xlsx")
+    run = CliRunner().invoke(main, ["validate", str(plan), str(empty), "--today", "2026-06-01"])
+    assert run.exit_code == 1
+    assert "1 fil kontrollert" in run.output and f"ingen arbeidsbøker i {empty}" in run.output
+
+
+def test_one_file_is_said_in_the_singular(tmp_path: Path) -> None:
+    (tmp_path / "tom.xlsx").write_bytes(b"")
+    run = CliRunner().invoke(main, ["consolidate", str(tmp_path), "--out",
+                                    str(tmp_path / "o.xlsx")])
+    assert "1 fil lest." in run.output and "None" not in run.output
 
 
 # --- choosing, in small inboxes ------------------------------------------------------------
@@ -275,3 +411,13 @@ def test_cli_refuses_an_output_open_in_excel(inbox: Path, tmp_path: Path) -> Non
     assert run.exit_code == 2
     assert "åpen i Excel" in run.output and "Traceback" not in run.output
     assert not out.exists()
+
+
+def test_cli_refuses_an_output_open_in_libreoffice(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    out.write_bytes(b"the overview the coordinator has open")
+    (tmp_path / ".~lock.oversikt.xlsx#").write_text(",Kari,pc,01.06.2026 10:00,file:///;")
+    run = CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out)])
+    assert run.exit_code == 2
+    assert "oversikt.xlsx er åpen i LibreOffice" in run.output
+    assert out.read_bytes() == b"the overview the coordinator has open"

@@ -25,9 +25,9 @@ def test_demo_leaves_every_part_of_the_round(demo_run: tuple[Path, str]) -> None
     folder, _ = demo_run
     assert len(list((folder / "1-utsendt").glob("*.xlsx"))) == 15
     inbox = sorted(p.name for p in (folder / "2-innboks").iterdir())
-    assert "Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx" in inbox and len(inbox) == 9
+    assert "Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx" in inbox and len(inbox) == 10
     feedback = list((folder / "3-tilbakemeldinger").glob("*.xlsx"))
-    assert len(feedback) == 8  # every readable return; the broken file gets none
+    assert len(feedback) == 9  # every readable return; the broken file gets none
     book = openpyxl.load_workbook(folder / "4-nasjonal-oversikt-2027.xlsx")
     assert book.sheetnames[0] == "Oversikt"
 
@@ -50,12 +50,13 @@ def test_demo_chooses_the_corrected_version_and_lists_silent_regions(
     status = {r[header.index("Fil")]: r[header.index("Status")] for r in rows[1:]}
     assert status["Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx"] == "Med"
     assert status["Handlingsplan Agder.xlsx"] == "Erstattet av nyere versjon"
-    received = {}
+    status = {}
     for row in book["Oversikt"].iter_rows(min_row=5, max_col=3, values_only=True):
         if row[0] == "Totalt":
             break
-        received[row[0]] = row[2]
-    assert received["56"] == "Nei" and received["03"] == "Ja"
+        status[row[0]] = row[2]
+    assert status["56"] == "Ikke mottatt" and status["03"] == "Mottatt"
+    assert status["40"] == "Uleselig"  # the broken file, by the name generate gave it
 
 
 def test_a_second_demo_gets_a_new_folder_and_a_full_folder_is_refused(tmp_path: Path,
@@ -69,3 +70,25 @@ def test_a_second_demo_gets_a_new_folder_and_a_full_folder_is_refused(tmp_path: 
     from smso_xl.demo import demo_folder
 
     assert demo_folder(tmp_path) == tmp_path / "smso-demo-2"
+
+
+def test_demo_regions_differ_as_real_ones_do(demo_run: tuple[Path, str]) -> None:
+    folder, output = demo_run
+    ws = openpyxl.load_workbook(folder / "4-nasjonal-oversikt-2027.xlsx")["Oversikt"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    header = rows[0]
+    lines = {}
+    for row in rows[1:]:
+        if row[0] == "Totalt":
+            break
+        lines[row[0]] = dict(zip(header, row, strict=True))
+    sent = {code: r for code, r in lines.items() if r["Tiltak"] is not None}
+    for figure in ("Mål", "Tiltak", "Timer (parter)", "Budsjett (kr)", "Fullført"):
+        assert len({r[figure] for r in sent.values()}) >= 3, figure  # no copy-paste
+    most = max(sent.values(), key=lambda r: r["Forfalt"])
+    assert most["Forfalt"] >= 5 and most["Forfalt"] >= most["Tiltak"] - 1  # many overdue
+    behind = min(sent.values(), key=lambda r: r["Tiltak"])
+    assert behind["Tiltak"] <= 3 and behind["Fullført"] == 0  # far behind
+    statuses = {r["Status"] for r in lines.values()}
+    assert statuses == {"Mottatt", "Mottatt med feil", "Uleselig", "Ikke mottatt"}
+    assert "fra 9 regioner" in output

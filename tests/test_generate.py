@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 import pytest
@@ -28,13 +28,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl import __version__, selfcheck
 from smso_xl.cli import main
-from smso_xl.config import ConfigError, Region, Settings, default_parties, default_regions
+from smso_xl.config import Region, Settings, default_parties, default_regions
+from smso_xl.fileio import OutputError
 from smso_xl.generator import generate
 from smso_xl.kinds import input_columns, is_input
 from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
 from smso_xl.selfcheck import checked_last_row
 from smso_xl.template import Column, Sheet, load_template
-from smso_xl.writer import list_name
+from smso_xl.writer import list_name, write_plan
 
 if TYPE_CHECKING:
     from tests.conftest import Fixed
@@ -715,8 +716,9 @@ def test_generate_all_regions_by_default(tmp_path: Path, fixed: Fixed) -> None:
 def test_no_overwrite_without_force(generate_plan: Callable, tmp_path: Path) -> None:
     path = generate_plan("42", file_id="a" * 32)
     before = path.read_bytes()
-    with pytest.raises(ConfigError, match="--force"):
-        generate_plan("42", file_id="b" * 32)
+    kept = generate(regions=default_regions(), region_codes=["42"], year=2026,
+                    out_dir=path.parent)
+    assert kept.files == () and [k.path for k in kept.kept] == [path]
     assert path.read_bytes() == before
 
     generate_plan("42", file_id="b" * 32, force=True)
@@ -804,10 +806,64 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert _run(args).exit_code == 0
     path = tmp_path / "SMSO-handlingsplan-2026-42-Agder.xlsx"
     before = path.read_bytes()
-    _assert_usage_error(_run(args), "--force")
+    again = _run(args)
+    assert again.exit_code == 0 and "finnes fra før, beholdt" in again.output
+    assert "Ingen nye arbeidsbøker" in again.output and "bruk --force" in again.output
     assert path.read_bytes() == before
     assert _run([*args, "--force"]).exit_code == 0
     assert path.read_bytes() != before  # a new file id
+
+
+def test_generate_writes_what_is_missing_and_keeps_what_exists(tmp_path: Path) -> None:
+    args = ["generate", "--year", "2026", "--out", str(tmp_path)]
+    assert _run(args).exit_code == 0
+    files = sorted(tmp_path.iterdir())
+    before = {p: p.read_bytes() for p in files}
+    gone = tmp_path / "SMSO-handlingsplan-2026-40-Telemark.xlsx"
+    gone.unlink()
+    result = _run(args)
+    assert result.exit_code == 0, result.output
+    assert "Laget 1 arbeidsbok for 2026" in result.output
+    assert "Beholdt 14 arbeidsbøker som fantes fra før" in result.output
+    assert gone.exists()
+    assert {p: p.read_bytes() for p in files if p != gone} == {
+        p: b for p, b in before.items() if p != gone}
+
+
+def test_force_checks_every_target_first_and_writes_all_or_nothing(tmp_path: Path) -> None:
+    args = ["generate", "--year", "2026", "--out", str(tmp_path)]
+    assert _run(args).exit_code == 0
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    # The last region's workbook is open: in Excel, and one in LibreOffice.
+    (tmp_path / "~$SMSO-handlingsplan-2026-56-Finnmark.xlsx").write_bytes(b"lock")
+    (tmp_path / ".~lock.SMSO-handlingsplan-2026-55-Troms.xlsx#").write_text("lock")
+    result = _run([*args, "--force"])
+    assert result.exit_code == 2
+    assert "Troms.xlsx er åpen i LibreOffice" in result.output
+    assert "Det gjelder 2 filer; ingen er skrevet." in result.output
+    assert {p: p.read_bytes() for p in before} == before  # not one renewed
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".~smso")) == []
+
+
+def test_force_writes_nothing_when_one_workbook_fails(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from smso_xl import generator
+
+    first = generate(regions=default_regions(), year=2026, out_dir=tmp_path)
+    before = {f.path: f.path.read_bytes() for f in first.files}
+    calls = []
+
+    def failing(path: Path, ctx: Any) -> None:
+        calls.append(path)
+        if len(calls) == 10:
+            raise OSError(28, "No space left on device")
+        write_plan(path, ctx)
+
+    monkeypatch.setattr(generator, "write_plan", failing)
+    with pytest.raises(OutputError):
+        generate(regions=default_regions(), year=2026, out_dir=tmp_path, force=True)
+    assert {p: p.read_bytes() for p in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in before)
 
 
 def test_cli_out_dir_that_cannot_be_written(tmp_path: Path) -> None:

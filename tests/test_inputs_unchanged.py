@@ -152,8 +152,8 @@ def test_generate_never_writes_over_a_file_in_its_folder(inbox: Path) -> None:
     before = snapshot(inbox)
     result = run("generate", "--year", "2026", "--region", "42", "--region", "03",
                  "--out", inbox)
-    assert result.exit_code == 2 and "finnes allerede" in result.output
-    assert unchanged(before, inbox) == {}
+    assert result.exit_code == 0 and "finnes fra før, beholdt" in result.output
+    assert list(unchanged(before, inbox)) == ["SMSO-handlingsplan-2026-03-Oslo.xlsx"]
 
 
 def test_demo_leaves_its_inbox_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,9 +254,7 @@ def test_failed_generate_leaves_only_whole_workbooks(tmp_path: Path,
     result = run("generate", "--year", "2026", "--region", "03", "--region", "42",
                  "--region", "46", "--out", out)
     assert result.exit_code == 2 and "ikke endret" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["SMSO-handlingsplan-2026-03-Oslo.xlsx"]
-    with zipfile.ZipFile(out / "SMSO-handlingsplan-2026-03-Oslo.xlsx") as archive:
-        assert archive.testzip() is None
+    assert sorted(p.name for p in out.iterdir()) == []  # all or nothing: none is put in place
 
 
 KILLED_WRITER = """
@@ -310,7 +308,7 @@ def test_killed_generate_leaves_only_whole_workbooks(tmp_path: Path) -> None:
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
     visible = find_workbooks([out])  # what a later validate would take: no hidden files
-    assert 1 <= len(visible) < 15
+    assert 1 <= len(visible) <= 15  # all are put in place at the end, within microseconds
     assert all(p.name.startswith(TEMP_PREFIX) for p in out.iterdir() if p not in visible)
     for path in visible:
         with zipfile.ZipFile(path) as archive:

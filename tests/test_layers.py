@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mail",),                                                             # 3 e-mail
     ("demo",),                                                             # 4
     ("render", "docs"),                                                    # 5 text
-    ("cli", "__main__"),                                                   # 6
+    ("cli", "clitext", "__main__"),                                                   # 6
 )
 
 Graph = Mapping[str, set[str]]

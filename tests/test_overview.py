@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -179,7 +180,7 @@ def column_values(ws: Worksheet, reference: str) -> list[Any]:
     return [ws.cell(row, min_col).value for row in range(min_row, max_row + 1)]
 
 
-OVERSIKT_HEADERS = ["Region", "Navn", "Mottatt", "Fil", "Status", "Mål", "Tiltak",
+OVERSIKT_HEADERS = ["Region", "Navn", "Status", "Dato mottatt", "Fil", "Mål", "Tiltak",
                     "Andel med ansvarlig og frist", "Forfalt", "Fullført", "Timer (parter)",
                     "Budsjett (kr)", "Høy risiko", "Feil", "Advarsler"]
 
@@ -188,8 +189,8 @@ OVERSIKT_HEADERS = ["Region", "Navn", "Mottatt", "Fil", "Status", "Mål", "Tilta
 
 
 def test_sheets_are_present_in_order(book: openpyxl.Workbook) -> None:
-    assert book.sheetnames == ["Oversikt", "Tiltak", "Mål", "Risiko", "Parter", "Egenvurdering",
-                               "Frister", "Avvik", "Innsendinger"]
+    assert book.sheetnames == ["Oversikt", "Kontakter", "Tiltak", "Mål", "Risiko", "Parter",
+                               "Egenvurdering", "Frister", "Avvik", "Innsendinger"]
     assert list(SHEETS) == book.sheetnames
 
 
@@ -318,6 +319,37 @@ def test_region_codes_stay_text(book: openpyxl.Workbook) -> None:
     assert summary_rows(book["Oversikt"])["03"][0] == "03"
 
 
+# --- Kontakter -----------------------------------------------------------------------------
+
+
+def test_kontakter_is_every_regions_organisering_form(book: openpyxl.Workbook) -> None:
+    rows = records(book["Kontakter"])
+    form = load_template().form
+    typed = [f.label for f in form.fields if f.source is None]  # what the region types
+    assert list(rows[0])[1:] == ["Region", "Regionnavn", "Status", *typed,
+                                 "E-post i regionlisten", "Fil"]
+    assert [r["Region"] for r in rows] == [r.code for r in default_regions()]
+    oslo = next(r for r in rows if r["Region"] == "03")
+    assert (oslo["Status"], oslo["Leder"], oslo["E-post leder"]) == (
+        "Mottatt med feil", "Kari Nordmann", "kari@example.no")
+    assert oslo["Overordnet mål for samarbeidet"] == "Mindre svart arbeid"
+    nothing = next(r for r in rows if r["Region"] == "11")
+    assert nothing["Status"] == "Ikke mottatt" and nothing["Leder"] is None
+
+
+def test_kontakter_shows_dates_as_dates(tmp_path: Path) -> None:
+    form = {"Leder": "Siri Eide", "Forankret hos partene (dato)": D(2025, 11, 20),
+            "Sist oppdatert (dato)": "28.01.2026", "Telefon leder": "+47 22 07 70 00"}
+    _plan(tmp_path, "11", {}, form, dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    out = write_overview(consolidate([tmp_path], year=2026, today=TODAY), tmp_path / "o.xlsx")
+    ws = openpyxl.load_workbook(out)["Kontakter"]
+    row = next(r for r in records(ws) if r["Region"] == "11")
+    assert row["Forankret hos partene (dato)"] == D(2025, 11, 20)
+    assert row["Sist oppdatert (dato)"] == D(2026, 1, 28)  # typed as text, read as a date
+    assert cell_of(ws, row, "Sist oppdatert (dato)").number_format == "dd.mm.yyyy"
+    assert row["Telefon leder"] == "+47 22 07 70 00"  # text, never a formula
+
+
 # --- Oversikt -------------------------------------------------------------------------------
 
 
@@ -328,12 +360,12 @@ def test_oversikt_lists_every_expected_region(book: openpyxl.Workbook) -> None:
     assert list(lines) == [*codes, "Totalt"]
     for code in codes:
         received = code in RECEIVED
-        assert lines[code][2] == ("Ja" if received else "Nei")
+        assert (lines[code][2] in ("Mottatt", "Mottatt med feil")) == received
         if not received:
-            assert lines[code][4] == "Ikke mottatt"
+            assert lines[code][2:5] == ["Ikke mottatt", None, None]
             assert lines[code][5:13] == [None] * 8  # nothing counted, not a zero
     row = 5 + codes.index("11")
-    assert ws.cell(row, 3).fill.fgColor.rgb.endswith("FFC7CE")  # "Nei" is marked red
+    assert ws.cell(row, 3).fill.fgColor.rgb.endswith("FFC7CE")  # "Ikke mottatt" is red
 
 
 def test_oversikt_counts_per_region(book: openpyxl.Workbook) -> None:
@@ -342,7 +374,7 @@ def test_oversikt_counts_per_region(book: openpyxl.Workbook) -> None:
     assert lines["03"][5:13] == [2, 4, 5 / 6, 1, 1, 175, 25000, 1]
     assert lines["42"][5:13] == [0, 2, 1, 0, 0, 40, 12000, 0]
     assert lines["46"][5:13] == [0, 0, None, 0, 0, 10, 0, 0]
-    assert lines["42"][3] == "SMSO-handlingsplan-2026-42-Agder.xlsx"
+    assert lines["42"][4] == "SMSO-handlingsplan-2026-42-Agder.xlsx"
 
 
 def test_totals_are_formulas_with_true_cached_values(book: openpyxl.Workbook,
@@ -350,7 +382,8 @@ def test_totals_are_formulas_with_true_cached_values(book: openpyxl.Workbook,
                                                      result: Consolidation) -> None:
     formulas = summary_rows(book["Oversikt"])["Totalt"]
     values = summary_rows(cached["Oversikt"])["Totalt"]
-    assert formulas[2] == '=COUNTIF(C5:C19,"Ja")' and values[2] == 3
+    assert formulas[2] == '=COUNTIF(C5:C19,"Mottatt")+COUNTIF(C5:C19,"Mottatt med feil")'
+    assert values[2] == 3
     for col in (5, 6, 8, 9, 10, 11, 12, 13, 14):
         letter = "ABCDEFGHIJKLMNO"[col]
         assert formulas[col] == f"=SUM({letter}5:{letter}19)"
@@ -381,6 +414,33 @@ def test_two_charts_draw_on_the_oversikt_data(overview: Path, book: openpyxl.Wor
     assert column_values(ws, values.group(1)) == [140, 60, 25]
 
 
+def test_status_chart_colours_can_be_told_apart(overview: Path) -> None:
+    """Each status its own colour; of the greys only «Avlyst» (dark) and «Ikke satt» (light)."""
+    with zipfile.ZipFile(overview) as archive:
+        column = archive.read("xl/charts/chart1.xml").decode()
+    fills = re.findall(r'<c:ser>.*?<a:solidFill><a:srgbClr val="(\w{6})"', column, re.S)
+    assert len(fills) == len(set(fills)) == 6  # five statuses and «Ikke satt»
+
+    def grey(rgb: str) -> bool:
+        r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
+        return max(r, g, b) - min(r, g, b) < 24
+
+    greys = sorted(int(f[:2], 16) for f in fills if grey(f))
+    assert len(greys) == 2 and greys[1] - greys[0] > 64
+
+
+def test_file_names_are_not_cut_off(book: openpyxl.Workbook) -> None:
+    ws = book["Oversikt"]
+    assert ws["E4"].value == "Fil"
+    names = [ws.cell(r, 5).value for r in range(5, 20) if ws.cell(r, 5).value]
+    assert ws.column_dimensions["E"].width >= max(len(n) for n in names)
+    ws = book["Innsendinger"]
+    header = [c.value for c in ws[1]]
+    letter = get_column_letter(header.index("Fil") + 1)
+    longest = max(len(r["Fil"]) for r in records(ws))
+    assert ws.column_dimensions[letter].width >= longest
+
+
 # --- Egenvurdering, Frister, Avvik, Innsendinger -------------------------------------------
 
 
@@ -396,6 +456,9 @@ def test_assessment_matrix_is_coloured(book: openpyxl.Workbook, result: Consolid
     assert fills == ["C6EFCE", "FFEB9C", "FFC7CE"]
     table_top = int(ws.tables["tblEgenvurdering"].ref.split(":")[0][1:])
     assert table_top > 6 + 9  # below the matrix and the legend: no overlap
+    # The criteria's columns are one width, whatever the detail table below holds.
+    widths = {ws.column_dimensions[get_column_letter(c)].width for c in range(3, 12)}
+    assert len(widths) == 1
 
 
 def test_deadlines_overdue_and_next_90_days_sorted(book: openpyxl.Workbook) -> None:
@@ -482,12 +545,12 @@ def test_empty_inbox_still_gives_valid_tables(tmp_path: Path) -> None:
     out = write_overview(empty, tmp_path / "oversikt.xlsx")
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == list(SHEETS)
-    for sheet in SHEETS[1:]:
+    for sheet in SHEETS[2:]:  # Kontakter keeps a row per expected region
         rows = records(book[sheet])
         first_cell = list(rows[0].values())[1]
         assert len(rows) == 1 and first_cell.startswith("Ingen"), sheet
     lines = summary_rows(book["Oversikt"])
-    assert {line[2] for code, line in lines.items() if code != "Totalt"} == {"Nei"}
+    assert {line[2] for code, line in lines.items() if code != "Totalt"} == {"Ikke mottatt"}
     totals = summary_rows(openpyxl.load_workbook(out, data_only=True)["Oversikt"])["Totalt"]
     assert totals[5:7] == [0, 0] and totals[7] in ("", None)  # no share of nothing: blank
 
