@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from smso_xl import sniff
+from smso_xl.cells import column_letter
 from smso_xl.cli import main
 from smso_xl.findings import CATALOGUE
 from smso_xl.model import ReadError
@@ -278,7 +279,8 @@ def test_rows_limit(tmp_path: Path, last_row: int, code: str | None) -> None:
         with pytest.raises(ReadError) as caught:
             read(path)
         assert caught.value.finding.code == code
-        assert "arket «Tiltak» har innhold helt til rad 10001 og kolonne P" in (
+        last_column = column_letter(len(load_template().sheet("Tiltak").columns))
+        assert f"arket «Tiltak» har innhold helt til rad 10001 og kolonne {last_column}" in (
             caught.value.finding.message)
 
 
