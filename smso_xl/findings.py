@@ -131,6 +131,9 @@ CATALOGUE: dict[str, Entry] = _entries(
      "arket Parter."),
     ("number-invalid", ERROR, "Ikke et tall",
      "{column} «{value}» er ikke et tall. Skriv bare tallet, f.eks. 1500."),
+    ("number-ambiguous", WARNING, "Tallet kan leses på to måter",
+     "{column} «{value}» er lest som {reading}. Mente dere {other}? Skriv tallet uten "
+     "tusenskille, f.eks. 1500, eller med desimalkomma, f.eks. 1,5."),
     ("number-negative", ERROR, "Negativt tall",
      "{column} {value} er negativt. Skriv et tall som er 0 eller større."),
     ("scale-invalid", ERROR, "Utenfor skalaen",

@@ -74,6 +74,9 @@ class Parsed:
 
 # --- the kinds -------------------------------------------------------------------------------
 
+#: A comma before exactly three digits: a decimal comma, or an English thousands separator.
+_THOUSANDS_OR_DECIMALS = re.compile(r"(\d{1,3}),(\d{3})")
+
 
 class Kind:
     """One column kind. The base is free text typed in, kept as text, with nothing to check;
@@ -282,6 +285,12 @@ class Amount(_Number):
             return Parsed(None, True, (found("number-invalid"),))
         if number.value < 0:
             return Parsed(number.value, True, (found("number-negative"),))
+        if isinstance(raw, str) and (m := _THOUSANDS_OR_DECIMALS.fullmatch(text.strip())):
+            # «1,500» pasted from an English sheet: 1 500, or 1,5 as a Norwegian writes it?
+            # Read the Norwegian way, and say so.
+            return Parsed(number.value, True, (found(
+                "number-ambiguous", reading=f"{m[1]},{m[2].rstrip('0') or '0'}",
+                other=f"{m[1]} {m[2]}"),))
         return Parsed(number.value, True)
 
     def dtype(self, column: Column) -> str:

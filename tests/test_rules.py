@@ -429,6 +429,25 @@ def test_numbers_written_as_people_write_them(tmp_path: Path, timer: object, bud
     assert (row.values["timer"], row.values["budsjett"]) == (hours, kroner)
 
 
+@pytest.mark.parametrize(("budsjett", "kroner", "expected"), [
+    ("1,500", 1.5, [("number-ambiguous", "Tiltak", "O2")]),  # 1,5 or 1 500?
+    ("12,250", 12.25, [("number-ambiguous", "Tiltak", "O2")]),
+    ("1,5", 1.5, []), ("1 500", 1500, []), ("1500,50", 1500.5, []), ("1.500", 1500, []),
+])
+def test_a_number_that_reads_two_ways_is_read_the_norwegian_way_and_said(
+        tmp_path: Path, budsjett: str, kroner: float, expected: Codes) -> None:
+    report = check(clean_plan(tmp_path, action={"Budsjett (kr)": budsjett}))
+    assert codes_at(report) == expected
+    plan = report.files[0].plan
+    assert plan is not None and plan.rows["Tiltak"][0].values["budsjett"] == kroner
+    if expected:
+        assert only(report, "number-ambiguous") == (
+            f"Tiltak O2: Budsjett (kr) «{budsjett}» er lest som {budsjett.rstrip('0')}. "
+            f"Mente dere {budsjett.replace(',', ' ')}? Skriv tallet uten tusenskille, f.eks. "
+            "1500, eller med desimalkomma, f.eks. 1,5.")
+        assert report.files[0].ok  # a warning: the plan is still ready
+
+
 @pytest.mark.parametrize("value", [0, 6, 2.5, "tre"])
 def test_scale_invalid(tmp_path: Path, value: object) -> None:
     report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=value, k=2)]}))
