@@ -107,6 +107,9 @@ CATALOGUE: dict[str, Entry] = _entries(
      "minst én rad."),
     ("responsible-placeholder", ERROR, "Ikke en navngitt person",
      "{column} «{value}» er ikke en person. Skriv navnet på én bestemt person."),
+    ("responsible-several", WARNING, "Flere ansvarlige",
+     "{column} «{value}» ser ut som flere personer. Planen vil ha én ansvarlig per rad: skriv "
+     "den ene som har ansvaret, og nevn de andre under Samarbeidspartnere eller Kommentar."),
     ("deadline-missing", ERROR, "Frist mangler",
      "{what} mangler frist. Skriv en dato som dd.mm.åååå, f.eks. 15.03.{year}."),
     ("date-invalid", ERROR, "Ugyldig dato",

@@ -74,6 +74,19 @@ class Parsed:
 
 # --- the kinds -------------------------------------------------------------------------------
 
+#: «Kari / Per», «Kari og Per», «Kari & Per», «Kari + Per»: two names where one is asked for.
+_JOINED_NAMES = re.compile(r"\S\s*(?:/|&|\+)\s*\S|\S\s+(?:og|and)\s+\S", re.IGNORECASE)
+
+
+def several_people(text: str) -> bool:
+    """Text that names more than one person. A comma alone is not enough: «Nordmann, Kari»
+    is one person, surname first; «Kari Nordmann, Ola Hansen» (full names) is two."""
+    if _JOINED_NAMES.search(text):
+        return True
+    parts = [part.split() for part in text.split(",") if part.strip()]
+    return len(parts) >= 3 or (len(parts) == 2 and all(len(p) >= 2 for p in parts))
+
+
 #: A comma before exactly three digits: a decimal comma, or an English thousands separator.
 _THOUSANDS_OR_DECIMALS = re.compile(r"(\d{1,3}),(\d{3})")
 
@@ -166,6 +179,8 @@ class Person(Kind):
               check_period: bool) -> Parsed:
         if is_placeholder(raw, ctx.template.placeholders):
             return Parsed(None, True, (found("responsible-placeholder"),))
+        if column.role == "owner" and several_people(text):
+            return Parsed(text, True, (found("responsible-several"),))
         return Parsed(text, True)
 
 

@@ -429,6 +429,21 @@ def test_numbers_written_as_people_write_them(tmp_path: Path, timer: object, bud
     assert (row.values["timer"], row.values["budsjett"]) == (hours, kroner)
 
 
+@pytest.mark.parametrize(("owner", "several"), [
+    ("Kari / Per", True), ("Kari/Per", True), ("Kari og Per", True), ("Kari & Per", True),
+    ("Kari Nordmann, Ola Hansen", True), ("Kari, Per, Ola", True),
+    ("Kari Nordmann", False), ("Nordmann, Kari", False), ("Ingrid Øvland", False),
+    ("Bjørn Ogre", False), ("Anne-Lise Berg", False),
+])
+def test_several_names_as_one_responsible_are_said(tmp_path: Path, owner: str,
+                                                    several: bool) -> None:
+    report = check(clean_plan(tmp_path, action={"Ansvarlig": owner}))
+    assert codes_at(report) == ([("responsible-several", "Tiltak", "H2")] if several else [])
+    assert report.files[0].ok  # a warning: the row still has a responsible
+    plan = report.files[0].plan
+    assert plan is not None and plan.rows["Tiltak"][0].values["ansvarlig"] == owner
+
+
 @pytest.mark.parametrize(("budsjett", "kroner", "expected"), [
     ("1,500", 1.5, [("number-ambiguous", "Tiltak", "O2")]),  # 1,5 or 1 500?
     ("12,250", 12.25, [("number-ambiguous", "Tiltak", "O2")]),
