@@ -58,6 +58,16 @@ def _user_errors(func: F) -> F:
         except SmsoError as exc:
             click.echo(f"Feil: {exc}", err=True)
             raise SystemExit(exc.exit_code) from None
+        except ModuleNotFoundError as exc:
+            # Run from a checkout that was never installed (``python -m smso_xl`` without
+            # ``pip install .``): the heavy libraries are imported by the command, not at
+            # start-up, so this is where a missing one shows.
+            if not exc.name or exc.name.split(".")[0] == "smso_xl":
+                raise
+            click.echo(f"Feil: pakken «{exc.name}» mangler. Installer smso-xl med "
+                       "«pip install .» i mappen med koden, "
+                       "og prøv igjen.", err=True)
+            raise SystemExit(SmsoError.exit_code) from None  # a setup to correct
 
     return wrapper  # type: ignore[return-value]
 

@@ -265,12 +265,7 @@ def _recompute(table: TableData, layout: _Layout, row: Row, texts: dict[str, str
     """Computed cells are recomputed, never trusted; a file that disagrees is told so."""
     findings = []
     for column in layout.formulas:
-        if column.formula == "risk_score":
-            p, k = values.get(layout.key("likelihood")), values.get(layout.key("impact"))
-            value = p * k if isinstance(p, int) and isinstance(k, int) else None
-        else:  # risk_level
-            score = values.get(layout.key("risk_score"))
-            value = ctx.template.risk_level(score if isinstance(score, int) else None)
+        value = ctx.template.compute(table.spec, column.formula, values)
         values[column.key] = value
         in_file = texts.get(column.key, "")
         expected = cell_text(value)

@@ -219,6 +219,18 @@ class Template:
                 level = band.level
         return level
 
+    def compute(self, sheet: Sheet, formula: str | None,
+                values: Mapping[str, object]) -> object:
+        """A computed column's value for a row, as the workbook's formula computes it (None:
+        blank): the validator recomputes with it, the writer caches it."""
+        p, k = (values.get(sheet.key_of(role) or "") for role in ("likelihood", "impact"))
+        score = p * k if isinstance(p, int) and isinstance(k, int) else None
+        if formula == "risk_score":
+            return score
+        if formula == "risk_level":
+            return self.risk_level(score)
+        raise TemplateError(f"{sheet.name}: unknown formula {formula!r}")
+
     @property
     def risk_colours(self) -> dict[str, str]:
         return {band.level: band.colour for band in self.risk_bands}

@@ -121,7 +121,7 @@ def without_workbooks(paths: Iterable[Path]) -> list[Path]:
 
 def no_workbooks_message(paths: Sequence[Path]) -> str:
     """One sentence naming the folders of :func:`without_workbooks`."""
-    where = _and([str(p) for p in paths])
+    where = _and(list(dict.fromkeys(str(p) for p in paths)))  # «compare tom tom»: once
     kinds = _and(list(WORKBOOK_SUFFIXES))
     return (f"Fant ingen arbeidsbøker i {where} (det søkes etter {kinds}, også i "
             "undermapper). Er det riktig mappe?")

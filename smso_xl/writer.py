@@ -419,18 +419,10 @@ def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: C
         formula = f'=IF({score}="","",{risk_level_formula(ctx.template, score)})'
     else:
         raise ValueError(f"unknown formula {column.formula!r}")
+    value = ctx.template.compute(sheet, column.formula, given)
     # The true cached result: "" for a blank row, the score and level of a prefilled one.
     ws.write_formula(row, [c.key for c in sheet.columns].index(column.key), formula,
-                     fmt.locked_center, _computed(ctx.template, sheet, column, given))
-
-
-def _computed(template: Template, sheet: Sheet, column: Column,
-              given: Mapping[str, object]) -> object:
-    p, k = (given.get(sheet.key_of(role) or "") for role in ("likelihood", "impact"))
-    score = p * k if isinstance(p, int) and isinstance(k, int) else None
-    if column.formula == "risk_score":
-        return "" if score is None else score
-    return template.risk_level(score) or ""
+                     fmt.locked_center, "" if value is None else value)
 
 
 def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, Any] | None:

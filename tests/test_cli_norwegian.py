@@ -72,3 +72,17 @@ def test_norwegian_whatever_the_machine_speaks(tmp_path: Path) -> None:
 def test_the_shipped_catalog_is_the_compiled_dict() -> None:
     assert clitext.CATALOG_FILE.read_bytes() == clitext.compiled(), (
         "run: python -m smso_xl.clitext")
+
+
+def test_a_missing_library_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """Run from a checkout that was never installed: the command says what to install."""
+    script = ("import sys; sys.modules['xlsxwriter'] = None; "  # as if it were not installed
+              "from smso_xl.cli import main; main()")
+    result = subprocess.run(
+        [sys.executable, "-c", script, "generate", "--region", "42", "--year", "2027",
+         "--out", str(tmp_path / "ut")],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    assert "Feil: pakken «xlsxwriter» mangler. Installer smso-xl med «pip install ." in (
+        result.stderr)
+    assert "Traceback" not in result.stderr and not (tmp_path / "ut").exists()

@@ -163,7 +163,7 @@ def test_the_zip_bomb_is_the_one_measured(built: Built) -> None:
 
 
 def test_legacy_xls_is_a_real_compound_file(tmp_path: Path) -> None:
-    olefile = pytest.importorskip("olefile")
+    import olefile  # comes with extract-msg, in the test extra
     path = legacy_xls(tmp_path)
     ole = olefile.OleFileIO(str(path))
     assert ole.listdir() == [["Workbook"]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from tests.test_rules import TODAY, clean_plan
 TODAY_ARG = TODAY.isoformat()
 FILE_KEYS = {"path", "region", "year", "template_version", "ok", "findings"}
 FINDING_KEYS = {"code", "severity", "sheet", "cell", "row", "column", "value", "message"}
-HAS_FEEDBACK = importlib.util.find_spec("smso_xl.feedback") is not None
 
 
 def run(*args: object, env: dict[str, str] | None = None) -> Result:
@@ -240,8 +238,7 @@ def test_text_shows_file_level_findings_without_a_cell(tmp_path: Path) -> None:
 @pytest.mark.parametrize("extra", [
     pytest.param([], id="text"),
     pytest.param(["--format", "json"], id="json"),
-    pytest.param(["--feedback", "{out}"], id="feedback", marks=pytest.mark.skipif(
-        not HAS_FEEDBACK, reason="smso_xl/feedback.py (validate --feedback) is not written yet")),
+    pytest.param(["--feedback", "{out}"], id="feedback"),
 ])
 def test_inputs_are_byte_identical_after_validate(inbox: Path, tmp_path: Path,
                                                   extra: list[str]) -> None:
