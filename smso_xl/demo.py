@@ -34,7 +34,7 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "42": ("missing_responsible", "text_dates"),   # first version; a corrected one follows
     "46": ("missing_responsible",),
     "50": ("placeholder", "unmitigated_risk"),
-    "18": ("imprecise_dates",),
+    "18": ("dates_as_text",),                      # an English-language spreadsheet
     "34": ("overdue",),                            # many deadlines passed, little done
     "15": ("behind",),                             # far behind: a thin plan, nothing started
 }
@@ -231,10 +231,10 @@ def answers(code: str, year: int, mistakes: set[str],
             day = min(day, d(31, 5))
         if "text_dates" in mistakes and slip == "text":
             return "snart"
-        if "imprecise_dates" in mistakes and slip == "text":
-            return f"mars {year}"
-        if "imprecise_dates" in mistakes and slip == "quarter":
-            return "Q3"
+        if "dates_as_text" in mistakes and slip == "text":
+            return f"{day:%d.%m.%Y}"  # kept as text: read, with a warning
+        if "dates_as_text" in mistakes and slip == "quarter":
+            return "Q3"  # no date at all
         return day
 
     goal_count, action_count, scale = SIZES.get(code, (3, 7, 1.0))

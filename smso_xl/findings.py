@@ -114,9 +114,10 @@ CATALOGUE: dict[str, Entry] = _entries(
      "{what} mangler frist. Skriv en dato som dd.mm.åååå, f.eks. 15.03.{year}."),
     ("date-invalid", ERROR, "Ugyldig dato",
      "{column} «{value}» er ikke en dato. Skriv datoen som dd.mm.åååå, f.eks. 15.03.{year}."),
-    ("date-imprecise", WARNING, "Upresis dato",
-     "{column} «{value}» er ikke en eksakt dato ({interpretation}). "
-     "Skriv en eksakt dato som dd.mm.åååå."),
+    ("date-as-text", WARNING, "Dato skrevet som tekst",
+     "{column} «{value}» er skrevet som tekst, ikke som en dato; den er lest som {reading}. "
+     "Regnearket kan ikke regne med den: skriv datoen på nytt som dd.mm.åååå (viser "
+     "programmet engelsk, skriv {iso})."),
     ("date-outside-period", WARNING, "Dato utenfor planperioden",
      "{column} {date} er utenfor planperioden {start}–{end}. Velg en dato i planperioden, "
      "eller forklar i kommentaren."),
@@ -133,10 +134,13 @@ CATALOGUE: dict[str, Entry] = _entries(
      "«{value}» er ikke en av partene. Velg en part fra listen, eller legg den til på "
      "arket Parter."),
     ("number-invalid", ERROR, "Ikke et tall",
-     "{column} «{value}» er ikke et tall. Skriv bare tallet, f.eks. 1500."),
+     "{column} «{value}» er ikke et tall. Skriv bare tallet, f.eks. 1500 eller 1,5."),
     ("number-ambiguous", WARNING, "Tallet kan leses på to måter",
      "{column} «{value}» er lest som {reading}. Mente dere {other}? Skriv tallet uten "
      "tusenskille, f.eks. 1500, eller med desimalkomma, f.eks. 1,5."),
+    ("number-as-text", WARNING, "Tall skrevet som tekst",
+     "{column} «{value}» er skrevet som tekst, ikke som et tall; det er lest som {reading}. "
+     "Regnearket kan ikke regne med det: skriv bare tallet på nytt."),
     ("number-negative", ERROR, "Negativt tall",
      "{column} {value} er negativt. Skriv et tall som er 0 eller større."),
     ("scale-invalid", ERROR, "Utenfor skalaen",
@@ -144,10 +148,10 @@ CATALOGUE: dict[str, Entry] = _entries(
     ("email-invalid", WARNING, "Ugyldig e-postadresse",
      "«{value}» ser ikke ut som en e-postadresse. Skriv adressen som navn@domene.no."),
     ("id-duplicate", ERROR, "ID brukt flere ganger",
-     "ID-en «{value}» står flere ganger på arket. Gi hver rad sin egen ID."),
+     "ID-en «{value}» står også i rad {rows}. Gi hver rad sin egen ID."),
     ("reference-unknown", ERROR, "Ukjent ID",
      "{column} «{value}» viser ikke til en utfylt rad. Velg ID-en til et mål eller tiltak som "
-     "finnes."),
+     "er skrevet inn."),
     ("computed-mismatch", INFO, "Beregnet verdi rettet",
      "{column} i filen er «{value}», men riktig verdi er «{expected}». Verktøyet bruker "
      "{expected}."),

@@ -28,19 +28,22 @@ from .findings import Finding, finding
 from .model import Cell
 from .template import KIND_NAMES, Column, FormField, Sheet, Template
 from .values import (
+    EPOCH_1904,
+    EXCEL_EPOCH,
     cell_text,
+    excel_trim,
     fold,
     format_date,
     is_placeholder,
     match_choice,
-    parse_date,
     parse_number,
-    parse_whole,
+    sheet_date,
+    text_date,
+    text_number,
 )
 
 #: Dates before this year in a date cell are numbers typed into it, not deadlines.
 _TYPED_NUMBER_BEFORE = 1950
-EXCEL_EPOCH, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)
 DATE_FORMAT = "dd.mm.yyyy"
 _Found = Callable[..., Finding]  # builds a finding located at the cell being parsed
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}$")
@@ -59,6 +62,7 @@ class Context:
     period: tuple[dt.date, dt.date]
     parties: tuple[str, ...]         # accepted party names: configured + the workbook's Parter
     epoch1904: bool = False
+    configured: tuple[str, ...] = ()  # the configured parties (their plain spellings pass)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,10 @@ class Kind:
     computed: bool = False   # the tool computes it, and never trusts the file's value
     is_date: bool = False    # a date typed in: the self-check counts text and out-of-period
     names_a_person: bool = False  # a placeholder («?», «alle») is no value: checked and marked
+    names_a_party: bool = False   # one of the parties: the configured ones or those on Parter
+    #: The rules of the workbook's own check a cell of this kind gets (selfcheck builds each
+    #: as a formula; ``parse`` below is the validator's side of the same rules).
+    sheet_checks: tuple[str, ...] = ()
 
     # The workbook.
 
@@ -151,6 +159,7 @@ class Kind:
 
 class Id(Kind):
     name, is_input, verbatim = "id", False, True
+    sheet_checks = ("id",)
 
 
 class Label(Kind):
@@ -168,6 +177,7 @@ class Phone(Kind):
 class Person(Kind):
     name = "person"
     names_a_person = True
+    sheet_checks = ("person",)
 
     def default_help(self, column: Column, template: Template, *, year: int,
                      form: bool) -> str:
@@ -196,6 +206,7 @@ class Email(Kind):
 
 class Date(Kind):
     name, is_date = "date", True
+    sheet_checks = ("date",)
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
@@ -219,24 +230,31 @@ class Date(Kind):
     def cell_value(self, raw: object, ctx: Context) -> object:
         if isinstance(raw, dt.date) and raw.year < _TYPED_NUMBER_BEFORE:
             # A number typed into a date-formatted cell: "2026" shows as 18.07.1905. Read it
-            # as the number the person typed (values.parse_date takes 1990–2100 as a year).
+            # as the number the person typed, which is no date (and says so in the finding).
             day = raw.date() if isinstance(raw, dt.datetime) else raw
             return (day - (EPOCH_1904 if ctx.epoch1904 else EXCEL_EPOCH)).days
         return raw
 
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
-        date = parse_date(raw, year=ctx.year, bound=column.bound, epoch1904=ctx.epoch1904)
-        if date.status == "invalid" or date.value is None:
+        # One truth (SPEC §5): a date is what the workbook's own check takes for one
+        # (values.sheet_date, text_date; selfcheck builds the same as formulas). A date written
+        # as text is read, with a warning, and kept as the text: the spreadsheet cannot count
+        # with it, so neither do the period and deadline rules.
+        if isinstance(raw, str):
+            day = text_date(text)
+            if day is None:
+                return Parsed(None, True, (found("date-invalid", year=ctx.year),))
+            return Parsed(None, True, (found("date-as-text", reading=format_date(day),
+                                             iso=day.isoformat()),))
+        date = sheet_date(raw, epoch1904=ctx.epoch1904)
+        if date is None:
             return Parsed(None, True, (found("date-invalid", year=ctx.year),))
-        notes: list[Finding] = []
-        if date.status == "imprecise":
-            notes.append(found("date-imprecise", interpretation=date.interpretation))
         start, end = ctx.period
-        if check_period and not start <= date.value <= end:
-            notes.append(found("date-outside-period", date=format_date(date.value),
-                               start=format_date(start), end=format_date(end)))
-        return Parsed(date.value, True, tuple(notes))
+        if check_period and not start <= date <= end:
+            return Parsed(date, True, (found("date-outside-period", date=format_date(date),
+                                             start=format_date(start), end=format_date(end)),))
+        return Parsed(date, True)
 
     def dtype(self, column: Column) -> str:
         return "datetime64[ns]"
@@ -253,6 +271,7 @@ class Whole(_Number):
     """A whole number within the column's ``min`` and ``max`` (a 1–5 scale)."""
 
     name = "whole"
+    sheet_checks = ("scale",)
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
@@ -266,9 +285,10 @@ class Whole(_Number):
 
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
-        number = parse_whole(raw)
+        # A whole number typed as a number: text («4») is no number to the risk formulas.
+        number = None if isinstance(raw, str) else parse_number(raw).value
         low, high = column.minimum, column.maximum
-        value = number.value if number.status == "ok" else None
+        value = int(number) if isinstance(number, int | float) and number == int(number) else None
         in_range = value is not None and (low is None or value >= low) and (
             high is None or value <= high)
         if not in_range:
@@ -283,6 +303,7 @@ class Amount(_Number):
     """A number, 0 or more (hours, kroner)."""
 
     name = "amount"
+    sheet_checks = ("amount",)
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
@@ -295,17 +316,24 @@ class Amount(_Number):
 
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
+        if isinstance(raw, str):
+            # One truth: text is a number to the workbook's check only as digits with a
+            # decimal comma (values.text_number); it is read, with a warning that says how.
+            value = text_number(text)
+            if value is None:
+                return Parsed(None, True, (found("number-invalid"),))
+            if m := _THOUSANDS_OR_DECIMALS.fullmatch(excel_trim(text)):
+                # «1,500» pasted from an English sheet: 1 500, or 1,5 as a Norwegian writes it?
+                # Read the Norwegian way, and say so.
+                return Parsed(value, True, (found(
+                    "number-ambiguous", reading=f"{m[1]},{m[2].rstrip('0') or '0'}",
+                    other=f"{m[1]} {m[2]}"),))
+            return Parsed(value, True, (found("number-as-text", reading=cell_text(value)),))
         number = parse_number(raw)
         if number.status != "ok" or number.value is None:
             return Parsed(None, True, (found("number-invalid"),))
         if number.value < 0:
             return Parsed(number.value, True, (found("number-negative"),))
-        if isinstance(raw, str) and (m := _THOUSANDS_OR_DECIMALS.fullmatch(text.strip())):
-            # «1,500» pasted from an English sheet: 1 500, or 1,5 as a Norwegian writes it?
-            # Read the Norwegian way, and say so.
-            return Parsed(number.value, True, (found(
-                "number-ambiguous", reading=f"{m[1]},{m[2].rstrip('0') or '0'}",
-                other=f"{m[1]} {m[2]}"),))
         return Parsed(number.value, True)
 
     def dtype(self, column: Column) -> str:
@@ -328,6 +356,7 @@ class Choice(_Listed):
     """A value from one of the template's vocabularies (the column's ``list``)."""
 
     name = "choice"
+    sheet_checks = ("choice",)
 
     def list_name(self, column: Column) -> str | None:
         return f"lst_{column.list}"
@@ -352,18 +381,24 @@ class Choice(_Listed):
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
         choices = self.choices(column, ctx)
-        choice = match_choice(raw, choices)
+        choice = match_choice(raw, choices, self.spelled(column, ctx))
         if choice.status == "ok":
             return Parsed(choice.value, True)
         if choice.status == "near":
             return Parsed(choice.value, True, (found("choice-near-miss", canonical=choice.value),))
         return Parsed(None, True, (self.unknown(found, choices),))
 
+    def spelled(self, column: Column, ctx: Context) -> Sequence[str]:
+        """The values whose plain spellings are accepted: those on the workbook's hidden
+        list of spellings (selfcheck.spellings)."""
+        return self.choices(column, ctx)
+
 
 class Party(Choice):
     """One of the parties: the configured ones and any the region added on Parter."""
 
     name = "party"
+    names_a_party = True
     strict = False  # a party the region added itself is not on the list
 
     def list_name(self, column: Column) -> str | None:
@@ -383,12 +418,16 @@ class Party(Choice):
     def unknown(self, found: _Found, choices: Sequence[str]) -> Finding:
         return found("party-unknown")
 
+    def spelled(self, column: Column, ctx: Context) -> Sequence[str]:
+        return ctx.configured  # parties the region added have no plain spelling on the list
+
 
 class Reference(_Listed):
     """The ID of a row on the sheets the column ``refers_to`` (checked across sheets by the
     rules, once every sheet is read)."""
 
     name = "reference"
+    sheet_checks = ("reference",)
     strict = False  # a row the region added itself is not on the list
 
     def list_name(self, column: Column) -> str | None:

@@ -18,7 +18,7 @@ from .findings import Finding, finding
 from .kinds import Context, Parsed, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .template import Column, Sheet, Template
-from .values import cell_text, format_date
+from .values import cell_text, excel_trim, format_date
 
 
 @dataclass
@@ -69,7 +69,8 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
 
     def context(sheet_name: str) -> Context:
         return Context(template=template, file=file, sheet=sheet_name, year=year,
-                       period=period, parties=accepted, epoch1904=wb.epoch1904)
+                       period=period, parties=accepted, epoch1904=wb.epoch1904,
+                       configured=tuple(parties))
 
     findings: list[Finding] = []
     form_values: dict[str, object] = {}
@@ -179,7 +180,6 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
     id_column = next((c for c in layout.columns if c.role == "id"), None)
     id_key = layout.key("id")
     plan_rows: list[PlanRow] = []
-    seen_ids: dict[str, str] = {}
     memo: dict[tuple[str, type, object], Parsed] = {}
 
     def parse(column: Column, row: Row, found: list[Finding]) -> object:
@@ -202,13 +202,7 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         # finds it so in any kind), so the rules ask ``texts`` rather than a parse.
         texts = {key: cell_text(cell.value) for key, cell in row.cells.items()}
         if not any(map(texts.get, layout.filled_by)):
-            # A row holding only its prefilled ID or label is skipped unparsed; its ID still
-            # counts for duplicates.
-            if id_column is not None and texts.get(id_key):
-                id_value = (texts[id_key] if kind_of(id_column).verbatim
-                            else parse(id_column, row, []))
-                findings += _check_id(row, id_value, seen_ids, layout, ctx)
-            continue
+            continue  # a row holding only its prefilled ID or label: not a row of the plan
         # An empty cell is None in every kind, and a verbatim kind's value is its text: only
         # the given cells of the other kinds are parsed.
         values: dict[str, object] = {key: texts.get(key) or None for key in layout.keys}
@@ -216,8 +210,6 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         for column in layout.parsed:
             if texts.get(column.key):
                 values[column.key] = parse(column, row, cell_findings)
-        if id_column is not None and texts.get(id_key):
-            findings += _check_id(row, values[id_key], seen_ids, layout, ctx)
         findings += cell_findings
         findings += _recompute(table, layout, row, texts, values, ctx)
         findings += _check_required(table, layout, row, texts, values, ctx)
@@ -232,6 +224,8 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
             extra={header: cell_text(cell.value) for header, cell in row.extra.items()},
             id_key=id_key,
         ))
+    if id_column is not None:
+        findings += _check_ids(table, layout, plan_rows, ctx)
     return plan_rows
 
 
@@ -247,17 +241,34 @@ def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:
     return f"Rad {row.row}"
 
 
-def _check_id(row: Row, id_value: object, seen: dict[str, str], layout: _Layout,
-              ctx: Context) -> list[Finding]:
-    """``id_value`` is the value of a given ID cell."""
-    key = str(id_value).strip().upper()
+def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
+               ctx: Context) -> list[Finding]:
+    """A filled row's ID that another row of the sheet also holds, filled or not (the
+    workbook's COUNTIF over the ID column, any case): each such filled row is named, with
+    the rows that hold the same ID."""
     id_key = layout.key("id")
-    address = layout.letters[id_key] + str(row.row)
-    if key in seen:
-        return [finding("id-duplicate", file=ctx.file, sheet=ctx.sheet, cell=address,
-                        row=row.row, column=layout.header(id_key), value=id_value)]
-    seen[key] = address
-    return []
+    rows_by_id: dict[str, list[int]] = {}
+    typed: dict[int, str] = {}
+    for row in table.rows:
+        if text := _as_typed(row.raw(id_key)):
+            typed[row.row] = text
+            rows_by_id.setdefault(text.casefold(), []).append(row.row)
+    findings = []
+    for plan_row in plan_rows:
+        text = typed.get(plan_row.row, "")
+        same = rows_by_id.get(excel_trim(text).casefold(), [])
+        if text and len(same) > 1:  # COUNTIF(IDs, TRIM(ID)) > 1
+            others = ", ".join(str(r) for r in same if r != plan_row.row)
+            findings.append(finding(
+                "id-duplicate", file=ctx.file, sheet=ctx.sheet, cell=plan_row.cells[id_key],
+                row=plan_row.row, column=layout.header(id_key), value=text.strip(),
+                rows=others))
+    return findings
+
+
+def _as_typed(raw: object) -> str:
+    """A cell's text with its spaces, as COUNTIF compares it (cell_text strips them)."""
+    return raw if isinstance(raw, str) else cell_text(raw)
 
 
 def _recompute(table: TableData, layout: _Layout, row: Row, texts: dict[str, str],
@@ -350,7 +361,8 @@ def _check_row_rules(table: TableData, layout: _Layout, row: Row, texts: dict[st
 
 def _check_references(wb: Workbook, template: Template, rows: dict[str, list[PlanRow]],
                       file: str) -> list[Finding]:
-    """``Mål-ID`` and ``Gjelder`` must name a filled row of the sheets they refer to."""
+    """``Mål-ID`` and ``Gjelder`` must name a goal or action that is written (its title
+    given), as the workbook's COUNTIFS checks it."""
     findings: list[Finding] = []
     for sheet in template.tables:
         table = wb.tables.get(sheet.name)
@@ -359,22 +371,30 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
         for column in sheet.columns:
             if not column.refers_to or column.key not in table.columns:
                 continue
-            if any(name not in wb.tables
-                   or template.sheet(name).key_of("id") not in wb.tables[name].columns
-                   for name in column.refers_to):
-                # A referred sheet or its ID column is missing (its own finding): its IDs
-                # cannot be known, and calling every reference to it unknown would bury that
-                # one problem in noise.
+            targets = [wb.tables.get(name) for name in column.refers_to]
+            if any(t is None or not {t.spec.key_of("id"), t.spec.key_of("title")}
+                   <= set(t.columns) for t in targets):
+                # A referred sheet or its ID or title column is missing (its own finding):
+                # its IDs cannot be known, and calling every reference to it unknown would
+                # bury that one problem in noise.
                 continue
-            known = set(_filled_ids(rows, column.refers_to))
+            known = {id_ for t in targets if t is not None for id_ in _written_ids(t)}
             for plan_row in rows.get(sheet.name, ()):
                 ref = plan_row.values.get(column.key)
-                if ref is not None and str(ref) not in known:
+                if ref is not None and str(ref).casefold() not in known:
                     findings.append(finding(
                         "reference-unknown", file=file, sheet=table.name,
                         cell=plan_row.cells[column.key], row=plan_row.row,
                         column=column.header, value=ref))
     return findings
+
+
+def _written_ids(table: TableData) -> Iterable[str]:
+    """The IDs of a sheet's rows whose title is written, in any case."""
+    id_key, title_key = table.spec.key_of("id"), table.spec.key_of("title")
+    for row in table.rows:
+        if cell_text(row.raw(title_key)) and (text := cell_text(row.raw(id_key))):
+            yield text.casefold()
 
 
 def _check_content(wb: Workbook, template: Template, rows: dict[str, list[PlanRow]],
@@ -393,10 +413,3 @@ def _check_content(wb: Workbook, template: Template, rows: dict[str, list[PlanRo
             cell=table.address(anchor.key, TABLE_HEADER_ROW + 1), row=TABLE_HEADER_ROW + 1,
             column=anchor.header, plural=sheet.plural))
     return findings
-
-
-def _filled_ids(rows: dict[str, list[PlanRow]], sheets: Iterable[str]) -> Iterable[str]:
-    for name in sheets:
-        for plan_row in rows.get(name, ()):
-            if plan_row.id:
-                yield plan_row.id.strip().upper()

@@ -112,6 +112,68 @@ def cell_text(raw: object) -> str:
     return str(raw).strip()
 
 
+# --- what a spreadsheet formula can tell -----------------------------------------------
+# The workbook checks itself (Sjekk, red cells) with formulas, and the validator must reach
+# the same verdict (SPEC §5, "One truth"). These functions are the validator's side of the
+# checks whose formulas are built in ``selfcheck``: change one, change the other.
+
+EXCEL_EPOCH, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)
+
+#: The marks a placeholder check removes before it compares («ukjent.», «(TBD)», «???»).
+PLACEHOLDER_MARKS = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~¿¡«»–—…·•\u00a0"
+_NO_MARKS = str.maketrans("", "", PLACEHOLDER_MARKS)
+#: Dates a deadline can be: what a serial number between these means (1990–2100).
+SHEET_DATES = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+_TEXT_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+_TEXT_NUMBER = re.compile(r"\d+(?:,\d+)?")
+
+
+def excel_trim(text: str) -> str:
+    """Excel's TRIM: no spaces at the ends, single spaces inside (other blanks are kept)."""
+    return " ".join(part for part in text.split(" ") if part)
+
+
+def sheet_date(raw: object, *, epoch1904: bool = False) -> dt.date | None:
+    """A cell that is a date to the spreadsheet: a date, or a serial number of a day in
+    1990–2100 (its fraction, the time of day, dropped)."""
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        day = raw
+    elif isinstance(raw, int | float) and not isinstance(raw, bool) and -1e6 < raw < 1e6:
+        epoch = EPOCH_1904 if epoch1904 else EXCEL_EPOCH
+        day = epoch + dt.timedelta(days=math.floor(raw))
+    else:
+        return None
+    return day if SHEET_DATES[0] <= day <= SHEET_DATES[1] else None
+
+
+def text_date(text: str) -> dt.date | None:
+    """A date written as text the way the workbook asks for it, d.m.åååå or d.m.åå (what an
+    English-language spreadsheet keeps as text when a Norwegian types a date)."""
+    m = _TEXT_DATE.fullmatch(excel_trim(text))
+    if m is None:
+        return None
+    year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+    try:
+        day = dt.date(year, int(m[2]), int(m[1]))
+    except ValueError:
+        return None
+    return day if SHEET_DATES[0] <= day <= SHEET_DATES[1] else None
+
+
+def text_number(text: str) -> int | float | None:
+    """A number written as text: digits, spaces between them, and a decimal comma («1 500»,
+    «1500,5»); anything else written as text is not a number."""
+    digits = excel_trim(text).replace(" ", "").replace("\u00a0", "")
+    if not _TEXT_NUMBER.fullmatch(digits):
+        return None
+    whole, _, fraction = digits.partition(",")
+    if not fraction.strip("0"):
+        return int(whole)
+    return float(f"{whole}.{fraction}")
+
+
 # --- dates --------------------------------------------------------------------------
 
 _MONTHS = {
@@ -354,31 +416,44 @@ def _choice_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(text))
 
 
-@functools.lru_cache(maxsize=64)
-def _exact_choices(choices: tuple[str, ...]) -> dict[str, str]:
-    # Looked up for every choice cell: a list's values as typed → the first such value.
-    return {c.strip(): c for c in reversed(choices)}
+def choice_variant(choice: str) -> str:
+    """The plain spelling of a list value a typed value may use instead («Fullfort» for
+    «Fullført»): the workbook keeps these on a hidden list, so that its own check and the
+    validator accept the same near-misses."""
+    return fold(choice)
 
 
-def match_choice(raw: object, choices: Sequence[str]) -> ChoiceValue:
+def match_choice(raw: object, choices: Sequence[str],
+                 spelled: Sequence[str] | None = None) -> ChoiceValue:
+    """A dropdown value as the workbook's check reads it (trimmed as TRIM does): a value of
+    ``choices`` exactly (EXACT); ``near`` when it is one in another case (MATCH ignores case)
+    or the plain spelling (``choice_variant``) of one of ``spelled`` (default: all choices);
+    else ``invalid``, with the choice it most resembles, if one does, as the value (a
+    suggestion, never taken)."""
     text = cell_text(raw)
     if text == "":
         return ChoiceValue("empty", None, "")
-    exact = (_exact_choices(choices) if isinstance(choices, tuple)
-             else {c.strip(): c for c in reversed(choices)}).get(text)
-    if exact is not None:
-        return ChoiceValue("ok", exact, text)
-    key = _choice_key(text)
-    if not key:
-        return ChoiceValue("invalid", None, text)
-    same = [c for c in choices if _choice_key(c) == key]
-    # A typo is only forgiven when exactly one choice is that close: never guess between two.
-    close = same or [c for c in choices
-                     if difflib.SequenceMatcher(None, key, _choice_key(c), autojunk=False).ratio()
-                     >= _NEAR_RATIO]
-    if len(close) == 1:
-        return ChoiceValue("near", close[0], text)
-    return ChoiceValue("invalid", None, text)
+    key = excel_trim(text)
+    if key in choices:
+        return ChoiceValue("ok", key, text)
+    folded = key.casefold()
+    near = (_near_choices(tuple(choices), tuple(choices if spelled is None else spelled))
+            .get(folded))
+    if near is not None:
+        return ChoiceValue("near", near, text)
+    # A typo is not taken (the workbook cannot see it), but named when one choice is that close.
+    typed = _choice_key(text)
+    close = [c for c in choices if typed and difflib.SequenceMatcher(
+        None, typed, _choice_key(c), autojunk=False).ratio() >= _NEAR_RATIO]
+    return ChoiceValue("invalid", close[0] if len(close) == 1 else None, text)
+
+
+@functools.lru_cache(maxsize=256)
+def _near_choices(choices: tuple[str, ...], spelled: tuple[str, ...]) -> dict[str, str]:
+    # Looked up for every choice cell: each choice in any case, and its plain spelling.
+    near = {choice_variant(c): c for c in reversed(spelled)}
+    near.update({c.casefold(): c for c in reversed(choices)})
+    return near
 
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
@@ -386,20 +461,22 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "uavklart", "avklares", "kommer", "alle", "vi", "oss", "ingen", "div", "diverse", "se over",
     "ditto", "samme", "...", "…",
 )
-_WORD = re.compile(r"\w")
-_PUNCTUATION = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~¿¡«»"
 
 
 def _placeholder_key(text: str) -> str:
-    return fold(text).strip(_PUNCTUATION)  # "ukjent.", "(TBD)", "vi?" say the same
+    """A text as the workbook's placeholder check reads it: without punctuation marks (each
+    removed by SUBSTITUTE), trimmed as TRIM does, any case (MATCH)."""
+    return excel_trim(text.translate(_NO_MARKS)).casefold()
 
 
 def is_placeholder(raw: object, placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS) -> bool:
-    """True for text that stands in for a value without being one ("?", "TBD", "alle")."""
+    """True for text that stands in for a value without being one ("?", "TBD", "alle",
+    "ukjent.", "(tbd)"): punctuation marks alone, or one of ``placeholders`` once its marks
+    are gone."""
     if not isinstance(raw, str) or not raw.strip():
         return False  # empty is its own finding; numbers and dates are real values
     key = _placeholder_key(raw)
-    if not _WORD.search(key):
+    if not key:
         return True  # only punctuation: "???", "-/-", "…"
     if isinstance(placeholders, tuple):
         return key in _placeholder_keys(placeholders)

@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import selfcheck
 from .cells import a1, a1_range, column_letter, sheet_ref
 from .config import Party, Region, Settings
-from .kinds import DATE_FORMAT, input_columns, kind_of, list_name
+from .kinds import DATE_FORMAT, kind_of, list_name
 from .model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
@@ -133,6 +133,7 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         sheets[sheet.name] = workbook.add_worksheet(sheet.name)
     rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
     counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
+    checks = selfcheck.all_checks(ctx.template, counts, ctx.period, [p.name for p in ctx.parties])
     with warnings.catch_warnings():
         # xlsxwriter warns and carries on for many mistakes; in our own writer they are bugs.
         warnings.simplefilter("error")
@@ -145,11 +146,12 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
             elif sheet.type == "table":
                 _write_table(ws, sheet, ctx, fmt, rows_by_sheet[sheet.name], counts[sheet.name])
             elif sheet.type == "check":
-                _write_self_check(ws, ctx, fmt, rows_by_sheet, counts)
+                _write_self_check(ws, ctx, fmt, rows_by_sheet, checks)
             elif sheet.type == "lists":
                 _write_lists(workbook, ws, ctx, fmt)
             elif sheet.type == "metadata":
                 _write_metadata(ws, ctx, fmt)
+            _mark_errors(ws, sheet, checks, fmt)
             _set_visibility(ws, sheet)
         if LEFTOVERS_SHEET in sheets and ctx.carried is not None:
             _write_leftovers(sheets[LEFTOVERS_SHEET], ctx.carried, fmt)
@@ -474,20 +476,6 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
         index = [c.key for c in sheet.columns].index(key)
         return a1_range(first + 1, index + 1, last + 1, index + 1)
 
-    present = (f"LEN(${_col_letter(sheet, sheet.present_when)}{excel_first})>0"
-               if sheet.present_when else
-               "LEN(" + "&".join(cell(c.key) for c in input_columns(sheet)) + ")>0")
-    for column in sheet.columns:
-        req = column.required
-        if req is None:
-            continue
-        if req.when is None:
-            condition = present
-        else:
-            condition = "OR(" + ",".join(f'{cell(req.when)}="{v}"' for v in req.values) + ")"
-        ws.conditional_format(rng(column.key), {
-            "type": "formula", "criteria": f"=AND({condition},LEN({cell(column.key, False)})=0)",
-            "format": fmt.missing})
     deadline_key, status_key = sheet.key_of("deadline"), sheet.key_of("status")
     if deadline_key and status_key:  # Template.is_overdue, as a formula
         deadline, status = cell(deadline_key, False), cell(status_key)
@@ -500,20 +488,18 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
         for level, level_fmt in fmt.risk.items():
             ws.conditional_format(rng(level_key), {
                 "type": "cell", "criteria": "==", "value": f'"{level}"', "format": level_fmt})
-    for column in sheet.columns:  # a name that names nobody: the Sjekk's placeholder count
-        if kind_of(column).names_a_person:
-            ws.conditional_format(rng(column.key), {
-                "type": "formula", "format": fmt.missing,
-                "criteria": f"=ISNUMBER(MATCH(TRIM({cell(column.key, False)}),"
-                            f"{selfcheck.PLACEHOLDER_LIST},0))"})
-    if sheet.at_least_one:  # an empty sheet: its first input cell, while no row is filled
-        anchor = input_columns(sheet)[0].key
-        rows = ("&".join(f"${_col_letter(sheet, c.key)}${excel_first}:"
-                         f"${_col_letter(sheet, c.key)}${last + 1}"
-                         for c in input_columns(sheet)))
-        ws.conditional_format(f"{_col_letter(sheet, anchor)}{excel_first}", {
-            "type": "formula", "format": fmt.missing,
-            "criteria": f"=SUMPRODUCT((LEN({rows})>0)*1)=0"})
+
+
+def _mark_errors(ws: Worksheet, sheet: Sheet, checks: Sequence[selfcheck.Check],
+                 fmt: _Formats) -> None:
+    """Every cell an error check on Sjekk counts is red while the error is there: the mark
+    and the count are one definition (selfcheck)."""
+    for check in checks:
+        if check.sheet != sheet.name or not check.blocking:
+            continue
+        for mark in check.marks:
+            ws.conditional_format(mark.target, {"type": "formula", "criteria": "=" + mark.formula,
+                                                "format": fmt.missing})
 
 
 # --- Sjekk -----------------------------------------------------------------------------------
@@ -521,8 +507,7 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
 
 def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
                       rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
-                      counts: Mapping[str, int]) -> None:
-    checks = selfcheck.all_checks(ctx.template, counts, ctx.period)
+                      checks: Sequence[selfcheck.Check]) -> None:
     form = dict(ctx.carried.form) if ctx.carried else {}
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 62)
@@ -543,7 +528,9 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
         value = check.count(rows_by_sheet, form)
         ws.write_string(row, 0, check.sheet, fmt.locked)
         ws.write_string(row, 1, check.label, fmt.locked)
-        ws.write_formula(row, 2, "=" + check.formula, fmt.locked_center, value)
+        # An array formula: Excel then evaluates every part over the rows, as LibreOffice does.
+        ws.write_array_formula(row, 2, row, 2, "{=" + check.formula + "}", fmt.locked_center,
+                               value)
         ws.write_string(row, 3, yes if check.blocking else no, fmt.locked_center)
         if check.blocking:
             blocking_cells.append(a1(row + 1, 3))
@@ -591,6 +578,9 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
             if not name or name in lists:
                 continue
             lists[name] = kind_of(column).list_values(column, ctx.template, parties, ids)
+    for name, values in list(lists.items()):  # the plain spellings a check accepts too
+        if spelled := selfcheck.spellings(values):
+            lists[selfcheck.spellings_list(name)] = spelled
     lists[selfcheck.PLACEHOLDER_LIST] = selfcheck.placeholder_texts(ctx.template)
     for index, (name, values) in enumerate(lists.items()):
         ws.set_column(index, index, 24)

@@ -36,7 +36,7 @@ def test_demo_shows_the_typical_mistakes_and_says_what_to_open(
         demo_run: tuple[Path, str]) -> None:
     _, output = demo_run
     for code in ("responsible-missing", "date-invalid", "responsible-placeholder",
-                 "risk-unmitigated", "date-imprecise", "deadline-overdue", "file-unreadable"):
+                 "risk-unmitigated", "date-as-text", "deadline-overdue", "file-unreadable"):
         assert f"[{code}]" in output, code
     assert "Åpne først:" in output and "4-nasjonal-oversikt-2027.xlsx" in output
 
