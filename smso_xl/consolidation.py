@@ -7,8 +7,9 @@ region wins (the workbook's own saved time, then ``Sist oppdatert``, then the ti
 was sent, from the ``collect`` manifest), the rest are listed.
 
 Every expected region gets one status (``RegionSummary.status``): a plan received, with or
-without errors; a file that is the region's but cannot be read (credited by its metadata, by
-the name ``generate`` gave it, or by the sender ``collect`` recorded); or nothing. The console
+without errors; a file that is the region's but is in a format the tool does not read (an
+old .xls) or cannot be read (credited by the name ``generate`` gave it, by the sender
+``collect`` recorded, or by the region's name in the file name); or nothing. The console
 and the overview both show it, with the date the plan was received.
 """
 
@@ -35,6 +36,7 @@ from .validation import (
     find_workbooks,
     validate_files,
 )
+from .values import fold
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +48,7 @@ SUPERSEDED = "Erstattet av nyere versjon"
 DUPLICATE = "Lik kopi"
 EXCLUDED = "Utelatt – har feil"
 UNREADABLE = "Kan ikke leses"
+WRONG_FORMAT = "Feil filformat"  # a workbook saved in a format the tool does not read (.xls)
 NOT_TEMPLATE = "Ikke fra malen"
 OTHER_YEAR = "Annet planår"
 UNKNOWN_REGION = "Ukjent region"
@@ -54,14 +57,20 @@ NO_STATUS = "Ikke satt"  # an action without a status, in the counts by status
 # An expected region's status, on Oversikt and in the console (RegionSummary.status).
 RECEIVED = "Mottatt"
 RECEIVED_WITH_ERRORS = "Mottatt med feil"
+RECEIVED_WRONG_FORMAT = "Mottatt i feil format"  # the region's file, but e.g. an old .xls
 UNREADABLE_FILE = "Uleselig"          # a file that is the region's, but cannot be read
 NOT_RECEIVED = "Ikke mottatt"
-REGION_STATUSES = (RECEIVED, RECEIVED_WITH_ERRORS, UNREADABLE_FILE, NOT_RECEIVED)
+REGION_STATUSES = (RECEIVED, RECEIVED_WITH_ERRORS, RECEIVED_WRONG_FORMAT, UNREADABLE_FILE,
+                   NOT_RECEIVED)
 #: The keys of ``Consolidation.to_json()["summary"]`` for the statuses.
 REGION_STATUS_KEYS = {RECEIVED: "received", RECEIVED_WITH_ERRORS: "received_with_errors",
-                      UNREADABLE_FILE: "unreadable", NOT_RECEIVED: "not_received"}
+                      RECEIVED_WRONG_FORMAT: "wrong_format", UNREADABLE_FILE: "unreadable",
+                      NOT_RECEIVED: "not_received"}
 # Files that tell nothing by their content: credited by name or sender instead.
-_UNUSABLE = (UNREADABLE, NOT_TEMPLATE)
+_UNUSABLE = (UNREADABLE, WRONG_FORMAT, NOT_TEMPLATE)
+# What sniff says of a workbook it will not parse because of its format: the region sent
+# its plan, in the wrong format, and a Save As fixes it. (Why .xls is not read: docs.)
+_FORMAT_CODES = frozenset({"file-legacy-xls", "file-unsupported-type"})
 
 
 @dataclass
@@ -158,7 +167,10 @@ class RegionSummary:
         """One of REGION_STATUSES."""
         if self.submission is not None:
             return RECEIVED if self.submission.report.ok else RECEIVED_WITH_ERRORS
-        return UNREADABLE_FILE if self.unreadable else NOT_RECEIVED
+        if not self.unreadable:
+            return NOT_RECEIVED
+        return (RECEIVED_WRONG_FORMAT if self.unreadable[0].status == WRONG_FORMAT
+                else UNREADABLE_FILE)
 
     @property
     def file(self) -> Submission | None:
@@ -251,7 +263,7 @@ class Consolidation:
                          "received_at": _iso(r.received_at),
                          "file": str(r.file.path) if r.file else None,
                          "reason": r.file.reason() or None
-                         if r.file and r.status == UNREADABLE_FILE else None,
+                         if r.file and r.submission is None else None,
                          "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
                          "errors": r.submission.errors if r.submission else 0,
                          "warnings": r.submission.warnings if r.submission else 0}
@@ -338,7 +350,8 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
     # Of identical copies keep the plainest name ("a.xlsx" over "a (2).xlsx").
     for sub in sorted(submissions, key=lambda s: (len(s.path.name), str(s.path))):
         if sub.report.workbook is None:
-            sub.status = UNREADABLE
+            first = next((f for f in sub.report.findings if f.sheet is None), None)
+            sub.status = WRONG_FORMAT if first and first.code in _FORMAT_CODES else UNREADABLE
         elif sub.identity is None:
             sub.status = NOT_TEMPLATE
         elif sub.year != year:
@@ -372,7 +385,9 @@ def _credit(submissions: Sequence[Submission], expected: Sequence[Region],
     """Credit each file that cannot be read to the expected region it belongs to: by the
     name ``generate`` gave it («Kopi av …», «(2)» around it are fine), else by the address
     ``collect`` recorded as its sender (a region's ``email`` in the region list; an address
-    two regions share credits neither). A name of another plan year credits nobody."""
+    two regions share credits neither), else by one region's name in a name of the
+    region's own («Handlingsplan Agder.xls»). A name ``generate`` gave for another plan
+    year credits nobody by its name."""
     known = {r.code for r in expected}
     by_address: dict[str, set[str]] = defaultdict(set)
     for region in expected:
@@ -386,7 +401,21 @@ def _credit(submissions: Sequence[Submission], expected: Sequence[Region],
         if code not in known and sub.report.mail is not None:
             senders = by_address.get(sub.report.mail.sender_address.strip().casefold(), set())
             code = next(iter(senders)) if len(senders) == 1 else None
+        if code not in known and named is None:
+            code = _region_named_in(sub.path.name, expected)
         sub.credited_to = code if code in known else None
+
+
+def _region_named_in(file_name: str, expected: Sequence[Region]) -> str | None:
+    """The code of the one expected region whose name stands in ``file_name`` as whole
+    words, in any case and spelling of æøå (Møre og Romsdal in «plan_more_og_romsdal.xls»);
+    None for no region or several («Troms og Finnmark»)."""
+    def words(text: str) -> str:
+        return f" {' '.join(re.findall(r'[0-9a-z]+', fold(text)))} "
+
+    name = words(Path(file_name).stem)
+    found = {r.code for r in expected if words(r.name).strip() and words(r.name) in name}
+    return found.pop() if len(found) == 1 else None
 
 
 def _newness(sub: Submission) -> tuple[Any, ...]:

@@ -29,6 +29,7 @@ from .consolidation import (
     NOT_RECEIVED,
     RECEIVED,
     RECEIVED_WITH_ERRORS,
+    RECEIVED_WRONG_FORMAT,
     UNREADABLE_FILE,
     Consolidation,
     RegionSummary,
@@ -65,7 +66,8 @@ NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
 SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}
 # A region's status on Oversikt: a plan in green, with errors yellow, none usable red.
 REGION_FILLS = {RECEIVED: "#C6EFCE", RECEIVED_WITH_ERRORS: "#FFEB9C",
-                UNREADABLE_FILE: "#FFC7CE", NOT_RECEIVED: "#FFC7CE"}
+                RECEIVED_WRONG_FORMAT: "#FFC7CE", UNREADABLE_FILE: "#FFC7CE",
+                NOT_RECEIVED: "#FFC7CE"}
 # Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
 STYLES: dict[str, dict[str, Any]] = {
     "red": {"font_color": "#C00000", "bold": True},
@@ -73,6 +75,7 @@ STYLES: dict[str, dict[str, Any]] = {
     "total": {"bold": True, "top": 2},
     NOT_RECEIVED: {"font_color": "#9C0006", "bold": True},
     UNREADABLE_FILE: {"font_color": "#9C0006", "bold": True},
+    RECEIVED_WRONG_FORMAT: {"font_color": "#9C0006", "bold": True},
     "note": {"italic": True, "font_color": "#7F7F7F", "text_wrap": False},
 }
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
@@ -308,7 +311,7 @@ def _column_kind(column: Column) -> str:
 # Oversikt: who sent what, the template's figures, then the findings.
 # Status is the region's (consolidation.REGION_STATUSES); the file's own status is on
 # Innsendinger. Fil is as wide as the longest name (_fitted).
-_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Status", 17),
+_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Status", 20),
                  _Col("Dato mottatt", 11, "date"), _Col("Fil", 30, wrap=False))
 _STATUS_COL, _FILE_COL = 2, 4
 _SUMMARY_TAIL = (_Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))

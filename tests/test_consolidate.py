@@ -31,16 +31,19 @@ from smso_xl.consolidation import (
     OTHER_YEAR,
     RECEIVED,
     RECEIVED_WITH_ERRORS,
+    RECEIVED_WRONG_FORMAT,
     REGION_STATUSES,
     SUPERSEDED,
     UNREADABLE,
     UNREADABLE_FILE,
+    WRONG_FORMAT,
     Consolidation,
     consolidate,
 )
 from smso_xl.overview import write_overview
 from smso_xl.provenance import Provenance
-from tests.libreoffice import convert, require_soffice
+from smso_xl.sniff import OLE_MAGIC
+from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, make_plan
 
 TODAY = dt.date(2026, 6, 1)
@@ -202,9 +205,9 @@ def _oversikt_rows(path: Path) -> dict[str, dict[str, Any]]:
 def test_oversikt_gives_each_region_one_status_and_the_date(overview: Path) -> None:
     rows = _oversikt_rows(overview)
     assert {code: r["Status"] for code, r in rows.items() if r["Status"] != "Ikke mottatt"} == {
-        "03": "Mottatt", "11": "Mottatt", "42": "Mottatt", "46": "Mottatt"}
-    # Telemark.xlsx is broken and named by hand: nothing says whose it is.
-    assert rows["40"]["Status"] == "Ikke mottatt" and rows["40"]["Fil"] is None
+        "03": "Mottatt", "11": "Mottatt", "42": "Mottatt", "46": "Mottatt", "40": "Uleselig"}
+    # Telemark.xlsx is broken and named by hand: the region's name in it says whose it is.
+    assert rows["40"]["Status"] == "Uleselig" and rows["40"]["Fil"] == "Telemark.xlsx"
     assert rows["42"]["Dato mottatt"] == dt.datetime(2026, 3, 6)  # the newer one's saved day
     assert rows["56"]["Dato mottatt"] is None
 
@@ -256,7 +259,8 @@ def test_each_expected_region_has_one_status(statuses: Path) -> None:
     assert by_code["03"].received_at == SAVED
     assert by_code["40"].received_at is None and by_code["40"].file is not None
     assert result.region_counts() == {RECEIVED: 1, RECEIVED_WITH_ERRORS: 1,
-                                      UNREADABLE_FILE: 2, NOT_RECEIVED: 11}
+                                      RECEIVED_WRONG_FORMAT: 0, UNREADABLE_FILE: 2,
+                                      NOT_RECEIVED: 11}
 
 
 def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) -> None:
@@ -285,8 +289,70 @@ def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) 
     assert region["received"] is False and region["file"].endswith("Telemark (2).xlsx")
     assert "kan ikke leses" in region["reason"]
     assert report["summary"] == {"files": 5, "regions": 15, "received": 1,
-                                 "received_with_errors": 1, "unreadable": 1,
-                                 "not_received": 12}
+                                 "received_with_errors": 1, "wrong_format": 0,
+                                 "unreadable": 1, "not_received": 12}
+
+
+# --- a plan saved as .xls -------------------------------------------------------------------
+
+
+def test_an_xls_plan_is_received_in_the_wrong_format_with_advice_for_both_programs(
+        tmp_path: Path) -> None:
+    """Agder's .xls keeps the name generate gave it; Vestland's was renamed by hand. Both
+    are saved by LibreOffice (MS Excel 97), as a region would; Innlandet's plan is a real
+    .xlsx that someone named .xls."""
+    require_soffice()
+    work, inbox = tmp_path / "arbeid", tmp_path / "innboks"
+    work.mkdir()
+    inbox.mkdir()
+    sources = [make_plan(work, region="42", rows=_rows("Agder", 1), form=FORM,
+                         name="SMSO-handlingsplan-2026-42-Agder.xlsx"),
+               make_plan(work, region="46", rows=_rows("Vestland", 1), form=FORM,
+                         name="Handlingsplan_vestland_2026.xlsx")]
+    saved = convert_many(sources, inbox, "xls:MS Excel 97")
+    assert [p.suffix for p in saved] == [".xls", ".xls"]
+    assert all(p.read_bytes().startswith(OLE_MAGIC) for p in saved)
+    _saved(make_plan(inbox, region="03", rows=_rows("Oslo", 1), form=FORM, name="Oslo.xlsx"),
+           SAVED)
+    shutil.copyfile(make_plan(work, region="34", rows=_rows("Innlandet", 1), form=FORM),
+                    inbox / "Innlandet.xls")
+    out = tmp_path / "oversikt.xlsx"
+    args = ["consolidate", str(inbox), "--out", str(out), "--year", "2026", "--today",
+            "2026-06-01"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    result = consolidate([inbox], year=2026, today=TODAY)
+    assert {r.region.code: r.status for r in result.regions if r.status != NOT_RECEIVED} == {
+        "03": RECEIVED, "34": RECEIVED, "42": RECEIVED_WRONG_FORMAT,
+        "46": RECEIVED_WRONG_FORMAT}
+    assert {s.path.name: s.status for s in result.submissions if s.status == WRONG_FORMAT} == {
+        "SMSO-handlingsplan-2026-42-Agder.xls": WRONG_FORMAT,
+        "Handlingsplan_vestland_2026.xls": WRONG_FORMAT}
+    text = click.unstyle(run.stdout)
+    for name in ("Agder", "Vestland"):
+        line = next(line for line in text.splitlines() if name in line and "Mottatt" in line)
+        assert "Mottatt i feil format" in line and f"{name.lower()}" in line.lower()
+        assert "Excel-arbeidsbok (.xlsx)" in line and "Excel 2007-365 (.xlsx)" in line
+    assert ("Av 15 regioner: 2 mottatt, 2 mottatt i feil format, 11 ikke mottatt."
+            in text)
+    rows = _oversikt_rows(out)
+    assert rows["42"]["Status"] == rows["46"]["Status"] == RECEIVED_WRONG_FORMAT
+    assert rows["46"]["Fil"] == "Handlingsplan_vestland_2026.xls"
+    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    agder = next(r for r in report["regions"] if r["code"] == "42")
+    assert agder["status"] == RECEIVED_WRONG_FORMAT and agder["received"] is False
+    assert "LibreOffice" in agder["reason"] and "Excel" in agder["reason"]
+    assert report["summary"]["wrong_format"] == 2
+
+
+def test_a_region_name_in_a_broken_file_name_credits_only_one_region(tmp_path: Path) -> None:
+    broken = b"PK\x03\x04" + bytes(100)
+    for name in ("Plan for Møre og Romsdal.xlsx", "Troms og Finnmark.xlsx", "Vestlandet.xlsx"):
+        (tmp_path / name).write_bytes(broken)
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    credited = {s.path.name: s.credited_to for s in result.submissions}
+    assert credited == {"Plan for Møre og Romsdal.xlsx": "15", "Troms og Finnmark.xlsx": None,
+                        "Vestlandet.xlsx": None}
 
 
 # --- paths that hold no workbook -------------------------------------------------------------
