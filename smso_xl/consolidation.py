@@ -209,6 +209,22 @@ class RegionSummary:
         return int(self.figures.get("overdue", 0))
 
 
+@dataclass(frozen=True)
+class SharedRows:
+    """Two regions' plans with the same goal and action rows (one plan sent under two
+    regions): the rows of ``later`` (the later saved) that stand in ``earlier`` too. The
+    totals on Oversikt count them once (:meth:`Consolidation.counted_twice`)."""
+
+    earlier: Submission
+    later: Submission
+    rows: dict[str, list[PlanRow]]   # template sheet → the later plan's shared rows
+    of: int                          # rows in the smaller of the two plans
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+
 @dataclass
 class Consolidation:
     year: int | None
@@ -217,6 +233,7 @@ class Consolidation:
     regions: list[RegionSummary]
     submissions: list[Submission]
     findings: list[Finding]            # consolidation-level findings (conflicting copies)
+    shared: list[SharedRows] = field(default_factory=list)  # one plan under two regions
 
     @property
     def chosen(self) -> list[Submission]:
@@ -245,6 +262,24 @@ class Consolidation:
 
         return build_frames(self)
 
+    def counted_twice(self) -> dict[str, tuple[float, int]]:
+        """What the regions' figures count twice because two regions sent the same rows:
+        per figure key, the value and the number of rows of the later plans' shared rows.
+        Oversikt's totals subtract it, so that each shared row counts once."""
+        twice: dict[str, tuple[float, int]] = {}
+        for pair in self.shared:
+            for figure in self.template.figures:
+                value, rows = _figure(figure, pair.rows, self.template, self.today)
+                old_value, old_rows = twice.get(figure.key, (0, 0))
+                twice[figure.key] = (old_value + value, old_rows + rows)
+        return twice
+
+    def shares_rows_with(self, code: str) -> list[str]:
+        """The regions whose plan has the same rows as region ``code``'s (:attr:`shared`)."""
+        found = [(b if a == code else a) for a, b in
+                 ((p.earlier.region, p.later.region) for p in self.shared) if code in (a, b)]
+        return sorted({c for c in found if c})
+
     def region_counts(self) -> dict[str, int]:
         """How many expected regions have each status, in the order of REGION_STATUSES."""
         tally = Counter(r.status for r in self.regions)
@@ -264,6 +299,7 @@ class Consolidation:
                          "file": str(r.file.path) if r.file else None,
                          "reason": r.file.reason() or None
                          if r.file and r.submission is None else None,
+                         "shares_rows_with": self.shares_rows_with(r.region.code),
                          "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
                          "errors": r.submission.errors if r.submission else 0,
                          "warnings": r.submission.warnings if r.submission else 0}
@@ -331,8 +367,11 @@ def consolidate(
     findings = _conflicting_copies(submissions)
     _credit(submissions, expected, year)
     summaries = [_summarise(region, submissions, template, today) for region in expected]
+    names = {r.code: r.name for r in expected}
+    shared = _shared_rows([s for s in submissions if s.included], template)
+    findings += [_shared_finding(pair, names) for pair in shared]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
-                         submissions=submissions, findings=findings)
+                         submissions=submissions, findings=findings, shared=shared)
 
 
 def _most_common_year(submissions: Sequence[Submission]) -> int | None:
@@ -444,6 +483,62 @@ def _conflicting_copies(submissions: Sequence[Submission]) -> list[Finding]:
                 "copies-conflict", files=", ".join(s.path.name for s in subs),
                 regions=", ".join(regions)))
     return findings
+
+
+# One plan under two regions: the plans' goal and action rows are compared by what they
+# say. Two plans share a plan when at least this many rows, and at least this share of the
+# smaller plan's rows, are the same: one common row is chance, half a plan is a paste.
+MIN_SHARED_ROWS, MIN_SHARED_SHARE = 2, 0.5
+_PLAN_ROLES = ("goals", "actions")
+
+
+def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
+    """What makes a row the same in another plan: its text, responsible and deadline, as
+    the region sees them (case, spacing and æøå spellings aside); None without a text."""
+    title = row.shown(sheet.key_of("title") or "")
+    if title is None or not str(title).strip():
+        return None
+    return (sheet.name, *(fold(str(row.shown(sheet.key_of(role) or "") or ""))
+                          for role in ("title", "owner", "deadline")))
+
+
+def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
+    """Every pair of chosen plans of two regions that share most of their goal and action
+    rows, the earlier saved first (its region's plan is taken as the original)."""
+    sheets = [template.sheet_by_role(role) for role in _PLAN_ROLES]
+    keyed: list[tuple[Submission, dict[tuple[str, ...], PlanRow]]] = []
+    for sub in sorted(chosen, key=_newness):
+        rows = sub.report.plan.rows if sub.report.plan else {}
+        keys: dict[tuple[str, ...], PlanRow] = {}
+        for sheet in sheets:
+            for row in rows.get(sheet.name, []):
+                if (key := _row_key(sheet, row)) is not None:
+                    keys.setdefault(key, row)  # a row repeated within a plan counts once
+        keyed.append((sub, keys))
+    pairs = []
+    for index, (earlier, first) in enumerate(keyed):
+        for later, second in keyed[index + 1:]:
+            same = first.keys() & second.keys()
+            smaller = min(len(first), len(second))
+            if (earlier.region != later.region and len(same) >= MIN_SHARED_ROWS
+                    and len(same) >= MIN_SHARED_SHARE * smaller):
+                rows: dict[str, list[PlanRow]] = defaultdict(list)
+                for key, row in second.items():
+                    if key in same:
+                        rows[row.sheet].append(row)
+                pairs.append(SharedRows(earlier, later, dict(rows), smaller))
+    return pairs
+
+
+def _shared_finding(pair: SharedRows, names: dict[str, str]) -> Finding:
+    def region(sub: Submission) -> str:
+        code = sub.region or "?"
+        return f"{code} {names.get(code, '')}".strip()
+
+    return finding("plan-shared", file=str(pair.later.path),
+                   first=region(pair.earlier), first_file=pair.earlier.path.name,
+                   second=region(pair.later), second_file=pair.later.path.name,
+                   count=pair.count, of=pair.of)
 
 
 def _summarise(region: Region, submissions: Sequence[Submission], template: Template,

@@ -94,6 +94,11 @@ CATALOGUE: dict[str, Entry] = _entries(
     ("copies-conflict", WARNING, "Kopier med ulike regioner",
      "Filene {files} er kopier av samme utsendte arbeidsbok, men oppgir ulike regioner "
      "({regions}). Sjekk hvilken region som har sendt hva."),
+    ("plan-shared", WARNING, "Samme plan under to regioner",
+     "Planene fra {first} ({first_file}) og {second} ({second_file}) har {count} like mål og "
+     "tiltak (samme tekst, ansvarlig og frist); den minste av planene har {of}. Sjekk om en "
+     "region har sendt en annen regions plan, og be om den rette. Totalt på Oversikt teller "
+     "de like radene én gang."),
     # --- structure ------------------------------------------------------------------------
     ("sheet-missing", ERROR, "Ark mangler",
      "Arket «{sheet}» mangler eller har fått nytt navn. Gi arket navnet «{sheet}» igjen."),

@@ -355,6 +355,93 @@ def test_a_region_name_in_a_broken_file_name_credits_only_one_region(tmp_path: P
                         "Vestlandet.xlsx": None}
 
 
+# --- one plan under two regions -----------------------------------------------------------
+
+
+def _budgeted(name: str, actions: int, goal: str | None = None) -> dict[str, Any]:
+    rows = _rows(name, actions)
+    rows["Tiltak"] = [{**row, "Budsjett (kr)": 1000 * i}
+                      for i, row in enumerate(rows["Tiltak"], start=1)]
+    if goal:
+        rows["Mål"] = [_goal(goal)]
+    return rows
+
+
+@pytest.fixture
+def pasted(tmp_path: Path) -> Path:
+    """Agder sent Oslo's plan (pasted into its own workbook, saved a day later); Rogaland's
+    plan has one goal like Oslo's, by chance, and is its own."""
+    inbox = tmp_path / "innboks"
+    inbox.mkdir()
+    oslo = _budgeted("Oslo", 3)
+    oslo["Tiltak"].append(_action("Oslo uten frist", Frist=None))  # 3 of 5 owned, dated
+    _saved(make_plan(inbox, region="03", rows=oslo, form=FORM, name="Oslo.xlsx"), SAVED)
+    _saved(make_plan(inbox, region="42", rows=oslo, form=FORM, name="Agder.xlsx"),
+           SAVED + dt.timedelta(days=1))
+    _saved(make_plan(inbox, region="11", rows=_budgeted("Rogaland", 2, goal="Mål for Oslo"),
+                     form=FORM, name="Rogaland.xlsx"), SAVED)
+    return inbox
+
+
+def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
+        pasted: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    args = ["consolidate", str(pasted), "--out", str(out), "--year", "2026", "--today",
+            "2026-06-01"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    result = consolidate([pasted], year=2026, today=TODAY)
+    assert [(f.code, Path(f.file or "").name) for f in result.findings] == [
+        ("plan-shared", "Agder.xlsx")]
+    message = result.findings[0].message
+    assert all(word in message for word in ("03 Oslo", "Oslo.xlsx", "42 Agder", "Agder.xlsx"))
+    [pair] = result.shared
+    assert (pair.earlier.region, pair.later.region, pair.count) == ("03", "42", 5)
+    assert f"Advarsel: {message}" in run.stdout
+    # Nothing is lost: each region's rows stay on the data sheets, once each.
+    book = openpyxl.load_workbook(out)
+    tiltak = Counter(r["Region"] for r in _table_rows(book["Tiltak"]))
+    assert tiltak == {"03": 4, "42": 4, "11": 2}
+    avvik = _table_rows(book["Avvik"])
+    assert [r["Melding"] for r in avvik if r["Kode"] == "plan-shared"] == [message]
+    ws = book["Oversikt"]
+    assert "Samme plan under to regioner: 03 og 42" in ws["A3"].value
+    rows = _oversikt_rows(out)
+    assert rows["03"]["Budsjett (kr)"] == rows["42"]["Budsjett (kr)"] == 6000  # its own
+    # The totals count Agder's copy once: formulas Excel recalculates, cached values, and
+    # LibreOffice's own recalculation agree.
+    require_soffice()
+    recalculated = convert(out, tmp_path / "lo", "xlsx", recalc=True)
+    for path in (out, recalculated):
+        sheet = openpyxl.load_workbook(path, data_only=True)["Oversikt"]
+        header = [c.value for c in sheet[4]]
+        total = next(r for r in sheet.iter_rows(min_row=5) if r[0].value == "Totalt")
+        got = {h: total[header.index(h)].value for h in
+               ("Mål", "Tiltak", "Budsjett (kr)", "Andel med ansvarlig og frist")}
+        assert got["Mål"] == 2 and got["Tiltak"] == 6  # 1 + 1 + 1 − 1, 4 + 4 + 2 − 4
+        assert got["Budsjett (kr)"] == 6000 + 3000  # not 6000 + 6000 + 3000
+        assert got["Andel med ansvarlig og frist"] == pytest.approx((4 + 4 + 3 - 4)
+                                                                     / (5 + 5 + 3 - 5))
+    formulas = {c.value for c in next(r for r in ws.iter_rows(min_row=5)
+                                      if r[0].value == "Totalt") if isinstance(c.value, str)}
+    assert any(f.endswith("-6000") for f in formulas)
+    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    assert {r["code"]: r["shares_rows_with"] for r in report["regions"]
+            if r["shares_rows_with"]} == {"03": ["42"], "42": ["03"]}
+    assert [f["code"] for f in report["findings"]] == ["plan-shared"]
+
+
+def test_a_few_rows_alike_are_not_one_plan(tmp_path: Path) -> None:
+    """Two regions may well share a goal, or even two, in a plan of their own."""
+    common = [_goal("Felles mål"), _goal("Felles mål 2")]
+    for code, name in (("03", "Oslo"), ("42", "Agder")):
+        rows = _rows(name, 3)
+        rows["Mål"] = [*common, _goal(f"Eget mål {name}"), _goal(f"Andre mål {name}")]
+        make_plan(tmp_path, region=code, rows=rows, form=FORM, name=f"{name}.xlsx")
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    assert result.findings == [] and result.shared == []  # 2 of 7 rows alike
+
+
 # --- paths that hold no workbook -------------------------------------------------------------
 
 
@@ -421,7 +508,8 @@ def test_copies_of_one_file_with_different_regions_are_reported(tmp_path: Path) 
             if row[0].value == "region_code":
                 row[1].value = "46"
     result = consolidate([tmp_path], year=2026, today=TODAY)
-    assert [f.code for f in result.findings] == ["copies-conflict"]
+    # The same rows under two regions, too: the totals count them once.
+    assert [f.code for f in result.findings] == ["copies-conflict", "plan-shared"]
     assert "a.xlsx" in result.findings[0].message and "b.xlsx" in result.findings[0].message
 
 
