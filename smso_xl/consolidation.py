@@ -266,12 +266,19 @@ class Consolidation:
         """What the regions' figures count twice because two regions sent the same rows:
         per figure key, the value and the number of rows of the later plans' shared rows.
         Oversikt's totals subtract it, so that each shared row counts once."""
-        twice: dict[str, tuple[float, int]] = {}
+        # A plan sent by three regions is in two pairs with the first: each later plan's
+        # shared rows are gathered over its pairs, so that no row is subtracted twice.
+        copies: dict[int, dict[str, dict[int, PlanRow]]] = defaultdict(lambda: defaultdict(dict))
         for pair in self.shared:
+            for sheet, rows in pair.rows.items():
+                copies[id(pair.later)][sheet].update((id(row), row) for row in rows)
+        twice: dict[str, tuple[float, int]] = {}
+        for by_sheet in copies.values():
+            rows_of = {sheet: list(rows.values()) for sheet, rows in by_sheet.items()}
             for figure in self.template.figures:
-                value, rows = _figure(figure, pair.rows, self.template, self.today)
-                old_value, old_rows = twice.get(figure.key, (0, 0))
-                twice[figure.key] = (old_value + value, old_rows + rows)
+                value, count = _figure(figure, rows_of, self.template, self.today)
+                old_value, old_count = twice.get(figure.key, (0, 0))
+                twice[figure.key] = (old_value + value, old_count + count)
         return twice
 
     def shares_rows_with(self, code: str) -> list[str]:

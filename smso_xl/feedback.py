@@ -251,8 +251,10 @@ def _show_hidden_marks(wb: XlWorkbook, findings: Sequence[Finding]) -> list[str]
                    and any(r in _rows_of(f.ref) for r in hidden)]
         for autofilter in filters:
             autofilter.filterColumn = []
-            for row in _rows_of(autofilter.ref):
-                ws.row_dimensions[row].hidden = False
+            in_range = _rows_of(autofilter.ref)
+            for row, dimension in ws.row_dimensions.items():  # the few rows it describes
+                if dimension.hidden and row in in_range:
+                    dimension.hidden = False
         for row in hidden:
             ws.row_dimensions[row].hidden = False
         where = ", ".join(str(r) for r in hidden)
@@ -263,8 +265,12 @@ def _show_hidden_marks(wb: XlWorkbook, findings: Sequence[Finding]) -> list[str]
 
 
 def _rows_of(ref: str) -> range:
-    """The rows of a filter's range below its header row."""
-    bounds = CellRange(ref)
+    """The rows of a filter's range below its header row (none for a range that makes no
+    sense: the file came by e-mail)."""
+    try:
+        bounds = CellRange(ref)
+    except (ValueError, TypeError):
+        return range(0)
     return range(bounds.min_row + 1, bounds.max_row + 1)
 
 

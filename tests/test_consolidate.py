@@ -431,6 +431,24 @@ def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
     assert [f["code"] for f in report["findings"]] == ["plan-shared"]
 
 
+def test_one_plan_under_three_regions_counts_once_in_the_totals(tmp_path: Path) -> None:
+    plan = _budgeted("Oslo", 2)  # 1 goal, 2 actions, budget 1000 + 2000
+    for days, (code, name) in enumerate((("03", "Oslo"), ("42", "Agder"), ("11", "Rogaland"))):
+        _saved(make_plan(tmp_path, region=code, rows=plan, form=FORM, name=f"{name}.xlsx"),
+               SAVED + dt.timedelta(days=days))
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    assert sorted((p.earlier.region, p.later.region) for p in result.shared) == [
+        ("03", "11"), ("03", "42"), ("42", "11")]
+    twice = result.counted_twice()
+    assert (twice["actions"], twice["budget"]) == ((4, 4), (6000, 4))  # two copies, once each
+    cached = openpyxl.load_workbook(write_overview(result, tmp_path / "ut" / "o.xlsx"),
+                                    data_only=True)["Oversikt"]
+    header = [c.value for c in cached[4]]
+    total = next(r for r in cached.iter_rows(min_row=5) if r[0].value == "Totalt")
+    assert total[header.index("Tiltak")].value == 2
+    assert total[header.index("Budsjett (kr)")].value == 3000
+
+
 def test_a_few_rows_alike_are_not_one_plan(tmp_path: Path) -> None:
     """Two regions may well share a goal, or even two, in a plan of their own."""
     common = [_goal("Felles mål"), _goal("Felles mål 2")]
