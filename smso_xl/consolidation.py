@@ -232,7 +232,7 @@ class Consolidation:
     template: Template
     regions: list[RegionSummary]
     submissions: list[Submission]
-    findings: list[Finding]            # consolidation-level findings (conflicting copies)
+    findings: list[Finding]            # the run's own: conflicting copies, shared plans
     shared: list[SharedRows] = field(default_factory=list)  # one plan under two regions
 
     @property
