@@ -7,8 +7,9 @@ region wins (the workbook's own saved time, then ``Sist oppdatert``, then the ti
 was sent, from the ``collect`` manifest), the rest are listed.
 
 Every expected region gets one status (``RegionSummary.status``): a plan received, with or
-without errors; a file that is the region's but cannot be read (credited by its metadata, by
-the name ``generate`` gave it, or by the sender ``collect`` recorded); or nothing. The console
+without errors; a file that is the region's but is in a format the tool does not read (an
+old .xls) or cannot be read (credited by the name ``generate`` gave it, by the sender
+``collect`` recorded, or by the region's name in the file name); or nothing. The console
 and the overview both show it, with the date the plan was received.
 """
 
@@ -35,6 +36,7 @@ from .validation import (
     find_workbooks,
     validate_files,
 )
+from .values import fold
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +48,7 @@ SUPERSEDED = "Erstattet av nyere versjon"
 DUPLICATE = "Lik kopi"
 EXCLUDED = "Utelatt – har feil"
 UNREADABLE = "Kan ikke leses"
+WRONG_FORMAT = "Feil filformat"  # a workbook saved in a format the tool does not read (.xls)
 NOT_TEMPLATE = "Ikke fra malen"
 OTHER_YEAR = "Annet planår"
 UNKNOWN_REGION = "Ukjent region"
@@ -54,14 +57,20 @@ NO_STATUS = "Ikke satt"  # an action without a status, in the counts by status
 # An expected region's status, on Oversikt and in the console (RegionSummary.status).
 RECEIVED = "Mottatt"
 RECEIVED_WITH_ERRORS = "Mottatt med feil"
+RECEIVED_WRONG_FORMAT = "Mottatt i feil format"  # the region's file, but e.g. an old .xls
 UNREADABLE_FILE = "Uleselig"          # a file that is the region's, but cannot be read
 NOT_RECEIVED = "Ikke mottatt"
-REGION_STATUSES = (RECEIVED, RECEIVED_WITH_ERRORS, UNREADABLE_FILE, NOT_RECEIVED)
+REGION_STATUSES = (RECEIVED, RECEIVED_WITH_ERRORS, RECEIVED_WRONG_FORMAT, UNREADABLE_FILE,
+                   NOT_RECEIVED)
 #: The keys of ``Consolidation.to_json()["summary"]`` for the statuses.
 REGION_STATUS_KEYS = {RECEIVED: "received", RECEIVED_WITH_ERRORS: "received_with_errors",
-                      UNREADABLE_FILE: "unreadable", NOT_RECEIVED: "not_received"}
+                      RECEIVED_WRONG_FORMAT: "wrong_format", UNREADABLE_FILE: "unreadable",
+                      NOT_RECEIVED: "not_received"}
 # Files that tell nothing by their content: credited by name or sender instead.
-_UNUSABLE = (UNREADABLE, NOT_TEMPLATE)
+_UNUSABLE = (UNREADABLE, WRONG_FORMAT, NOT_TEMPLATE)
+# What sniff says of a workbook it will not parse because of its format: the region sent
+# its plan, in the wrong format, and a Save As fixes it. (Why .xls is not read: docs.)
+_FORMAT_CODES = frozenset({"file-legacy-xls", "file-unsupported-type"})
 
 
 @dataclass
@@ -158,7 +167,10 @@ class RegionSummary:
         """One of REGION_STATUSES."""
         if self.submission is not None:
             return RECEIVED if self.submission.report.ok else RECEIVED_WITH_ERRORS
-        return UNREADABLE_FILE if self.unreadable else NOT_RECEIVED
+        if not self.unreadable:
+            return NOT_RECEIVED
+        return (RECEIVED_WRONG_FORMAT if self.unreadable[0].status == WRONG_FORMAT
+                else UNREADABLE_FILE)
 
     @property
     def file(self) -> Submission | None:
@@ -197,6 +209,22 @@ class RegionSummary:
         return int(self.figures.get("overdue", 0))
 
 
+@dataclass(frozen=True)
+class SharedRows:
+    """Two regions' plans with the same goal and action rows (one plan sent under two
+    regions): the rows of ``later`` (the later saved) that stand in ``earlier`` too. The
+    totals on Oversikt count them once (:meth:`Consolidation.counted_twice`)."""
+
+    earlier: Submission
+    later: Submission
+    rows: dict[str, list[PlanRow]]   # template sheet → the later plan's shared rows
+    of: int                          # rows in the smaller of the two plans
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+
 @dataclass
 class Consolidation:
     year: int | None
@@ -204,7 +232,8 @@ class Consolidation:
     template: Template
     regions: list[RegionSummary]
     submissions: list[Submission]
-    findings: list[Finding]            # consolidation-level findings (conflicting copies)
+    findings: list[Finding]            # the run's own: conflicting copies, shared plans
+    shared: list[SharedRows] = field(default_factory=list)  # one plan under two regions
 
     @property
     def chosen(self) -> list[Submission]:
@@ -233,6 +262,31 @@ class Consolidation:
 
         return build_frames(self)
 
+    def counted_twice(self) -> dict[str, tuple[float, int]]:
+        """What the regions' figures count twice because two regions sent the same rows:
+        per figure key, the value and the number of rows of the later plans' shared rows.
+        Oversikt's totals subtract it, so that each shared row counts once."""
+        # A plan sent by three regions is in two pairs with the first: each later plan's
+        # shared rows are gathered over its pairs, so that no row is subtracted twice.
+        copies: dict[int, dict[str, dict[int, PlanRow]]] = defaultdict(lambda: defaultdict(dict))
+        for pair in self.shared:
+            for sheet, rows in pair.rows.items():
+                copies[id(pair.later)][sheet].update((id(row), row) for row in rows)
+        twice: dict[str, tuple[float, int]] = {}
+        for by_sheet in copies.values():
+            rows_of = {sheet: list(rows.values()) for sheet, rows in by_sheet.items()}
+            for figure in self.template.figures:
+                value, count = _figure(figure, rows_of, self.template, self.today)
+                old_value, old_count = twice.get(figure.key, (0, 0))
+                twice[figure.key] = (old_value + value, old_count + count)
+        return twice
+
+    def shares_rows_with(self, code: str) -> list[str]:
+        """The regions whose plan has the same rows as region ``code``'s (:attr:`shared`)."""
+        found = [(b if a == code else a) for a, b in
+                 ((p.earlier.region, p.later.region) for p in self.shared) if code in (a, b)]
+        return sorted({c for c in found if c})
+
     def region_counts(self) -> dict[str, int]:
         """How many expected regions have each status, in the order of REGION_STATUSES."""
         tally = Counter(r.status for r in self.regions)
@@ -251,7 +305,8 @@ class Consolidation:
                          "received_at": _iso(r.received_at),
                          "file": str(r.file.path) if r.file else None,
                          "reason": r.file.reason() or None
-                         if r.file and r.status == UNREADABLE_FILE else None,
+                         if r.file and r.submission is None else None,
+                         "shares_rows_with": self.shares_rows_with(r.region.code),
                          "goals": r.goals, "actions": r.actions, "overdue": r.overdue,
                          "errors": r.submission.errors if r.submission else 0,
                          "warnings": r.submission.warnings if r.submission else 0}
@@ -319,8 +374,11 @@ def consolidate(
     findings = _conflicting_copies(submissions)
     _credit(submissions, expected, year)
     summaries = [_summarise(region, submissions, template, today) for region in expected]
+    names = {r.code: r.name for r in expected}
+    shared = _shared_rows([s for s in submissions if s.included], template)
+    findings += [_shared_finding(pair, names) for pair in shared]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
-                         submissions=submissions, findings=findings)
+                         submissions=submissions, findings=findings, shared=shared)
 
 
 def _most_common_year(submissions: Sequence[Submission]) -> int | None:
@@ -338,7 +396,8 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
     # Of identical copies keep the plainest name ("a.xlsx" over "a (2).xlsx").
     for sub in sorted(submissions, key=lambda s: (len(s.path.name), str(s.path))):
         if sub.report.workbook is None:
-            sub.status = UNREADABLE
+            first = next((f for f in sub.report.findings if f.sheet is None), None)
+            sub.status = WRONG_FORMAT if first and first.code in _FORMAT_CODES else UNREADABLE
         elif sub.identity is None:
             sub.status = NOT_TEMPLATE
         elif sub.year != year:
@@ -372,7 +431,9 @@ def _credit(submissions: Sequence[Submission], expected: Sequence[Region],
     """Credit each file that cannot be read to the expected region it belongs to: by the
     name ``generate`` gave it («Kopi av …», «(2)» around it are fine), else by the address
     ``collect`` recorded as its sender (a region's ``email`` in the region list; an address
-    two regions share credits neither). A name of another plan year credits nobody."""
+    two regions share credits neither), else by one region's name in a name of the
+    region's own («Handlingsplan Agder.xls»). A name ``generate`` gave for another plan
+    year credits nobody by its name."""
     known = {r.code for r in expected}
     by_address: dict[str, set[str]] = defaultdict(set)
     for region in expected:
@@ -386,7 +447,21 @@ def _credit(submissions: Sequence[Submission], expected: Sequence[Region],
         if code not in known and sub.report.mail is not None:
             senders = by_address.get(sub.report.mail.sender_address.strip().casefold(), set())
             code = next(iter(senders)) if len(senders) == 1 else None
+        if code not in known and named is None:
+            code = _region_named_in(sub.path.name, expected)
         sub.credited_to = code if code in known else None
+
+
+def _region_named_in(file_name: str, expected: Sequence[Region]) -> str | None:
+    """The code of the one expected region whose name stands in ``file_name`` as whole
+    words, in any case and spelling of æøå (Møre og Romsdal in «plan_more_og_romsdal.xls»);
+    None for no region or several («Troms og Finnmark»)."""
+    def words(text: str) -> str:
+        return f" {' '.join(re.findall(r'[0-9a-z]+', fold(text)))} "
+
+    name = words(Path(file_name).stem)
+    found = {r.code for r in expected if words(r.name).strip() and words(r.name) in name}
+    return found.pop() if len(found) == 1 else None
 
 
 def _newness(sub: Submission) -> tuple[Any, ...]:
@@ -415,6 +490,62 @@ def _conflicting_copies(submissions: Sequence[Submission]) -> list[Finding]:
                 "copies-conflict", files=", ".join(s.path.name for s in subs),
                 regions=", ".join(regions)))
     return findings
+
+
+# One plan under two regions: the plans' goal and action rows are compared by what they
+# say. Two plans share a plan when at least this many rows, and at least this share of the
+# smaller plan's rows, are the same: one common row is chance, half a plan is a paste.
+MIN_SHARED_ROWS, MIN_SHARED_SHARE = 2, 0.5
+_PLAN_ROLES = ("goals", "actions")
+
+
+def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
+    """What makes a row the same in another plan: its text, responsible and deadline, as
+    the region sees them (case, spacing and æøå spellings aside); None without a text."""
+    title = row.shown(sheet.key_of("title") or "")
+    if title is None or not str(title).strip():
+        return None
+    return (sheet.name, *(fold(str(row.shown(sheet.key_of(role) or "") or ""))
+                          for role in ("title", "owner", "deadline")))
+
+
+def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
+    """Every pair of chosen plans of two regions that share most of their goal and action
+    rows, the earlier saved first (its region's plan is taken as the original)."""
+    sheets = [template.sheet_by_role(role) for role in _PLAN_ROLES]
+    keyed: list[tuple[Submission, dict[tuple[str, ...], PlanRow]]] = []
+    for sub in sorted(chosen, key=_newness):
+        rows = sub.report.plan.rows if sub.report.plan else {}
+        keys: dict[tuple[str, ...], PlanRow] = {}
+        for sheet in sheets:
+            for row in rows.get(sheet.name, []):
+                if (key := _row_key(sheet, row)) is not None:
+                    keys.setdefault(key, row)  # a row repeated within a plan counts once
+        keyed.append((sub, keys))
+    pairs = []
+    for index, (earlier, first) in enumerate(keyed):
+        for later, second in keyed[index + 1:]:
+            same = first.keys() & second.keys()
+            smaller = min(len(first), len(second))
+            if (earlier.region != later.region and len(same) >= MIN_SHARED_ROWS
+                    and len(same) >= MIN_SHARED_SHARE * smaller):
+                rows: dict[str, list[PlanRow]] = defaultdict(list)
+                for key, row in second.items():
+                    if key in same:
+                        rows[row.sheet].append(row)
+                pairs.append(SharedRows(earlier, later, dict(rows), smaller))
+    return pairs
+
+
+def _shared_finding(pair: SharedRows, names: dict[str, str]) -> Finding:
+    def region(sub: Submission) -> str:
+        code = sub.region or "?"
+        return f"{code} {names.get(code, '')}".strip()
+
+    return finding("plan-shared", file=str(pair.later.path),
+                   first=region(pair.earlier), first_file=pair.earlier.path.name,
+                   second=region(pair.later), second_file=pair.later.path.name,
+                   count=pair.count, of=pair.of)
 
 
 def _summarise(region: Region, submissions: Sequence[Submission], template: Template,

@@ -5,7 +5,9 @@ workbook; an ASCII suffix joined with a hyphen, like the generated files' names)
 atomically; the input is only read. Its first, active sheet ``Tilbakemelding`` says what it is
 and how to fix, counts the findings and lists them, errors first, each linked to its cell. Each
 finding's cell gets a fill by severity and one comment (author ``smso-xl``) with all its
-messages; only the fill changes, never the value, number format, font, borders or lock.
+messages; only the fill changes, never the value, number format, font, borders or lock. A
+row that holds a mark but was hidden (by a filter or by hand) is shown, and a filter that hid
+one is cleared, its range kept; the Tilbakemelding sheet says so.
 
 xlsx/xlsm go through openpyxl (``keep_vba`` for .xlsm; external links dropped). It keeps values,
 styles, the named-range dropdowns, conditional formats, Tables, defined names, protection,
@@ -161,7 +163,8 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
                 lost.append("bilder (Pillow er ikke installert)")
         _clear_previous_round(wb)
         _mark_cells(wb, report.findings)
-        _add_sheet(wb, report, rebuilt=package.format == "ods")
+        shown = _show_hidden_marks(wb, report.findings)
+        _add_sheet(wb, report, rebuilt=package.format == "ods", shown=shown)
         target = out_dir / _unique(feedback_name(report.path, package.format), taken)
         with atomic_output(target, inputs=inputs) as tmp:
             wb.save(tmp)
@@ -222,6 +225,53 @@ def _mark_cells(wb: XlWorkbook, findings: Sequence[Finding]) -> None:
         if cell.comment is not None:  # the region's own (ours went in _clear_previous_round)
             text += OWN_COMMENT + cell.comment.text
         cell.comment = _comment(text)
+
+
+def _show_hidden_marks(wb: XlWorkbook, findings: Sequence[Finding]) -> list[str]:
+    """A mark in a row that a filter or the region hid is a mark nobody sees: such rows are
+    shown. A filter that hid one is cleared as Excel's «Fjern filter» does — its criteria go
+    and every row of its range is shown; the range and its buttons stay, so the region can
+    filter again. Rows hidden by hand elsewhere stay hidden unless they hold a mark. No
+    value, sort order or other setting changes. Returns what was done, one sentence per
+    sheet, for the Tilbakemelding sheet."""
+    marked: dict[str, set[int]] = {}
+    for item in findings:
+        ws = _sheet(wb, item.sheet)
+        position = _position(ws, item.cell) if ws is not None and item.cell else None
+        if ws is not None and position is not None:
+            marked.setdefault(ws.title, set()).add(position[0])
+    said = []
+    for title, rows in marked.items():
+        ws = wb[title]
+        hidden = sorted(r for r in rows if ws.row_dimensions[r].hidden)
+        if not hidden:
+            continue
+        filters = [f for f in (ws.auto_filter, *(t.autoFilter for t in ws.tables.values()))
+                   if f is not None and f.ref and f.filterColumn
+                   and any(r in _rows_of(f.ref) for r in hidden)]
+        for autofilter in filters:
+            autofilter.filterColumn = []
+            in_range = _rows_of(autofilter.ref)
+            for row, dimension in ws.row_dimensions.items():  # the few rows it describes
+                if dimension.hidden and row in in_range:
+                    dimension.hidden = False
+        for row in hidden:
+            ws.row_dimensions[row].hidden = False
+        where = ", ".join(str(r) for r in hidden)
+        said.append(f"Arket {title}: rad {where} var skjult, men har merkede celler, og vises "
+                    "nå" + (". Filteret er derfor fjernet (filterknappene er der fortsatt)."
+                            if filters else "."))
+    return said
+
+
+def _rows_of(ref: str) -> range:
+    """The rows of a filter's range below its header row (none for a range that makes no
+    sense: the file came by e-mail)."""
+    try:
+        bounds = CellRange(ref)
+    except (ValueError, TypeError):
+        return range(0)
+    return range(bounds.min_row + 1, bounds.max_row + 1)
 
 
 def still_flagged(cell: Cell, sheet: str | None = None) -> str:
@@ -307,7 +357,8 @@ def _intro(report: FileReport, rebuilt: bool) -> list[str]:
          if rebuilt else [])
 
 
-def _add_sheet(wb: XlWorkbook, report: FileReport, *, rebuilt: bool) -> None:
+def _add_sheet(wb: XlWorkbook, report: FileReport, *, rebuilt: bool,
+               shown: Sequence[str] = ()) -> None:
     ws = wb.create_sheet(SHEET, 0)
     for other in wb.worksheets:
         # Several selected tabs group the sheets, and typing would then change all of them.
@@ -315,7 +366,7 @@ def _add_sheet(wb: XlWorkbook, report: FileReport, *, rebuilt: bool) -> None:
     wb.active = ws
     ws["A1"] = TITLE
     ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
-    lines = _intro(report, rebuilt)
+    lines = _intro(report, rebuilt) + list(shown)  # shown: hidden rows with marks
     for row, line in enumerate(lines, start=2):
         _put_text(ws.cell(row, 1), line)
     tally, row = counts(report.findings), len(lines) + 3

@@ -34,7 +34,8 @@ def _entries(*rows: tuple[str, str, str, str]) -> dict[str, Entry]:
 CATALOGUE: dict[str, Entry] = _entries(
     # --- the file as a whole --------------------------------------------------------------
     ("file-unreadable", ERROR, "Filen kan ikke leses",
-     "Filen kan ikke leses ({reason}). Åpne den i Excel, lagre den som .xlsx og send den på nytt."),
+     "Filen kan ikke leses ({reason}). Åpne den i Excel eller LibreOffice, lagre den som "
+     ".xlsx og send den på nytt."),
     ("file-empty", ERROR, "Filen er tom",
      "Filen er tom (0 byte). Be regionen sende arbeidsboken på nytt."),
     ("file-not-workbook", ERROR, "Ikke en arbeidsbok",
@@ -44,7 +45,9 @@ CATALOGUE: dict[str, Entry] = _entries(
      "Arbeidsboken er passordbeskyttet og kan ikke leses. Fjern passordet "
      "(Fil → Info → Beskytt arbeidsbok) og send den på nytt."),
     ("file-legacy-xls", ERROR, "Gammelt .xls-format",
-     "Filen er i det gamle .xls-formatet. Åpne den i Excel og lagre den som .xlsx."),
+     "Filen er i det gamle .xls-formatet, som verktøyet ikke leser. Åpne den og lagre den "
+     "som .xlsx: i Excel Fil → Lagre som → Excel-arbeidsbok (.xlsx), i LibreOffice Fil → "
+     "Lagre som → Excel 2007-365 (.xlsx). Send den nye filen."),
     ("file-unsupported-type", ERROR, "Filtypen støttes ikke",
      "Filtypen «{suffix}» støttes ikke. Send handlingsplanen som .xlsx, .xlsm eller .ods."),
     # Limits for untrusted attachments (docs/security.md); each breach is named, and the file
@@ -91,6 +94,11 @@ CATALOGUE: dict[str, Entry] = _entries(
     ("copies-conflict", WARNING, "Kopier med ulike regioner",
      "Filene {files} er kopier av samme utsendte arbeidsbok, men oppgir ulike regioner "
      "({regions}). Sjekk hvilken region som har sendt hva."),
+    ("plan-shared", WARNING, "Samme plan under to regioner",
+     "Planene fra {first} ({first_file}) og {second} ({second_file}) har {count} like mål og "
+     "tiltak (samme tekst, ansvarlig og frist); den minste av planene har {of}. Sjekk om en "
+     "region har sendt en annen regions plan, og be om den rette. Totalt på Oversikt teller "
+     "de like radene én gang."),
     # --- structure ------------------------------------------------------------------------
     ("sheet-missing", ERROR, "Ark mangler",
      "Arket «{sheet}» mangler eller har fått nytt navn. Gi arket navnet «{sheet}» igjen."),

@@ -29,6 +29,7 @@ from .consolidation import (
     NOT_RECEIVED,
     RECEIVED,
     RECEIVED_WITH_ERRORS,
+    RECEIVED_WRONG_FORMAT,
     UNREADABLE_FILE,
     Consolidation,
     RegionSummary,
@@ -65,7 +66,8 @@ NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
 SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}
 # A region's status on Oversikt: a plan in green, with errors yellow, none usable red.
 REGION_FILLS = {RECEIVED: "#C6EFCE", RECEIVED_WITH_ERRORS: "#FFEB9C",
-                UNREADABLE_FILE: "#FFC7CE", NOT_RECEIVED: "#FFC7CE"}
+                RECEIVED_WRONG_FORMAT: "#FFC7CE", UNREADABLE_FILE: "#FFC7CE",
+                NOT_RECEIVED: "#FFC7CE"}
 # Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
 STYLES: dict[str, dict[str, Any]] = {
     "red": {"font_color": "#C00000", "bold": True},
@@ -73,7 +75,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "total": {"bold": True, "top": 2},
     NOT_RECEIVED: {"font_color": "#9C0006", "bold": True},
     UNREADABLE_FILE: {"font_color": "#9C0006", "bold": True},
+    RECEIVED_WRONG_FORMAT: {"font_color": "#9C0006", "bold": True},
     "note": {"italic": True, "font_color": "#7F7F7F", "text_wrap": False},
+    "shared": {"bg_color": "#FFEB9C", "bold": True},  # a region whose plan another sent too
 }
 NUM_FORMATS = {"date": DATE_FORMAT, "datetime": "dd.mm.yyyy hh:mm", "count": "#,##0",
                "percent": "0 %", "number": "General", "text": "@"}
@@ -308,9 +312,9 @@ def _column_kind(column: Column) -> str:
 # Oversikt: who sent what, the template's figures, then the findings.
 # Status is the region's (consolidation.REGION_STATUSES); the file's own status is on
 # Innsendinger. Fil is as wide as the longest name (_fitted).
-_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Status", 17),
+_SUMMARY_HEAD = (_Col("Region", 8), _Col("Navn", 18), _Col("Status", 20),
                  _Col("Dato mottatt", 11, "date"), _Col("Fil", 30, wrap=False))
-_STATUS_COL, _FILE_COL = 2, 4
+_NAME_COL, _STATUS_COL, _FILE_COL = 1, 2, 4
 _SUMMARY_TAIL = (_Col("Feil", 7, "count"), _Col("Advarsler", 10, "count"))
 _HEADER_ROW = 3
 
@@ -364,6 +368,7 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
         ws.set_column(index, index, column.width)
         ws.write_string(_HEADER_ROW, index, column.header, fmt.header)
     ws.set_row(_HEADER_ROW, 45)
+    _shared_note(ws, result, fmt)
     first = _HEADER_ROW + 1
     written: list[list[object]] = []
     for row, summary in enumerate(result.regions, start=first):
@@ -374,10 +379,15 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
                   summary.received_on, sub.path.name if sub else None,
                   *numbers, sub.errors if sub else None, sub.warnings if sub else None,
                   *(_progress(changes, summary.region.code) if changes else ())]
+        shared = result.shares_rows_with(summary.region.code)
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = (summary.status if index == _STATUS_COL
+                     else "shared" if index == _NAME_COL and shared
                      else "grey" if summary.submission is None else None)
             _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=False))
+        if shared:
+            ws.write_comment(row, _NAME_COL, "Samme mål og tiltak som " + ", ".join(
+                shared) + " (se Avvik): Totalt teller dem én gang.", {"x_scale": 1.5})
         written.append(values)
     last = first + len(result.regions) - 1
     if result.regions:
@@ -387,15 +397,33 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
     _print_setup(ws, header_row=None)
 
 
+def _shared_note(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
+    """Above the table, when two regions sent the same plan: which, and that the totals
+    count the shared rows once (the findings, on Avvik, say more)."""
+    if not result.shared:
+        return
+    pairs = "; ".join(f"{p.earlier.region} og {p.later.region} ({p.count} like mål og tiltak)"
+                      for p in result.shared)
+    ws.write_string(_HEADER_ROW - 1, 0, f"Samme plan under to regioner: {pairs}. Totalt teller "
+                    "de like radene én gang; se Avvik.", fmt.cell("text", "red", wrap=False))
+
+
+def _formula_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, last: int,
             columns: Sequence[_Col], written: Sequence[Sequence[object]]) -> None:
     """SUM formulas that Excel recalculates, with the values computed here as their cache:
-    viewers that do not recalculate (LibreOffice by default, mail previews) show the truth."""
+    viewers that do not recalculate (LibreOffice by default, mail previews) show the truth.
+    Rows that two regions sent alike are counted once: the formula subtracts them."""
     row, total = last + 1, fmt.cell("count", "total")
     counted = [s for s in result.regions if _counted(s)]
     seen = [s.submission for s in result.regions if s.submission is not None]
     figures = result.template.figures
     at = {f.key: len(_SUMMARY_HEAD) + i for i, f in enumerate(figures)}  # figure → column
+    twice = result.counted_twice()
+    key_at = {col: key for key, col in at.items()}
 
     def rng(col: int) -> str:  # 0-based column → its A1 range over the region rows
         return a1_range(first + 1, col + 1, last + 1, col + 1)
@@ -410,20 +438,25 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     shares = {at[f.key]: f for f in figures if f.share}
     for col in range(len(_SUMMARY_HEAD), len(columns)):
         if col in shares:
-            _share_total(ws, fmt, shares[col], figures, counted, at, rng, row)
+            _share_total(ws, fmt, shares[col], figures, counted, at, rng, row,
+                         twice.get(shares[col].key, (0, 0)))
             continue
         value = sum(v for values in written if isinstance(v := values[col], int | float))
-        ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
+        less = twice.get(key_at.get(col, ""), (0, 0))[0]
+        minus = f"-{_formula_number(less)}" if less else ""
+        ws.write_formula(row, col, f"=SUM({rng(col)}){minus}", total, value - less)
 
 
 def _share_total(ws: Worksheet, fmt: _Formats, figure: Figure, figures: Sequence[Figure],
                  counted: list[RegionSummary], at: dict[str, int], rng: Callable[[int], str],
-                 row: int) -> None:
-    """The national share: the regions' shares weighted by their rows. Where Oversikt has
+                 row: int, twice: tuple[float, int]) -> None:
+    """The national share: the regions' shares weighted by their rows, the rows two regions
+    sent alike (``twice``: how many of them count, of how many) once. Where Oversikt has
     the row counts it stands on (one plain row-count figure per sheet of the share), Excel
     recomputes it from them; otherwise it is the number itself."""
-    rows = sum(s.totals.get(figure.key, 0) for s in counted)
-    value: object = sum(s.figures.get(figure.key, 0) for s in counted) / rows if rows else ""
+    rows = sum(s.totals.get(figure.key, 0) for s in counted) - twice[1]
+    value: object = (sum(s.figures.get(figure.key, 0) for s in counted) - twice[0]) / rows \
+        if rows else ""
     counts = [f for f in figures if f.measure == "rows" and not f.where
               and len(f.sheets) == 1 and f.sheets[0] in figure.sheets]
     cell_format, col = fmt.cell("percent", "total"), at[figure.key]
@@ -432,8 +465,10 @@ def _share_total(ws: Worksheet, fmt: _Formats, figure: Figure, figures: Sequence
         return
     weights = "+".join(rng(at[f.key]) for f in counts)
     sums = "+".join(f"SUM({rng(at[f.key])})" for f in counts)
-    ws.write_formula(row, col, f'=IFERROR(SUMPRODUCT({rng(col)},{weights})/({sums}),"")',
-                     cell_format, value)
+    owned = f"SUMPRODUCT({rng(col)},{weights})"
+    if twice[1]:
+        owned, sums = f"({owned}-{_formula_number(twice[0])})", f"{sums}-{twice[1]}"
+    ws.write_formula(row, col, f'=IFERROR({owned}/({sums}),"")', cell_format, value)
 
 
 def _party_hours(result: Consolidation) -> list[tuple[str, float]]:

@@ -19,6 +19,7 @@ from .consolidation import (
     NOT_RECEIVED,
     RECEIVED,
     RECEIVED_WITH_ERRORS,
+    RECEIVED_WRONG_FORMAT,
     UNREADABLE_FILE,
     regions_in_words,
 )
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 
 LABELS = {severity: label.lower() for severity, label in SEVERITY_LABELS.items()}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
-REGION_COLOURS = {RECEIVED: "green", RECEIVED_WITH_ERRORS: "yellow", UNREADABLE_FILE: "red",
-                  NOT_RECEIVED: "red"}
+REGION_COLOURS = {RECEIVED: "green", RECEIVED_WITH_ERRORS: "yellow",
+                  RECEIVED_WRONG_FORMAT: "red", UNREADABLE_FILE: "red", NOT_RECEIVED: "red"}
 
 
 def finding_text(item: Finding) -> str:
@@ -186,9 +187,9 @@ def consolidation_text(result: Consolidation, written: Path | None) -> str:
         sub = summary.file
         when = format_date(summary.received_on) if summary.received_on else ""
         what = f"{when:<10}  {sub.path.name}" if sub else ""
-        if sub is not None and summary.status == UNREADABLE_FILE:
+        if sub is not None and summary.submission is None:  # why the region's file is unused
             what += f": {sub.reason()}"
-        status = click.style(f"{summary.status:<16}" if what else summary.status,
+        status = click.style(f"{summary.status:<21}" if what else summary.status,
                              fg=REGION_COLOURS[summary.status])
         lines.append(f"  {summary.region.code + ' ' + summary.region.name:<{width}}  {status}"
                      + (f"  {what}" if what else ""))

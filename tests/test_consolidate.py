@@ -31,16 +31,19 @@ from smso_xl.consolidation import (
     OTHER_YEAR,
     RECEIVED,
     RECEIVED_WITH_ERRORS,
+    RECEIVED_WRONG_FORMAT,
     REGION_STATUSES,
     SUPERSEDED,
     UNREADABLE,
     UNREADABLE_FILE,
+    WRONG_FORMAT,
     Consolidation,
     consolidate,
 )
 from smso_xl.overview import write_overview
 from smso_xl.provenance import Provenance
-from tests.libreoffice import convert, require_soffice
+from smso_xl.sniff import OLE_MAGIC
+from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, make_plan
 
 TODAY = dt.date(2026, 6, 1)
@@ -202,9 +205,9 @@ def _oversikt_rows(path: Path) -> dict[str, dict[str, Any]]:
 def test_oversikt_gives_each_region_one_status_and_the_date(overview: Path) -> None:
     rows = _oversikt_rows(overview)
     assert {code: r["Status"] for code, r in rows.items() if r["Status"] != "Ikke mottatt"} == {
-        "03": "Mottatt", "11": "Mottatt", "42": "Mottatt", "46": "Mottatt"}
-    # Telemark.xlsx is broken and named by hand: nothing says whose it is.
-    assert rows["40"]["Status"] == "Ikke mottatt" and rows["40"]["Fil"] is None
+        "03": "Mottatt", "11": "Mottatt", "42": "Mottatt", "46": "Mottatt", "40": "Uleselig"}
+    # Telemark.xlsx is broken and named by hand: the region's name in it says whose it is.
+    assert rows["40"]["Status"] == "Uleselig" and rows["40"]["Fil"] == "Telemark.xlsx"
     assert rows["42"]["Dato mottatt"] == dt.datetime(2026, 3, 6)  # the newer one's saved day
     assert rows["56"]["Dato mottatt"] is None
 
@@ -256,7 +259,8 @@ def test_each_expected_region_has_one_status(statuses: Path) -> None:
     assert by_code["03"].received_at == SAVED
     assert by_code["40"].received_at is None and by_code["40"].file is not None
     assert result.region_counts() == {RECEIVED: 1, RECEIVED_WITH_ERRORS: 1,
-                                      UNREADABLE_FILE: 2, NOT_RECEIVED: 11}
+                                      RECEIVED_WRONG_FORMAT: 0, UNREADABLE_FILE: 2,
+                                      NOT_RECEIVED: 11}
 
 
 def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) -> None:
@@ -285,8 +289,175 @@ def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) 
     assert region["received"] is False and region["file"].endswith("Telemark (2).xlsx")
     assert "kan ikke leses" in region["reason"]
     assert report["summary"] == {"files": 5, "regions": 15, "received": 1,
-                                 "received_with_errors": 1, "unreadable": 1,
-                                 "not_received": 12}
+                                 "received_with_errors": 1, "wrong_format": 0,
+                                 "unreadable": 1, "not_received": 12}
+
+
+# --- a plan saved as .xls -------------------------------------------------------------------
+
+
+def test_an_xls_plan_is_received_in_the_wrong_format_with_advice_for_both_programs(
+        tmp_path: Path) -> None:
+    """Agder's .xls keeps the name generate gave it; Vestland's was renamed by hand. Both
+    are saved by LibreOffice (MS Excel 97), as a region would; Innlandet's plan is a real
+    .xlsx that someone named .xls."""
+    require_soffice()
+    work, inbox = tmp_path / "arbeid", tmp_path / "innboks"
+    work.mkdir()
+    inbox.mkdir()
+    sources = [make_plan(work, region="42", rows=_rows("Agder", 1), form=FORM,
+                         name="SMSO-handlingsplan-2026-42-Agder.xlsx"),
+               make_plan(work, region="46", rows=_rows("Vestland", 1), form=FORM,
+                         name="Handlingsplan_vestland_2026.xlsx")]
+    saved = convert_many(sources, inbox, "xls:MS Excel 97")
+    assert [p.suffix for p in saved] == [".xls", ".xls"]
+    assert all(p.read_bytes().startswith(OLE_MAGIC) for p in saved)
+    _saved(make_plan(inbox, region="03", rows=_rows("Oslo", 1), form=FORM, name="Oslo.xlsx"),
+           SAVED)
+    shutil.copyfile(make_plan(work, region="34", rows=_rows("Innlandet", 1), form=FORM),
+                    inbox / "Innlandet.xls")
+    out = tmp_path / "oversikt.xlsx"
+    args = ["consolidate", str(inbox), "--out", str(out), "--year", "2026", "--today",
+            "2026-06-01"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    result = consolidate([inbox], year=2026, today=TODAY)
+    assert {r.region.code: r.status for r in result.regions if r.status != NOT_RECEIVED} == {
+        "03": RECEIVED, "34": RECEIVED, "42": RECEIVED_WRONG_FORMAT,
+        "46": RECEIVED_WRONG_FORMAT}
+    assert {s.path.name: s.status for s in result.submissions if s.status == WRONG_FORMAT} == {
+        "SMSO-handlingsplan-2026-42-Agder.xls": WRONG_FORMAT,
+        "Handlingsplan_vestland_2026.xls": WRONG_FORMAT}
+    text = click.unstyle(run.stdout)
+    for name in ("Agder", "Vestland"):
+        line = next(line for line in text.splitlines() if name in line and "Mottatt" in line)
+        assert "Mottatt i feil format" in line and f"{name.lower()}" in line.lower()
+        assert "Excel-arbeidsbok (.xlsx)" in line and "Excel 2007-365 (.xlsx)" in line
+    assert ("Av 15 regioner: 2 mottatt, 2 mottatt i feil format, 11 ikke mottatt."
+            in text)
+    rows = _oversikt_rows(out)
+    assert rows["42"]["Status"] == rows["46"]["Status"] == RECEIVED_WRONG_FORMAT
+    assert rows["46"]["Fil"] == "Handlingsplan_vestland_2026.xls"
+    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    agder = next(r for r in report["regions"] if r["code"] == "42")
+    assert agder["status"] == RECEIVED_WRONG_FORMAT and agder["received"] is False
+    assert "LibreOffice" in agder["reason"] and "Excel" in agder["reason"]
+    assert report["summary"]["wrong_format"] == 2
+
+
+def test_a_region_name_in_a_broken_file_name_credits_only_one_region(tmp_path: Path) -> None:
+    broken = b"PK\x03\x04" + bytes(100)
+    for name in ("Plan for Møre og Romsdal.xlsx", "Troms og Finnmark.xlsx", "Vestlandet.xlsx"):
+        (tmp_path / name).write_bytes(broken)
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    credited = {s.path.name: s.credited_to for s in result.submissions}
+    assert credited == {"Plan for Møre og Romsdal.xlsx": "15", "Troms og Finnmark.xlsx": None,
+                        "Vestlandet.xlsx": None}
+
+
+# --- one plan under two regions -----------------------------------------------------------
+
+
+def _budgeted(name: str, actions: int, goal: str | None = None) -> dict[str, Any]:
+    rows = _rows(name, actions)
+    rows["Tiltak"] = [{**row, "Budsjett (kr)": 1000 * i}
+                      for i, row in enumerate(rows["Tiltak"], start=1)]
+    if goal:
+        rows["Mål"] = [_goal(goal)]
+    return rows
+
+
+@pytest.fixture
+def pasted(tmp_path: Path) -> Path:
+    """Agder sent Oslo's plan (pasted into its own workbook, saved a day later); Rogaland's
+    plan has one goal like Oslo's, by chance, and is its own."""
+    inbox = tmp_path / "innboks"
+    inbox.mkdir()
+    oslo = _budgeted("Oslo", 3)
+    oslo["Tiltak"].append(_action("Oslo uten frist", Frist=None))  # 3 of 5 owned, dated
+    _saved(make_plan(inbox, region="03", rows=oslo, form=FORM, name="Oslo.xlsx"), SAVED)
+    _saved(make_plan(inbox, region="42", rows=oslo, form=FORM, name="Agder.xlsx"),
+           SAVED + dt.timedelta(days=1))
+    _saved(make_plan(inbox, region="11", rows=_budgeted("Rogaland", 2, goal="Mål for Oslo"),
+                     form=FORM, name="Rogaland.xlsx"), SAVED)
+    return inbox
+
+
+def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
+        pasted: Path, tmp_path: Path) -> None:
+    out = tmp_path / "oversikt.xlsx"
+    args = ["consolidate", str(pasted), "--out", str(out), "--year", "2026", "--today",
+            "2026-06-01"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    result = consolidate([pasted], year=2026, today=TODAY)
+    assert [(f.code, Path(f.file or "").name) for f in result.findings] == [
+        ("plan-shared", "Agder.xlsx")]
+    message = result.findings[0].message
+    assert all(word in message for word in ("03 Oslo", "Oslo.xlsx", "42 Agder", "Agder.xlsx"))
+    [pair] = result.shared
+    assert (pair.earlier.region, pair.later.region, pair.count) == ("03", "42", 5)
+    assert f"Advarsel: {message}" in run.stdout
+    # Nothing is lost: each region's rows stay on the data sheets, once each.
+    book = openpyxl.load_workbook(out)
+    tiltak = Counter(r["Region"] for r in _table_rows(book["Tiltak"]))
+    assert tiltak == {"03": 4, "42": 4, "11": 2}
+    avvik = _table_rows(book["Avvik"])
+    assert [r["Melding"] for r in avvik if r["Kode"] == "plan-shared"] == [message]
+    ws = book["Oversikt"]
+    assert "Samme plan under to regioner: 03 og 42" in ws["A3"].value
+    rows = _oversikt_rows(out)
+    assert rows["03"]["Budsjett (kr)"] == rows["42"]["Budsjett (kr)"] == 6000  # its own
+    # The totals count Agder's copy once: formulas Excel recalculates, cached values, and
+    # LibreOffice's own recalculation agree.
+    require_soffice()
+    recalculated = convert(out, tmp_path / "lo", "xlsx", recalc=True)
+    for path in (out, recalculated):
+        sheet = openpyxl.load_workbook(path, data_only=True)["Oversikt"]
+        header = [c.value for c in sheet[4]]
+        total = next(r for r in sheet.iter_rows(min_row=5) if r[0].value == "Totalt")
+        got = {h: total[header.index(h)].value for h in
+               ("Mål", "Tiltak", "Budsjett (kr)", "Andel med ansvarlig og frist")}
+        assert got["Mål"] == 2 and got["Tiltak"] == 6  # 1 + 1 + 1 − 1, 4 + 4 + 2 − 4
+        assert got["Budsjett (kr)"] == 6000 + 3000  # not 6000 + 6000 + 3000
+        assert got["Andel med ansvarlig og frist"] == pytest.approx((4 + 4 + 3 - 4)
+                                                                     / (5 + 5 + 3 - 5))
+    formulas = {c.value for c in next(r for r in ws.iter_rows(min_row=5)
+                                      if r[0].value == "Totalt") if isinstance(c.value, str)}
+    assert any(f.endswith("-6000") for f in formulas)
+    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    assert {r["code"]: r["shares_rows_with"] for r in report["regions"]
+            if r["shares_rows_with"]} == {"03": ["42"], "42": ["03"]}
+    assert [f["code"] for f in report["findings"]] == ["plan-shared"]
+
+
+def test_one_plan_under_three_regions_counts_once_in_the_totals(tmp_path: Path) -> None:
+    plan = _budgeted("Oslo", 2)  # 1 goal, 2 actions, budget 1000 + 2000
+    for days, (code, name) in enumerate((("03", "Oslo"), ("42", "Agder"), ("11", "Rogaland"))):
+        _saved(make_plan(tmp_path, region=code, rows=plan, form=FORM, name=f"{name}.xlsx"),
+               SAVED + dt.timedelta(days=days))
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    assert sorted((p.earlier.region, p.later.region) for p in result.shared) == [
+        ("03", "11"), ("03", "42"), ("42", "11")]
+    twice = result.counted_twice()
+    assert (twice["actions"], twice["budget"]) == ((4, 4), (6000, 4))  # two copies, once each
+    cached = openpyxl.load_workbook(write_overview(result, tmp_path / "ut" / "o.xlsx"),
+                                    data_only=True)["Oversikt"]
+    header = [c.value for c in cached[4]]
+    total = next(r for r in cached.iter_rows(min_row=5) if r[0].value == "Totalt")
+    assert total[header.index("Tiltak")].value == 2
+    assert total[header.index("Budsjett (kr)")].value == 3000
+
+
+def test_a_few_rows_alike_are_not_one_plan(tmp_path: Path) -> None:
+    """Two regions may well share a goal, or even two, in a plan of their own."""
+    common = [_goal("Felles mål"), _goal("Felles mål 2")]
+    for code, name in (("03", "Oslo"), ("42", "Agder")):
+        rows = _rows(name, 3)
+        rows["Mål"] = [*common, _goal(f"Eget mål {name}"), _goal(f"Andre mål {name}")]
+        make_plan(tmp_path, region=code, rows=rows, form=FORM, name=f"{name}.xlsx")
+    result = consolidate([tmp_path], year=2026, today=TODAY)
+    assert result.findings == [] and result.shared == []  # 2 of 7 rows alike
 
 
 # --- paths that hold no workbook -------------------------------------------------------------
@@ -355,7 +526,8 @@ def test_copies_of_one_file_with_different_regions_are_reported(tmp_path: Path) 
             if row[0].value == "region_code":
                 row[1].value = "46"
     result = consolidate([tmp_path], year=2026, today=TODAY)
-    assert [f.code for f in result.findings] == ["copies-conflict"]
+    # The same rows under two regions, too: the totals count them once.
+    assert [f.code for f in result.findings] == ["copies-conflict", "plan-shared"]
     assert "a.xlsx" in result.findings[0].message and "b.xlsx" in result.findings[0].message
 
 

@@ -18,6 +18,8 @@ import openpyxl
 import pytest
 import python_calamine as calamine
 from openpyxl.cell.cell import MergedCell
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.filters import FilterColumn, Filters
 from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl.cells import parse_a1
@@ -455,3 +457,78 @@ def test_a_fixed_cell_loses_its_mark_in_libreoffice(returned: SimpleNamespace,
     again = [(f.code, f.cell) for f in validate([out], today=TODAY).files[0].findings]
     assert ("responsible-missing", "H3") not in again and ("date-invalid", "L4") not in again
     assert ("responsible-placeholder", "H4") in again
+
+
+# --- marks in rows the region hid ------------------------------------------------------------
+
+
+def _filtered(agder_plan: Path, dest: Path) -> Path:
+    """A region's plan as it comes back filtered: on Tiltak the Table's filter shows only
+    «Pågår», which hides the three rows with findings (3–5); on Risiko the region hid two
+    rows by hand, a high risk without mitigation (row 2, marked) and a clean one (row 3)."""
+    risks = [{"Risiko": "Svart arbeid i bygg", "Sannsynlighet (1–5)": 5, "Konsekvens (1–5)": 5},
+             {"Risiko": "Lite oppmøte", "Sannsynlighet (1–5)": 1, "Konsekvens (1–5)": 1,
+              "Risikoreduserende tiltak": "Påminnelse"}]
+    clean = {"Tiltak": "Nettside", "Ansvarlig": "Kari Nordmann", "Frist": D(2026, 10, 1),
+             "Status": "Pågår"}
+    fill(agder_plan, dest, {"Tiltak": [*TILTAK, clean], "Risiko": risks})
+    book = openpyxl.load_workbook(dest)
+    ws = book["Tiltak"]
+    table = next(iter(ws.tables.values()))
+    status = next(c.column for c in ws[1] if c.value == "Status")
+    table.autoFilter.filterColumn = [FilterColumn(
+        colId=status - CellRange(table.ref).min_col, filters=Filters(filter=["Pågår"]))]
+    for row in (3, 4, 5):
+        ws.row_dimensions[row].hidden = True
+    for row in (2, 3):
+        book["Risiko"].row_dimensions[row].hidden = True
+    book.save(dest)
+    return dest
+
+
+def _hidden(ws: Worksheet, rows: range) -> list[int]:
+    return [r for r in rows if ws.row_dimensions[r].hidden]
+
+
+def _check_shown(source: Path, out: Path) -> openpyxl.Workbook:
+    report = validate([source], today=TODAY)
+    assert ("risk-unmitigated", "Risiko", 2) in {(f.code, f.sheet, f.row)
+                                                 for f in report.files[0].findings}
+    [result] = write_all(report, out)
+    assert result.path is not None, result.problem
+    copy_ = openpyxl.load_workbook(result.path)
+    tiltak, risiko = copy_["Tiltak"], copy_["Risiko"]
+    assert _hidden(tiltak, range(1, 60)) == []  # the filter's rows, all shown
+    assert _hidden(risiko, range(1, 10)) == [3]  # hidden by hand, no mark: stays hidden
+    table = next(iter(tiltak.tables.values()))
+    original = openpyxl.load_workbook(source)["Tiltak"]
+    assert table.ref == next(iter(original.tables.values())).ref
+    assert table.autoFilter is not None and table.autoFilter.ref  # the buttons stay
+    assert not table.autoFilter.filterColumn and not tiltak.auto_filter.filterColumn
+    for row in range(1, 8):  # not a value lost
+        assert [c.value for c in tiltak[row]] == [c.value for c in original[row]]
+    said = [c.value for c in copy_[SHEET]["A"] if isinstance(c.value, str)]
+    assert "Arket Tiltak: rad 3, 4, 5 var skjult, men har merkede celler, og vises nå. " \
+        "Filteret er derfor fjernet (filterknappene er der fortsatt)." in said
+    assert "Arket Risiko: rad 2 var skjult, men har merkede celler, og vises nå." in said
+    return copy_
+
+
+def test_marks_in_filtered_and_hidden_rows_are_shown(agder_plan: Path, tmp_path: Path) -> None:
+    source = _filtered(agder_plan, tmp_path / "Agder filtrert.xlsx")
+    before = sha256(source)
+    _check_shown(source, tmp_path / "retur")
+    assert sha256(source) == before
+
+
+def test_marks_in_rows_hidden_by_libreoffice_are_shown(agder_plan: Path,
+                                                        tmp_path: Path) -> None:
+    """The same workbook saved by LibreOffice, which writes its filter and hidden rows in
+    its own way."""
+    require_soffice()
+    (tmp_path / "arbeid").mkdir()
+    source = _filtered(agder_plan, tmp_path / "arbeid" / "Agder filtrert.xlsx")
+    saved = convert(source, tmp_path / "lo", "xlsx")
+    resaved = openpyxl.load_workbook(saved)
+    assert _hidden(resaved["Tiltak"], range(1, 10)) == [3, 4, 5]  # LibreOffice kept them hidden
+    _check_shown(saved, tmp_path / "retur")

@@ -42,10 +42,12 @@ def _plan(tmp_path: Path, template: Template, code: str, *, follow_up: dict[str,
     result = generate(regions=default_regions(), region_codes=[code], year=2026,
                       out_dir=tmp_path / f"v{template.version}-{code}", now=NOW,
                       new_file_id=lambda: f"file-{code}", template=template)
-    goal = {"Mål": "Flere kjenner konsekvensene", "Indikator": "Antall skoler",
+    # Each region's own texts: two regions with the same rows would be one plan sent twice
+    # (plan-shared), which the totals count once.
+    goal = {"Mål": f"Flere kjenner konsekvensene ({code})", "Indikator": "Antall skoler",
             "Målverdi": "10", "Frist": dt.date(2026, 11, 30), "Ansvarlig": "Kari Nordmann",
             "Status": "Pågår"}
-    action = {"Mål-ID": "M1", "Tiltak": "Skolebesøk", "Ansvarlig": "Kari Nordmann",
+    action = {"Mål-ID": "M1", "Tiltak": f"Skolebesøk ({code})", "Ansvarlig": "Kari Nordmann",
               "Frist": dt.date(2026, 10, 1), "Status": "Pågår", "Budsjett (kr)": 10000,
               **(extra or {})}
     criterion = {"Kriterium": CRITERION, "Vurdering": "Ikke oppfylt", **follow_up}
