@@ -102,8 +102,17 @@ CATALOGUE: dict[str, Entry] = _entries(
     # --- structure ------------------------------------------------------------------------
     ("sheet-missing", ERROR, "Ark mangler",
      "Arket «{sheet}» mangler eller har fått nytt navn. Gi arket navnet «{sheet}» igjen."),
+    ("sheet-renamed", INFO, "Ark med nytt navn",
+     "Arket heter «{value}», ikke «{expected}». Det er kjent igjen på overskriftene og lest "
+     "som {expected}. Gi det gjerne navnet «{expected}» igjen."),
     ("column-missing", ERROR, "Kolonne mangler",
      "Kolonnen «{column}» finnes ikke. Sett overskriften «{column}» tilbake i rad {row}."),
+    ("column-deleted", ERROR, "Kolonne slettet",
+     "Kolonnen «{column}» finnes ikke. Sett inn en ny kolonne foran denne og skriv "
+     "overskriften «{column}» i rad {row}."),
+    ("cells-merged", INFO, "Sammenslåtte celler",
+     "Cellene {range} er slått sammen; «{value}» er lest for hver av radene {first}–{last}. "
+     "Del gjerne cellene (opphev sammenslåingen) og skriv verdien i hver rad."),
     ("rows-outside-table", INFO, "Rader utenfor tabellen",
      "{count} utfylte rader står utenfor tabellen eller under et tomt felt (fra rad {row}). "
      "De er lest med; flytt dem gjerne inn i tabellen."),
@@ -157,6 +166,9 @@ CATALOGUE: dict[str, Entry] = _entries(
      "«{value}» ser ikke ut som en e-postadresse. Skriv adressen som navn@domene.no."),
     ("id-duplicate", ERROR, "ID brukt flere ganger",
      "ID-en «{value}» står også i rad {rows}. Gi hver rad sin egen ID."),
+    ("id-assigned", INFO, "ID gitt i oversikten",
+     "Raden har ingen ID. I oversikten har den fått ID-en «{value}»; skriv den gjerne inn "
+     "her."),
     ("reference-unknown", ERROR, "Ukjent ID",
      "{column} «{value}» viser ikke til en utfylt rad. Velg ID-en til et mål eller tiltak som "
      "er skrevet inn."),

@@ -68,6 +68,9 @@ class TableData:
     columns: dict[str, int]          # template column key → column number in the file
     missing: tuple[str, ...]         # template column keys whose header was not found
     rows: list[Row]
+    #: A1 of a cell hidden under a merge → the merge's visible top-left cell, which holds
+    #: the value the reader gave it (findings point there, never at a hidden cell).
+    merged: dict[str, str] = field(default_factory=dict)
 
     def address(self, key: str, row: int) -> str | None:
         col = self.columns.get(key)

@@ -121,16 +121,24 @@ def _read(package: Package, book: calamine.CalamineWorkbook, templates: Template
 
     table_ends = _table_ends(package)
     tables: dict[str, TableData] = {}
+    found = {spec.name: find_sheet(names, spec.name) for spec in template.sheets}
     for spec in template.tables:
-        name = find_sheet(names, spec.name)
+        name = found[spec.name]
         if name is None:
-            findings.append(finding("sheet-missing", file=file, sheet=spec.name))
-            continue
+            # A renamed data sheet is still the region's plan: known by its header row.
+            name = _renamed_sheet(package, book, spec, names, set(found.values()))
+            if name is None:
+                findings.append(finding("sheet-missing", file=file, sheet=spec.name))
+                continue
+            found[spec.name] = name
+            findings.append(finding("sheet-renamed", file=file, sheet=name, value=name,
+                                    expected=spec.name))
         fallback_rows = template.data_rows(
             spec, len(template.criteria) if spec.prefill == "criteria" else 0)
         table, table_findings = read_table(spec, name, _grid(package, book, name), file=file,
                                            table_end=table_ends.get(spec.table or ""),
-                                           fallback_rows=fallback_rows)
+                                           fallback_rows=fallback_rows,
+                                           merged=_merged(book, name))
         tables[spec.name] = table
         findings.extend(table_findings)
 
@@ -159,6 +167,31 @@ def find_sheet(names: Iterable[str], wanted: str) -> str | None:
     return next((name for name in names if _header_key(name) == key), None)
 
 
+def _renamed_sheet(package: Package, book: calamine.CalamineWorkbook, spec: Sheet,
+                   names: list[str], taken: set[str | None]) -> str | None:
+    """The sheet not named as any template sheet whose header row holds most of ``spec``'s
+    headers, at least half of them (Mål and Tiltak share a few headers, never half)."""
+    best, best_hits = None, (len(spec.columns) + 1) // 2 - 1
+    for name in names:
+        if name in taken:
+            continue
+        hits = _header_hits(spec, _grid(package, book, name))[1]
+        if hits > best_hits:
+            best, best_hits = name, hits
+    return best
+
+
+def _merged(book: calamine.CalamineWorkbook, name: str) -> list[tuple[int, int, int, int]]:
+    """A sheet's merged ranges as (first row, first column, last row, last column), 1-based.
+    calamine knows them for .xlsx; where it does not, none are assumed."""
+    try:
+        ranges = book.get_sheet_by_name(name).merged_cell_ranges or []
+    except Exception:  # a missing feature is not a damaged file
+        return []
+    return [(top + 1, left + 1, bottom + 1, right + 1)
+            for (top, left), (bottom, right) in ranges]
+
+
 @functools.lru_cache(maxsize=4096)
 def _header_key(text: str) -> str:
     # Memoised: the same few hundred headers and labels recur in every file of a run.
@@ -176,19 +209,24 @@ def _present(value: object) -> bool:
 
 
 def read_table(spec: Sheet, name: str, grid: Grid, *, file: str | None = None,
-               table_end: tuple[int, int] | None = None,
-               fallback_rows: int = 0) -> tuple[TableData, list[Finding]]:
+               table_end: tuple[int, int] | None = None, fallback_rows: int = 0,
+               merged: Iterable[tuple[int, int, int, int]] = ()
+               ) -> tuple[TableData, list[Finding]]:
     """One table sheet. Rows below ``table_end`` (the Excel Table's header and last row, when
-    its header is the one found) or else ``fallback_rows`` below the header are outside."""
+    its header is the one found) or else ``fallback_rows`` below the header are outside.
+    ``merged`` ranges (first row, column, last row, column) below the header give their value
+    to every row they span, as the region sees it."""
     header_row = _header_row(spec, grid)
     header = grid[header_row - 1] if header_row <= len(grid) else []
     columns, extra_names = _map_columns(spec, header)
     missing = tuple(col.key for col in spec.columns if col.key not in columns)
-    findings = [
-        finding("column-missing", file=file, sheet=name, row=header_row, column=col.header,
-                cell=a1(header_row, position))  # where the template had it
-        for position, col in enumerate(spec.columns, start=1) if col.key in missing
-    ]
+    findings = [_column_missing(spec, col.key, columns, extra_names, header_row, file, name)
+                for col in spec.columns if col.key in missing]
+    grid, covered = _spread_merges(grid, merged, header_row)
+    findings += [finding("cells-merged", file=file, sheet=name, row=top, cell=a1(top, col),
+                         value=cell_text(grid[top - 1][col - 1]), range=span,
+                         first=top, last=bottom)
+                 for span, (top, col, bottom) in covered.items()]
     if table_end is not None and table_end[0] == header_row:
         last_table_row = table_end[1]
     else:
@@ -206,13 +244,66 @@ def read_table(spec: Sheet, name: str, grid: Grid, *, file: str | None = None,
         first_cell = min([*first.cells.values(), *first.extra.values()], key=lambda c: c.col)
         findings.append(finding("rows-outside-table", file=file, sheet=name, row=first.row,
                                 cell=first_cell.address, count=len(outside)))
+    merges = {a1(row, col): a1(top, col) for top, col, bottom in covered.values()
+              for row in range(top + 1, bottom + 1)}
     table = TableData(spec=spec, name=name, header_row=header_row, columns=columns,
-                      missing=missing, rows=rows)
+                      missing=missing, rows=rows, merged=merges)
     return table, findings
+
+
+def _spread_merges(grid: Grid, merged: Iterable[tuple[int, int, int, int]], header_row: int
+                   ) -> tuple[Grid, dict[str, tuple[int, int, int]]]:
+    """The grid with each merged range's value copied down its first column (a value merged
+    over two rows belongs to both; across columns it stays in the first). Returns the ranges
+    spread, by their A1 range, as (first row, column, last row)."""
+    covered: dict[str, tuple[int, int, int]] = {}
+    copied = False
+    for top, left, bottom, right in merged:
+        if top <= header_row or bottom == top or top > len(grid):
+            continue
+        line = grid[top - 1]
+        value = line[left - 1] if left <= len(line) else ""
+        if not _present(value):
+            continue
+        if not copied:  # calamine's grid is ours, but the caller's grid is not
+            grid, copied = [list(line) for line in grid], True
+        for row in range(top + 1, min(bottom, len(grid)) + 1):
+            target = grid[row - 1]
+            target.extend([""] * (left - len(target)))
+            target[left - 1] = value
+        covered[f"{a1(top, left)}:{a1(bottom, right)}"] = (top, left, bottom)
+    return grid, covered
+
+
+def _column_missing(spec: Sheet, key: str, columns: dict[str, int], extra: dict[int, str],
+                    header_row: int, file: str | None, sheet: str) -> Finding:
+    """Where a missing column is in the file as it is: between the template columns found
+    on either side of it, at a header the region renamed (the first one not the template's)
+    or, where there is none, at the column it belongs before (it was deleted)."""
+    keys = [col.key for col in spec.columns]
+    index = keys.index(key)
+    left = max((columns[k] for k in keys[:index] if k in columns), default=0)
+    right = min((columns[k] for k in keys[index + 1:] if k in columns and columns[k] > left),
+                default=max([left, *columns.values(), *(i + 1 for i in extra)]) + 1)
+    header = spec.column(key).header
+    between = [col for col in range(left + 1, right)]
+    if not between:
+        return finding("column-deleted", file=file, sheet=sheet, row=header_row,
+                       column=header, cell=a1(header_row, right))
+    named = [col for col in between if col - 1 in extra]
+    col = named[0] if named else between[0]
+    return finding("column-missing", file=file, sheet=sheet, row=header_row, column=header,
+                   cell=a1(header_row, col), value=extra.get(col - 1))
 
 
 def _header_row(spec: Sheet, grid: Grid) -> int:
     """The row (within the first few) in which most template headers are found."""
+    return _header_hits(spec, grid)[0]
+
+
+def _header_hits(spec: Sheet, grid: Grid) -> tuple[int, int]:
+    """The row (within the first few) in which most of ``spec``'s headers are found, and
+    how many are found there."""
     wanted = {_header_key(col.header): col.key for col in spec.columns}
     best_row, best_hits = TABLE_HEADER_ROW, 0
     for index, values in enumerate(grid[:HEADER_SEARCH_ROWS]):
@@ -221,7 +312,7 @@ def _header_row(spec: Sheet, grid: Grid) -> int:
                     if isinstance(value, str) and (key := _header_key(value)) in wanted})
         if hits > best_hits:
             best_row, best_hits = index + 1, hits
-    return best_row
+    return best_row, best_hits
 
 
 def _map_columns(spec: Sheet, header: list[object]) -> tuple[dict[str, int], dict[int, str]]:

@@ -9,12 +9,13 @@ consolidator never parses a cell a second time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .cells import a1, column_letter
-from .findings import Finding, finding
+from .findings import Finding, finding, location
 from .kinds import Context, Parsed, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .template import Column, Sheet, Template
@@ -83,12 +84,31 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
             rows[sheet.name] = _check_table(table, context(table.name), today, findings)
     findings += _check_references(wb, template, rows, file)
     findings += _check_content(wb, template, rows, file)
+    findings = _visible(findings, wb)
     updated = template.form.field_by_role("last_updated")
     last_updated = form_values.get(updated.key) if updated else None
     texts = ({key: cell_text(cell.value) for key, cell in wb.form.values.items()}
              if wb.form is not None else {})
     return findings, Plan(form=form_values, rows=rows, form_texts=texts,
                           last_updated=last_updated if isinstance(last_updated, dt.date) else None)
+
+
+def _visible(findings: list[Finding], wb: Workbook) -> list[Finding]:
+    """A finding at a cell hidden under a merge points at the merge's visible first cell,
+    which shows the value (the rows it spans then give one finding there, not several)."""
+    hidden = {(table.name, cell): top for table in wb.tables.values()
+              for cell, top in table.merged.items()}
+    if not hidden:
+        return findings
+    moved = []
+    for item in findings:
+        top = hidden.get((item.sheet or "", item.cell or ""))
+        if top is not None:
+            message = item.message.replace(location(item.sheet, item.cell),
+                                           location(item.sheet, top), 1)
+            item = dataclasses.replace(item, cell=top, message=message)
+        moved.append(item)
+    return moved
 
 
 def _accepted_parties(wb: Workbook, template: Template,
@@ -226,7 +246,30 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         ))
     if id_column is not None:
         findings += _check_ids(table, layout, plan_rows, ctx)
+        if sheet.id_prefix:
+            findings += _assign_ids(table, plan_rows, id_key, ctx)
     return plan_rows
+
+
+def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
+                ctx: Context) -> list[Finding]:
+    """A filled row the region added without an ID gets the next free one in the overview,
+    after every ID on the sheet (empty rows' too, so it never takes one a row may get)."""
+    prefix = table.spec.id_prefix or ""
+    numbers = [int(text[len(prefix):]) for row in table.rows
+               if (text := cell_text(row.raw(id_key)).upper()).startswith(prefix.upper())
+               and text[len(prefix):].isdigit()]
+    following = max(numbers, default=0) + 1
+    findings = []
+    for plan_row in plan_rows:
+        if plan_row.values.get(id_key) is not None or plan_row.texts.get(id_key):
+            continue
+        plan_row.values[id_key] = new_id = f"{prefix}{following}"
+        following += 1
+        findings.append(finding("id-assigned", file=ctx.file, sheet=ctx.sheet,
+                                cell=plan_row.cells.get(id_key), row=plan_row.row,
+                                column=table.spec.column(id_key).header, value=new_id))
+    return findings
 
 
 def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:

@@ -43,6 +43,17 @@ PROTECTION = {"insert_rows": True, "insert_columns": True, "format_cells": True,
               "select_locked_cells": True, "select_unlocked_cells": True}
 
 
+def protects_table(sheet: Sheet) -> bool:
+    """Whether a table sheet is protected: only one whose rows are fixed (the criteria).
+
+    Where the region adds rows, protection blocked real work: LibreOffice refuses to insert or
+    delete rows across locked ID cells, to type below the Table, to sort or merge, whatever
+    PROTECTION allows, and Excel sorts no range holding a locked cell. Regions then removed
+    the protection anyway. The validator reads such edits (docs/regions.md), and the grey
+    fill still shows which cells are given."""
+    return sheet.prefill == "criteria"
+
+
 @dataclass(frozen=True)
 class PlanContext:
     """Everything that makes one region's workbook different from another's."""
@@ -380,7 +391,8 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
     # Marks cover the rows a region adds below the Table too, as the checks on Sjekk do.
     _conditional_formats(ws, sheet, ctx, fmt, first, selfcheck.checked_last_row(data_rows) - 1)
     ws.freeze_panes(header_row + 1, 1)
-    ws.protect("", PROTECTION)
+    if protects_table(sheet):
+        ws.protect("", PROTECTION)
     _print_setup(ws, repeat_header=True)
 
 

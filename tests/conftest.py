@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -73,3 +74,28 @@ def agder_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def agder_book(agder_plan: Path) -> OpenpyxlWorkbook:
     """``agder_plan`` opened once with openpyxl (loading takes a moment). Read only."""
     return openpyxl.load_workbook(agder_plan)
+
+
+@pytest.fixture(scope="session")
+def libreoffice_edits(request: pytest.FixtureRequest,
+                      tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The ``UNO_SCENARIOS`` of every collected test module, done in real LibreOffice in ONE
+    start (a start costs more than all the edits): scenario name → the driver's result, with
+    ``"out"`` the saved file. A scenario is ``(make_base(folder) -> Path, edits, format)``."""
+    from tests.libreoffice import edit_in_libreoffice, require_uno
+
+    require_uno()
+    folder = tmp_path_factory.mktemp("libreoffice-edits")
+    modules = {item.module for item in request.session.items
+               if hasattr(item.module, "UNO_SCENARIOS")}
+    jobs, names = [], []
+    for module in sorted(modules, key=lambda m: m.__name__):
+        for name, (make_base, edits, fmt) in module.UNO_SCENARIOS.items():
+            base = folder / "base" / name
+            base.mkdir(parents=True)
+            jobs.append({"src": str(make_base(base)), "out": str(folder / f"{name}.{fmt}"),
+                         "format": fmt, "edits": edits})
+            names.append(name)
+    results = edit_in_libreoffice(jobs, folder / "work")
+    return {name: {**result, "out": Path(str(result["out"]))}
+            for name, result in zip(names, results, strict=True)}

@@ -14,6 +14,11 @@ Public API
     ...) into ``out_dir`` and return the path of the written file.  With
     ``recalc=True`` LibreOffice is configured to recalculate every formula
     on load, so the cached values in the output are LibreOffice's own.
+``require_uno()`` / ``edit_in_libreoffice(jobs, work_dir)``
+    Edit workbooks in LibreOffice as a region does, through UNO: ``tests/uno_driver.py``
+    runs under the system Python that has LibreOffice's ``uno`` module (Debian
+    ``python3-uno``; the project's venv has not), all jobs in one LibreOffice start.
+    ``require_uno`` fails under CI and skips locally when that Python lacks ``uno``.
 ``render_png(src, out_dir, *, dpi=60)``
     Convert ``src`` to PDF and rasterise it with ``pdftoppm``; returns the
     PNG paths (one per page), for humans to look at.
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import signal
@@ -36,7 +42,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["convert", "convert_many", "render_png", "require_soffice", "soffice_path"]
+__all__ = ["convert", "convert_many", "edit_in_libreoffice", "render_png", "require_soffice",
+           "require_uno", "soffice_path"]
+
+#: The Python with LibreOffice's ``uno`` module: the system one (Debian's python3-uno).
+UNO_PYTHON = os.environ.get("SMSO_UNO_PYTHON", "/usr/bin/python3")
+_DRIVER = Path(__file__).with_name("uno_driver.py")
 
 # Output filter per target format.  Formats not listed are passed through
 # unchanged, letting LibreOffice pick its default export filter.  No quotes
@@ -85,19 +96,46 @@ def require_soffice() -> str:
     than "0"/"false"), a missing LibreOffice is a test *failure*, so CI can
     never go green by silently skipping the LibreOffice checks.
     """
-    import pytest
-
     path = soffice_path()
     if path is not None:
         return path
-    msg = (
-        "LibreOffice (soffice) not found on PATH; "
-        "install it, e.g. `apt-get install libreoffice-calc-nogui`"
-    )
+    _missing("LibreOffice (soffice) not found on PATH; "
+             "install it, e.g. `apt-get install libreoffice-calc-nogui`")
+    raise AssertionError("unreachable")  # pragma: no cover  (pytest.skip raises)
+
+
+def _missing(msg: str) -> None:
+    """Fail under CI (it must never go green by skipping), skip locally."""
+    import pytest
+
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
         pytest.fail(f"{msg} (CI is set, so this is a failure, not a skip)", pytrace=False)
     pytest.skip(msg)
-    raise AssertionError("unreachable")  # pragma: no cover  (pytest.skip raises)
+
+
+def require_uno() -> str:
+    """The Python that can drive LibreOffice over UNO; else fail (CI) or skip (locally)."""
+    require_soffice()
+    try:
+        subprocess.run([UNO_PYTHON, "-c", "import uno"], check=True, capture_output=True,
+                       timeout=60)
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        _missing(f"{UNO_PYTHON} cannot `import uno`; install it, e.g. "
+                 "`apt-get install python3-uno`")
+    return UNO_PYTHON
+
+
+def edit_in_libreoffice(jobs: list[dict[str, object]], work_dir: Path, *,
+                        timeout: float = 300) -> list[dict[str, object]]:
+    """Do every job of ``tests/uno_driver.py`` in one LibreOffice start; their results."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    jobs_file = work_dir / "jobs.json"
+    jobs_file.write_text(json.dumps(jobs, ensure_ascii=False), encoding="utf-8")
+    result = _run([require_uno(), str(_DRIVER), str(jobs_file)], env=None, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"the UNO driver failed (exit code {result.returncode}):\n"
+                           f"{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout)["jobs"]
 
 
 def _run(

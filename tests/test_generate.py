@@ -35,7 +35,7 @@ from smso_xl.kinds import input_columns, is_input
 from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
 from smso_xl.selfcheck import checked_last_row
 from smso_xl.template import Column, Sheet, load_template
-from smso_xl.writer import list_name, write_plan
+from smso_xl.writer import list_name, protects_table, write_plan
 
 if TYPE_CHECKING:
     from tests.conftest import Fixed
@@ -501,17 +501,22 @@ def test_labels_locked_inputs_unlocked_and_coloured(agder_book: Workbook, sheet:
                 wrong.append(cell.coordinate)
     assert wrong == []
     assert ws["A1"].protection.locked
-    assert ws.protection.sheet is True
+    assert ws.protection.sheet is protects_table(sheet)
 
 
-def test_sheets_protected_but_rows_can_be_added(agder_book: Workbook) -> None:
+def test_only_sheets_without_region_rows_are_protected(agder_book: Workbook) -> None:
+    """Where the region adds, sorts and deletes rows, nothing is protected (issue 18.8;
+    tests/test_regions_libreoffice.py does it in LibreOffice); the rest is."""
     wb = agder_book
+    open_sheets = {s.name for s in TABLES if not protects_table(s)}
+    assert open_sheets == {"Parter", "Mål", "Tiltak", "Risiko"}
     for ws in wb.worksheets:
-        assert ws.protection.sheet is True, ws.title
+        assert ws.protection.sheet is (ws.title not in open_sheets), ws.title
     for sheet in TABLES:
-        protection = wb[sheet.name].protection
-        # openpyxl: False means "not protected", i.e. the region may do it.
-        assert protection.insertRows is False and protection.autoFilter is False
+        if protects_table(sheet):
+            protection = wb[sheet.name].protection
+            # openpyxl: False means "not protected", i.e. the region may do it.
+            assert protection.insertRows is False and protection.autoFilter is False
 
 
 def test_organisering_form(agder_book: Workbook) -> None:

@@ -708,7 +708,9 @@ def test_rows_outside_table_are_read_at_their_true_cells(tmp_path: Path) -> None
         ws[f"C{far}"] = "Kampanje i sommerferien"
         ws[f"L{far}"] = "snart"
     report = check(path)
-    assert codes_at(report) == [("rows-outside-table", "Tiltak", f"C{far}"),
+    # The row has no ID: it gets one in the overview, and says so (issue 18.4).
+    assert codes_at(report) == [("id-assigned", "Tiltak", f"A{far}"),
+                                ("rows-outside-table", "Tiltak", f"C{far}"),
                                 ("responsible-missing", "Tiltak", f"H{far}"),
                                 ("date-invalid", "Tiltak", f"L{far}")]
     assert report.findings[0].severity == INFO
@@ -783,18 +785,32 @@ def test_renamed_sheet_is_found_and_reported_by_its_name_in_the_file(tmp_path: P
     assert codes_at(check(path)) == [("date-invalid", "TILTAK", "L2")]
 
 
-@pytest.mark.parametrize(("sheet", "renamed", "gjelder"), [
-    ("Tiltak", "Aktiviteter", "T1"),
-    ("Mål", "Mål 2026", "M1"),
-])
-def test_missing_sheet_is_one_finding_not_a_cascade(tmp_path: Path, sheet: str, renamed: str,
+@pytest.mark.parametrize(("sheet", "gjelder"), [("Tiltak", "T1"), ("Mål", "M1")])
+def test_missing_sheet_is_one_finding_not_a_cascade(tmp_path: Path, sheet: str,
                                                     gjelder: str) -> None:
-    # Mål-ID and Gjelder name rows of the renamed sheet: they cannot be checked, and are not
+    # Mål-ID and Gjelder name rows of the deleted sheet: they cannot be checked, and are not
     # each reported as unknown.
     path = clean_plan(tmp_path, extra={"Risiko": [risk(Gjelder=gjelder)]})
     with edit_workbook(path) as book:
-        book[sheet].title = renamed
+        del book[sheet]
     assert codes_at(check(path)) == [("sheet-missing", sheet, None)]
+
+
+@pytest.mark.parametrize(("sheet", "renamed"), [("Tiltak", "Aktiviteter"), ("Mål", "Mål 2026")])
+def test_renamed_data_sheet_is_read_by_its_headers(tmp_path: Path, sheet: str,
+                                                   renamed: str) -> None:
+    """Issue 18.1: a renamed sheet is still the plan; its rows are read, with a note."""
+    path = clean_plan(tmp_path, action={"Frist": "snart"})
+    with edit_workbook(path) as book:
+        book[sheet].title = renamed
+    report = check(path)
+    expected = [("sheet-renamed", renamed, None),
+                ("date-invalid", renamed if sheet == "Tiltak" else "Tiltak", "L2")]
+    assert sorted(codes_at(report), key=str) == sorted(expected, key=str)
+    assert only(report, "sheet-renamed").startswith(
+        f"{renamed}: Arket heter «{renamed}», ikke «{sheet}».")
+    plan = report.files[0].plan
+    assert plan is not None and len(plan.rows[sheet]) == 1
 
 
 def test_missing_id_column_is_one_finding_not_a_cascade(tmp_path: Path) -> None:
@@ -813,12 +829,14 @@ def test_merged_cells_in_a_filled_area(tmp_path: Path) -> None:
         ws.merge_cells("C2:D2")   # the action's name across its description
         ws.merge_cells("J2:J3")   # one partner for both actions
     report = check(path)
-    assert codes_at(report) == [("date-invalid", "Tiltak", "L3")]
+    # A merge across rows gives its value to each (issue 18.2); across columns it stays put.
+    assert codes_at(report) == [("cells-merged", "Tiltak", "J2"), ("date-invalid", "Tiltak", "L3")]
     plan = report.files[0].plan
     assert plan is not None
     first, row2 = plan.rows["Tiltak"]
     assert first.values["tiltak"] == CLEAN_ACTION["Tiltak"]
-    assert first.values["samarbeidspartnere"] == "NHO"
+    assert first.values["samarbeidspartnere"] == row2.values["samarbeidspartnere"] == "NHO"
+    assert not first.values["beskrivelse"]
     assert (row2.row, row2.id) == (3, "T2")
 
 
