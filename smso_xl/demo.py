@@ -21,7 +21,7 @@ from .compare import Comparison, changes_between
 from .config import ConfigError, default_regions, load_settings
 from .consolidation import Consolidation, consolidate
 from .feedback import write_all
-from .fill import fill_plan
+from .fill import fill_plan, load_workbook
 from .generator import GenerateResult, generate
 from .overview import write_overview
 from .rounds import RoundResult, generate_round
@@ -176,9 +176,7 @@ def simulate_progress(status_round: RoundResult, inbox: Path, year: int) -> None
 
 def _remove_row(path: Path, sheet: str, ident: str, saved: dt.datetime) -> None:
     """The region deletes a row it no longer plans (a cancelled action)."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(path)
+    book = load_workbook(path.read_bytes())
     ws = book[sheet]
     for row in range(2, ws.max_row + 1):
         if ws.cell(row, 1).value == ident:

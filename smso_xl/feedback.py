@@ -59,21 +59,37 @@ from .cells import a1, parse_a1
 from .config import Region, default_parties, load_settings, return_date
 from .errors import FeedbackError
 from .fileio import OutputError, atomic_output
+from .fill import load_workbook
 from .findings import ERROR, INFO, SEVERITY_LABELS, SEVERITY_ORDER, WARNING, Finding, counts
+from .formats import (
+    FONT_NAME,
+    FONT_SIZE,
+    HEADER_FILL,
+    INPUT_FILL,
+    LEGEND_BY_STYLE,
+    LOCKED_FILL,
+    footer_parts,
+    print_scale,
+)
 from .model import Identity, ReadError
 from .reader import find_sheet
 from .sniff import Package, sniff
 from .template import load_templates
 from .validation import FileReport, ValidationReport
-from .writer import DATE_FORMAT, INPUT_FILL, LOCKED_FILL, PlanContext, write_plan
+from .writer import DATE_FORMAT, PlanContext, write_plan
 
 SHEET, TITLE, AUTHOR = "Tilbakemelding", "Tilbakemelding på handlingsplanen", "smso-xl"
-# Unlike any colour of the template, so that a later round recognises its own marks.
-FILLS = {ERROR: "FFFF9F9F", WARNING: "FFFFE066", INFO: "FFCFE2F3"}
+# The marks' colours: the legend's (formats.LEGEND), by severity.
+SEVERITY_STYLES = {ERROR: "error", WARNING: "warning", INFO: "info"}
+FILLS = {severity: "FF" + (LEGEND_BY_STYLE[style].fill or "").lstrip("#")
+         for severity, style in SEVERITY_STYLES.items()}
+# The fixed fills copies made before the marks were live: a later round clears them.
+OLD_FILLS = ("FFFF9F9F", "FFFFE066", "FFCFE2F3")
 # A region's own comment stays below ours, after this line, and comes back in the next round.
 OWN_COMMENT = "\n\n— Kommentar som sto her fra før —\n"
-HEADERS = (("Alvorlighet", 12), ("Ark", 16), ("Celle", 9), ("Kolonne", 22), ("Verdi", 24),
-           ("Melding", 100), ("Nå", 11))
+# As wide as fits across an A4 landscape page at a readable scale (formats.print_scale).
+HEADERS = (("Alvorlighet", 12), ("Ark", 14), ("Celle", 8), ("Kolonne", 16), ("Verdi", 18),
+           ("Melding", 56), ("Nå", 10))
 # The marks are conditional formats that hold while the cell still holds what was flagged;
 # this term, always 0, tags ours, so that the next round's copy replaces them.
 MARK_TAG = 'N("smso-xl")+'
@@ -155,8 +171,8 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
                                     "for filer fra e-post. Installer defusedxml og fjern "
                                     "OPENPYXL_DEFUSEDXML fra miljøet.")
             # The checked copy (sniff): openpyxl sees only the bytes that were verified.
-            wb = openpyxl.load_workbook(io.BytesIO(package.verified), rich_text=True,
-                                        keep_vba=package.format == "xlsm", keep_links=False)
+            wb = load_workbook(package.verified, rich_text=True,
+                               keep_vba=package.format == "xlsm", keep_links=False)
             lost = [note for part, note in DROPPED_PARTS.items()
                     if any(name.startswith(part) for name in package.names)]
             if PILImage is None and any(n.startswith("xl/media/") for n in package.names):
@@ -319,7 +335,7 @@ def _clear_previous_round(wb: XlWorkbook) -> None:
             if cell.comment is not None and cell.comment.author == AUTHOR:
                 _, marker, own = cell.comment.text.partition(OWN_COMMENT)
                 cell.comment = _comment(own, "") if marker else None
-            if cell.fill.fill_type == "solid" and cell.fill.start_color.rgb in FILLS.values():
+            if cell.fill.fill_type == "solid" and cell.fill.start_color.rgb in OLD_FILLS:
                 # (an older copy marked with a fixed fill)
                 # Back to the template's look: input cells are unlocked and light yellow, the
                 # locked ones in a table grey, and cells outside the tables plain.
@@ -347,9 +363,11 @@ def _intro(report: FileReport, rebuilt: bool) -> list[str]:
     return [
         f"Fil: {report.path.name}{about}",
         "Dette er en kopi av handlingsplanen dere sendte inn, med resultatet av kontrollen.",
-        "Klikk på cellen i kolonnen «Celle» for å gå dit. Merkede celler er farget (rødt = feil, "
-        "gult = advarsel, blått = merknad)",
-        "og har en kommentar om hva som må gjøres. Rett alle feil, og se på advarslene.",
+        "Klikk på cellen i kolonnen «Celle» for å gå dit. Merkede celler er farget og har en "
+        "kommentar om hva som må gjøres:",
+        "(" + ", ".join(f"{e.word} = {e.short}" for e in map(LEGEND_BY_STYLE.get,
+                                                           SEVERITY_STYLES.values()) if e)
+        + "). Rett alle feil, og se på advarslene.",
         "Dette arket kan slettes eller bli stående. Lagre arbeidsboken og send den tilbake til "
         "koordinatoren.",
     ] + (["Dere sendte en .ods-fil: kopien er laget på nytt i malen med verdiene deres.",
@@ -365,30 +383,49 @@ def _add_sheet(wb: XlWorkbook, report: FileReport, *, rebuilt: bool,
         other.sheet_view.tabSelected = other is ws
     wb.active = ws
     ws["A1"] = TITLE
-    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    ws["A1"].font = _font(bold=True, size=16, color=HEADER_FILL)
     lines = _intro(report, rebuilt) + list(shown)  # shown: hidden rows with marks
     for row, line in enumerate(lines, start=2):
         _put_text(ws.cell(row, 1), line)
     tally, row = counts(report.findings), len(lines) + 3
     for severity, label in ((ERROR, "Feil"), (WARNING, "Advarsler"), (INFO, "Merknader")):
-        ws.cell(row, 1, label).font = Font(bold=True)
+        ws.cell(row, 1, label).font = _font(bold=True)
         ws.cell(row, 2, tally[severity])
         row += 1
     verdict = (f"{tally[ERROR]} feil må rettes." if tally[ERROR] else "Ingen feil funnet."
                + (" Se likevel på punktene under." if report.findings else ""))
-    ws.cell(row, 1, verdict).font = Font(bold=True, size=12)
+    ws.cell(row, 1, verdict).font = _font(bold=True, size=12)
     if report.findings:
         _findings_table(wb, ws, report.findings, header=row + 2)
+    _page_setup(ws, report)
+
+
+def _font(*, size: float = FONT_SIZE, color: str | None = None, **style: object) -> Font:
+    """A font with the workbook's name: one without a name is drawn in LibreOffice's
+    default, a serif."""
+    return Font(name=FONT_NAME, size=size, color=color.lstrip("#") if color else None,
+                **style)
+
+
+def _page_setup(ws: Worksheet, report: FileReport) -> None:
+    """As every sheet of the workbook prints (formats.set_up_page): A4 landscape at a
+    readable scale, the footer naming region, year, sheet and page."""
+    ident = report.workbook.identity if report.workbook else None
+    title = (f"{ident.region_name} {ident.year or ''}".strip() if ident
+             else report.path.name)
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.scale = print_scale([width for _, width in HEADERS])
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text, ws.oddFooter.right.text = footer_parts(title)
 
 
 def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
                     header: int) -> None:
     for col, (title, width) in enumerate(HEADERS, start=1):
         cell = ws.cell(header, col, title)
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), _solid("FF1F4E78")
+        cell.font, cell.fill = _font(bold=True, color="FFFFFF"), _solid("FF" + HEADER_FILL[1:])
         ws.column_dimensions[cell.column_letter].width = width
     wrap = Alignment(wrap_text=True, vertical="top")
     ordered = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])  # stable: errors first
@@ -412,7 +449,7 @@ def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
             ref = item.cell if item.cell and _position(target, item.cell) else None
             link, quoted = ws.cell(row, 3 if ref else 2), target.title.replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{ref or 'A1'}")
-            link.font = Font(color="0563C1", underline="single")
+            link.font = _font(color="0563C1", underline="single")
     ws.freeze_panes = ws.cell(header + 1, 1)
     ws.auto_filter.ref = f"A{header}:{ws.cell(header + len(ordered), len(HEADERS)).coordinate}"
     ws.print_title_rows = f"{header}:{header}"
@@ -476,7 +513,7 @@ def _fresh_template(identity: Identity | None) -> XlWorkbook:
         generator_version=identity.generator_version)
     with tempfile.TemporaryDirectory(prefix="smso-feedback-") as tmp:
         write_plan(Path(tmp) / "mal.xlsx", ctx)
-        return openpyxl.load_workbook(Path(tmp) / "mal.xlsx")
+        return load_workbook((Path(tmp) / "mal.xlsx").read_bytes())
 
 
 def _put_grid(ws: Worksheet, grid: list[list[object]]) -> None:

@@ -2,7 +2,8 @@
 
 Used by ``smso-xl demo`` to simulate returned plans and by the tests to build returned
 workbooks from rows written inline. Cells are addressed by the template's headers and form
-labels, never by hard-coded positions.
+labels, never by hard-coded positions. ``load_workbook`` opens a workbook with openpyxl
+without losing its print areas (the feedback copies use it too).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .template import Sheet, Template, load_template
 from .values import fold
 
 if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
 RowValues = Mapping[str, object]
@@ -36,10 +38,8 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
     any other row goes into the next row whose input cells are empty. ``saved_at`` sets the
     workbook's own "last saved" time, which decides which of two versions is newer.
     """
-    from openpyxl import load_workbook
-
     template = template or load_template()
-    book = load_workbook(src)
+    book = load_workbook(src.read_bytes())
     if form:
         _fill_form(book[template.form.name], template.form, form)
     for sheet_name, sheet_rows in (rows or {}).items():
@@ -51,6 +51,32 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
         data = _with_saved_time(data, saved_at)
     dest.write_bytes(data)
     return dest
+
+
+def load_workbook(data: bytes, **options: object) -> Workbook:
+    """``openpyxl.load_workbook`` that keeps a print area which is a formula: openpyxl
+    drops it with a warning, and the plan's tables print down to their last filled row by
+    one (writer._print_area)."""
+    import warnings
+
+    import openpyxl
+    from openpyxl.packaging.workbook import WorkbookPackage
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.xml.functions import fromstring
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Print area cannot be set to Defined name")
+        book = openpyxl.load_workbook(io.BytesIO(data), **options)  # type: ignore[arg-type]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "xl/workbook.xml" not in archive.namelist():
+            return book
+        package = WorkbookPackage.from_tree(fromstring(archive.read("xl/workbook.xml")))
+    for name in package.definedNames.definedName if package.definedNames else ():
+        if (name.name == "_xlnm.Print_Area" and name.localSheetId is not None
+                and name.localSheetId < len(book._sheets) and "(" in (name.value or "")):
+            sheet = book._sheets[name.localSheetId]
+            sheet.defined_names[name.name] = DefinedName(name.name, attr_text=name.value)
+    return book
 
 
 def _fill_form(ws: Worksheet, spec: Sheet, values: RowValues) -> None:

@@ -39,11 +39,12 @@ from .consolidation import (
 )
 from .fileio import atomic_output
 from .findings import ERROR, SEVERITY_LABELS, WARNING
+from .formats import ERROR_FILL, HEADER_FILL, OK_FILL, WARNING_FILL, set_up_page
 from .kinds import is_input, kind_of
 from .rules import PlanRow
 from .template import Column, Figure, Sheet, Template
 from .values import fold, format_date
-from .writer import DATE_FORMAT, HEADER_FILL
+from .writer import DATE_FORMAT
 
 # The overview's own sheets; between Oversikt and Frister come the template's: its
 # ``overview.plan_sheets`` row by row, then the self-assessment as a matrix.
@@ -62,12 +63,14 @@ MAX_FITTED, MAX_ONE_LINE = 36, 64
 EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text is cut with "…" rather than refused
 NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
-# Findings' severities colour like the risk levels: a warning yellow, an error red.
-SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: "#FFEB9C", SEVERITY_LABELS[ERROR]: "#FFC7CE"}
-# A region's status on Oversikt: a plan in green, with errors yellow, none usable red.
-REGION_FILLS = {RECEIVED: "#C6EFCE", RECEIVED_WITH_ERRORS: "#FFEB9C",
-                RECEIVED_WRONG_FORMAT: "#FFC7CE", UNREADABLE_FILE: "#FFC7CE",
-                NOT_RECEIVED: "#FFC7CE"}
+CHART_FONT = {"size": 11}
+# Findings' severities colour as in the legend (formats.LEGEND): a warning orange, an
+# error red.
+SEVERITY_FILLS = {SEVERITY_LABELS[WARNING]: WARNING_FILL, SEVERITY_LABELS[ERROR]: ERROR_FILL}
+# A region's status on Oversikt: a plan in green, with errors orange, none usable red.
+REGION_FILLS = {RECEIVED: OK_FILL, RECEIVED_WITH_ERRORS: WARNING_FILL,
+                RECEIVED_WRONG_FORMAT: ERROR_FILL, UNREADABLE_FILE: ERROR_FILL,
+                NOT_RECEIVED: ERROR_FILL}
 # Cell styles on top of a column's kind: colours say done/partly/not, overdue, not received.
 STYLES: dict[str, dict[str, Any]] = {
     "red": {"font_color": "#C00000", "bold": True},
@@ -111,7 +114,8 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
             # xlsxwriter warns and carries on (a cut string, a bad range); here that is a bug.
             warnings.simplefilter("error")
             template = result.template
-            fmt = _Formats(book, _value_fills(template))
+            year = f" {result.year}" if result.year else ""
+            fmt = _Formats(book, _value_fills(template), f"Nasjonal oversikt{year}")
             assessment = template.sheet_by_role("assessment")
             names = sheet_names(template, changes is not None)
             sheets = {name: book.add_worksheet(name) for name in names}
@@ -157,9 +161,10 @@ def _value_fills(template: Template) -> dict[str, str]:
 class _Formats:
     """Cell formats, made once per (kind, style)."""
 
-    def __init__(self, book: XlsxWorkbook, fills: dict[str, str]) -> None:
+    def __init__(self, book: XlsxWorkbook, fills: dict[str, str], page_title: str) -> None:
         self._book = book
         self.fills = fills
+        self.page_title = page_title  # on every printed page
         self._cache: dict[tuple[str, str | None, bool], Any] = {}
         self.header = book.add_format({"bold": True, "font_color": "#FFFFFF", "valign": "top",
                                        "bg_color": HEADER_FILL, "border": 1, "text_wrap": True})
@@ -215,22 +220,21 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
-def _print_setup(ws: Worksheet, *, header_row: int | None) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&L&A&RSide &P av &N")
-    if header_row is not None:
-        ws.repeat_rows(header_row)
+def _print_setup(ws: Worksheet, fmt: _Formats, widths: Sequence[float], *,
+                 header_row: int | None = None, key_columns: int = 2) -> None:
+    """Each row keeps its region beside it across pages (``key_columns``)."""
+    set_up_page(ws, fmt.page_title, widths, header_row=header_row, key_columns=key_columns)
 
 
 def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
            rows: Sequence[Sequence[object]], *, empty: str, first_row: int = 0,
-           red: Sequence[Collection[int]] = ()) -> None:
+           red: Sequence[Collection[int]] = (), key_columns: int = 2,
+           unprinted: int = 0) -> None:
     """An Excel Table with a filter at ``first_row``; ``red[i]`` are the columns of row ``i``
     shown red (overdue). An empty list still makes a valid table: one row whose first cell
-    says so (``empty``). A table at the top of its sheet gets the data-sheet setup."""
+    says so (``empty``). A table at the top of its sheet gets the data-sheet setup: the
+    first ``key_columns`` on every page across, the last ``unprinted`` columns (where a row
+    came from) not printed."""
     columns = [dataclasses.replace(c, width=_fitted([str(r[i]) for r in rows if r[i]], c.width,
                                                     MAX_FITTED if c.wrap else MAX_ONE_LINE))
                if c.fit else c for i, c in enumerate(columns)]
@@ -274,7 +278,10 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
             ws.set_row(row, min(15.0 * lines, 409))
     if first_row == 0:
         ws.freeze_panes(1, 2)
-        _print_setup(ws, header_row=0)
+        printed = columns[:len(columns) - unprinted]
+        ws.print_area(0, 0, last, len(printed) - 1)
+        _print_setup(ws, fmt, [c.width for c in printed], header_row=0,
+                     key_columns=key_columns)
 
 
 def _region_name(result: Consolidation, sub: Submission) -> str:
@@ -394,7 +401,8 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
         _totals(ws, result, fmt, first, last, columns, written)
     _charts(book, ws, result, fmt, last + 3, columns)
     ws.hide_gridlines(2)
-    _print_setup(ws, header_row=None)
+    # (no repeated header: the pages after the first hold the charts' data, under their own)
+    _print_setup(ws, fmt, [c.width for c in columns])
 
 
 def _shared_note(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
@@ -528,9 +536,12 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
             "fill": {"color": colours.get(status, OTHER_STATUS_COLOUR)},
             "border": {"color": "#FFFFFF"}, "gap": 60})
     column.set_title({"name": "Tiltak per region og status", "name_font": {"size": 12}})
-    column.set_legend({"position": "bottom"})
+    # Chart text at 11 pt, as the cells: at the page's 80 % it still prints at 8.8 pt.
+    column.set_legend({"position": "bottom", "font": CHART_FONT})
+    column.set_x_axis({"num_font": CHART_FONT})
     highest = max((sum(s.status_counts.values()) for s in result.regions), default=0)
     column.set_y_axis({"name": "Antall tiltak", "min": 0, "num_format": "0",
+                       "num_font": CHART_FONT, "name_font": CHART_FONT,
                        "major_unit": max(1, math.ceil(highest / 8))})
     parties = template.sheet_by_role("parties")
     party, hours = (parties.by_role(role) for role in ("title", "hours"))
@@ -545,8 +556,8 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     bar.set_title({"name": "Timer per år som partene har satt av", "name_font": {"size": 12}})
     bar.set_legend({"none": True})
     # In a bar chart the y axis holds the categories: largest party on top, values below.
-    bar.set_y_axis({"reverse": True, "crossing": "max"})
-    bar.set_x_axis({"min": 0, "num_format": "#,##0"})
+    bar.set_y_axis({"reverse": True, "crossing": "max", "num_font": CHART_FONT})
+    bar.set_x_axis({"min": 0, "num_format": "#,##0", "num_font": CHART_FONT})
     width = sum(int(c.width * 7 + 5) for c in columns) // 2  # xlsxwriter's column pixels
     for index, chart in enumerate((column, bar)):
         chart.set_size({"width": width - 10, "height": 340})
@@ -577,7 +588,8 @@ def _kontakter(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                  _Col(f.label, max(12, len(f.label) * 0.6), fit=True) for f in fields),
                _Col("E-post i regionlisten", 16, wrap=False, fit=True),
                _Col("Fil", 16, wrap=False, fit=True)]
-    _table(ws, fmt, "tblKontakter", columns, rows, empty="Ingen regioner i regionlisten.")
+    _table(ws, fmt, "tblKontakter", columns, rows, empty="Ingen regioner i regionlisten.",
+           unprinted=1)  # the address book on paper: not the file
 
 
 # --- the table sheets: one row per filled row -------------------------------------------
@@ -600,8 +612,10 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
              *([_extras(plan_row)] if with_extras else []),
              sub.path.name, plan_row.sheet, plan_row.row] for sub, plan_row in pairs]
     red = [{marked} if is_overdue(result, r) else set() for _, r in pairs]
+    # On paper: the region and the row's ID (or name) on every page; not where it came from.
     _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, red=red,
-           empty=f"Ingen {sheet.plural} i de innsendte planene.")
+           empty=f"Ingen {sheet.plural} i de innsendte planene.", key_columns=3,
+           unprinted=3)
 
 
 # --- Egenvurdering: the matrix, its legend and every assessed row ------------------------
@@ -653,9 +667,9 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     ws.write_string(row, 1, "Fargene:", fmt.cell("text", "note"))
     row += 2
     ws.write_string(row, 0, "Alle vurderinger (én rad per kriterium og region)", fmt.heading)
-    _assessment_table(ws, result, sheet, pairs, fmt, row + 1)
+    widths = _assessment_table(ws, result, sheet, pairs, fmt, row + 1)
     ws.freeze_panes(0, 2)  # two blocks with their own headers: keep the region in view
-    _print_setup(ws, header_row=None)
+    _print_setup(ws, fmt, widths)
 
 
 # The width of each criterion's column of the matrix, and so of the detail table's columns
@@ -665,10 +679,10 @@ _MATRIX_WIDTH = 16
 
 def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
                       pairs: Sequence[tuple[Submission, PlanRow]], fmt: _Formats,
-                      row: int) -> None:
+                      row: int) -> list[float]:
     """The detail table, below the matrix and sharing its columns: the columns beneath the
     criteria take the matrix's width (longer text wraps); the criterion's text and the file
-    name, which need room, come after them."""
+    name, which need room, come after them. Returns the columns' widths."""
     with_extras = any(r.extra for _, r in pairs)
     order = ("assessment", "owner", "deadline", "status", "follow_up")
     first = [c for role in order if (c := sheet.by_role(role)) is not None]
@@ -694,6 +708,7 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
     red = [{deadline} if is_overdue(result, r) else set() for _, r in pairs]
     _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, first_row=row, red=red,
            empty=f"Ingen {sheet.plural} i de innsendte planene.")
+    return [c.width for c in columns]
 
 
 # --- Frister, Avvik, Innsendinger --------------------------------------------------------
@@ -732,7 +747,7 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                _Col("Kilderad", 8, "number")]
     rows = [values for _, _, values in found]
     red = [range(len(columns)) if values[9] == yes else () for values in rows]
-    _table(ws, fmt, "tblFrister", columns, rows, red=red,
+    _table(ws, fmt, "tblFrister", columns, rows, red=red, unprinted=3,
            empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.")
 
 

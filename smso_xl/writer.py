@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,22 @@ from xlsxwriter.worksheet import Worksheet
 from . import selfcheck
 from .cells import a1, a1_range, column_letter, sheet_ref
 from .config import Party, Region, Settings
-from .kinds import DATE_FORMAT, kind_of, list_name
+from .formats import (
+    ERROR_FILL,
+    ERROR_TEXT,
+    FONT_NAME,
+    FONT_SIZE,
+    HEADER_FILL,
+    INPUT_FILL,
+    LEGEND,
+    LEGEND_BY_STYLE,
+    LOCKED_FILL,
+    OK_FILL,
+    OK_TEXT,
+    OVERDUE_TEXT,
+    set_up_page,
+)
+from .kinds import DATE_FORMAT, input_columns, kind_of, list_name
 from .model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
@@ -33,10 +47,9 @@ from .prefill import LEFTOVERS_SHEET, Carried, next_ids
 from .template import Column, Sheet, Template, load_yaml
 from .values import fold, format_date
 
-# Colours: yellow = type here, grey = given or computed, red = missing or overdue.
-INPUT_FILL, LOCKED_FILL, HEADER_FILL = "#FFF8DC", "#E7E6E6", "#1F4E78"
-MISSING_FILL, MISSING_TEXT = "#FFC7CE", "#9C0006"
-OK_FILL = "#C6EFCE"  # green: a check that shows 0, a plan that is ready
+# Colours (formats.LEGEND): yellow = type here, grey = given or computed, red = missing or
+# refused, green = in order.
+MISSING_FILL, MISSING_TEXT = ERROR_FILL, ERROR_TEXT
 # What a protected sheet still lets the region do: add rows and columns, filter, sort, format.
 PROTECTION = {"insert_rows": True, "insert_columns": True, "format_cells": True,
               "format_columns": True, "format_rows": True, "autofilter": True, "sort": True,
@@ -156,16 +169,17 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
                 _write_form(ws, sheet, ctx, fmt)
             elif sheet.type == "table":
                 _write_table(ws, sheet, ctx, fmt, rows_by_sheet[sheet.name], counts[sheet.name])
+                _print_area(workbook, sheet, counts[sheet.name])
             elif sheet.type == "check":
                 _write_self_check(ws, ctx, fmt, rows_by_sheet, checks)
             elif sheet.type == "lists":
-                _write_lists(workbook, ws, ctx, fmt)
+                _write_lists(workbook, ws, ctx, fmt, rows_by_sheet, counts)
             elif sheet.type == "metadata":
                 _write_metadata(ws, ctx, fmt)
             _mark_errors(ws, sheet, checks, fmt)
             _set_visibility(ws, sheet)
         if LEFTOVERS_SHEET in sheets and ctx.carried is not None:
-            _write_leftovers(sheets[LEFTOVERS_SHEET], ctx.carried, fmt)
+            _write_leftovers(sheets[LEFTOVERS_SHEET], ctx, ctx.carried, fmt)
         sheets[ctx.template.sheets[0].name].activate()
         _set_properties(workbook, ctx)
         workbook.close()
@@ -175,7 +189,7 @@ class _Formats:
     """The cell formats of a workbook, created once."""
 
     def __init__(self, wb: XlsxWorkbook, template: Template) -> None:
-        base = {"valign": "top", "text_wrap": True, "font_name": "Calibri", "font_size": 11}
+        base = {"valign": "top", "text_wrap": True, "font_name": FONT_NAME, "font_size": FONT_SIZE}
         border = {"border": 1, "border_color": "#BFBFBF"}
         self.input = wb.add_format({**base, **border, "bg_color": INPUT_FILL, "locked": False})
         self.input_date = wb.add_format({**base, **border, "bg_color": INPUT_FILL,
@@ -191,22 +205,24 @@ class _Formats:
         self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF",
                                      "bg_color": HEADER_FILL, "border": 1})
         self.label = wb.add_format({**base, "bold": True, **border})
-        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": HEADER_FILL})
-        self.heading = wb.add_format({"bold": True, "font_size": 13, "font_color": HEADER_FILL,
-                                      "valign": "bottom"})
+        font = {"font_name": FONT_NAME}
+        self.title = wb.add_format({**font, "bold": True, "font_size": 16,
+                                    "font_color": HEADER_FILL})
+        self.heading = wb.add_format({**font, "bold": True, "font_size": 13,
+                                      "font_color": HEADER_FILL, "valign": "bottom"})
         self.text = wb.add_format({**base})
         self.missing = wb.add_format({"bg_color": MISSING_FILL, "font_color": MISSING_TEXT})
-        self.overdue = wb.add_format({"font_color": "#C00000", "bold": True})
-        self.ok = wb.add_format({"bg_color": OK_FILL, "font_color": "#006100"})
+        self.overdue = wb.add_format({"font_color": OVERDUE_TEXT, "bold": True})
+        self.ok = wb.add_format({"bg_color": OK_FILL, "font_color": OK_TEXT})
         self.risk = {level: wb.add_format({"bg_color": fill})
                      for level, fill in template.risk_colours.items()}
-        self.swatch = {
-            "input": wb.add_format({**border, "bg_color": INPUT_FILL}),
-            "locked": wb.add_format({**border, "bg_color": LOCKED_FILL}),
-            "missing": wb.add_format({**border, "bg_color": MISSING_FILL}),
-            "overdue": wb.add_format({**border, "font_color": "#C00000", "bold": True}),
-            "risk_low": wb.add_format({**border, "bg_color": template.risk_bands[0].colour}),
-        }
+        # The legend's swatches (formats.LEGEND), and one for the risk levels' colours.
+        self.swatch = {entry.style: wb.add_format(
+            {**font, **border, "bold": entry.fill is None, "align": "center",
+             **({"bg_color": entry.fill} if entry.fill else {}),
+             **({"font_color": entry.font} if entry.font else {})}) for entry in LEGEND}
+        self.swatch["risk"] = wb.add_format({**border,
+                                             "bg_color": template.risk_bands[0].colour})
 
     def input_number(self, number_format: str) -> Any:
         if number_format not in self._numbers:
@@ -224,20 +240,26 @@ class _Formats:
 
 
 def _text_height(text: str, width_chars: float, line_height: float = 15.0) -> float:
-    """Row height for wrapped text: Excel keeps the stored height of a file it opens."""
-    lines = sum(max(1, math.ceil(len(part) / max(width_chars * 1.15, 1)))
-                for part in text.split("\n"))
+    """Row height for wrapped text: Excel keeps the stored height of a file it opens. A line
+    holds about 1.3 letters of running text per character of column width (a width counts
+    Calibri's digits, wider than the average letter); words wrap whole."""
+    per_line = max(width_chars * 1.3, 1)
+    lines = 0
+    for part in text.split("\n"):
+        lines, used = lines + 1, 0
+        for word in part.split(" "):
+            if used and used + 1 + len(word) > per_line:
+                lines, used = lines + 1, len(word)
+            else:
+                used += len(word) + (1 if used else 0)
     return max(line_height, lines * line_height)
 
 
-def _print_setup(ws: Worksheet, *, repeat_header: bool) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&L&A&RSide &P av &N")
-    if repeat_header:
-        ws.repeat_rows(TABLE_HEADER_ROW - 1)
+def _print_setup(ws: Worksheet, ctx: PlanContext, widths: Sequence[float], *,
+                 repeat_header: bool = False, key_columns: int = 0) -> None:
+    set_up_page(ws, f"{ctx.region.name} {ctx.year}", widths,
+                header_row=TABLE_HEADER_ROW - 1 if repeat_header else None,
+                key_columns=key_columns)
 
 
 def _set_visibility(ws: Worksheet, sheet: Sheet) -> None:
@@ -291,18 +313,18 @@ def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
             ws.write_string(row, 1, text, fmt.text)
             ws.set_row(row, _text_height(text, width))
             row += 1
-        for entry in section.get("legend", ()):
-            # Red text needs some text to be seen: a sample date in the swatch.
-            sample = "01.03" if entry["style"] == "overdue" else None
-            _write_value(ws, row, 0, sample, fmt.swatch[entry["style"]])
-            ws.write_string(row, 1, entry["text"], fmt.text)
-            ws.set_row(row, _text_height(entry["text"], width))
-            row += 1
+        if section.get("legend"):  # the one legend (formats.LEGEND), then the risk levels'
+            legend = [(e.style, e.text) for e in LEGEND] + [("risk", section["legend"])]
+            for style, text in legend:
+                # Red text needs some text to be seen: a sample date in the swatch.
+                _write_value(ws, row, 0, "01.03" if style == "overdue" else None,
+                             fmt.swatch[style])
+                ws.write_string(row, 1, text, fmt.text)
+                ws.set_row(row, _text_height(text, width))
+                row += 1
         row += 1
     ws.protect("", PROTECTION)
-    _print_setup(ws, repeat_header=False)
-    ws.fit_to_pages(1, 0)
-    ws.set_portrait()
+    _print_setup(ws, ctx, (5, width))
 
 
 # --- Organisering ----------------------------------------------------------------------------
@@ -317,7 +339,7 @@ def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) ->
     }
     label_col, value_col = FORM_LABEL_COL - 1, FORM_VALUE_COL - 1
     ws.set_column(label_col, label_col, 34)
-    ws.set_column(value_col, value_col, 70)
+    ws.set_column(value_col, value_col, 70)  # (the widths _print_setup is given below)
     ws.write_string(0, 0, f"Organisering – {ctx.region.name} {ctx.year}", fmt.title)
     ws.set_row(0, 24)
     for offset, field in enumerate(sheet.fields):
@@ -338,8 +360,7 @@ def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) ->
             ws.data_validation(row, value_col, row, value_col, rule)
     ws.freeze_panes(FORM_FIRST_ROW - 1, 0)
     ws.protect("", PROTECTION)
-    _print_setup(ws, repeat_header=False)
-    ws.set_portrait()
+    _print_setup(ws, ctx, (34, 70))
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> None:
@@ -393,7 +414,51 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
     ws.freeze_panes(header_row + 1, 1)
     if protects_table(sheet):
         ws.protect("", PROTECTION)
-    _print_setup(ws, repeat_header=True)
+    # Across pages, each row keeps its ID and name beside it.
+    title = sheet.key_of("title")
+    keys = [c.key for c in sheet.columns]
+    _print_setup(ws, ctx, [c.width for c in sheet.columns], repeat_header=True,
+                 key_columns=keys.index(title) + 1 if title else 1)
+
+
+def _filled_by(sheet: Sheet) -> list[str]:
+    """The keys of the columns whose content makes a row filled: the column that names the
+    row where the sheet has one (``present_when``), else every input column."""
+    return ([sheet.present_when] if sheet.present_when
+            else [c.key for c in input_columns(sheet)])
+
+
+def _is_filled(sheet: Sheet, row: Mapping[str, object]) -> bool:
+    """``_filled_formula`` in Python: the cached results of the formulas built on it."""
+    return any(row.get(key) not in (None, "") for key in _filled_by(sheet))
+
+
+def _filled_formula(sheet: Sheet, rows: str, *, qualified: bool = False) -> str:
+    """``LEN(…)>0`` over the filled-by columns of ``rows`` ("4" for one row, "$2:$1001" for
+    a block of rows); a block, or a row when ``qualified``, names the sheet."""
+    def ref(letter: str) -> str:
+        if ":" not in rows:
+            return sheet_ref(sheet.name, f"${letter}{rows}") if qualified else f"${letter}{rows}"
+        start, end = rows.split(":")
+        return sheet_ref(sheet.name, f"${letter}{start}:${letter}{end}")
+
+    return "LEN(" + "&".join(ref(_col_letter(sheet, key)) for key in _filled_by(sheet)) + ")>0"
+
+
+def _print_area(wb: XlsxWorkbook, sheet: Sheet, data_rows: int) -> None:
+    """Excel prints a table down to its last filled row, not its 200 prefilled IDs: a print
+    area that grows as the region fills rows, with nothing for the region to do. (Rows a
+    region adds below the Table count too.) LibreOffice does not evaluate a print area that
+    is a formula; it prints down to the last cell with content."""
+    last = selfcheck.checked_last_row(data_rows)
+    first_row = TABLE_HEADER_ROW + 1
+    rows = sheet_ref(sheet.name, f"$A${first_row}:$A${last}")
+    filled = _filled_formula(sheet, f"${first_row}:${last}")
+    height = f"MAX({TABLE_HEADER_ROW},SUMPRODUCT(MAX(({filled})*ROW({rows}))))"
+    origin = sheet_ref(sheet.name, f"$A${TABLE_HEADER_ROW}")
+    wb.define_name(sheet_ref(sheet.name, "_xlnm.Print_Area"),
+                   f"=OFFSET({origin},0,0,{height}-{TABLE_HEADER_ROW - 1},"
+                   f"{len(sheet.columns)})")
 
 
 def _mark_carried_over(ws: Worksheet, sheet: Sheet, ctx: PlanContext,
@@ -521,14 +586,19 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
                       rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
                       checks: Sequence[selfcheck.Check]) -> None:
     form = dict(ctx.carried.form) if ctx.carried else {}
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 62)
-    ws.set_column(2, 3, 14)
+    widths = (16, 62, 14, 14)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, "Sjekk før innsending", fmt.title)
     ws.merge_range(1, 0, 1, 3, "Arket teller det som mangler, og oppdateres når dere fyller "
                    "ut planen. Kontrollene som hindrer innsending, skal vise 0 før dere "
                    "sender planen.", fmt.text)
     ws.set_row(1, 32)
+    # The legend's colours of the counts (formats.LEGEND), with a sample count in each.
+    for col, (style, sample) in enumerate((("error", 1), ("ok", 0))):
+        entry = LEGEND_BY_STYLE[style]
+        ws.write_number(2, 2 * col, sample, fmt.swatch[style])
+        ws.write_string(2, 2 * col + 1, entry.short, fmt.text)
     header = 3
     for col, text in enumerate(("Ark", "Kontroll", "Antall", "Hindrer innsending")):
         ws.write_string(header, col, text, fmt.header)
@@ -565,16 +635,20 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
                                   "format": fmt.missing})
     ws.freeze_panes(header + 1, 0)
     ws.protect("", PROTECTION)
-    _print_setup(ws, repeat_header=False)
+    _print_setup(ws, ctx, widths)
 
 
 # --- Lister and Metadata ---------------------------------------------------------------------
 
 
-def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
+def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Formats,
+                 rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
+                 counts: Mapping[str, int]) -> None:
     """Every dropdown's values, each column a defined name: the standard validation block
-    keeps lists by name through openpyxl and LibreOffice round trips."""
+    keeps lists by name through openpyxl and LibreOffice round trips. A list of IDs
+    (``refers_to``) offers the rows that are filled: see ``_write_id_list``."""
     lists: dict[str, list[str]] = {}
+    refers: dict[str, tuple[str, ...]] = {}
     parties = [p.name for p in ctx.parties]
 
     def ids(target: str) -> list[str]:
@@ -590,13 +664,23 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
             if not name or name in lists:
                 continue
             lists[name] = kind_of(column).list_values(column, ctx.template, parties, ids)
+            if column.refers_to:
+                refers[name] = tuple(column.refers_to)
     for name, values in list(lists.items()):  # the plain spellings a check accepts too
         if spelled := selfcheck.spellings(values):
             lists[selfcheck.spellings_list(name)] = spelled
     lists[selfcheck.PLACEHOLDER_LIST] = selfcheck.placeholder_texts(ctx.template)
+    # The running counts the ID lists stand on: after the lists, which keep their columns.
+    targets = list(dict.fromkeys(t for names in refers.values() for t in names))
+    counted = {target: _filled_count(ws, len(lists) + i, ctx.template.sheet(target),
+                                     rows_by_sheet[target], counts[target], fmt)
+               for i, target in enumerate(targets)}
     for index, (name, values) in enumerate(lists.items()):
         ws.set_column(index, index, 24)
         ws.write_string(0, index, name, fmt.header)
+        if name in refers:
+            _write_id_list(wb, ws, index, name, [counted[t] for t in refers[name]])
+            continue
         for offset, value in enumerate(values):
             ws.write_string(1 + offset, index, str(value))
         ref = a1_range(2, index + 1, 1 + len(values), index + 1, absolute=True)
@@ -604,13 +688,71 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
     ws.protect("", PROTECTION)
 
 
-def _write_leftovers(ws: Worksheet, carried: Carried, fmt: _Formats) -> None:
+@dataclass(frozen=True)
+class _Counted:
+    """A table's filled rows, counted down a column of Lister."""
+
+    rows: int           # the table's data rows
+    ids: str            # its ID cells, as a reference from Lister
+    counts: str         # Lister's running count beside them
+    total: str          # its last cell: how many rows are filled
+    filled_ids: tuple[str, ...]  # the IDs of the rows filled now (the formulas' cache)
+
+
+def _filled_count(ws: Worksheet, col: int, sheet: Sheet,
+                  prefilled: Sequence[Mapping[str, object]], data_rows: int,
+                  fmt: _Formats) -> _Counted:
+    """Beside each row of ``sheet``: how many of its rows down to that one are filled. The
+    k-th filled row is where the count first reaches k."""
+    ws.set_column(col, col, 14)
+    ws.write_string(0, col, f"{sheet.name}: utfylte", fmt.header)
+    ident = sheet.key_of("id") or ""
+    filled_ids: list[str] = []
+    filled = _filled_formula(sheet, "\0", qualified=True)  # built once, for 200 rows
+    for offset in range(data_rows):
+        row = prefilled[offset] if offset < len(prefilled) else {}
+        if _is_filled(sheet, row):
+            filled_ids.append(str(row.get(ident) or ""))
+        this_row = filled.replace("\0", str(TABLE_HEADER_ROW + 1 + offset))
+        ws.write_formula(1 + offset, col, f"=N({a1(1 + offset, col + 1)})+IF({this_row},1,0)",
+                         None, len(filled_ids))
+    first, last = TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + data_rows
+    letter = _col_letter(sheet, ident)
+    return _Counted(rows=data_rows,
+                    ids=sheet_ref(sheet.name, f"${letter}${first}:${letter}${last}"),
+                    counts=a1_range(2, col + 1, data_rows + 1, col + 1, absolute=True),
+                    total=a1(data_rows + 1, col + 1, absolute=True),
+                    filled_ids=tuple(filled_ids))
+
+
+def _write_id_list(wb: XlsxWorkbook, ws: Worksheet, col: int, name: str,
+                   sources: Sequence[_Counted]) -> None:
+    """A dropdown of the IDs of the filled rows of ``sources``, in order, and nothing else:
+    row k of the column is the k-th filled ID, and the defined name is as long as the
+    filled rows are many (an OFFSET; Excel and LibreOffice both evaluate it). The
+    validation only warns, so a value from a list that has since changed is kept."""
+    cached = [ident for source in sources for ident in source.filled_ids]
+    for k in range(1, sum(s.rows for s in sources) + 1):
+        formula = '""'
+        for index in reversed(range(len(sources))):
+            source, before = sources[index], [s.total for s in sources[:index]]
+            limit = "+".join([*before, source.total])
+            within = "".join([str(k), *(f"-{total}" for total in before)])
+            formula = (f'IF({k}<={limit},INDEX({source.ids},MATCH({within},{source.counts},'
+                       f'0))&"",{formula})')
+        ws.write_formula(k, col, "=" + formula, None, cached[k - 1] if k <= len(cached) else "")
+    start = sheet_ref(ws.get_name(), a1(2, col + 1, absolute=True))
+    total = "+".join(sheet_ref(ws.get_name(), s.total) for s in sources)
+    wb.define_name(name, f"=OFFSET({start},0,0,MAX(1,{total}),1)")
+
+
+def _write_leftovers(ws: Worksheet, ctx: PlanContext, carried: Carried,
+                     fmt: _Formats) -> None:
     """What last round's workbook held that this one has no place for: nothing is dropped
     silently, and the region can copy what it still needs."""
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 2, 22)
-    ws.set_column(3, 3, 48)
-    ws.set_column(4, 4, 40)
+    widths = (18, 22, 22, 48, 40)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, "Ikke overført fra forrige runde", fmt.title)
     ws.write_string(1, 0, f"Fra {carried.source.name}: verdier og ark som ikke har en plass i "
                     "denne arbeidsboken. Kopier det dere fortsatt trenger.", fmt.text)
@@ -621,7 +763,7 @@ def _write_leftovers(ws: Worksheet, carried: Carried, fmt: _Formats) -> None:
                                     item.reason)):
             ws.write_string(offset, col, text, fmt.text)
     ws.freeze_panes(4, 0)
-    _print_setup(ws, repeat_header=False)
+    _print_setup(ws, ctx, widths)
 
 
 def _write_metadata(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:

@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,7 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from smso_xl.cells import parse_a1
 from smso_xl.config import default_parties
 from smso_xl.feedback import AUTHOR, FILLS, MARK_TAG, SHEET, write_all, write_feedback
+from smso_xl.fill import load_workbook
 from smso_xl.findings import Finding
+from smso_xl.formats import ERROR_FILL, FONT_NAME, INPUT_FILL, WARNING_FILL
 from smso_xl.template import load_template
 from smso_xl.validation import validate
 
@@ -66,8 +69,9 @@ EXPECTED = [("deadline-overdue", "Tiltak", "L2"), ("responsible-missing", "Tilta
 def fill(template: Path, dest: Path, tables: Mapping[str, Sequence[Mapping[str, object]]],
          *, form: Mapping[str, object] = FORM, extra_sheet: bool = False) -> Path:
     """The template as a region returns it: table rows from row 2 by header (an unknown
-    header becomes a column the region added), form values by label."""
-    wb = openpyxl.load_workbook(template)
+    header becomes a column the region added), form values by label. (Its print areas
+    stay, as in Excel.)"""
+    wb = load_workbook(template.read_bytes())
     labels = {cell.value: cell.row for cell in wb["Organisering"]["A"]}
     for label, value in form.items():
         wb["Organisering"].cell(labels[label], 2, value)
@@ -142,6 +146,33 @@ def test_copy_is_written_beside_never_onto_the_input(returned: SimpleNamespace) 
     assert returned.result.path.name == "Agder 2026-tilbakemelding.xlsx"
     assert returned.result.problem is None and returned.result.lost == ()
     assert returned.after == returned.before
+
+
+def test_the_sheet_looks_and_prints_like_the_rest_of_the_workbook(
+        returned: SimpleNamespace) -> None:
+    ws = returned.copy[SHEET]
+    # Every font named (LibreOffice drew the nameless ones in a serif), A4, the footer.
+    assert {c.font.name for c in cells(ws) if c.value is not None} == {FONT_NAME}
+    assert (ws.page_setup.paperSize, ws.page_setup.orientation) == (9, "landscape")
+    assert ws.page_setup.scale >= 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.oddFooter.left.text, ws.oddFooter.right.text) == (
+        "Agder 2026 – &A", "Side &P av &N")
+    # The legend's colours: a warning is orange, not the yellow of the input cells.
+    intro = " ".join(str(c.value) for c in ws["A"][:8] if c.value)
+    assert "rød = feil" in intro and "oransje = advarsel" in intro and "gul" not in intro
+    assert FILLS["error"] == "FF" + ERROR_FILL[1:]
+    assert FILLS["warning"] == "FF" + WARNING_FILL[1:] != "FF" + INPUT_FILL[1:]
+
+
+def test_the_plan_keeps_its_print_areas(returned: SimpleNamespace) -> None:
+    """openpyxl cannot model a print area that is a formula; the copy keeps them."""
+    def areas(path: Path) -> list[str]:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("xl/workbook.xml").decode()
+        return sorted(re.findall(r'name="_xlnm.Print_Area"[^>]*>(OFFSET[^<]*)<', xml))
+
+    assert len(areas(returned.source)) == 5
+    assert areas(returned.result.path) == areas(returned.source)
 
 
 def test_first_and_active_sheet_lists_every_finding_errors_first(

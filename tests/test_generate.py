@@ -30,6 +30,7 @@ from smso_xl import __version__, selfcheck
 from smso_xl.cli import main
 from smso_xl.config import Region, Settings, default_parties, default_regions
 from smso_xl.fileio import OutputError
+from smso_xl.formats import print_scale
 from smso_xl.generator import generate
 from smso_xl.kinds import input_columns, is_input
 from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
@@ -274,6 +275,11 @@ def test_dropdown_source_is_a_named_range_on_lister(
     assert dv.type == "list"
     # A defined name: no inline list, no direct cross-sheet reference (SPEC §2).
     assert dv.formula1 == name and re.fullmatch(r"lst_\w+", dv.formula1)
+    if column.refers_to:  # the IDs of the filled rows: a list as long as they are many
+        assert re.fullmatch(r"OFFSET\(Lister!\$[A-Z]+\$2,0,0,MAX\(1,[^()]+\),1\)",
+                            wb.defined_names[name].value)
+        assert not dv.showErrorMessage or dv.errorStyle == "warning"  # a stale value stays
+        return
     (sheet, cells), = wb.defined_names[name].destinations
     assert sheet == "Lister"
     lister = wb["Lister"]
@@ -292,9 +298,6 @@ def test_dropdown_lists_spot_checks(agder_book: Workbook) -> None:
         return [c.value for row in wb["Lister"][cells] for c in row]
 
     assert values("lst_parter") == [p.name for p in default_parties()]
-    assert values("lst_ref_mal") == [f"M{i}" for i in range(1, 201)]
-    assert values("lst_ref_mal_tiltak") == ([f"M{i}" for i in range(1, 201)]
-                                           + [f"T{i}" for i in range(1, 201)])
     assert values("lst_status") == ["Ikke startet", "Pågår", "Fullført", "Utsatt", "Avlyst"]
     assert _validation(wb["Tiltak"], "B2:B201").formula1 == "lst_ref_mal"
     assert _validation(wb["Risiko"], "C2:C201").formula1 == "lst_ref_mal_tiltak"
@@ -450,17 +453,25 @@ def test_header_row_frozen(agder_book: Workbook, sheet: Sheet) -> None:
     assert coordinate_from_string(ws.freeze_panes)[1] == 2
 
 
+def _key_columns(sheet: Sheet) -> str:
+    """The columns every printed page repeats: from the ID to the row's name."""
+    title = [c.key for c in sheet.columns].index(sheet.key_of("title") or "")
+    return f"$A:${get_column_letter(title + 1)}"
+
+
 @pytest.mark.parametrize("sheet", TABLES, ids=lambda s: s.name)
-def test_print_setup_landscape_one_page_wide_header_repeated(
+def test_print_setup_landscape_readable_header_and_key_columns_repeated(
         agder_plan: Path, agder_book: Workbook, sheet: Sheet) -> None:
     ws = agder_book[sheet.name]
     assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert (ws.page_setup.fitToWidth or 1) == 1  # absent = 1 in OOXML
-    assert ws.page_setup.fitToHeight == 0
+    assert ws.page_setup.paperSize == 9  # A4
+    # A fixed scale, never below 80 %: a wide table goes on to a second page instead.
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.scale == print_scale([c.width for c in sheet.columns]) >= 80
     assert ws.print_title_rows == "$1:$1"
-    page_setup = _sheet_xml(agder_plan, sheet.name).find(f"{{{M}}}pageSetup")
-    assert page_setup is not None and page_setup.get("fitToWidth", "1") == "1"
+    assert ws.print_title_cols == _key_columns(sheet)
+    assert ws.oddFooter.left.text == "Agder 2026 – &A"
+    assert ws.oddFooter.right.text == "Side &P av &N"
 
 
 def test_print_titles_defined_for_every_table(agder_plan: Path) -> None:
@@ -471,7 +482,25 @@ def test_print_titles_defined_for_every_table(agder_plan: Path) -> None:
               if d.get("name") == "_xlnm.Print_Titles"}
     # Excel accepts a sheet name of letters (also "Mål") with or without quotes.
     assert {sheet: (text or "").replace("'", "") for sheet, text in titles.items()} == {
-        s.name: f"{s.name}!$1:$1" for s in TABLES}
+        s.name: f"{s.name}!{_key_columns(s)},{s.name}!$1:$1" for s in TABLES}
+
+
+def test_tables_print_down_to_their_last_filled_row(agder_plan: Path) -> None:
+    """Excel evaluates a print area that is a formula: the header and the rows down to the
+    last filled one print, not the 200 prefilled IDs (LibreOffice prints the used range:
+    tests/test_print.py)."""
+    workbook = _xml(agder_plan, "xl/workbook.xml")
+    names = [s.get("name") for s in workbook.iter(f"{{{M}}}sheet")]
+    areas = {names[int(d.get("localSheetId", "-1"))]: (d.text or "").replace("'", "")
+             for d in workbook.iter(f"{{{M}}}definedName")
+             if d.get("name") == "_xlnm.Print_Area"}
+    assert sorted(areas) == sorted(s.name for s in TABLES)
+    tiltak = TEMPLATE.sheet("Tiltak")
+    area = areas["Tiltak"]
+    assert area.startswith("OFFSET(Tiltak!$A$1,0,0,MAX(1,SUMPRODUCT(MAX((LEN(")
+    assert area.endswith(f"*ROW(Tiltak!$A$2:$A$1001))))-0,{len(tiltak.columns)})")
+    # Every input column makes a row count, the prefilled ID does not.
+    assert "Tiltak!$A$2:$A$1001&" not in area and "Tiltak!$B$2:$B$1001&" in area
 
 
 @pytest.mark.parametrize("sheet", TABLES, ids=lambda s: s.name)

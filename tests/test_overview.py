@@ -28,6 +28,7 @@ from tests.workbooks import edit_workbook, fill_plan
 TODAY = dt.date(2026, 4, 1)
 CRITERIA = load_template().criteria
 SHEETS = sheet_names(load_template())
+PLAN_SHEETS = load_template().overview_sheets
 TEMPLATE_VERSION = load_template().version
 D = dt.datetime  # openpyxl writes datetimes as real Excel dates
 UNICODE_TEXT = "Skolebesøk på vgs – æøå ÆØÅ «sitat» 🎉"
@@ -202,23 +203,37 @@ def test_data_sheets_are_filtered_tables_set_up_for_print(book: openpyxl.Workboo
     (name, ref), = ws.tables.items()
     assert re.fullmatch(r"tbl[A-Za-z]+", name)  # never cell-like (T1) or with spaces
     assert ws.tables[name].autoFilter is not None and ws.tables[name].autoFilter.ref == ref
-    assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    # fitToWidth 1 is the file format's default, so it is stored as absent
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    _readable_on_a4_landscape(ws)
     if sheet != "Egenvurdering":  # two blocks there: only the region columns are frozen
         assert ws.freeze_panes == "C2"
         assert ws.print_title_rows == "$1:$1"
+        # The region (and on the plan sheets the row's ID or name) on every page across.
+        assert ws.print_title_cols == ("$A:$C" if sheet in PLAN_SHEETS else "$A:$B")
     else:
         assert ws.freeze_panes == "C1"
 
 
-def test_oversikt_fits_one_page_wide_landscape(book: openpyxl.Workbook) -> None:
+def _readable_on_a4_landscape(ws: Worksheet) -> None:
+    """A fixed scale of at least 80 %, never shrunk to fit (tests/test_print.py measures
+    the printed text), and a footer naming the overview, its year, the sheet and the page."""
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert 80 <= ws.page_setup.scale <= 100
+    assert (ws.oddFooter.left.text, ws.oddFooter.right.text) == (
+        "Nasjonal oversikt 2026 – &A", "Side &P av &N")
+
+
+def test_plan_sheets_print_without_where_the_rows_came_from(book: openpyxl.Workbook) -> None:
+    ws = book["Tiltak"]
+    headers = [c.value for c in ws[1]]
+    assert headers[-3:] == ["Kildefil", "Kildeark", "Kilderad"]
+    assert ws.print_area == f"'Tiltak'!$A$1:${get_column_letter(len(headers) - 3)}$" \
+        f"{ws.max_row}"
+
+
+def test_oversikt_prints_readable_on_a4_landscape(book: openpyxl.Workbook) -> None:
     ws = book["Oversikt"]
-    assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    # fitToWidth 1 is the file format's default, so it is stored as absent
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    _readable_on_a4_landscape(ws)
     assert [c.value for c in ws[4]][:15] == OVERSIKT_HEADERS
     assert "2026" in ws["A1"].value and "01.04.2026" in ws["A2"].value
 

@@ -9,6 +9,7 @@ filled, re-saved, compared and consolidated with the previous round.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -231,6 +232,26 @@ def test_what_has_no_place_is_listed_not_dropped(tmp_path: Path) -> None:
     assert book[LEFTOVERS_SHEET].sheet_state == "visible"
     listed = [[c.value for c in row] for row in book[LEFTOVERS_SHEET].iter_rows(min_row=5)]
     assert listed[0][:4] == ["Tiltak", "T1", "Egen merknad", "ring Kari"]
+
+
+def test_the_id_dropdowns_offer_the_carried_rows(tmp_path: Path) -> None:
+    """Mål-ID and Gjelder list the IDs of the filled rows, and a prefilled workbook has some
+    from the start: the lists' cached values (what a viewer that does not recalculate
+    shows) are those IDs, and nothing of the fresh rows below."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _filled(tmp_path, "42", "inbox/Agder.xlsx")
+    result = generate_round([inbox], regions=REGIONS, out_dir=tmp_path / "out", now=NOW)
+    out = next(f.path for f in result.generated.files if f.region.code == "42")
+    book = openpyxl.load_workbook(out, data_only=True)
+
+    def offered(name: str) -> list[object]:
+        column = re.fullmatch(r"OFFSET\(Lister!\$([A-Z]+)\$2,.*", book.defined_names[name].value)
+        assert column is not None
+        return [c.value for c in book["Lister"][column[1]][1:] if c.value]
+
+    assert offered("lst_ref_mal") == ["M1", "M2"]
+    assert offered("lst_ref_mal_tiltak") == ["M1", "M2", "T1", "T2", "T3", "T4"]
 
 
 def test_next_ids_continue_after_the_highest() -> None:
