@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from .findings import CATALOGUE, ERROR, INFO, WARNING
+from .findings import CATALOGUE, ERROR, GROUP_FROM, GROUPED, INFO, WARNING
 
 SEVERITY_NAMES = {ERROR: "error (feil)", WARNING: "warning (advarsel)", INFO: "info (merknad)"}
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
@@ -37,6 +37,18 @@ def findings_page() -> str:
         message = re.sub(r"\s+", " ", entry.message).replace("|", "\\|")
         lines.append(f"| `{entry.code}` | {SEVERITY_NAMES[entry.severity]} | {entry.title} "
                      f"| {message} |")
+    lines += [
+        "",
+        "## Grouped findings",
+        "",
+        f"From {GROUP_FROM} findings of one of these codes in one column of a sheet (a sheet",
+        "returned blank), they are one finding at the first cell that lists the rows; the JSON",
+        "report then gives every cell in `cells`, and the feedback copy marks each of them.",
+        "",
+        "| Code | Message |",
+        "| --- | --- |",
+        *(f"| `{code}` | {message} |" for code, message in GROUPED.items()),
+    ]
     return "\n".join(lines) + "\n"
 
 

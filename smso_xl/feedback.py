@@ -225,9 +225,10 @@ def _mark_cells(wb: XlWorkbook, findings: Sequence[Finding]) -> None:
     groups: dict[tuple[str, int, int], list[Finding]] = {}
     for item in findings:
         ws = _sheet(wb, item.sheet)
-        position = _position(ws, item.cell) if ws is not None and item.cell else None
-        if ws is not None and position is not None:
-            groups.setdefault((ws.title, *position), []).append(item)
+        for ref in item.every_cell:  # a grouped finding marks every cell it stands for
+            position = _position(ws, ref) if ws is not None else None
+            if ws is not None and position is not None:
+                groups.setdefault((ws.title, *position), []).append(item)
     for (title, row, col), group in groups.items():
         ws = wb[title]
         cell = ws.cell(row, col)
@@ -253,9 +254,10 @@ def _show_hidden_marks(wb: XlWorkbook, findings: Sequence[Finding]) -> list[str]
     marked: dict[str, set[int]] = {}
     for item in findings:
         ws = _sheet(wb, item.sheet)
-        position = _position(ws, item.cell) if ws is not None and item.cell else None
-        if ws is not None and position is not None:
-            marked.setdefault(ws.title, set()).add(position[0])
+        for ref in item.every_cell:
+            position = _position(ws, ref) if ws is not None else None
+            if ws is not None and position is not None:
+                marked.setdefault(ws.title, set()).add(position[0])
     said = []
     for title, rows in marked.items():
         ws = wb[title]
@@ -435,10 +437,12 @@ def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
         for col, value in enumerate(values, start=1):
             _put_text(ws.cell(row, col), value).alignment = wrap
         target_ws = _sheet(wb, item.sheet)
-        spot = _position(target_ws, item.cell) if target_ws is not None and item.cell else None
-        if target_ws is not None and spot is not None:  # live: does the cell still hold it?
-            flagged = still_flagged(target_ws.cell(*spot), target_ws.title)
-            ws.cell(row, len(values) + 1, f'=IF({flagged},"{STILL}","{CHANGED}")').alignment = wrap
+        spots = [spot for ref in item.every_cell
+                 if target_ws is not None and (spot := _position(target_ws, ref)) is not None]
+        if target_ws is not None and spots:  # live: does a cell still hold what was flagged?
+            flagged = [still_flagged(target_ws.cell(*spot), target_ws.title) for spot in spots]
+            either = flagged[0] if len(flagged) == 1 else f"OR({','.join(flagged)})"
+            ws.cell(row, len(values) + 1, f'=IF({either},"{STILL}","{CHANGED}")').alignment = wrap
         # Neither Excel nor LibreOffice grows a row for wrapped text in a file it opens.
         ws.row_dimensions[row].height = 15 * max(
             math.ceil(len(value or "") / (width * 1.1)) or 1

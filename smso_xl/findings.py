@@ -10,7 +10,7 @@ keeps the two in step.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -208,12 +208,66 @@ class Finding:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    cells: tuple[str, ...] = ()  # a grouped finding: every cell it stands for, ``cell`` first
+
+    @property
+    def every_cell(self) -> tuple[str, ...]:
+        """The cells the finding is about: its group's, or its one cell."""
+        return self.cells or ((self.cell,) if self.cell else ())
 
     def to_json(self) -> dict[str, Any]:
-        """The finding as SPEC §4 prints it (without the file, which the report groups by)."""
+        """The finding as SPEC §4 prints it (without the file, which the report groups by);
+        a grouped finding adds ``cells``."""
         data = asdict(self)
         keys = ("code", "severity", "sheet", "cell", "row", "column", "value", "message")
-        return {key: data[key] for key in keys}
+        shown = {key: data[key] for key in keys}
+        if self.cells:
+            shown["cells"] = list(self.cells)
+        return shown
+
+
+#: Findings that come in numbers on a sheet returned blank (a party row each, a criterion
+#: each): from ``GROUP_FROM`` of one code in one column they are one finding that lists the
+#: rows (SPEC §5 allows grouping), said this way. Every cell stays marked in the feedback copy.
+GROUPED: dict[str, str] = {
+    "party-no-stand": "Det er ikke tatt stilling til {count} parter (rad {rows}). Velg Deltar, "
+                      "Skal inviteres eller Vurdert – ikke aktuelt for hver av dem.",
+    "criterion-not-assessed": "{count} kriterier er ikke vurdert (rad {rows}). Velg Oppfylt, "
+                              "Delvis oppfylt eller Ikke oppfylt for hvert av dem.",
+}
+GROUP_FROM = 4
+
+
+def group(findings: Sequence[Finding]) -> list[Finding]:
+    """``findings`` with each run of a code in ``GROUPED`` in one column of one sheet, from
+    ``GROUP_FROM`` findings on, as one finding at the first cell that lists the rows."""
+    runs: dict[tuple[str | None, str | None, str | None, str], list[Finding]] = {}
+    for item in findings:
+        if item.code in GROUPED and item.cell:
+            runs.setdefault((item.file, item.sheet, item.column, item.code), []).append(item)
+    grouped: dict[int, Finding] = {}
+    skipped: set[int] = set()
+    for (_file, sheet, _column, code), run in runs.items():
+        if len(run) < GROUP_FROM:
+            continue
+        first = run[0]
+        body = GROUPED[code].format(count=len(run), rows=_row_list([f.row or 0 for f in run]))
+        where = location(sheet, first.cell)
+        grouped[id(first)] = replace(first, message=f"{where}: {body}", value=None,
+                                     cells=tuple(f.cell or "" for f in run))
+        skipped.update(id(f) for f in run[1:])
+    return [grouped.get(id(f), f) for f in findings if id(f) not in skipped]
+
+
+def _row_list(rows: Sequence[int]) -> str:
+    """2, 3, 4, 7 → «2–4, 7»."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def location(sheet: str | None, cell: str | None) -> str:

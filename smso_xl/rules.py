@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .cells import a1, column_letter
-from .findings import Finding, finding, location
+from .findings import Finding, finding, group, location
 from .kinds import Context, Parsed, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .template import Column, Sheet, Template
@@ -84,7 +84,7 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
             rows[sheet.name] = _check_table(table, context(table.name), today, findings)
     findings += _check_references(wb, template, rows, file)
     findings += _check_content(wb, template, rows, file)
-    findings = _visible(findings, wb)
+    findings = group(_visible(findings, wb))
     updated = template.form.field_by_role("last_updated")
     last_updated = form_values.get(updated.key) if updated else None
     texts = ({key: cell_text(cell.value) for key, cell in wb.form.values.items()}

@@ -145,8 +145,25 @@ def test_blank_template_reports_the_missing_stands_not_the_empty_rows(tmp_path: 
     found = codes_at(report)
     assert {code for code, _, _ in found} == {
         "form-field-missing", "party-no-stand", "criterion-not-assessed", "sheet-empty"}
-    # and once per empty sheet that a plan needs, not once per empty row
-    assert len(found) == 3 + len(PARTIES) + len(TEMPLATE.criteria) + 2
+    # once per empty sheet that a plan needs, not once per empty row; the parties without
+    # a stand and the criteria not assessed each one finding that lists the rows
+    assert len(found) == 3 + 1 + 1 + 2
+    (stands,) = [f for f in report.findings if f.code == "party-no-stand"]
+    assert stands.message == (
+        f"Parter C2: Det er ikke tatt stilling til {len(PARTIES)} parter (rad 2–20). Velg "
+        "Deltar, Skal inviteres eller Vurdert – ikke aktuelt for hver av dem.")
+    assert stands.cells == tuple(f"C{row}" for row in range(2, 2 + len(PARTIES)))
+    (criteria,) = [f for f in report.findings if f.code == "criterion-not-assessed"]
+    assert len(criteria.every_cell) == len(TEMPLATE.criteria)
+    assert criteria.to_json()["cells"] == list(criteria.cells)
+
+
+def test_a_few_parties_without_a_stand_are_named_one_by_one(tmp_path: Path) -> None:
+    # Grouping is for the blank sheet; three are three findings, each naming its party.
+    report = check(clean_plan(tmp_path, extra={"Parter": [
+        {"Part": name, "Deltakelse": None} for name in PARTIES[:3]]}))
+    assert [f.code for f in report.findings] == ["party-no-stand"] * 3
+    assert PARTIES[0] in report.findings[0].message
 
 
 # --- Ansvarlig and Frist where they are required -----------------------------------------------

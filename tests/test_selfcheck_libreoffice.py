@@ -19,8 +19,8 @@ from smso_xl import selfcheck
 from smso_xl.config import default_parties
 from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL
 from smso_xl.template import Template
-from tests.libreoffice import convert, require_soffice
-from tests.workbooks import fill_plan
+from tests.libreoffice import convert, convert_many, require_soffice
+from tests.workbooks import edit_workbook, fill_plan
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 FIRST_CHECK_ROW = 5  # Sjekk: title, explanation, blank, header row, then one check per row
@@ -226,3 +226,111 @@ def test_complete_plan_is_ready_in_libreoffice_despite_a_warning(
     risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
     assert (risiko["F2"].value, risiko["G2"].value) == (15, "Høy")
 
+
+
+# --- the red cells: every error cell marked, no clean cell -----------------------------------
+
+PROBE_COLUMN = 60  # far right of every sheet: where the marks' conditions are evaluated
+PROBE_ROWS = 40    # the rows the plans below fill (and some empty ones after them)
+
+
+def _probe_marks(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Write each red mark's condition, for each cell it covers, into a probe cell on the
+    same row; returns sheet → [(cell marked, its probe cell)]. A mark's condition refers to
+    columns absolutely and rows relatively, so it means the same on its row anywhere."""
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    from smso_xl.formats import ERROR_FILL
+
+    wb = openpyxl.load_workbook(path)
+    probes: dict[str, list[tuple[str, str]]] = {}
+    for ws in wb.worksheets:
+        column = PROBE_COLUMN
+        for rng in ws.conditional_formatting:
+            for rule in rng.rules:
+                fill = rule.dxf.fill if rule.dxf else None
+                colour = fill.bgColor.rgb if fill is not None and fill.bgColor is not None else None
+                if rule.type != "expression" or not colour or colour[-6:] != ERROR_FILL[1:]:
+                    continue
+                for ref in str(rng.sqref).split():
+                    min_col, min_row, max_col, max_row = range_boundaries(ref)
+                    origin = f"{get_column_letter(min_col)}{min_row}"
+                    for row in range(min_row, min(max_row, PROBE_ROWS) + 1):
+                        for col in range(min_col, max_col + 1):
+                            probe = f"{get_column_letter(column)}{row}"
+                            condition = Translator("=" + rule.formula[0], origin
+                                                   ).translate_formula(probe)
+                            ws[probe] = f"=IF({condition[1:]},1,0)"
+                            probes.setdefault(ws.title, []).append(
+                                (f"{get_column_letter(col)}{row}", probe))
+                column += 1
+    wb.save(path)
+    return probes
+
+
+def _marked(converted: Path, probes: dict[str, list[tuple[str, str]]]) -> set[tuple[str, str]]:
+    wb = openpyxl.load_workbook(converted, data_only=True)
+    return {(sheet, cell) for sheet, pairs in probes.items() for cell, probe in pairs
+            if wb[sheet][probe].value == 1}
+
+
+def test_every_error_cell_is_red_and_no_clean_cell_is(
+        generate_plan: Callable[..., Path], template: Template, tmp_path: Path) -> None:
+    """SPEC §5: every cell validate reports as an error is marked by the workbook's own
+    conditional formats, and no other cell is — on a plan with a fault of every kind and on
+    a blank one (grouped findings mark each of their cells)."""
+    require_soffice()
+    from smso_xl.validation import validate
+
+    faulty = generate_plan("42", out_dir=tmp_path / "faulty")
+    parties = [p.name for p in default_parties()]
+    criteria = template.criteria
+    fill_plan(faulty, form={"Leder": "?", "Leders organisasjon": "Skateetaten",
+                            "Forankret hos partene (dato)": "15.03.2026",
+                            "Sist oppdatert (dato)": "snart"}, rows={
+        "Parter": [
+            {"Part": parties[0], "Deltakelse": "deltar", "Representant": "(TBD)",
+             "Timer per år": "1 500", "Mandat avklart": "Ja"},
+            {"Part": parties[1], "Deltakelse": "Deltar", "Representant": "Per",
+             "Timer per år": "mange", "Mandat avklart": "Ja"},
+            {"Part": parties[2], "Deltakelse": "Ferdig"},
+            {"Part": parties[3], "Deltakelse": "Deltar", "Representant": "Kari",
+             "Timer per år": -5, "Mandat avklart": "Ja"},
+            *[{"Part": name, "Deltakelse": "Skal inviteres"} for name in parties[4:]]],
+        "Mål": [{"Mål": "A", "Frist": dt.date(2026, 6, 30), "Ansvarlig": "Kari",
+                 "Status": "Fullfort"},
+                {"Mål": "B", "Frist": "1.3.26", "Ansvarlig": "???", "Status": "Pågår"},
+                {"Mål": "C", "Frist": 2026, "Ansvarlig": "ukjent.", "Status": "Ferdig"},
+                {"Mål": "D"}],
+        "Tiltak": [{"Mål-ID": "M1", "Tiltak": "x", "Ansvarlig": "Kari",
+                    "Start": dt.date(2026, 5, 1), "Frist": dt.date(2026, 4, 1)},
+                   {"Mål-ID": "M9", "Tiltak": "y", "Ansvarlig": "Ola", "Frist": "mars 2026",
+                    "Timer": "1,500", "Budsjett (kr)": "kr 20", "Ansvarlig part": "Rotary"},
+                   {"Mål-ID": "m2", "Tiltak": "z", "Ansvarlig": "Per",
+                    "Frist": dt.date(2026, 5, 5), "Status": "pågår"}],
+        "Risiko": [{"Risiko": "r", "Gjelder": "T7", "Sannsynlighet (1–5)": 6,
+                    "Konsekvens (1–5)": "4"},
+                   {"Risiko": "s", "Gjelder": "T1", "Sannsynlighet (1–5)": 4,
+                    "Konsekvens (1–5)": 4}],
+        "Egenvurdering": [{"Kriterium": criteria[0], "Vurdering": "oppfylt"},
+                          {"Kriterium": criteria[1], "Vurdering": "Ikke oppfylt"},
+                          *[{"Kriterium": text, "Vurdering": "Oppfylt"} for text in criteria[2:]]],
+    })
+    with edit_workbook(faulty) as book:
+        book["Tiltak"]["A4"] = "T1"  # an ID used twice
+    blank = generate_plan("42", out_dir=tmp_path / "blank")
+    blank = blank.rename(blank.with_name("blank.xlsx"))
+
+    errors = {}
+    for path in (faulty, blank):
+        report = validate([path], today=dt.date(2026, 6, 1), year=2026)
+        errors[path] = {(f.sheet, cell) for f in report.files[0].findings
+                        if f.severity == "error" for cell in f.every_cell
+                        if int("".join(ch for ch in cell if ch.isdigit())) <= PROBE_ROWS}
+    probes = {path: _probe_marks(path) for path in (faulty, blank)}
+    converted = convert_many([faulty, blank], tmp_path / "lo", "xlsx", recalc=True)
+    for path, out in zip((faulty, blank), converted, strict=True):
+        assert _marked(out, probes[path]) == errors[path], path.parent.name
+    assert len(errors[faulty]) > 30 and len(errors[blank]) == 3 + 19 + 2 + 9
