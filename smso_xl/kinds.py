@@ -232,7 +232,10 @@ class Date(Kind):
             # A number typed into a date-formatted cell: "2026" shows as 18.07.1905. Read it
             # as the number the person typed, which is no date (and says so in the finding).
             day = raw.date() if isinstance(raw, dt.datetime) else raw
-            return (day - (EPOCH_1904 if ctx.epoch1904 else EXCEL_EPOCH)).days
+            if ctx.epoch1904:
+                return (day - EPOCH_1904).days
+            # Excel counts a 29.02.1900 that never was: day numbers below 61 are one less.
+            return (day - EXCEL_EPOCH).days - (1 if day < dt.date(1900, 3, 1) else 0)
         return raw
 
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,

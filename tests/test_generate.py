@@ -498,9 +498,9 @@ def test_tables_print_down_to_their_last_filled_row(agder_plan: Path) -> None:
     tiltak = TEMPLATE.sheet("Tiltak")
     area = areas["Tiltak"]
     assert area.startswith("OFFSET(Tiltak!$A$1,0,0,MAX(1,SUMPRODUCT(MAX((LEN(")
-    assert area.endswith(f"*ROW(Tiltak!$A$2:$A$1001))))-0,{len(tiltak.columns)})")
+    assert area.endswith(f"*ROW(Tiltak!$A$2:$A$401))))-0,{len(tiltak.columns)})")
     # Every input column makes a row count, the prefilled ID does not.
-    assert "Tiltak!$A$2:$A$1001&" not in area and "Tiltak!$B$2:$B$1001&" in area
+    assert "Tiltak!$A$2:$A$401&" not in area and "Tiltak!$B$2:$B$401&" in area
 
 
 @pytest.mark.parametrize("sheet", TABLES, ids=lambda s: s.name)
