@@ -20,6 +20,7 @@ import functools
 import random
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,6 +169,27 @@ class Base:
 # --- a plan, filled and broken ---------------------------------------------------------------
 
 
+#: The fault kinds typed into any column of some column kinds, and those column kinds.
+_SLOTS: dict[str, frozenset[str]] = {
+    "responsible-placeholder": frozenset({"person"}),
+    "choice-invalid": frozenset({"choice"}), "choice-near-miss": frozenset({"choice"}),
+    "party-unknown": frozenset({"party"}), "reference-unknown": frozenset({"reference"}),
+    **{kind: frozenset({"date"}) for kind in ("date-text-readable", "date-text-unreadable",
+                                                "date-number", "date-outside-period")},
+    "number-text": frozenset({"amount"}), "number-negative": frozenset({"amount"}),
+    "scale-invalid": frozenset({"whole"}),
+}
+
+
+def _targets(template: Template, kinds: frozenset[str]) -> list[tuple[str, str]]:
+    """The (sheet, header) of every form field and table column of ``kinds`` that the
+    region types into."""
+    form = template.form
+    return ([(form.name, f.label) for f in form.fields if f.kind in kinds and is_input(f)]
+            + [(sheet.name, c.header) for sheet in template.tables for c in sheet.columns
+               if c.kind in kinds and is_input(c) and not c.prefilled])
+
+
 @functools.cache
 def _parties() -> tuple[str, ...]:
     return tuple(p.name for p in default_parties())  # read from a file: once
@@ -212,6 +234,7 @@ class _Plan:
     filled: dict[str, list[int]] = field(default_factory=dict)  # table sheet → filled rows
     used: set[tuple[str, int]] = field(default_factory=set)     # rows a fault has changed
     blank: set[str] = field(default_factory=set)                # sheets a fault emptied
+    turns: Counter[tuple[str, str]] = field(default_factory=Counter)  # shared by all plans
 
     def sheet(self, role: str) -> Sheet:
         return self.template.sheet_by_role(role)
@@ -256,32 +279,32 @@ class _Plan:
         self.used.add((sheet.name, row))
         return sheet, row
 
-    def slot(self, kinds: set[str]) -> tuple[str, int, str]:
-        """A cell of a column of one of ``kinds`` that the region types into, on a row no
-        fault has used: a sheet first (the form is one), then a cell; (sheet, row, header).
-        Without one, a new row of the goals, actions or risks that has such a column."""
+    def slot(self, fault: str) -> tuple[str, int, str]:
+        """A cell for a ``fault`` of :data:`_SLOTS`, on a row no fault has used: (sheet,
+        row, header). The columns take turns, per fault kind and version across all plans,
+        so every column gets its faults; without a free row, a new row of the goals,
+        actions or risks."""
+        kinds = _SLOTS[fault]
+        targets = _targets(self.template, kinds)
+        turn = self.turns[(self.template.version, fault)]
+        self.turns[(self.template.version, fault)] += 1
         form = self.template.form
-        options: dict[str, list[tuple[str, int, str]]] = {}
-        fields = [(form.name, FORM_FIRST_ROW + i, f.label) for i, f in enumerate(form.fields)
-                  if f.kind in kinds and is_input(f) and (form.name, FORM_FIRST_ROW + i)
-                  not in self.used]
-        if fields:
-            options[form.name] = fields
-        for sheet in self.template.tables:
-            cells = [(sheet.name, row, c.header) for c in sheet.columns
-                     if c.kind in kinds and is_input(c) and not c.prefilled
-                     for row in self.filled.get(sheet.name, ())
-                     if sheet.name not in self.blank and (sheet.name, row) not in self.used]
-            if cells:
-                options[sheet.name] = cells
-        if not options:
-            role = next(r for r in _FILL if any(c.kind in kinds for c in self.sheet(r).columns))
-            sheet, row = self.pick_or_add(role)
-            header = self.rng.choice([c.header for c in sheet.columns if c.kind in kinds])
-            return sheet.name, row, header
-        found = self.rng.choice(options[self.rng.choice(sorted(options))])
-        self.used.add(found[:2])
-        return found
+        for offset in range(len(targets)):
+            name, header = targets[(turn + offset) % len(targets)]
+            if name == form.name:
+                row = FORM_FIRST_ROW + [f.label for f in form.fields].index(header)
+                rows = [] if (name, row) in self.used else [row]
+            else:
+                rows = [] if name in self.blank else [
+                    r for r in self.filled.get(name, ()) if (name, r) not in self.used]
+            if rows:
+                row = self.rng.choice(rows)
+                self.used.add((name, row))
+                return name, row, header
+            role = self.template.sheet(name).role if name != form.name else None
+            if role in _FILL and name not in self.blank:  # a plan with no risks gets one
+                return name, self.pick_or_add(role)[1], header
+        raise AssertionError(f"no cell left for {fault}")  # a plan has more rows than faults
 
     def put(self, kind: str, where: tuple[str, int, str], value: Value,
             codes: frozenset[str]) -> Fault:
@@ -390,8 +413,9 @@ _FILL: dict[str, Callable[[_Plan, Sheet, int], None]] = {
     "goals": _fill_goal, "actions": _fill_action, "risks": _fill_risk}
 
 
-def _clean_plan(template: Template, rng: random.Random) -> _Plan:
-    p = _Plan(template, rng)
+def _clean_plan(template: Template, rng: random.Random, turns: Counter[tuple[str, str]]
+                ) -> _Plan:
+    p = _Plan(template, rng, turns=turns)
     for label, value in [
             ("Leder", rng.choice(NAMES)), ("Leders organisasjon", _parties()[0]),
             ("E-post leder", "leder@example.no"), ("Telefon leder", "+47 900 00 000"),
@@ -424,29 +448,29 @@ def _codes(*codes: str) -> frozenset[str]:
 
 def _put(p: _Plan, kind: str, sheet: Sheet, row: int, header: str, value: Value,
          codes: frozenset[str]) -> Fault:
-    p.set(sheet, row, {header: value})
-    return Fault(kind, sheet.name, p.ref(sheet, header, row), value, codes)
+    return p.put(kind, (sheet.name, row, header), value, codes)
 
 
 def _missing(header: str, code: str) -> Callable[[_Plan], Fault | None]:
     def plant(p: _Plan) -> Fault | None:
         sheet, row = p.pick_or_add(p.rng.choice(["goals", "actions"]))
-        return _put(p, f"{code}", sheet, row, header, None, _codes(code))
+        return _put(p, code, sheet, row, header, None, _codes(code))
     return plant
 
 
 def _placeholder(p: _Plan) -> Fault | None:
-    return p.put("responsible-placeholder", p.slot({"person"}), p.rng.choice(PLACEHOLDERS),
-                 _codes("responsible-placeholder"))
+    return p.put("responsible-placeholder", p.slot("responsible-placeholder"),
+                 p.rng.choice(PLACEHOLDERS), _codes("responsible-placeholder"))
 
 
 def _choice_invalid(p: _Plan) -> Fault | None:
-    return p.put("choice-invalid", p.slot({"choice"}), "Ferdig", _codes("choice-invalid"))
+    return p.put("choice-invalid", p.slot("choice-invalid"), "Ferdig",
+                 _codes("choice-invalid"))
 
 
 def _near_miss(p: _Plan) -> Fault | None:
     """A value of the column's list in the wrong case or without its accents."""
-    where = p.slot({"choice"})
+    where = p.slot("choice-near-miss")
     value = p.choice(p.template.sheet(where[0]), where[2])
     unaccented = value.translate(str.maketrans("æøåÆØÅ", "eoaEOA"))
     typed = unaccented if unaccented != value and p.rng.random() < 0.5 else value.lower()
@@ -456,14 +480,14 @@ def _near_miss(p: _Plan) -> Fault | None:
 
 
 def _party_unknown(p: _Plan) -> Fault | None:
-    return p.put("party-unknown", p.slot({"party"}), "Fiskeriforbundet Vest",
+    return p.put("party-unknown", p.slot("party-unknown"), "Fiskeriforbundet Vest",
                  _codes("party-unknown"))
 
 
 def _date_fault(kind: str, values: Sequence[Value], codes: frozenset[str]
                 ) -> Callable[[_Plan], Fault | None]:
     def plant(p: _Plan) -> Fault | None:
-        return p.put(kind, p.slot({"date"}), p.rng.choice(values), codes)
+        return p.put(kind, p.slot(kind), p.rng.choice(values), codes)
     return plant
 
 
@@ -476,7 +500,7 @@ def _before_start(p: _Plan) -> Fault | None:
 
 
 def _outside_period(p: _Plan) -> Fault | None:
-    where = p.slot({"date"})
+    where = p.slot("date-outside-period")
     day = p.rng.choice([dt.date(2027, 2, 1), dt.date(2025, 12, 15), dt.date(2028, 6, 30)])
     # The form's dates (Sist oppdatert …) may lie outside the plan period.
     form = where[0] == p.template.form.name
@@ -492,17 +516,18 @@ _NUMBER_TEXTS: dict[str, frozenset[str]] = {
 
 def _number_text(p: _Plan) -> Fault | None:
     text = p.rng.choice(sorted(_NUMBER_TEXTS))
-    return p.put("number-text", p.slot({"amount"}), text, _NUMBER_TEXTS[text])
+    return p.put("number-text", p.slot("number-text"), text, _NUMBER_TEXTS[text])
 
 
 def _negative(p: _Plan) -> Fault | None:
-    return p.put("number-negative", p.slot({"amount"}), -p.rng.choice([5, 1500, 0.5]),
+    return p.put("number-negative", p.slot("number-negative"),
+                 -p.rng.choice([5, 1500, 0.5]),
                  _codes("number-negative"))
 
 
 def _scale(p: _Plan) -> Fault | None:
     value: Value = p.rng.choice([0, 6, 2.5, "4", 12])
-    return p.put("scale-invalid", p.slot({"whole"}), value,
+    return p.put("scale-invalid", p.slot("scale-invalid"), value,
                  _codes() if value == "4" else _codes("scale-invalid"))
 
 
@@ -520,7 +545,7 @@ def _duplicate_id(p: _Plan) -> Fault | None:
 
 def _reference(p: _Plan) -> Fault | None:
     """An ID of a row that is not filled (M150) or does not exist (X1)."""
-    return p.put("reference-unknown", p.slot({"reference"}),
+    return p.put("reference-unknown", p.slot("reference-unknown"),
                  p.rng.choice(["M150", "T180", "M999", "X1"]), _codes("reference-unknown"))
 
 
@@ -664,9 +689,9 @@ FAULTS: dict[str, Callable[[_Plan], Fault | None]] = {
 }
 
 
-def _plant(template: Template, rng: random.Random, kinds: Sequence[str]) -> tuple[_Plan,
-                                                                                  list[Fault]]:
-    p = _clean_plan(template, rng)
+def _plant(template: Template, rng: random.Random, turns: Counter[tuple[str, str]],
+           kinds: Sequence[str]) -> tuple[_Plan, list[Fault]]:
+    p = _clean_plan(template, rng, turns)
     faults = []
     # An emptied sheet last: the other faults need its rows.
     for kind in sorted(kinds, key=lambda k: k == "sheet-empty"):
@@ -677,18 +702,21 @@ def _plant(template: Template, rng: random.Random, kinds: Sequence[str]) -> tupl
 
 
 def planted_plans(templates: Sequence[Template], count: int, seed: int) -> list[PlantedPlan]:
-    """``count`` plans (at least two per fault kind alone, and a few clean ones), drawn with
-    ``seed``, the versions of ``templates`` taking turns."""
+    """``count`` plans drawn with ``seed``, the versions of ``templates`` taking turns: each
+    fault kind alone in two plans, six clean plans, and the rest with 2–4 faults. A kind
+    typed into any of several columns is drawn as often as it has columns to reach."""
     rng = random.Random(seed)
     kinds = list(FAULTS)
+    weights = [max(2, len(_targets(templates[-1], _SLOTS[k])) if k in _SLOTS else 2)
+               for k in kinds]
     schedule: list[list[str]] = [[kind] for kind in kinds for _ in range(2)]
     schedule += [[] for _ in range(6)]
     while len(schedule) < count:
-        schedule.append(rng.sample(kinds, rng.randint(2, 4)))
-    plans = []
+        schedule.append(rng.choices(kinds, weights, k=rng.randint(2, 4)))
+    plans, turns = [], Counter[tuple[str, str]]()
     for index, chosen in enumerate(schedule):
         template = templates[index % len(templates)]
-        p, faults = _plant(template, rng, chosen)
+        p, faults = _plant(template, rng, turns, chosen)
         plans.append(PlantedPlan(f"p{index:03d}-v{template.version}", template.version, p.edits,
                                  faults))
     return plans
