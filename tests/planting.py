@@ -286,8 +286,11 @@ class _Plan:
         actions or risks."""
         kinds = _SLOTS[fault]
         targets = _targets(self.template, kinds)
-        turn = self.turns[(self.template.version, fault)]
-        self.turns[(self.template.version, fault)] += 1
+        key = (self.template.version, fault)
+        if key not in self.turns:  # the first turn at random: not every kind on the form
+            self.turns[key] = self.rng.randrange(len(targets))
+        turn = self.turns[key]
+        self.turns[key] += 1
         form = self.template.form
         for offset in range(len(targets)):
             name, header = targets[(turn + offset) % len(targets)]
@@ -629,12 +632,15 @@ def _email(p: _Plan) -> Fault | None:
 
 
 def _blank_sheet(p: _Plan) -> Fault | None:
-    """Every row of the goals or the actions emptied (applied last: no other fault on it)."""
-    options = [s for s in map(p.sheet, ("goals", "actions"))
-               if not any(name == s.name for name, _ in p.used)]
+    """Every row of the goals or the actions emptied (applied last: no other fault on it);
+    the two take turns, as the columns of :meth:`_Plan.slot` do."""
+    key = (p.template.version, "sheet-empty")
+    turn, p.turns[key] = p.turns[key], p.turns[key] + 1
+    roles = ("goals", "actions")[turn % 2:] + ("goals", "actions")[:turn % 2]
+    options = [s for s in map(p.sheet, roles) if not any(name == s.name for name, _ in p.used)]
     if not options:
         return None
-    sheet = p.rng.choice(options)
+    sheet = options[0]
     for row in p.filled.pop(sheet.name, []):
         p.set(sheet, row, {c.header: None for c in sheet.columns if c.role != "id"})
     p.blank.add(sheet.name)
