@@ -107,15 +107,15 @@ def sjekk(planted: Planted, request: pytest.FixtureRequest) -> list[Sjekk]:
 
 
 def _read_sjekk(path: Path) -> Sjekk:
+    """The check rows (from row 5 to the first without a sheet), and «Klar til innsending»:
+    the next row with a label (anything below it, a legend, is not read)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        lines = list(csv.reader(handle))
-    rows, ready = [], ""
-    for line in lines[FIRST_CHECK_ROW - 1:]:
-        sheet, label, count = [*line, "", "", ""][:3]
-        if sheet and label:
-            rows.append((sheet, label, count))
-        elif label:  # «Klar til innsending:», below a blank row
-            ready = count
+        lines = [[*line, "", "", ""][:3] for line in csv.reader(handle)][FIRST_CHECK_ROW - 1:]
+    rows: list[tuple[str, str, str]] = []
+    while lines and lines[0][0]:
+        sheet, label, count = lines.pop(0)
+        rows.append((sheet, label, count))
+    ready = next((count for _, label, count in lines if label), "")
     return Sjekk(rows, ready)
 
 
