@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -223,3 +225,20 @@ def test_every_fault_kind_is_planted_alone_and_in_combinations(planted: Planted)
         assert combined[kind] >= 2, f"{kind} with other faults in {combined[kind]} plans"
     assert {len(p.faults) for p in planted.plans} == {0, 1, 2, 3, 4}
     assert {p.version for p in planted.plans} == set(VERSIONS)
+
+
+def test_a_planted_plan_changes_only_the_sheets_it_edits(planted: Planted) -> None:
+    """What LibreOffice and the validator read is the generated workbook plus the typed
+    cells: every other part byte for byte, and each edited sheet well-formed XML."""
+    plan = max(planted.plans, key=lambda p: len(p.faults))
+    base = planted.bases[plan.version]
+    with zipfile.ZipFile(planted.paths[planted.plans.index(plan)]) as written:
+        parts = {info.filename: written.read(info) for info in written.infolist()}
+    assert list(parts) == [info.filename for info, _ in base.parts]
+    edited = {base.sheet_parts[name] for name in plan.edits}
+    for info, raw in base.parts:
+        if info.filename in edited:
+            ElementTree.fromstring(parts[info.filename])  # raises on malformed XML
+            assert parts[info.filename] != raw
+        else:
+            assert parts[info.filename] == raw, info.filename
