@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
 from smso_xl.cells import a1, column_letter
@@ -35,6 +36,7 @@ from smso_xl.template import Sheet, Template
 __all__ = ["FAULTS", "Base", "Fault", "PlantedPlan", "planted_plans"]
 
 Value = str | int | float | dt.date | None
+T = TypeVar("T")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 #: The row a region's own rows go to, below the Table (and inside what Sjekk counts).
 BELOW_TABLE_ROW = 230
@@ -172,7 +174,7 @@ class Base:
 #: The fault kinds typed into any column of some column kinds, and those column kinds.
 _SLOTS: dict[str, frozenset[str]] = {
     "responsible-placeholder": frozenset({"person"}),
-    "choice-invalid": frozenset({"choice"}), "choice-near-miss": frozenset({"choice"}),
+    "choice-invalid": frozenset({"choice"}), "choice-near-miss": frozenset({"choice", "party"}),
     "party-unknown": frozenset({"party"}), "reference-unknown": frozenset({"reference"}),
     **{kind: frozenset({"date"}) for kind in ("date-text-readable", "date-text-unreadable",
                                                 "date-number", "date-outside-period")},
@@ -286,11 +288,7 @@ class _Plan:
         actions or risks."""
         kinds = _SLOTS[fault]
         targets = _targets(self.template, kinds)
-        key = (self.template.version, fault)
-        if key not in self.turns:  # the first turn at random: not every kind on the form
-            self.turns[key] = self.rng.randrange(len(targets))
-        turn = self.turns[key]
-        self.turns[key] += 1
+        turn = targets.index(self.turn(fault, targets))
         form = self.template.form
         for offset in range(len(targets)):
             name, header = targets[(turn + offset) % len(targets)]
@@ -308,6 +306,15 @@ class _Plan:
             if role in _FILL and name not in self.blank:  # a plan with no risks gets one
                 return name, self.pick_or_add(role)[1], header
         raise AssertionError(f"no cell left for {fault}")  # a plan has more rows than faults
+
+    def turn(self, key: str, options: Sequence[T]) -> T:
+        """The next of ``options`` for ``key`` in this version, across all plans; the first
+        at random (so the plans of one fault kind alone do not all start alike)."""
+        turn = (self.template.version, key)
+        if turn not in self.turns:
+            self.turns[turn] = self.rng.randrange(len(options))
+        self.turns[turn] += 1
+        return options[(self.turns[turn] - 1) % len(options)]
 
     def put(self, kind: str, where: tuple[str, int, str], value: Value,
             codes: frozenset[str]) -> Fault:
@@ -472,11 +479,18 @@ def _choice_invalid(p: _Plan) -> Fault | None:
 
 
 def _near_miss(p: _Plan) -> Fault | None:
-    """A value of the column's list in the wrong case or without its accents."""
+    """A value of the column's list in the wrong case, or spelled as Norwegians type
+    without æøå («Fullfort», «Naeringsliv»)."""
     where = p.slot("choice-near-miss")
-    value = p.choice(p.template.sheet(where[0]), where[2])
-    unaccented = value.translate(str.maketrans("æøåÆØÅ", "eoaEOA"))
-    typed = unaccented if unaccented != value and p.rng.random() < 0.5 else value.lower()
+    name, _, header = where
+    sheet = p.template.sheet(name) if name != p.template.form.name else None
+    listed = sheet is not None and next(c for c in sheet.columns if c.header == header).list
+    value = p.choice(sheet, header) if sheet and listed else p.rng.choice(_parties())
+    plain = value
+    for letter, spelled in (("æ", "ae"), ("ø", "o"), ("å", "a"), ("Æ", "Ae"), ("Ø", "O"),
+                            ("Å", "A")):
+        plain = plain.replace(letter, spelled)
+    typed = plain if plain != value and p.rng.random() < 0.5 else value.lower()
     if typed == value:
         typed = value.upper()
     return p.put("choice-near-miss", where, typed, _codes("choice-near-miss"))
@@ -518,7 +532,7 @@ _NUMBER_TEXTS: dict[str, frozenset[str]] = {
 
 
 def _number_text(p: _Plan) -> Fault | None:
-    text = p.rng.choice(sorted(_NUMBER_TEXTS))
+    text = p.turn("number-text value", sorted(_NUMBER_TEXTS))
     return p.put("number-text", p.slot("number-text"), text, _NUMBER_TEXTS[text])
 
 
@@ -634,9 +648,8 @@ def _email(p: _Plan) -> Fault | None:
 def _blank_sheet(p: _Plan) -> Fault | None:
     """Every row of the goals or the actions emptied (applied last: no other fault on it);
     the two take turns, as the columns of :meth:`_Plan.slot` do."""
-    key = (p.template.version, "sheet-empty")
-    turn, p.turns[key] = p.turns[key], p.turns[key] + 1
-    roles = ("goals", "actions")[turn % 2:] + ("goals", "actions")[:turn % 2]
+    first = p.turn("sheet-empty", ["goals", "actions"])
+    roles = [first, *({"goals", "actions"} - {first})]
     options = [s for s in map(p.sheet, roles) if not any(name == s.name for name, _ in p.used)]
     if not options:
         return None

@@ -13,7 +13,7 @@ cells as typed, with stale cached results, as Excel leaves them for a viewer tha
 recalculates. LibreOffice computes Sjekk from those same cells. (Whether a LibreOffice
 re-save reads back the same is tests/test_roundtrip_libreoffice.py's question.) The plans
 are written in two LibreOffice starts of one sheet each, as CSV, while the validator runs:
-re-saving 220 whole workbooks costs twice as long.
+re-saving 200 whole workbooks costs twice as long.
 """
 
 from __future__ import annotations
