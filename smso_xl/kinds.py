@@ -242,14 +242,14 @@ class Date(Kind):
               check_period: bool) -> Parsed:
         # One truth (SPEC §5): a date is what the workbook's own check takes for one
         # (values.sheet_date, text_date; selfcheck builds the same as formulas). A date written
-        # as text is read, with a warning, and kept as the text: the spreadsheet cannot count
-        # with it, so neither do the period and deadline rules.
+        # as text is read, with a warning; the spreadsheet cannot count with it, so neither do
+        # the period rule here nor the start rule (rules._check_dates).
         if isinstance(raw, str):
             day = text_date(text)
             if day is None:
                 return Parsed(None, True, (found("date-invalid", year=ctx.year),))
-            return Parsed(None, True, (found("date-as-text", reading=format_date(day),
-                                             iso=day.isoformat()),))
+            return Parsed(day, True, (found("date-as-text", reading=format_date(day),
+                                            iso=day.isoformat()),))
         date = sheet_date(raw, epoch1904=ctx.epoch1904)
         if date is None:
             return Parsed(None, True, (found("date-invalid", year=ctx.year),))

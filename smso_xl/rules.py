@@ -363,8 +363,11 @@ def _check_dates(table: TableData, layout: _Layout, row: Row, values: dict[str, 
                 "column": sheet.column(deadline_key).header,
                 "value": cell_text(row.raw(deadline_key))}
 
-    start = values.get(layout.key("start"))
-    if isinstance(start, dt.date) and deadline < start:
+    start_key = layout.key("start")
+    start = values.get(start_key)
+    # Dates written as text are no dates to the workbook's check: nor to this rule.
+    as_numbers = not any(isinstance(row.raw(key), str) for key in (start_key, deadline_key))
+    if isinstance(start, dt.date) and deadline < start and as_numbers:
         findings.append(finding("deadline-before-start", date=format_date(deadline),
                                 start=format_date(start), **where()))
     if ctx.template.is_overdue(sheet, values, today):

@@ -174,8 +174,8 @@ def parse(column: Column, value: object) -> tuple[object, list[str]]:
     (col("Tiltak", "tiltak"), "Skolebesøk", "Skolebesøk", []),
     (col("Tiltak", "ansvarlig"), "alle", None, ["responsible-placeholder"]),
     (col("Parter", "epost"), "kari@", "kari@", ["email-invalid"]),
-    # Written as text: read, said, kept as typed (the spreadsheet cannot count with it).
-    (col("Tiltak", "frist"), "15.03.2026", None, ["date-as-text"]),
+    # Written as text: read, and said (the spreadsheet cannot count with it).
+    (col("Tiltak", "frist"), "15.03.2026", dt.date(2026, 3, 15), ["date-as-text"]),
     (col("Tiltak", "frist"), "snart", None, ["date-invalid"]),
     # 18.07.1905 is 2026 typed into a date cell: a year, not a date.
     (col("Tiltak", "frist"), dt.datetime(1905, 7, 18), None, ["date-invalid"]),

@@ -52,7 +52,7 @@ OSLO = {
          "Frist": D(2026, 3, 15), "Status": "Pågår", "Timer": 12, "Budsjett (kr)": 5000},
         {"Mål-ID": "M1", "Tiltak": "Kampanje", "Ansvarlig": "Per Hansen", "Start": "0001-01-01",
          "Frist": D(2026, 5, 1), "Status": "Fullført", "Timer": 3.5,
-         "Budsjett (kr)": "kr 20 000"},
+         "Budsjett (kr)": "20 000"},  # digits as text: read, with a warning
         {"Mål-ID": "M2", "Tiltak": "Innkjøpsseminar", "Ansvarlig": "Anne Lie", "Frist": "snart",
          "Start": "1800-01-01", "Status": "Ikke startet"},
         {"Mål-ID": "M2", "Frist": D(2026, 4, 20), "Status": "Pågår"},  # + INJECTIONS
@@ -301,8 +301,8 @@ def test_dates_are_real_dates_shown_day_first(book: openpyxl.Workbook) -> None:
     assert cell_of(ws, first, "Start").value == dt.datetime(2026, 1, 10)
     third = records(ws)[2]
     assert third["Frist"] == "snart"  # not understood: passed on as typed, not lost
-    assert third["Start"] == "01.01.1800"  # no Excel serial before 1900: shown as text
-    assert records(ws)[1]["Start"] == "01.01.0001"
+    assert third["Start"] == "1800-01-01"  # no date to the workbook either: as typed
+    assert records(ws)[1]["Start"] == "0001-01-01"
 
 
 def test_numbers_are_numbers(book: openpyxl.Workbook) -> None:
@@ -499,8 +499,11 @@ def test_findings_sheet_lists_every_finding(book: openpyxl.Workbook,
     assert len(rows) == len(pairs)
     assert [(r["Kode"], r["Celle"]) for r in rows] == [(f.code, f.cell) for _, f in pairs]
     assert {r["Alvorlighet"] for r in rows} <= {"Feil", "Advarsel", "Merknad"}
-    snart = next(r for r in rows if r["Kode"] == "date-invalid" and r["Region"] == "03")
+    snart = next(r for r in rows if r["Kode"] == "date-invalid" and r["Region"] == "03"
+                 and r["Verdi"] == "snart")
     assert (snart["Ark"], snart["Celle"], snart["Verdi"]) == ("Tiltak", "L4", "snart")
+    assert ("Tiltak", "K3", "0001-01-01") in {
+        (r["Ark"], r["Celle"], r["Verdi"]) for r in rows if r["Kode"] == "date-invalid"}
 
 
 def test_submissions_sheet_lists_every_file(book: openpyxl.Workbook,
@@ -608,8 +611,8 @@ def test_frames_have_real_dtypes(result: Consolidation) -> None:
     assert str(actions["frist"].dtype) == "datetime64[ns]"
     assert actions["frist"].iloc[0] == pd.Timestamp(2026, 3, 15)
     assert pd.isna(actions["frist"].iloc[2])  # "snart": the findings frame says why
-    assert actions["start"].iloc[2] == pd.Timestamp(1800, 1, 1)
-    assert pd.isna(actions["start"].iloc[1])  # year 1 does not fit datetime64[ns]: missing
+    assert pd.isna(actions["start"].iloc[2])  # «1800-01-01»: no date to the workbook either
+    assert pd.isna(actions["start"].iloc[1])
     assert actions["timer"].dtype == "float64" and actions["budsjett"].sum() == 37000
     assert actions["tiltak"].iloc[3] == INJECTIONS["Tiltak"]
     assert actions["extra"].iloc[0] == "Egen merknad: Viktig!"

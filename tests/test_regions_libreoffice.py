@@ -91,6 +91,14 @@ def _check(path: Path) -> ValidationReport:
     return validate([path], today=TODAY, year=YEAR)
 
 
+def _checked(edits: dict[str, dict[str, Any]], name: str) -> tuple[Path, ValidationReport]:
+    """A scenario's saved file, validated, every finding pointing at its cell."""
+    path = _saved(edits, name)
+    report = _check(path)
+    _points_at_its_cell(path, report)
+    return path, report
+
+
 def _actions(path: Path) -> list[dict[str, Any]]:
     frame = consolidate([path], year=YEAR, today=TODAY).frames()["actions"]
     return frame.to_dict("records")
@@ -152,9 +160,7 @@ def test_insert_delete_and_type_below_the_table(libreoffice_edits: dict[str, dic
     # the dispatcher, which a protected sheet refuses), and the sheet is not protected.
     assert result["protected"]["Tiltak"] is False
     assert result["protected"]["Egenvurdering"] is True
-    path = _saved(libreoffice_edits, "rows")
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, "rows")
     titles = [t for t in TITLES if t != "Tiltak 6"] + ["Innsatt tiltak", "Under tabellen"]
     actions = _reaches_overview(path, titles)
     # Rows added without an ID get the next free one, and a finding says so.
@@ -167,9 +173,7 @@ def test_insert_delete_and_type_below_the_table(libreoffice_edits: dict[str, dic
 @pytest.mark.parametrize("name", ["sort", "filter"])
 def test_sorted_or_filtered_rows_are_all_read(libreoffice_edits: dict[str, dict[str, Any]],
                                               name: str) -> None:
-    path = _saved(libreoffice_edits, name)
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, name)
     _reaches_overview(path, TITLES)
     (snart,) = [f for f in report.findings if f.code == "date-invalid"]
     assert snart.value == "snart"
@@ -180,9 +184,7 @@ def test_sorted_or_filtered_rows_are_all_read(libreoffice_edits: dict[str, dict[
 
 def test_merged_cells_belong_to_every_row_they_span(
         libreoffice_edits: dict[str, dict[str, Any]]) -> None:
-    path = _saved(libreoffice_edits, "merge")
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, "merge")
     by_id = {a["id"]: a for a in _reaches_overview(path, TITLES)}
     assert by_id["T2"]["ansvarlig"] == by_id["T1"]["ansvarlig"] == "Kari Nr1"
     assert by_id["T4"]["mal_id"] == "M1"
@@ -197,9 +199,7 @@ def test_merged_cells_belong_to_every_row_they_span(
 
 def test_renamed_sheet_is_read_with_a_note(libreoffice_edits: dict[str, dict[str, Any]]
                                            ) -> None:
-    path = _saved(libreoffice_edits, "rename_sheet")
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, "rename_sheet")
     codes = _codes(report)
     assert ("sheet-renamed", "Tiltak 2027", None) in codes
     assert not [c for c in codes if c[0] == "sheet-missing"]
@@ -208,9 +208,7 @@ def test_renamed_sheet_is_read_with_a_note(libreoffice_edits: dict[str, dict[str
 
 def test_renamed_header_after_an_inserted_column(libreoffice_edits: dict[str, dict[str, Any]]
                                                  ) -> None:
-    path = _saved(libreoffice_edits, "header_and_column")
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, "header_and_column")
     (missing,) = [f for f in report.findings if f.code == "column-missing"]
     # Not H1 (the template's place, now the inserted empty column) but the renamed header.
     assert (missing.cell, missing.value) == ("I1", "Ansvarlig person")
@@ -220,9 +218,7 @@ def test_renamed_header_after_an_inserted_column(libreoffice_edits: dict[str, di
 
 def test_id_typed_twice_blames_the_regions_row(libreoffice_edits: dict[str, dict[str, Any]]
                                               ) -> None:
-    path = _saved(libreoffice_edits, "id_twice")
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, "id_twice")
     # A11 still holds the template's T10 on an empty row: not a row, not the one to blame.
     assert [c for c in _codes(report) if c[0] == "id-duplicate"] == [
         ("id-duplicate", "Tiltak", "A5")]
@@ -231,9 +227,7 @@ def test_id_typed_twice_blames_the_regions_row(libreoffice_edits: dict[str, dict
 
 def test_pasted_rows_are_read_and_their_ids_named(libreoffice_edits: dict[str, dict[str, Any]]
                                                   ) -> None:
-    path = _saved(libreoffice_edits, "paste")
-    report = _check(path)
-    _points_at_its_cell(path, report)
+    path, report = _checked(libreoffice_edits, "paste")
     _reaches_overview(path, [*TITLES, "Tiltak 1", "Tiltak 2"])
     # Copies of T1 and T2: each filled row that shares its ID is named (as Sjekk counts and
     # marks them), with the row that holds the same ID.
