@@ -212,3 +212,25 @@ def safe_file_part(text: str) -> str:
     text = text.replace("Å", "A").replace("å", "a")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-") or "region"
+
+
+def plan_file_name(year: int, region: Region) -> str:
+    """ASCII, year, region code and name: safe in every mail client and file system."""
+    code, name = safe_file_part(region.code), safe_file_part(region.name)
+    return f"SMSO-handlingsplan-{year}-{code}-{name}.xlsx"
+
+
+_PLAN_FILE_NAME = re.compile(r"SMSO-handlingsplan-(\d{4})-([0-9A-Za-z_]+)-", re.IGNORECASE)
+
+
+def region_of_file_name(name: str) -> str | None:
+    """The region code in a name :func:`plan_file_name` gave («Kopi av …» and «(2)» around
+    it are fine): how a file that cannot be read is still credited to its region."""
+    found = plan_of_file_name(name)
+    return found[1] if found else None
+
+
+def plan_of_file_name(name: str) -> tuple[int, str] | None:
+    """The plan year and region code in a name :func:`plan_file_name` gave, if it is one."""
+    match = _PLAN_FILE_NAME.search(name)
+    return (int(match[1]), match[2]) if match else None

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch import paused_gc
-from .config import Region, default_parties, default_regions
+from .config import Region, default_parties, default_regions, plan_of_file_name
 from .findings import ERROR, WARNING, Finding, finding
-from .generator import plan_of_file_name
 from .rules import PlanRow
 from .template import Figure, Sheet, Template, TemplateSet, load_templates
 from .validation import (

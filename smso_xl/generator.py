@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ from .config import (
     default_parties,
     default_year,
     load_settings,
+    plan_file_name,
     return_date,
-    safe_file_part,
     select_regions,
 )
 from .fileio import OutputError, atomic_output, check_writable
@@ -79,28 +78,6 @@ class GenerateResult:
                           "draft": str(k.draft) if k.draft else None} for k in self.kept]}
 
 
-def plan_file_name(template: Template, year: int, region: Region) -> str:
-    """ASCII, year, region code and name: safe in every mail client and file system."""
-    code, name = safe_file_part(region.code), safe_file_part(region.name)
-    return f"SMSO-handlingsplan-{year}-{code}-{name}.xlsx"
-
-
-_PLAN_FILE_NAME = re.compile(r"SMSO-handlingsplan-(\d{4})-([0-9A-Za-z_]+)-", re.IGNORECASE)
-
-
-def region_of_file_name(name: str) -> str | None:
-    """The region code in a name :func:`plan_file_name` gave («Kopi av …» and «(2)» around
-    it are fine): how a file that cannot be read is still credited to its region."""
-    found = plan_of_file_name(name)
-    return found[1] if found else None
-
-
-def plan_of_file_name(name: str) -> tuple[int, str] | None:
-    """The plan year and region code in a name :func:`plan_file_name` gave, if it is one."""
-    match = _PLAN_FILE_NAME.search(name)
-    return (int(match[1]), match[2]) if match else None
-
-
 def generate(
     *,
     regions: Sequence[Region],
@@ -141,7 +118,7 @@ def generate(
     chosen = select_regions(regions, region_codes)
     settings = settings or load_settings()
     parties = tuple(parties or default_parties())
-    targets = [(region, out_dir / plan_file_name(template, year, region)) for region in chosen]
+    targets = [(region, out_dir / plan_file_name(year, region)) for region in chosen]
     kept = [] if force else [(region, path) for region, path in targets if path.exists()]
     to_write = [(region, path) for region, path in targets if (region, path) not in kept]
     if drafts is not None and not force:

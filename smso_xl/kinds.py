@@ -495,6 +495,15 @@ def input_columns(sheet: Sheet) -> tuple[Column, ...]:
     return tuple(c for c in sheet.columns if kind_of(c).is_input)
 
 
+def filled_by(sheet: Sheet) -> tuple[str, ...]:
+    """The keys of the cells of which any one makes a row filled (SPEC §5): the column that
+    names the row where the sheet has one (``present_when``: parties, criteria), else every
+    input column — never the prefilled ID or label."""
+    if sheet.present_when:
+        return (sheet.present_when,)
+    return tuple(c.key for c in input_columns(sheet))
+
+
 def list_name(column: Column) -> str | None:
     """The defined name a dropdown column takes its values from (None: no dropdown)."""
     return kind_of(column).list_name(column)

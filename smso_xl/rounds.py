@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, Party, Region, default_parties
+from .config import ConfigError, Party, Region, default_parties, region_of_file_name
 from .consolidation import (
     EXCLUDED,
     INCLUDED,
@@ -34,7 +34,7 @@ from .consolidation import (
     consolidate,
 )
 from .feedback import SHEET as FEEDBACK_SHEET
-from .generator import GenerateResult, generate, region_of_file_name
+from .generator import GenerateResult, generate
 from .kinds import is_input
 from .prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
 from .rules import Plan, PlanRow

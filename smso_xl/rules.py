@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from .cells import a1, column_letter
 from .findings import Finding, finding, group, location
-from .kinds import Context, Parsed, input_columns, is_input, kind_of, parse_cell
+from .kinds import Context, Parsed, filled_by, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .template import Column, Sheet, Template
-from .values import cell_text, excel_trim, format_date
+from .values import cell_text, excel_trim, format_date, typed_text
 
 
 @dataclass
@@ -169,15 +169,10 @@ class _Layout:
     def of(cls, table: TableData) -> _Layout:
         sheet, found = table.spec, table.columns
         columns = tuple(c for c in sheet.columns if c.key in found and not kind_of(c).computed)
-        if sheet.present_when:
-            # SPEC §5: sheets of prefilled parties and criteria count every named row.
-            filled_by = tuple(c.key for c in columns if c.key == sheet.present_when)
-        else:
-            # Any input cell other than the prefilled ID or label makes a row count.
-            filled_by = tuple(c.key for c in columns if kind_of(c).is_input)
+        filled = tuple(key for key in filled_by(sheet) if key in found)
         return cls(
             columns=columns, keys=tuple(c.key for c in columns),
-            parsed=tuple(c for c in columns if not kind_of(c).verbatim), filled_by=filled_by,
+            parsed=tuple(c for c in columns if not kind_of(c).verbatim), filled_by=filled,
             formulas=tuple(c for c in sheet.columns if kind_of(c).computed),
             required=tuple(c for c in sheet.columns
                            if c.required is not None and c.key in found and c.missing),
@@ -293,7 +288,7 @@ def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
     rows_by_id: dict[str, list[int]] = {}
     typed: dict[int, str] = {}
     for row in table.rows:
-        if text := _as_typed(row.raw(id_key)):
+        if text := typed_text(row.raw(id_key)):
             typed[row.row] = text
             rows_by_id.setdefault(text.casefold(), []).append(row.row)
     findings = []
@@ -307,11 +302,6 @@ def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
                 row=plan_row.row, column=layout.header(id_key), value=text.strip(),
                 rows=others))
     return findings
-
-
-def _as_typed(raw: object) -> str:
-    """A cell's text with its spaces, as COUNTIF compares it (cell_text strips them)."""
-    return raw if isinstance(raw, str) else cell_text(raw)
 
 
 def _recompute(table: TableData, layout: _Layout, row: Row, texts: dict[str, str],

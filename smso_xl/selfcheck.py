@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .cells import a1, a1_range, column_letter, sheet_ref
-from .kinds import input_columns, is_input, kind_of
+from .kinds import filled_by, input_columns, is_input, kind_of
 from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from .template import Column, FormField, Requirement, Sheet, Template
 from .values import (
@@ -36,9 +36,11 @@ from .values import (
     excel_trim,
     is_placeholder,
     match_choice,
+    placeholder_key,
     sheet_date,
     text_date,
     text_number,
+    typed_text,
 )
 
 RowValues = Mapping[str, object]
@@ -91,13 +93,9 @@ def checked_last_row(data_rows: int) -> int:
 
 
 def placeholder_texts(template: Template) -> list[str]:
-    """The hidden list: every placeholder as the check compares it (marks removed)."""
-    texts: list[str] = []
-    for text in template.placeholders:
-        key = excel_trim(text.translate(str.maketrans("", "", PLACEHOLDER_MARKS)))
-        if key and key.casefold() not in (t.casefold() for t in texts):
-            texts.append(key)
-    return texts
+    """The hidden list: every placeholder as the check compares it (values.placeholder_key)."""
+    return list(dict.fromkeys(key for text in template.placeholders
+                              if (key := placeholder_key(text))))
 
 
 def spellings_list(list_name: str) -> str:
@@ -230,15 +228,11 @@ class _Table:
         return a1_range(self.first, col, self.last, col)
 
     def present(self, ref: Ref) -> str:
-        """The 'row counts' condition: present_when column given, or any input cell given."""
-        if self.sheet.present_when:
-            return f_given(ref(self.sheet.present_when))
-        return f_given("&".join(ref(c.key) for c in input_columns(self.sheet)))
+        """The 'row is filled' condition (kinds.filled_by) as a formula."""
+        return f_given("&".join(ref(key) for key in filled_by(self.sheet)))
 
     def is_present(self, row: RowValues) -> bool:
-        if self.sheet.present_when:
-            return _given(row.get(self.sheet.present_when))
-        return any(_given(row.get(c.key)) for c in input_columns(self.sheet))
+        return any(_given(row.get(key)) for key in filled_by(self.sheet))
 
     def check(self, label: str, blocking: bool, codes: set[str], rules: Sequence[_Rule],
               *, each_row: bool = True) -> Check:
@@ -252,7 +246,7 @@ class _Table:
         total = "+".join(f"({r.formula(self.rng)})" for r in rules)
         formula = f"SUMPRODUCT({scope(self.rng)}({total}))"
         marks = tuple(Mark(self.target(r.column.key),
-                           f"{scope(self._cell_ref)}({r.formula(self._cell_ref)})>0")
+                           f"{scope(self.cell)}({r.formula(self.cell)})>0")
                       for r in rules)
         name = self.sheet.name
 
@@ -262,9 +256,6 @@ class _Table:
 
         return Check(name, label, blocking, formula, count, frozenset(codes),
                      frozenset(r.column.header for r in rules), marks)
-
-    def _cell_ref(self, key: str) -> str:
-        return self.cell(key)
 
 
 def _columns(rules: Sequence[_Rule]) -> str:
@@ -283,11 +274,7 @@ def table_checks(template: Template, sheet: Sheet, data_rows: int,
 
     checks = [_empty_check(table)] if sheet.at_least_one else []
     checks += [_required_check(table, col) for col in sheet.columns if col.required]
-    grouped: dict[tuple[str, bool, frozenset[str]], list[_Rule]] = {}
-    for column in sheet.columns:
-        for label, blocking, codes, rule in _cell_rules(template, table, column, period,
-                                                        parties, other):
-            grouped.setdefault((label, blocking, frozenset(codes)), []).append(rule)
+    grouped = _grouped(template, table, sheet.columns, period, parties, other)
     for (label, blocking, codes), rules in grouped.items():
         checks.append(table.check(f"{label} ({_columns(rules)})", blocking, set(codes), rules))
     if (start := sheet.key_of("start")) and (deadline := sheet.key_of("deadline")):
@@ -299,15 +286,19 @@ def table_checks(template: Template, sheet: Sheet, data_rows: int,
 _CellRules = list[tuple[str, bool, set[str], _Rule]]
 
 
-def _cell_rules(template: Template, table: _Table, column: Column,
-                period: tuple[dt.date, dt.date], parties: Sequence[str],
-                other: Callable[[str], _Table]) -> _CellRules:
-    """The checks a column's kind asks for (``Kind.sheet_checks``), as rules of the column."""
-    key, found = column.key, []
-    kind = kind_of(column)
-    for name in kind.sheet_checks:
-        found += _CELL_RULES[name](template, table, column, key, period, parties, other)
-    return found
+def _grouped(template: Template, table: _Table | None, columns: Sequence[Column],
+             period: tuple[dt.date, dt.date], parties: Sequence[str],
+             other: Callable[[str], _Table]) -> dict[tuple[str, bool, frozenset[str]],
+                                                    list[_Rule]]:
+    """The rules the kinds of ``columns`` ask for (``Kind.sheet_checks``), one group per
+    check on Sjekk: its label, whether it blocks, the codes it counts."""
+    grouped: dict[tuple[str, bool, frozenset[str]], list[_Rule]] = {}
+    for column in columns:
+        for name in kind_of(column).sheet_checks:
+            for label, blocking, codes, rule in _CELL_RULES[name](
+                    template, table, column, column.key, period, parties, other):
+                grouped.setdefault((label, blocking, frozenset(codes)), []).append(rule)
+    return grouped
 
 
 def _rule(column: Column, formula: Callable[[str], str],
@@ -401,18 +392,15 @@ def _choice(template: Template, table: _Table, column: Column, key: str,
     lists = [name]
     if spellings(values):
         lists.append(spellings_list(name))
-    own: list[str] = []
-    if party:  # the parties the region added on its own Parter sheet count too
-        sheet = template.sheet_by_role("parties")
-        title = sheet.key_of("title") or ""
-        own = [other(sheet.name).rng(title)]
+    # The parties the region added on its own Parter sheet count too.
+    parter = template.sheet_by_role("parties")
+    title = parter.key_of("title") or ""
+    own = [other(parter.name).rng(title)] if party else []
 
     def choices(rows: Rows) -> list[str]:
         if not party:
             return values
-        sheet = template.sheet_by_role("parties")
-        title = sheet.key_of("title") or ""
-        added = [cell_text(r.get(title)) for r in rows.get(sheet.name, ())]
+        added = [cell_text(r.get(title)) for r in rows.get(parter.name, ())]
         return list(dict.fromkeys([*values, *(a for a in added if a)]))
 
     def status(row: RowValues, rows: Rows) -> str:
@@ -430,18 +418,14 @@ def _choice(template: Template, table: _Table, column: Column, key: str,
     ]
 
 
-def _as_typed(raw: object) -> str:
-    return raw if isinstance(raw, str) else cell_text(raw)
-
-
 def _id(template: Template, table: _Table, column: Column, key: str,
         *_: object) -> _CellRules:
     """rules._check_ids: a filled row's ID that another row also holds (COUNTIF, any case)."""
     def test(row: RowValues, rows: Rows) -> bool:
-        text = _as_typed(row.get(key))
+        text = typed_text(row.get(key))
         same = excel_trim(text).casefold()
         return bool(text) and sum(1 for r in rows.get(table.sheet.name, ())
-                                  if _as_typed(r.get(key)).casefold() == same) > 1
+                                  if typed_text(r.get(key)).casefold() == same) > 1
 
     def formula(ref: Ref) -> str:
         return f"{f_given(ref(key))}*(COUNTIF({table.rng(key)},{_escape(f'TRIM({ref(key)})')})>1)"
@@ -560,18 +544,11 @@ def form_checks(template: Template, period: tuple[dt.date, dt.date],
                                  lambda ref, k=f.key: f"(LEN({ref(k)})=0)",
                                  lambda row, _rows, k=f.key: not _given(row.get(k)))
                            for f in required])]
-    grouped: dict[tuple[str, bool, frozenset[str]], list[_Rule]] = {}
-    for item in form.fields:
-        if not is_input(item):
-            continue
-        column = _as_column(item)
-        for name in kind_of(item).sheet_checks:
-            for label, blocking, codes, rule in _CELL_RULES[name](
-                    template, None, column, item.key, period, parties, other):
-                if codes == {"date-outside-period"}:
-                    continue  # the validator reads form dates without the period
-                grouped.setdefault((label, blocking, frozenset(codes)), []).append(rule)
-    for (label, blocking, codes), rules in grouped.items():
+    inputs = [_as_column(f) for f in form.fields if is_input(f)]
+    for (label, blocking, codes), rules in _grouped(template, None, inputs, period, parties,
+                                                    other).items():
+        if codes == {"date-outside-period"}:
+            continue  # the validator reads form dates without the period
         checks.append(_form_check(template, f"{label} ({_columns(rules)})", blocking,
                                   set(codes), rules))
     return checks

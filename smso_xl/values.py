@@ -128,6 +128,11 @@ _TEXT_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 _TEXT_NUMBER = re.compile(r"\d+(?:,\d+)?")
 
 
+def typed_text(raw: object) -> str:
+    """A cell's text with its spaces, as COUNTIF compares it (cell_text strips them)."""
+    return raw if isinstance(raw, str) else cell_text(raw)
+
+
 def excel_trim(text: str) -> str:
     """Excel's TRIM: no spaces at the ends, single spaces inside (other blanks are kept)."""
     return " ".join(part for part in text.split(" ") if part)
@@ -463,7 +468,7 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
 )
 
 
-def _placeholder_key(text: str) -> str:
+def placeholder_key(text: str) -> str:
     """A text as the workbook's placeholder check reads it: without punctuation marks (each
     removed by SUBSTITUTE), trimmed as TRIM does, any case (MATCH)."""
     return excel_trim(text.translate(_NO_MARKS)).casefold()
@@ -475,15 +480,15 @@ def is_placeholder(raw: object, placeholders: Iterable[str] = DEFAULT_PLACEHOLDE
     are gone."""
     if not isinstance(raw, str) or not raw.strip():
         return False  # empty is its own finding; numbers and dates are real values
-    key = _placeholder_key(raw)
+    key = placeholder_key(raw)
     if not key:
         return True  # only punctuation: "???", "-/-", "…"
     if isinstance(placeholders, tuple):
         return key in _placeholder_keys(placeholders)
-    return key in {_placeholder_key(p) for p in placeholders}
+    return key in {placeholder_key(p) for p in placeholders}
 
 
 @functools.lru_cache(maxsize=16)
 def _placeholder_keys(placeholders: tuple[str, ...]) -> frozenset[str]:
     # The template's list is asked about once per person cell: fold it once per run.
-    return frozenset(_placeholder_key(p) for p in placeholders)
+    return frozenset(placeholder_key(p) for p in placeholders)

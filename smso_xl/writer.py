@@ -34,7 +34,7 @@ from .formats import (
     OVERDUE_TEXT,
     set_up_page,
 )
-from .kinds import DATE_FORMAT, input_columns, kind_of, list_name
+from .kinds import DATE_FORMAT, filled_by, kind_of, list_name
 from .model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
@@ -421,16 +421,9 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
                  key_columns=keys.index(title) + 1 if title else 1)
 
 
-def _filled_by(sheet: Sheet) -> list[str]:
-    """The keys of the columns whose content makes a row filled: the column that names the
-    row where the sheet has one (``present_when``), else every input column."""
-    return ([sheet.present_when] if sheet.present_when
-            else [c.key for c in input_columns(sheet)])
-
-
 def _is_filled(sheet: Sheet, row: Mapping[str, object]) -> bool:
     """``_filled_formula`` in Python: the cached results of the formulas built on it."""
-    return any(row.get(key) not in (None, "") for key in _filled_by(sheet))
+    return any(row.get(key) not in (None, "") for key in filled_by(sheet))
 
 
 def _filled_formula(sheet: Sheet, rows: str, *, qualified: bool = False) -> str:
@@ -442,7 +435,7 @@ def _filled_formula(sheet: Sheet, rows: str, *, qualified: bool = False) -> str:
         start, end = rows.split(":")
         return sheet_ref(sheet.name, f"${letter}{start}:${letter}{end}")
 
-    return "LEN(" + "&".join(ref(_col_letter(sheet, key)) for key in _filled_by(sheet)) + ")>0"
+    return "LEN(" + "&".join(ref(_col_letter(sheet, key)) for key in filled_by(sheet)) + ")>0"
 
 
 def _print_area(wb: XlsxWorkbook, sheet: Sheet, data_rows: int) -> None:

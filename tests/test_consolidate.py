@@ -17,7 +17,7 @@ from typing import Any
 import click
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from smso_xl.cli import main
 from smso_xl.config import Region, default_parties, default_regions
@@ -74,6 +74,12 @@ def _rows(name: str, actions: int) -> dict[str, list[dict[str, Any]]]:
            for p in default_parties() if p.name != "LO"],
         "Egenvurdering": [{"Vurdering": "Oppfylt"} for _ in range(9)],
     }
+
+
+def _consolidate_cli(inbox: Path, out: Path, *options: str) -> Result:
+    """``smso-xl consolidate`` of ``inbox`` for 2026, «today» the tests' TODAY."""
+    return CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out), "--year",
+                                     str(TODAY.year), "--today", TODAY.isoformat(), *options])
 
 
 def _saved(path: Path, when: dt.datetime) -> Path:
@@ -265,9 +271,7 @@ def test_each_expected_region_has_one_status(statuses: Path) -> None:
 
 def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) -> None:
     out = tmp_path / "oversikt.xlsx"
-    args = ["consolidate", str(statuses), "--out", str(out), "--year", "2026", "--today",
-            "2026-06-01"]
-    text = CliRunner().invoke(main, args)
+    text = _consolidate_cli(statuses, out)
     assert text.exit_code == 0, text.output
     shown = {r: v["Status"] for r, v in _oversikt_rows(out).items()}
     said = {}
@@ -283,7 +287,7 @@ def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) 
             in text.stdout)
     ws = openpyxl.load_workbook(out)["Oversikt"]
     assert "Av 15 regioner: 1 mottatt, 1 mottatt med feil, 1 uleselig" in ws["A2"].value
-    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    report = json.loads(_consolidate_cli(statuses, out, "--format", "json").stdout)
     assert {r["code"]: r["status"] for r in report["regions"]} == shown
     region = next(r for r in report["regions"] if r["code"] == "40")
     assert region["received"] is False and region["file"].endswith("Telemark (2).xlsx")
@@ -317,9 +321,7 @@ def test_an_xls_plan_is_received_in_the_wrong_format_with_advice_for_both_progra
     shutil.copyfile(make_plan(work, region="34", rows=_rows("Innlandet", 1), form=FORM),
                     inbox / "Innlandet.xls")
     out = tmp_path / "oversikt.xlsx"
-    args = ["consolidate", str(inbox), "--out", str(out), "--year", "2026", "--today",
-            "2026-06-01"]
-    run = CliRunner().invoke(main, args)
+    run = _consolidate_cli(inbox, out)
     assert run.exit_code == 0, run.output
     result = consolidate([inbox], year=2026, today=TODAY)
     assert {r.region.code: r.status for r in result.regions if r.status != NOT_RECEIVED} == {
@@ -338,7 +340,7 @@ def test_an_xls_plan_is_received_in_the_wrong_format_with_advice_for_both_progra
     rows = _oversikt_rows(out)
     assert rows["42"]["Status"] == rows["46"]["Status"] == RECEIVED_WRONG_FORMAT
     assert rows["46"]["Fil"] == "Handlingsplan_vestland_2026.xls"
-    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    report = json.loads(_consolidate_cli(inbox, out, "--format", "json").stdout)
     agder = next(r for r in report["regions"] if r["code"] == "42")
     assert agder["status"] == RECEIVED_WRONG_FORMAT and agder["received"] is False
     assert "LibreOffice" in agder["reason"] and "Excel" in agder["reason"]
@@ -386,9 +388,7 @@ def pasted(tmp_path: Path) -> Path:
 def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
         pasted: Path, tmp_path: Path) -> None:
     out = tmp_path / "oversikt.xlsx"
-    args = ["consolidate", str(pasted), "--out", str(out), "--year", "2026", "--today",
-            "2026-06-01"]
-    run = CliRunner().invoke(main, args)
+    run = _consolidate_cli(pasted, out)
     assert run.exit_code == 0, run.output
     result = consolidate([pasted], year=2026, today=TODAY)
     assert [(f.code, Path(f.file or "").name) for f in result.findings] == [
@@ -425,7 +425,7 @@ def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
     formulas = {c.value for c in next(r for r in ws.iter_rows(min_row=5)
                                       if r[0].value == "Totalt") if isinstance(c.value, str)}
     assert any(f.endswith("-6000") for f in formulas)
-    report = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
+    report = json.loads(_consolidate_cli(pasted, out, "--format", "json").stdout)
     assert {r["code"]: r["shares_rows_with"] for r in report["regions"]
             if r["shares_rows_with"]} == {"03": ["42"], "42": ["03"]}
     assert [f["code"] for f in report["findings"]] == ["plan-shared"]
