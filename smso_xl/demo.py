@@ -363,8 +363,12 @@ def answers(code: str, year: int, mistakes: set[str],
         assessment[1] = {"Vurdering": "Ikke oppfylt", "Kommentar": "Partene har ikke satt av "
                          "tid ennå.", "Oppfølging": "Avklare timer med hver part.",
                          "Ansvarlig": lead, "Frist": d(1, 9), "Status": "Ikke startet"}
-    return {"form": form, "rows": {"Mål": goals, "Tiltak": actions, "Risiko": risks,
-                                   "Parter": parties, "Egenvurdering": assessment}}
+    # Each goal, action and risk gets its ID from the ID dropdown, the next free one.
+    numbered = {sheet: [{"ID": f"{prefix}{i}", **row} for i, row in enumerate(rows, start=1)]
+                for sheet, prefix, rows in (("Mål", "M", goals), ("Tiltak", "T", actions),
+                                            ("Risiko", "R", risks))}
+    return {"form": form, "rows": {**numbered, "Parter": parties,
+                                   "Egenvurdering": assessment}}
 
 
 def _action(goal: str | None, title: str, description: str, kind: str, area: str,

@@ -38,7 +38,7 @@ import io
 import math
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,7 @@ from .formats import (
     footer_parts,
     print_scale,
 )
-from .model import Identity, ReadError
+from .model import Identity, ReadError, TableData
 from .reader import find_sheet
 from .sniff import Package, sniff
 from .template import load_templates
@@ -178,6 +178,7 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
             if PILImage is None and any(n.startswith("xl/media/") for n in package.names):
                 lost.append("bilder (Pillow er ikke installert)")
         _clear_previous_round(wb)
+        _compute_added_rows(wb, report)
         _mark_cells(wb, report.findings)
         shown = _show_hidden_marks(wb, report.findings)
         _add_sheet(wb, report, rebuilt=package.format == "ods", shown=shown)
@@ -186,6 +187,43 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
             wb.save(tmp)
     lost += sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
     return target, tuple(lost)
+
+
+def _compute_added_rows(wb: XlWorkbook, report: FileReport) -> None:
+    """A row the region added holds no formula (the writer leaves empty rows empty, issue
+    16): in the copy its computed cells (the risk score and level) get the template's
+    formula, so the region reads the level the check acted on. A cell with anything in it
+    is left as it is (``computed-mismatch`` speaks of it)."""
+    book, plan = report.workbook, report.plan
+    template = load_templates().get(book.template_version) if book else None
+    if book is None or plan is None or template is None:
+        return
+    for sheet in template.tables:
+        table, computed = book.tables.get(sheet.name), [
+            c for c in sheet.columns if c.formula and c.key]
+        ws = _sheet(wb, table.name) if table is not None and computed else None
+        if table is None or ws is None:
+            continue
+        for plan_row in plan.rows.get(sheet.name, ()):
+            for column in computed:
+                address = table.address(column.key, plan_row.row)
+                if address is None or ws[address].value not in (None, ""):
+                    continue
+                try:
+                    ws[address] = "=" + template.formula(sheet, column.formula,
+                                                         _row_ref(table, plan_row.row))
+                except KeyError:
+                    continue  # a column the formula needs is missing (its own finding)
+
+
+def _row_ref(table: TableData, row: int) -> Callable[[str], str]:
+    """A column's cell in ``row`` of the file, by key (KeyError: the file lacks it)."""
+    def ref(key: str) -> str:
+        address = table.address(key, row)
+        if address is None:
+            raise KeyError(key)
+        return address
+    return ref
 
 
 def _unique(name: str, taken: set[str]) -> str:

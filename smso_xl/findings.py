@@ -166,9 +166,9 @@ CATALOGUE: dict[str, Entry] = _entries(
      "«{value}» ser ikke ut som en e-postadresse. Skriv adressen som navn@domene.no."),
     ("id-duplicate", ERROR, "ID brukt flere ganger",
      "ID-en «{value}» står også i rad {rows}. Gi hver rad sin egen ID."),
-    ("id-assigned", INFO, "ID gitt i oversikten",
-     "Raden har ingen ID. I oversikten har den fått ID-en «{value}»; skriv den gjerne inn "
-     "her."),
+    ("id-assigned", WARNING, "Rad uten ID",
+     "Raden har ingen ID. I oversikten har den fått «{value}»: velg den fra listen i "
+     "ID-cellen, så kan tiltak og risikoer vise til raden."),
     ("reference-unknown", ERROR, "Ukjent ID",
      "{column} «{value}» viser ikke til en utfylt rad. Velg ID-en til et mål eller tiltak som "
      "er skrevet inn."),

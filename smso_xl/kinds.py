@@ -63,6 +63,7 @@ class Context:
     parties: tuple[str, ...]         # accepted party names: configured + the workbook's Parter
     epoch1904: bool = False
     configured: tuple[str, ...] = ()  # the configured parties (their plain spellings pass)
+    issued: tuple[str, ...] = ()      # the IDs earlier rounds gave (Identity.issued_ids)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class Kind:
     def list_values(self, column: Column, template: Template, parties: Sequence[str],
                     ids: Callable[[str], Sequence[str]]) -> list[str]:
         """Its dropdown's values: ``parties`` are the workbook's party names, ``ids(sheet)``
-        the prefilled IDs of a table sheet."""
+        the IDs of the filled rows of a table sheet."""
         return []
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
@@ -498,7 +499,7 @@ def input_columns(sheet: Sheet) -> tuple[Column, ...]:
 def filled_by(sheet: Sheet) -> tuple[str, ...]:
     """The keys of the cells of which any one makes a row filled (SPEC §5): the column that
     names the row where the sheet has one (``present_when``: parties, criteria), else every
-    input column — never the prefilled ID or label."""
+    input column — never the ID or a prefilled label."""
     if sheet.present_when:
         return (sheet.present_when,)
     return tuple(c.key for c in input_columns(sheet))

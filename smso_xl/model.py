@@ -25,7 +25,8 @@ FORM_LABEL_COL, FORM_VALUE_COL = 1, 2
 #: Identity keys, in the metadata sheet (column A key, column B value, header in row 1) and as
 #: custom document properties named ``smso.<key>`` (all stored as text).
 IDENTITY_KEYS = ("template_id", "template_version", "region_code", "region_name", "year",
-                 "file_id", "generated_at", "generator_version", "round", "source_sha256")
+                 "file_id", "generated_at", "generator_version", "round", "source_sha256",
+                 "issued_ids")
 PROPERTY_PREFIX = "smso."
 
 
@@ -99,6 +100,9 @@ class Identity:
     source: str                      # "metadata" (the hidden sheet) or "properties"
     round: int = 1                   # 1: the plan round; 2, 3 …: status rounds of the year
     source_sha256: str = ""          # the returned file it was prefilled from (generate --from)
+    # The highest ID each table had in the rounds before ("M3 T5 R2"): a new row's ID comes
+    # after it, so an ID a region deleted is not given to another row (prefill.next_ids).
+    issued_ids: str = ""
 
 
 @dataclass

@@ -6,7 +6,7 @@ Plain data, so that the writer can place it without knowing where it came from.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,10 +40,22 @@ class Carried:
     rows: Mapping[str, Sequence[RowValues]]   # sheet name → rows, by column key
     carried_over: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # IDs marked
     leftovers: tuple[Leftover, ...] = ()
+    issued: tuple[str, ...] = ()     # every ID the source plan holds or had given before
 
     @property
     def new_year(self) -> bool:
         return self.round == NEW_YEAR
+
+
+def highest_ids(ids: Iterable[str]) -> str:
+    """The highest ID of each prefix among ``ids``, as ``Identity.issued_ids`` keeps them
+    ("M3 T5 R2")."""
+    highest: dict[str, int] = {}
+    for text in ids:
+        if m := re.fullmatch(r"([A-Za-z]+)(\d+)", text.strip()):
+            prefix = m[1].upper()
+            highest[prefix] = max(highest.get(prefix, 0), int(m[2]))
+    return " ".join(f"{prefix}{number}" for prefix, number in sorted(highest.items()))
 
 
 def next_ids(prefix: str, taken: Sequence[str], count: int) -> list[str]:

@@ -434,6 +434,7 @@ def _make_identity(values: dict[str, str], source: str) -> Identity | None:
         generator_version=values.get("generator_version", ""), source=source,
         round=int(values["round"]) if values.get("round", "").isdigit() else 1,
         source_sha256=values.get("source_sha256", ""),
+        issued_ids=values.get("issued_ids", ""),
     )
 
 

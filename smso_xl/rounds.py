@@ -146,10 +146,13 @@ def carry(sub: Submission, *, target: Template, year: int,
         _add_missing_parties(target.sheet_by_role("parties"), rows, parties)
     leftovers += _other_sheets(workbook.sheet_names, target)
     number = 1 if new_year else (sub.identity.round if sub.identity else 1) + 1
+    # Every ID the plan holds or had given, carried or not: none is given to a new row.
+    issued = [*(workbook.identity.issued_ids.split() if workbook.identity else ()),
+              *(str(r.id) for sheet_rows in plan.rows.values() for r in sheet_rows if r.id)]
     return Carried(source=sub.path, sha256=workbook.sha256, source_year=sub.year,
                    round=NEW_YEAR if new_year else STATUS_ROUND, number=number,
                    form=form, rows=rows,
-                   carried_over=marked, leftovers=tuple(leftovers))
+                   carried_over=marked, leftovers=tuple(leftovers), issued=tuple(issued))
 
 
 def _done(template: Template, sheet: Sheet, row: PlanRow) -> bool:

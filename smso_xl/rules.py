@@ -18,6 +18,7 @@ from .cells import a1, column_letter
 from .findings import Finding, finding, group, location
 from .kinds import Context, Parsed, filled_by, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
+from .prefill import next_ids
 from .template import Column, Sheet, Template
 from .values import cell_text, excel_trim, format_date, typed_text
 
@@ -71,7 +72,8 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
     def context(sheet_name: str) -> Context:
         return Context(template=template, file=file, sheet=sheet_name, year=year,
                        period=period, parties=accepted, epoch1904=wb.epoch1904,
-                       configured=tuple(parties))
+                       configured=tuple(parties),
+                       issued=tuple(wb.identity.issued_ids.split()) if wb.identity else ())
 
     findings: list[Finding] = []
     form_values: dict[str, object] = {}
@@ -217,7 +219,7 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
         # finds it so in any kind), so the rules ask ``texts`` rather than a parse.
         texts = {key: cell_text(cell.value) for key, cell in row.cells.items()}
         if not any(map(texts.get, layout.filled_by)):
-            continue  # a row holding only its prefilled ID or label: not a row of the plan
+            continue  # a row holding only its ID or prefilled label: not a row of the plan
         # An empty cell is None in every kind, and a verbatim kind's value is its text: only
         # the given cells of the other kinds are parsed.
         values: dict[str, object] = {key: texts.get(key) or None for key in layout.keys}
@@ -248,19 +250,17 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
 
 def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
                 ctx: Context) -> list[Finding]:
-    """A filled row the region added without an ID gets the next free one in the overview,
-    after every ID on the sheet (empty rows' too, so it never takes one a row may get)."""
-    prefix = table.spec.id_prefix or ""
-    numbers = [int(text[len(prefix):]) for row in table.rows
-               if (text := cell_text(row.raw(id_key)).upper()).startswith(prefix.upper())
-               and text[len(prefix):].isdigit()]
-    following = max(numbers, default=0) + 1
+    """A filled row without an ID gets the next free one in the overview, after every ID
+    on the sheet (empty rows' too, so it never takes one a row may get): the one the
+    workbook's ID dropdown offers, and Sjekk counts the row (a warning)."""
+    missing = [r for r in plan_rows
+               if r.values.get(id_key) is None and not r.texts.get(id_key)]
+    # The number the workbook's ID dropdown offers (writer._write_next_id).
+    fresh = next_ids(table.spec.id_prefix or "", [
+        *ctx.issued, *(cell_text(row.raw(id_key)) for row in table.rows)], len(missing))
     findings = []
-    for plan_row in plan_rows:
-        if plan_row.values.get(id_key) is not None or plan_row.texts.get(id_key):
-            continue
-        plan_row.values[id_key] = new_id = f"{prefix}{following}"
-        following += 1
+    for plan_row, new_id in zip(missing, fresh, strict=True):
+        plan_row.values[id_key] = new_id
         findings.append(finding("id-assigned", file=ctx.file, sheet=ctx.sheet,
                                 cell=plan_row.cells.get(id_key), row=plan_row.row,
                                 column=table.spec.column(id_key).header, value=new_id))

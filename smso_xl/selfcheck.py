@@ -273,7 +273,11 @@ def table_checks(template: Template, sheet: Sheet, data_rows: int,
         return _Table(template.sheet(name), data_rows_of(name) if data_rows_of else data_rows)
 
     checks = [_empty_check(table)] if sheet.at_least_one else []
-    checks += [_required_check(table, col) for col in sheet.columns if col.required]
+    checks += [_required_check(template, table, col) for col in sheet.columns if col.required]
+    if sheet.id_prefix and (ident := sheet.key_of("id")):
+        # rules._assign_ids: the validator numbers such a row itself, and warns.
+        checks.append(table.check("Rader uten ID", False, {"id-assigned"}, [_rule(
+            sheet.column(ident), lambda x: f"(LEN(TRIM({x}))=0)", lambda v: not cell_text(v))]))
     grouped = _grouped(template, table, sheet.columns, period, parties, other)
     for (label, blocking, codes), rules in grouped.items():
         checks.append(table.check(f"{label} ({_columns(rules)})", blocking, set(codes), rules))
@@ -475,16 +479,29 @@ _CELL_RULES: Mapping[str, Callable[..., _CellRules]] = {
 }
 
 
-def _required_check(table: _Table, col: Column) -> Check:
+def _required_check(template: Template, table: _Table, col: Column) -> Check:
     req = col.required
     assert req is not None
-    key = col.key
+    key, sheet = col.key, table.sheet
+    # A computed condition (the risk level) is computed here from its cells: an empty row
+    # holds no formula (writer), and a region's new row none either.
+    computed = req.when is not None and kind_of(sheet.column(req.when)).computed
+
+    def when(ref: Ref) -> str:
+        assert req.when is not None
+        if computed:
+            return "(" + template.formula(sheet, sheet.column(req.when).formula, ref) + ")"
+        return ref(req.when)
 
     def condition(ref: Ref) -> str:
-        return table.present(ref) if req.when is None else _when(ref, req)
+        return table.present(ref) if req.when is None else _when(when(ref), req)
 
     def applies(row: RowValues) -> bool:
-        return table.is_present(row) if req.when is None else row.get(req.when) in req.values
+        if req.when is None:
+            return table.is_present(row)
+        value = (template.compute(sheet, sheet.column(req.when).formula, row) if computed
+                 else row.get(req.when))
+        return value in req.values
 
     rule = _Rule(col, lambda ref: f"{condition(ref)}*(LEN({ref(key)})=0)",
                  lambda row, _rows: applies(row) and not _given(row.get(key)))
@@ -492,9 +509,8 @@ def _required_check(table: _Table, col: Column) -> Check:
                        each_row=False)
 
 
-def _when(ref: Ref, req: Requirement) -> str:
-    assert req.when is not None
-    terms = "+".join(f"({ref(req.when)}={_str(v)})" for v in req.values)
+def _when(value: str, req: Requirement) -> str:
+    terms = "+".join(f"({value}={_str(v)})" for v in req.values)
     return f"(({terms})>0)"
 
 

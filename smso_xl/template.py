@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -230,6 +230,22 @@ class Template:
         if formula == "risk_level":
             return self.risk_level(score)
         raise TemplateError(f"{sheet.name}: unknown formula {formula!r}")
+
+    def formula(self, sheet: Sheet, formula: str | None, ref: Callable[[str], str]) -> str:
+        """``compute`` as a spreadsheet expression (no leading '='), the cells named by
+        ``ref`` (a key → a cell, or a column's rows inside an array formula: the expression
+        is evaluated element by element there, so it uses no AND)."""
+        p, k = (ref(sheet.key_of(role) or "") for role in ("likelihood", "impact"))
+        if formula == "risk_score":
+            value = f"{p}*{k}"
+        elif formula == "risk_level":
+            bands = self.risk_bands
+            value = f'"{bands[0].level}"'
+            for band in bands[1:]:  # highest first: the thresholds of risk_level
+                value = f'IF({p}*{k}>={band.start},"{band.level}",{value})'
+        else:
+            raise TemplateError(f"{sheet.name}: unknown formula {formula!r}")
+        return f'IF(ISNUMBER({p})*ISNUMBER({k}),{value},"")'
 
     @property
     def risk_colours(self) -> dict[str, str]:

@@ -43,7 +43,7 @@ from .model import (
     PROPERTY_PREFIX,
     TABLE_HEADER_ROW,
 )
-from .prefill import LEFTOVERS_SHEET, Carried, next_ids
+from .prefill import LEFTOVERS_SHEET, Carried, highest_ids, next_ids
 from .template import Column, Sheet, Template, load_yaml
 from .values import fold, format_date
 
@@ -86,6 +86,15 @@ class PlanContext:
     def period(self) -> tuple[dt.date, dt.date]:
         return self.template.period(self.year)
 
+    @property
+    def issued_ids(self) -> str:
+        """The highest ID per table that earlier rounds gave (Identity.issued_ids)."""
+        if self.carried is None:
+            return ""
+        return highest_ids([*self.carried.issued, *(
+            str(row.get(sheet.key_of("id") or "") or "") for sheet in self.template.tables
+            for row in self.carried.rows.get(sheet.name, ()))])
+
     def identity(self) -> dict[str, str]:
         values = {
             "template_id": self.template.id, "template_version": self.template.version,
@@ -95,13 +104,14 @@ class PlanContext:
             "generator_version": self.generator_version,
             "round": str(self.carried.number if self.carried else 1),
             "source_sha256": self.carried.sha256 if self.carried else "",
+            "issued_ids": self.issued_ids,
         }
         return {key: values[key] for key in IDENTITY_KEYS}
 
 
 def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
     """The values the template puts into a table before the region sees it."""
-    title, ident = sheet.key_of("title"), sheet.key_of("id")
+    title = sheet.key_of("title")
     if ctx.carried is not None and sheet.name in ctx.carried.rows:
         return _carried_rows(ctx.carried, sheet, ctx.template.criteria)
     if sheet.prefill == "parties" and title:
@@ -109,15 +119,16 @@ def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
         return [{title: p.name, kind: p.type} for p in ctx.parties]
     if sheet.prefill == "criteria" and title:
         return [{title: text} for text in ctx.template.criteria]
-    if sheet.id_prefix and ident:
-        return [{ident: f"{sheet.id_prefix}{i}"} for i in range(1, sheet.rows + 1)]
+    # Goals, actions and risks start empty: a row has content only once the region writes
+    # it (or last round wrote it), so LibreOffice, which prints down to the last cell with
+    # content, prints the filled rows and no empty numbered ones (issue 16).
     return []
 
 
 def _carried_rows(carried: Carried, sheet: Sheet,
                   criteria: Sequence[str]) -> list[dict[str, object]]:
-    """Last round's rows with their IDs, then fresh rows that continue the numbering; the
-    criteria in the template's order, any the template no longer has after them."""
+    """Last round's rows with their IDs; the criteria in the template's order, any the
+    template no longer has after them."""
     rows = [dict(row) for row in carried.rows[sheet.name]]
     title, ident = sheet.key_of("title"), sheet.key_of("id")
     if sheet.prefill == "criteria" and title:
@@ -126,13 +137,11 @@ def _carried_rows(carried: Carried, sheet: Sheet,
         return ordered + list(by_text.values())
     if sheet.id_prefix and ident:
         taken = [str(r[ident]) for r in rows if r.get(ident)]
-        # A row the region added without an ID gets the next one, as do the fresh rows.
-        fresh = iter(next_ids(sheet.id_prefix, taken,
-                              max(sheet.rows, len(rows)) - len(taken)))
+        # A row the region added without an ID gets the next one.
+        fresh = iter(next_ids(sheet.id_prefix, taken, len(rows) - len(taken)))
         for row in rows:
             if not row.get(ident):
                 row[ident] = next(fresh)
-        rows += [{ident: value} for value in fresh]
     return rows
 
 
@@ -392,12 +401,17 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
         for offset in range(data_rows):
             row = first + offset
             given = prefilled[offset] if offset < len(prefilled) else {}
-            if kind.computed:
+            if kind.computed and _is_filled(sheet, given):
                 _write_formula_cell(ws, sheet, ctx, column, row, fmt, given)
                 continue
-            locked = not kind.is_input or (column.prefilled == "label" and bool(given))
-            _write_value(ws, row, index, given.get(column.key), fmt.cell(column, locked))
-        rule = _validation(column, ctx, form=False)
+            # An empty row holds no formula and no ID (LibreOffice would print it): the
+            # region gives the ID, from a list of the next free one.
+            locked = not (kind.is_input or _is_new_id(column, given)) or (
+                column.prefilled == "label" and bool(given))
+            cell_format = fmt.locked_center if kind.computed else fmt.cell(column, locked)
+            _write_value(ws, row, index, given.get(column.key), cell_format)
+        rule = (_id_validation(column, sheet, ctx) if column.role == "id" and sheet.id_prefix
+                else _validation(column, ctx, form=False))
         if rule:
             ws.data_validation(first, index, last, index, rule)
     ws.set_row(header_row, 32)
@@ -421,6 +435,27 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
                  key_columns=keys.index(title) + 1 if title else 1)
 
 
+def _is_new_id(column: Column, given: Mapping[str, object]) -> bool:
+    """An ID cell of a row that has none yet: the region gives it."""
+    return column.role == "id" and not given.get(column.key)
+
+
+def next_id_list(sheet: Sheet) -> str:
+    """The defined name of the one-entry list of a table's next free ID."""
+    return "lst_neste_id_" + fold(sheet.name).replace(" ", "_")
+
+
+def _id_validation(column: Column, sheet: Sheet, ctx: PlanContext) -> dict[str, Any]:
+    """The ID dropdown offers the next free ID; any other ID may be typed (Sjekk counts one
+    that is used twice)."""
+    help_text = column.help or (
+        f"Velg neste ledige ID fra listen ({sheet.id_prefix}1, {sheet.id_prefix}2 …), eller "
+        "skriv den. Andre rader viser til raden med denne ID-en. Står den tom, gir "
+        "smso-xl raden neste ledige ID når planen kommer inn.")
+    return {"validate": "list", "source": f"={next_id_list(sheet)}", "show_error": False,
+            "input_title": column.header[:32], "input_message": help_text[:255]}
+
+
 def _is_filled(sheet: Sheet, row: Mapping[str, object]) -> bool:
     """``_filled_formula`` in Python: the cached results of the formulas built on it."""
     return any(row.get(key) not in (None, "") for key in filled_by(sheet))
@@ -439,10 +474,11 @@ def _filled_formula(sheet: Sheet, rows: str, *, qualified: bool = False) -> str:
 
 
 def _print_area(wb: XlsxWorkbook, sheet: Sheet, data_rows: int) -> None:
-    """Excel prints a table down to its last filled row, not its 200 prefilled IDs: a print
+    """Excel prints a table down to its last filled row, not its 200 formatted ones: a print
     area that grows as the region fills rows, with nothing for the region to do. (Rows a
     region adds below the Table count too.) LibreOffice does not evaluate a print area that
-    is a formula; it prints down to the last cell with content."""
+    is a formula; it prints down to the last cell with content, which is why empty rows
+    hold no ID and no formula (docs/template.md)."""
     last = selfcheck.checked_last_row(data_rows)
     first_row = TABLE_HEADER_ROW + 1
     rows = sheet_ref(sheet.name, f"$A${first_row}:$A${last}")
@@ -476,21 +512,8 @@ def _col_letter(sheet: Sheet, key: str) -> str:
 
 def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: Column,
                         row: int, fmt: _Formats, given: Mapping[str, object]) -> None:
-    excel_row = row + 1
-
-    def ref(role: str) -> str:
-        key = sheet.key_of(role)
-        assert key is not None, f"{sheet.name}: {column.formula} needs a {role} column"
-        return f"{_col_letter(sheet, key)}{excel_row}"
-
-    if column.formula == "risk_score":
-        p, k = ref("likelihood"), ref("impact")
-        formula = f'=IF(AND(ISNUMBER({p}),ISNUMBER({k})),{p}*{k},"")'
-    elif column.formula == "risk_level":
-        score = ref("risk_score")
-        formula = f'=IF({score}="","",{risk_level_formula(ctx.template, score)})'
-    else:
-        raise ValueError(f"unknown formula {column.formula!r}")
+    formula = "=" + ctx.template.formula(sheet, column.formula,
+                                         lambda key: f"{_col_letter(sheet, key)}{row + 1}")
     value = ctx.template.compute(sheet, column.formula, given)
     # The true cached result: "" for a blank row, the score and level of a prefilled one.
     ws.write_formula(row, [c.key for c in sheet.columns].index(column.key), formula,
@@ -524,16 +547,6 @@ def _with_help(column: Column, text: str) -> Column:
     return replace(column, help=text)
 
 
-def risk_level_formula(template: Template, score: str) -> str:
-    """The template's risk bands as nested IFs, highest first: the same thresholds as
-    ``Template.risk_level``."""
-    bands = template.risk_bands
-    formula = f'"{bands[0].level}"'
-    for band in bands[1:]:
-        formula = f'IF({score}>={band.start},"{band.level}",{formula})'
-    return formula
-
-
 def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
                          first: int, last: int) -> None:
     excel_first = first + 1
@@ -555,9 +568,15 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
             "criteria": f"=AND(ISNUMBER({deadline}),{deadline}<TODAY(),{done})",
             "format": fmt.overdue})
     if level_key := sheet.key_of("risk_level"):
-        for level, level_fmt in fmt.risk.items():
-            ws.conditional_format(rng(level_key), {
-                "type": "cell", "criteria": "==", "value": f'"{level}"', "format": level_fmt})
+        # Coloured from the scores themselves: a row the region adds has no formula, and
+        # its level shows as colour while it is typed (the validator and the feedback copy
+        # write the level).
+        level = ctx.template.formula(sheet, sheet.column(level_key).formula,
+                                     lambda key: cell(key))
+        for name, level_fmt in fmt.risk.items():
+            for key in dict.fromkeys([level_key, sheet.key_of("risk_score") or level_key]):
+                ws.conditional_format(rng(key), {
+                    "type": "formula", "criteria": f'={level}="{name}"', "format": level_fmt})
 
 
 def _mark_errors(ws: Worksheet, sheet: Sheet, checks: Sequence[selfcheck.Check],
@@ -663,6 +682,8 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
         if spelled := selfcheck.spellings(values):
             lists[selfcheck.spellings_list(name)] = spelled
     lists[selfcheck.PLACEHOLDER_LIST] = selfcheck.placeholder_texts(ctx.template)
+    numbered = {next_id_list(s): s for s in ctx.template.tables if s.id_prefix}
+    lists.update({name: [] for name in numbered})
     # The running counts the ID lists stand on: after the lists, which keep their columns.
     targets = list(dict.fromkeys(t for names in refers.values() for t in names))
     counted = {target: _filled_count(ws, len(lists) + i, ctx.template.sheet(target),
@@ -673,6 +694,11 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
         ws.write_string(0, index, name, fmt.header)
         if name in refers:
             _write_id_list(wb, ws, index, name, [counted[t] for t in refers[name]])
+            continue
+        if name in numbered:
+            sheet = numbered[name]
+            _write_next_id(wb, ws, index, name, sheet, rows_by_sheet[sheet.name],
+                           counts[sheet.name], ctx.issued_ids.split())
             continue
         for offset, value in enumerate(values):
             ws.write_string(1 + offset, index, str(value))
@@ -701,16 +727,18 @@ def _filled_count(ws: Worksheet, col: int, sheet: Sheet,
     ws.write_string(0, col, f"{sheet.name}: utfylte", fmt.header)
     ident = sheet.key_of("id") or ""
     filled_ids: list[str] = []
+    letter = _col_letter(sheet, ident)
+    # A filled row that has an ID: a row without one cannot be referred to yet.
     filled = _filled_formula(sheet, "\0", qualified=True)  # built once, for 200 rows
+    given = "LEN(" + sheet_ref(sheet.name, f"${letter}\0") + ")>0"
     for offset in range(data_rows):
         row = prefilled[offset] if offset < len(prefilled) else {}
-        if _is_filled(sheet, row):
-            filled_ids.append(str(row.get(ident) or ""))
-        this_row = filled.replace("\0", str(TABLE_HEADER_ROW + 1 + offset))
+        if _is_filled(sheet, row) and row.get(ident):
+            filled_ids.append(str(row[ident]))
+        this_row = f"AND({filled},{given})".replace("\0", str(TABLE_HEADER_ROW + 1 + offset))
         ws.write_formula(1 + offset, col, f"=N({a1(1 + offset, col + 1)})+IF({this_row},1,0)",
                          None, len(filled_ids))
     first, last = TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + data_rows
-    letter = _col_letter(sheet, ident)
     return _Counted(rows=data_rows,
                     ids=sheet_ref(sheet.name, f"${letter}${first}:${letter}${last}"),
                     counts=a1_range(2, col + 1, data_rows + 1, col + 1, absolute=True),
@@ -737,6 +765,26 @@ def _write_id_list(wb: XlsxWorkbook, ws: Worksheet, col: int, name: str,
     start = sheet_ref(ws.get_name(), a1(2, col + 1, absolute=True))
     total = "+".join(sheet_ref(ws.get_name(), s.total) for s in sources)
     wb.define_name(name, f"=OFFSET({start},0,0,MAX(1,{total}),1)")
+
+
+def _write_next_id(wb: XlsxWorkbook, ws: Worksheet, col: int, name: str, sheet: Sheet,
+                   prefilled: Sequence[Mapping[str, object]], data_rows: int,
+                   issued: Sequence[str]) -> None:
+    """The one entry of a table's ID dropdown: the prefix and one more than the highest
+    number after it in the ID column or given in an earlier round (prefill.next_ids, which
+    the validator gives a filled row without an ID)."""
+    prefix, ident = sheet.id_prefix or "", sheet.key_of("id") or ""
+    floor = int(highest[len(prefix):]) if (highest := highest_ids(
+        [i for i in issued if i.upper().startswith(prefix.upper())])) else 0
+    letter = _col_letter(sheet, ident)
+    ids = sheet_ref(sheet.name, f"${letter}${TABLE_HEADER_ROW + 1}:"
+                                f"${letter}${selfcheck.checked_last_row(data_rows)}")
+    number = f"IFERROR(--MID({ids},{len(prefix) + 1},9),0)"
+    formula = (f'="{prefix}"&(MAX({floor},IF(LEFT({ids},{len(prefix)})="{prefix}",{number},0))'
+               '+1)')
+    (cached,) = next_ids(prefix, [*issued, *(str(r.get(ident) or "") for r in prefilled)], 1)
+    ws.write_array_formula(1, col, 1, col, "{" + formula + "}", None, cached)
+    wb.define_name(name, "=" + sheet_ref(ws.get_name(), a1(2, col + 1, absolute=True)))
 
 
 def _write_leftovers(ws: Worksheet, ctx: PlanContext, carried: Carried,

@@ -354,7 +354,7 @@ class _Plan:
 
 
 def _fill_goal(p: _Plan, sheet: Sheet, row: int) -> None:
-    p.set(sheet, row, {"Mål": f"Mål {row - 1}: flere kjenner reglene",
+    p.set(sheet, row, {"ID": _id(sheet, row), "Mål": f"Mål {row - 1}: flere kjenner reglene",
                        "Nasjonalt innsatsområde": p.choice(sheet, "Nasjonalt innsatsområde"),
                        "Målgruppe": p.choice(sheet, "Målgruppe"), "Indikator": "Antall besøk",
                        "Utgangsverdi": "0", "Målverdi": str(p.rng.randint(5, 50)),
@@ -366,7 +366,8 @@ def _fill_goal(p: _Plan, sheet: Sheet, row: int) -> None:
 def _fill_action(p: _Plan, sheet: Sheet, row: int) -> None:
     goals = p.filled.get(p.sheet("goals").name) or [TABLE_HEADER_ROW + 1]
     start = p.day(1, 200)
-    p.set(sheet, row, {"Mål-ID": f"M{p.rng.choice(goals) - TABLE_HEADER_ROW}",
+    p.set(sheet, row, {"ID": _id(sheet, row),
+                       "Mål-ID": f"M{p.rng.choice(goals) - TABLE_HEADER_ROW}",
                        "Tiltak": f"Tiltak {row - 1}", "Beskrivelse": "Besøk og samtaler",
                        "Aktivitetstype": p.choice(sheet, "Aktivitetstype"),
                        "Område": p.choice(sheet, "Område"),
@@ -381,13 +382,18 @@ def _fill_action(p: _Plan, sheet: Sheet, row: int) -> None:
     p.filled.setdefault(sheet.name, []).append(row)
 
 
+def _id(sheet: Sheet, row: int) -> str:
+    """The ID a region picks for a row from the ID dropdown (empty rows hold none)."""
+    return f"{sheet.id_prefix}{row - TABLE_HEADER_ROW}"
+
+
 def _ids(p: _Plan, *roles: str) -> list[str]:
-    return [f"{sheet.id_prefix}{row - TABLE_HEADER_ROW}" for sheet in map(p.sheet, roles)
+    return [_id(sheet, row) for sheet in map(p.sheet, roles)
             for row in p.filled.get(sheet.name, ())]
 
 
 def _fill_risk(p: _Plan, sheet: Sheet, row: int) -> None:
-    p.set(sheet, row, {"Risiko": f"Risiko {row - 1}: få deltar",
+    p.set(sheet, row, {"ID": _id(sheet, row), "Risiko": f"Risiko {row - 1}: få deltar",
                        "Gjelder": p.rng.choice(_ids(p, "goals", "actions") or [None]),
                        "Sannsynlighet (1–5)": p.rng.randint(1, 5),
                        "Konsekvens (1–5)": p.rng.randint(1, 5),
@@ -549,15 +555,22 @@ def _scale(p: _Plan) -> Fault | None:
 
 
 def _duplicate_id(p: _Plan) -> Fault | None:
-    role = p.rng.choice(["goals", "actions", "risks"])
+    role = p.turn("id-duplicate", ["goals", "actions", "risks"])  # each sheet in turn
     sheet = p.sheet(role)
     first = p.pick_or_add(role)[1]
     second = p.pick(role, where=lambda _s, r: r > first)
     row = second[1] if second else p.pick_or_add(role)[1]
     if row < first:  # the later of two rows with one ID is the duplicate
         first, row = row, first
-    return _put(p, "id-duplicate", sheet, row, "ID", f"{sheet.id_prefix}{first - TABLE_HEADER_ROW}",
+    return _put(p, "id-duplicate", sheet, row, "ID", _id(sheet, first),
                 _codes("id-duplicate"))
+
+
+def _missing_id(p: _Plan) -> Fault | None:
+    """A goal, action or risk left without an ID (a goal's or action's references to it
+    break too, on both sides alike)."""
+    sheet, row = p.pick_or_add(p.turn("id-missing", ["goals", "actions", "risks"]))
+    return _put(p, "id-missing", sheet, row, "ID", None, _codes("id-assigned"))
 
 
 def _reference(p: _Plan) -> Fault | None:
@@ -695,6 +708,7 @@ FAULTS: dict[str, Callable[[_Plan], Fault | None]] = {
     "number-negative": _negative,
     "scale-invalid": _scale,
     "id-duplicate": _duplicate_id,
+    "id-missing": _missing_id,
     "reference-unknown": _reference,
     "party-no-stand": _no_stand,
     "party-field-missing": _party_field,

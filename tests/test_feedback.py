@@ -81,7 +81,10 @@ def fill(template: Path, dest: Path, tables: Mapping[str, Sequence[Mapping[str, 
                        **tables}.items():
         ws = wb[name]
         columns = {c.value: c.column for c in ws[1] if c.value}
+        prefix = load_template().sheet(name).id_prefix
         for row, values in enumerate(rows, start=2):
+            if prefix and "ID" not in values:  # picked from the ID dropdown, as a region does
+                values = {"ID": f"{prefix}{row - 1}", **values}
             for header, value in values.items():
                 if header not in columns:
                     columns[header] = ws.max_column + 1
@@ -578,3 +581,24 @@ def test_marks_in_rows_hidden_by_libreoffice_are_shown(agder_plan: Path,
     resaved = openpyxl.load_workbook(saved)
     assert _hidden(resaved["Tiltak"], range(1, 10)) == [3, 4, 5]  # LibreOffice kept them hidden
     _check_shown(saved, tmp_path / "retur")
+
+
+def test_a_risk_the_region_added_gets_its_level_in_the_copy(agder_plan: Path,
+                                                             tmp_path: Path) -> None:
+    """An empty row holds no formula (issue 16), so a risk the region writes has no level
+    text in its own workbook, only the colour: the copy writes the template's formulas into
+    its score and level, and LibreOffice shows the level the check acted on."""
+    require_soffice()
+    source = fill(agder_plan, tmp_path / "risiko.xlsx", {"Risiko": [
+        {"Risiko": "Få deltar", "Sannsynlighet (1–5)": 4, "Konsekvens (1–5)": 4}]})
+    assert openpyxl.load_workbook(source)["Risiko"]["F2"].value is None
+    report = validate([source], today=TODAY).files[0]
+    assert ("risk-unmitigated", "H2") in {(f.code, f.cell) for f in report.findings}
+    copy_path = write_feedback(report, tmp_path / "ut")
+    risiko = openpyxl.load_workbook(copy_path)["Risiko"]
+    assert risiko["F2"].value == '=IF(ISNUMBER(D2)*ISNUMBER(E2),D2*E2,"")'
+    assert risiko["G2"].value.startswith("=IF(ISNUMBER(D2)*ISNUMBER(E2),IF(D2*E2>=15,")
+    assert risiko["F3"].value is None  # an empty row stays empty
+    shown = openpyxl.load_workbook(convert(copy_path, tmp_path / "lo", "xlsx", recalc=True),
+                                   data_only=True)["Risiko"]
+    assert (shown["F2"].value, shown["G2"].value) == (16, "Høy")

@@ -26,14 +26,15 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from smso_xl import __version__, selfcheck
+from smso_xl import __version__, selfcheck, writer
 from smso_xl.cli import main
-from smso_xl.config import Region, Settings, default_parties, default_regions
+from smso_xl.config import Region, Settings, default_parties, default_regions, load_settings
 from smso_xl.fileio import OutputError
 from smso_xl.formats import print_scale
 from smso_xl.generator import generate
 from smso_xl.kinds import input_columns, is_input
 from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
+from smso_xl.prefill import NEW_YEAR, Carried
 from smso_xl.selfcheck import checked_last_row
 from smso_xl.template import Column, Sheet, load_template
 from smso_xl.writer import list_name, protects_table, write_plan
@@ -123,11 +124,6 @@ def _rules(ws: Worksheet, ref: str) -> list[Rule]:
     return [rule for cf in ws.conditional_formatting if str(cf.sqref) == ref for rule in cf.rules]
 
 
-def _id_values(sheet_name: str) -> list[str]:
-    sheet = TEMPLATE.sheet(sheet_name)
-    return [f"{sheet.id_prefix}{i}" for i in range(1, sheet.rows + 1)]
-
-
 def _expected_list(column: Column) -> list[str]:
     """The values a dropdown column must offer, from the definition and the configuration."""
     if column.kind == "choice":
@@ -135,7 +131,7 @@ def _expected_list(column: Column) -> list[str]:
         return list(TEMPLATE.vocabularies[column.list])
     if column.kind == "party":
         return [p.name for p in default_parties()]
-    return [value for target in column.refers_to for value in _id_values(target)]
+    return []  # the IDs of filled rows: none in a blank plan
 
 
 def _form_column(field_key: str) -> Column:
@@ -153,7 +149,7 @@ def _blank_rows(sheet: Sheet) -> list[dict[str, object]]:
         return [{"part": p.name, "type": p.type} for p in default_parties()]
     if sheet.prefill == "criteria":
         return [{"kriterium": text} for text in TEMPLATE.criteria]
-    return [{"id": value} for value in _id_values(sheet.name)]
+    return []  # goals, actions and risks start empty: no ID, no formula
 
 
 # --- sheets ----------------------------------------------------------------------------------
@@ -243,10 +239,17 @@ def test_prefilled_rows(agder_book: Workbook) -> None:
     assert [criteria.cell(r, 1).value for r in range(2, 2 + len(TEMPLATE.criteria))] == list(
         TEMPLATE.criteria)
     for name, prefix in (("Mål", "M"), ("Tiltak", "T"), ("Risiko", "R")):
+        # No ID in an empty row (LibreOffice would print the row): the ID dropdown offers
+        # the next free one, computed on Lister.
         ws = wb[name]
-        ids = [ws.cell(r, 1).value for r in range(2, 2 + _data_rows(ws))]
-        assert ids == _id_values(name)
-        assert ids[0] == f"{prefix}1" and ids[199] == f"{prefix}200"
+        assert [ws.cell(r, 1).value for r in range(2, 2 + _data_rows(ws))] == [None] * 200
+        (rule,) = [dv for dv in ws.data_validations.dataValidation if "A2" in str(dv.sqref)]
+        assert rule.type == "list" and rule.showErrorMessage is False
+        name_ = rule.formula1
+        assert name_ == "lst_neste_id_" + {"Mål": "mal"}.get(name, name.lower())
+        target = wb.defined_names[name_].attr_text
+        lists, cell = target.split("!")
+        assert wb[lists.strip("'")][cell.replace("$", "")].value.text.startswith(f'="{prefix}"&')
 
 
 # --- dropdowns and validations ---------------------------------------------------------------
@@ -397,7 +400,12 @@ def test_missing_required_value_gets_red_fill(agder_book: Workbook, sheet: Sheet
         formula, fill = rules[0].formula[0], rules[0].dxf.fill
         assert fill.bgColor.rgb == MISSING_FILL
         req = column.required
-        if req.when:
+        if req.when and sheet.column(req.when).kind == "formula":
+            # the risk level, computed from its cells (empty rows hold no formula)
+            assert formula.count("ISNUMBER($D2)*ISNUMBER($E2)") == len(req.values)
+            for value in req.values:
+                assert f'))="{value}")' in formula
+        elif req.when:
             for value in req.values:
                 assert f'${_col(sheet, req.when)}2="{value}"' in formula
         elif sheet.present_when:
@@ -437,8 +445,9 @@ def test_risk_level_colours(agder_book: Workbook) -> None:
     sheet = TEMPLATE.sheet("Risiko")
     ws = agder_book["Risiko"]
     rules = _rules(ws, _marked_range(ws, sheet, "risikoniva"))
-    colours = {r.formula[0].strip('"'): r.dxf.fill.bgColor.rgb
-               for r in rules if r.type == "cellIs" and r.operator == "equal"}
+    # Computed from likelihood and impact: a new row has no formula, and shows its colour.
+    colours = {r.formula[0].rsplit('="', 1)[1].strip('"'): r.dxf.fill.bgColor.rgb
+               for r in rules if r.type == "expression" and "ISNUMBER($D2)" in r.formula[0]}
     assert colours == RISK_FILLS
     assert set(colours) == set(TEMPLATE.vocabularies["risikoniva"])
 
@@ -523,7 +532,7 @@ def test_labels_locked_inputs_unlocked_and_coloured(agder_book: Workbook, sheet:
     for row in range(2, 2 + _data_rows(ws)):
         for index, column in enumerate(sheet.columns, start=1):
             cell = ws.cell(row, index)
-            given = column.kind in ("id", "label", "formula") or (
+            given = column.kind in ("label", "formula") or (
                 column.prefilled == "label" and row - 2 < prefilled)
             fill = LOCKED_FILL if given else INPUT_FILL
             if cell.protection.locked != given or cell.fill.fgColor.rgb != fill:
@@ -590,6 +599,7 @@ def _identity(fixed: Fixed) -> dict[str, str]:
         "region_name": "Agder", "year": str(fixed.year), "file_id": fixed.file_id,
         "generated_at": fixed.now.isoformat(timespec="seconds"),
         "generator_version": __version__, "round": "1", "source_sha256": "",
+        "issued_ids": "",
     }
 
 
@@ -619,25 +629,44 @@ def test_custom_document_properties_hold_identity(
 # --- formulas and cached values --------------------------------------------------------------
 
 
-def test_risk_formulas_cached_blank_in_every_row(agder_plan: Path, agder_book: Workbook) -> None:
+def test_empty_risk_rows_hold_no_formula(agder_plan: Path, agder_book: Workbook) -> None:
+    """LibreOffice prints down to the last cell with content, a formula's "" included."""
     sheet = TEMPLATE.sheet("Risiko")
-    score, level = _col(sheet, "risikoskar"), _col(sheet, "risikoniva")
-    p, k = _col(sheet, "sannsynlighet"), _col(sheet, "konsekvens")
     cells = _xml_cells(agder_plan, "Risiko")
     ws = agder_book["Risiko"]
     for row in range(2, 2 + _data_rows(ws)):
-        for ref in (f"{score}{row}", f"{level}{row}"):
-            cell = cells[ref]
-            formula, value = cell.find(f"{{{M}}}f"), cell.find(f"{{{M}}}v")
-            assert formula is not None and value is not None, ref
-            assert (value.text or "") == "" and cell.get("t") in (None, "str"), ref
-        assert re.fullmatch(rf'IF\(AND\(ISNUMBER\({p}{row}\),ISNUMBER\({k}{row}\)\),'
-                            rf'{p}{row}\*{k}{row},""\)', cells[f"{score}{row}"].find(
-                                f"{{{M}}}f").text or "")
-        level_formula = cells[f"{level}{row}"].find(f"{{{M}}}f").text or ""
-        assert level_formula.startswith(f'IF({score}{row}="","",')
-        for band in TEMPLATE.risk_bands[1:]:
-            assert f'>={band.start},"{band.level}"' in level_formula
+        for key in ("id", "risikoskar", "risikoniva"):
+            cell = cells.get(f"{_col(sheet, key)}{row}")
+            assert cell is None or (cell.find(f"{{{M}}}f") is None
+                                    and cell.find(f"{{{M}}}v") is None), (key, row)
+
+
+def test_risk_formulas_in_a_carried_row(tmp_path: Path) -> None:
+    """A risk carried from last round is filled: it keeps its formulas, cached with the
+    values the validator computes (Template.compute and Template.formula agree)."""
+    sheet = TEMPLATE.sheet("Risiko")
+    score, level = _col(sheet, "risikoskar"), _col(sheet, "risikoniva")
+    p, k = _col(sheet, "sannsynlighet"), _col(sheet, "konsekvens")
+    ctx = writer.PlanContext(
+        template=TEMPLATE, region=Region("42", "Agder"), year=2026,
+        parties=default_parties(), settings=load_settings(), return_date=dt.date(2026, 3, 1),
+        file_id="f", generated_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        generator_version="test",
+        carried=Carried(source=tmp_path / "2025.xlsx", sha256="0", source_year=2025,
+                        round=NEW_YEAR, number=1, form={},
+                        rows={"Risiko": [{"id": "R1", "risiko": "Få svar",
+                                          "sannsynlighet": 4, "konsekvens": 4}]}))
+    path = tmp_path / "carried.xlsx"
+    writer.write_plan(path, ctx)
+    cells = _xml_cells(path, "Risiko")
+    assert cells[f"{score}2"].find(f"{{{M}}}f").text == (
+        f'IF(ISNUMBER({p}2)*ISNUMBER({k}2),{p}2*{k}2,"")')
+    assert cells[f"{score}2"].find(f"{{{M}}}v").text == "16"
+    level_formula = cells[f"{level}2"].find(f"{{{M}}}f").text or ""
+    for band in TEMPLATE.risk_bands[1:]:
+        assert f'>={band.start},"{band.level}"' in level_formula
+    assert cells[f"{level}2"].find(f"{{{M}}}v").text == "Høy"
+    assert f"{score}3" not in cells or cells[f"{score}3"].find(f"{{{M}}}f") is None
 
 
 def _sjekk_rows(path: Path) -> dict[tuple[str, str], ET.Element]:

@@ -9,9 +9,10 @@ substitutes for Calibri. Page counts are upper bounds: measured here, where Libr
 only DejaVu Sans (the widest of the usual substitutes); with Calibri or Carlito, columns are
 narrower and pages fewer.
 
-LibreOffice does not evaluate a print area that is a formula (it prints the used range), so
-its table sheets print down to the last prefilled ID; Excel prints down to the last filled
-row (``writer._print_area``, tested in test_generate.py).
+Only filled rows print. Excel follows a print area that is a formula and reaches down to
+the last filled row (``writer._print_area``, tested in test_generate.py). LibreOffice
+ignores such a print area and prints down to the last cell with content, so empty rows hold
+no ID and no formula: a blank table prints its header row alone.
 """
 
 from __future__ import annotations
@@ -129,14 +130,15 @@ def test_every_page_names_workbook_sheet_and_page(printed: dict[str, list[Page]]
 
 
 # Pages per sheet, at most (measured with DejaVu Sans; see the module's docstring). Before
-# issue 16: a blank plan printed 15 pages, its tables fitted one page wide at 3.5–5.5 pt.
-# LibreOffice prints each table down to its 200th prefilled ID, blank or filled (filled rows
-# with wrapped text are taller).
+# issue 16: a blank plan printed 15 pages, its tables fitted one page wide at 3.5–5.5 pt;
+# with 200 prefilled IDs at a readable size LibreOffice printed 54 (blank) and 63 (filled).
+# A table is as many pages wide as its columns need (Tiltak 4) and, filled as in the demo,
+# one page down.
 PLAN_PAGES = {
-    "blank": {"Veiledning": 2, "Organisering": 1, "Parter": 2, "Mål": 10, "Tiltak": 20,
-              "Risiko": 15, "Egenvurdering": 2, "Sjekk": 3},
-    "filled": {"Veiledning": 2, "Organisering": 1, "Parter": 2, "Mål": 12, "Tiltak": 24,
-               "Risiko": 18, "Egenvurdering": 2, "Sjekk": 3},
+    "blank": {"Veiledning": 2, "Organisering": 1, "Parter": 2, "Mål": 2, "Tiltak": 4,
+              "Risiko": 3, "Egenvurdering": 2, "Sjekk": 3},
+    "filled": {"Veiledning": 2, "Organisering": 1, "Parter": 2, "Mål": 2, "Tiltak": 4,
+               "Risiko": 3, "Egenvurdering": 2, "Sjekk": 3},
 }
 
 
@@ -156,6 +158,22 @@ def test_page_counts_of_the_overview(printed: dict[str, list[Page]]) -> None:
     pages = {sheet: len(p) for sheet, p in _by_sheet(printed["overview"]).items()}
     assert list(pages) == list(OVERVIEW_PAGES)
     assert {s: n for s, n in pages.items() if n > OVERVIEW_PAGES[s]} == {}
+
+
+@pytest.mark.parametrize("sheet", ["Mål", "Tiltak", "Risiko"])
+def test_a_blank_table_prints_its_header_row_alone(printed: dict[str, list[Page]],
+                                                   sheet: str) -> None:
+    for page in _by_sheet(printed["blank"])[sheet]:
+        top = min(w[1] for w in page.words)
+        assert [w[3] for w in page.words if w[1] > top + 2 * _box_per_point(printed) * 10] == []
+
+
+def test_a_filled_table_prints_its_filled_rows_and_no_more(
+        printed: dict[str, list[Page]]) -> None:
+    words = {w[3] for page in _by_sheet(printed["filled"])["Tiltak"] for w in page.words}
+    filled = answers("42", YEAR, set())["rows"]["Tiltak"]
+    assert {row["ID"] for row in filled} <= words
+    assert f"T{len(filled) + 1}" not in words
 
 
 def test_table_pages_repeat_the_header_and_the_rows_id(printed: dict[str, list[Page]]) -> None:
@@ -185,14 +203,19 @@ def test_id_dropdowns_offer_the_filled_rows_in_libreoffice(tmp_path: Path) -> No
     require_soffice()
     plan = template_copy(tmp_path, region="42", year=YEAR, name="probe.xlsx")
     fill_into(plan, plan, rows={
-        "Mål": [{"Mål": "Flere lærlinger"}, {"Mål": "Færre svarte jobber"}],
-        "Tiltak": [{"Tiltak": "Skolebesøk"}]})
+        "Mål": [{"ID": "M1", "Mål": "Flere lærlinger"}, {"ID": "M2", "Mål": "Færre svarte jobber"},
+                {"Mål": "Uten ID ennå"}],  # no ID: nothing to refer to yet
+        "Tiltak": [{"ID": "T1", "Tiltak": "Skolebesøk"}]})
     with edit_workbook(plan) as book:
         ws = book.create_sheet("Probe")
         ws["A1"] = "=ROWS(lst_ref_mal)"
         ws["A2"] = '=INDEX(lst_ref_mal,1)&"|"&INDEX(lst_ref_mal,2)'
         ws["A3"] = "=ROWS(lst_ref_mal_tiltak)"
         ws["A4"] = '=INDEX(lst_ref_mal_tiltak,2)&"|"&INDEX(lst_ref_mal_tiltak,3)'
+        # the ID dropdowns' one entry: the next free ID of each table
+        ws["A5"] = '=INDEX(lst_neste_id_mal,1)&"|"&INDEX(lst_neste_id_tiltak,1)&"|"&' \
+                   'INDEX(lst_neste_id_risiko,1)'
     (out,) = convert_many([plan], tmp_path / "lo", "xlsx", recalc=True)
     values = openpyxl.load_workbook(out, data_only=True)["Probe"]
-    assert [values[f"A{r}"].value for r in range(1, 5)] == [2, "M1|M2", 3, "M2|T1"]
+    assert [values[f"A{r}"].value for r in range(1, 6)] == [2, "M1|M2", 3, "M2|T1",
+                                                            "M3|T2|R1"]

@@ -210,10 +210,7 @@ def test_reads_identity_values_and_file_facts(tmp_path: Path) -> None:
     assert set(book.tables) == {s.name for s in TEMPLATE.tables}
     tiltak = book.tables["Tiltak"]
     assert tiltak.header_row == 1 and tiltak.missing == ()
-    assert [r.row for r in tiltak.rows][:3] == [2, 3, 4]
-    assert len(tiltak.rows) == 200  # every prefilled ID row, none outside the table
-    assert tiltak.rows[-1].cells["id"].value == "T200"
-    assert not any(r.outside_table for r in tiltak.rows)
+    assert tiltak.rows == []  # a blank table holds nothing: no IDs, no formulas (issue 16)
     assert len(book.tables["Egenvurdering"].rows) == len(TEMPLATE.criteria)
     assert book.form is not None
     assert book.form.rows["leder"] == 7
@@ -323,7 +320,7 @@ def test_row_far_below_the_table_is_read(tmp_path: Path) -> None:
         ws["C241"], ws["H241"] = "Sommerkampanje", "Per"  # 40 rows below the last table row
     book = read(path)
     rows = book.tables["Tiltak"].rows
-    assert [(r.row, r.outside_table) for r in rows[-2:]] == [(201, False), (241, True)]
+    assert [(r.row, r.outside_table) for r in rows] == [(2, False), (241, True)]
     assert rows[-1].cells["tiltak"].address == "C241"
     assert rows[-1].cells["ansvarlig"].value == "Per"
     assert codes(book) == [("rows-outside-table", "Tiltak", "C241")]

@@ -24,7 +24,7 @@ from smso_xl.consolidation import consolidate
 from smso_xl.fill import fill_plan
 from smso_xl.generator import generate
 from smso_xl.overview import write_overview
-from smso_xl.prefill import LEFTOVERS_SHEET, next_ids
+from smso_xl.prefill import LEFTOVERS_SHEET, highest_ids, next_ids
 from smso_xl.rounds import generate_round
 from smso_xl.template import load_template
 from smso_xl.validation import validate
@@ -76,6 +76,8 @@ def _filled(tmp_path: Path, code: str, name: str, *, version: str = "2", year: i
     form = {"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
             "Overordnet mål for samarbeidet": f"Mindre svart arbeid i region {code}",
             "Sist oppdatert (dato)": D(year, 1, 20)}
+    for sheet, prefix in (("Mål", "M"), ("Tiltak", "T"), ("Risiko", "R")):  # from the dropdown
+        rows[sheet] = [{"ID": f"{prefix}{i}", **row} for i, row in enumerate(rows[sheet], 1)]
     return fill_plan(_blank(tmp_path, code, version=version, year=year), tmp_path / name,
                      rows=rows, form=form, saved_at=saved or NOW, template=load_template(version))
 
@@ -113,10 +115,16 @@ def test_a_year_of_rounds_through_libreoffice(tmp_path: Path) -> None:
     meta = {r[0]: r[1] for r in book["Metadata"].iter_rows(values_only=True)}
     assert meta["template_version"] == "2" and meta["round"] == "2"
     assert meta["source_sha256"] and meta["source_sha256"] != "0"
+    assert meta["issued_ids"] == "M2 R1 T4"  # a new row's ID comes after these
     assert [c.value for c in book["Egenvurdering"][1]][-1] == "Status"
     tiltak = [[c.value for c in row[:3]] for row in book["Tiltak"].iter_rows(min_row=2,
                                                                                max_row=6)]
-    assert [r[0] for r in tiltak] == ["T1", "T2", "T3", "T4", "T5"]  # numbering goes on
+    # The carried rows keep their IDs; a fresh row is empty (issue 16), and its ID dropdown
+    # goes on with the numbering.
+    assert [r[0] for r in tiltak] == ["T1", "T2", "T3", "T4", None]
+    cached = openpyxl.load_workbook(files["42"], data_only=True)
+    lister, cell = cached.defined_names["lst_neste_id_tiltak"].attr_text.split("!")
+    assert cached[lister.strip("'")][cell.replace("$", "")].value == "T5"
     assert tiltak[2][2] == "Innkjøpsseminar" and tiltak[4][2] is None
 
     # Round 2: the regions report progress (sorted rows, a deleted row, an added one).
@@ -190,7 +198,7 @@ def test_a_new_plan_year_carries_what_is_not_done(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     ids = {c.coordinate: c for c in book["Tiltak"]["A"]}
     assert ids["A2"].value == "T2" and "2026" in ids["A2"].comment.text
-    assert ids["A4"].value == "T4" and ids["A4"].comment is None  # a fresh row
+    assert ids["A4"].value is None and ids["A4"].comment is None  # a fresh row: empty
 
 
 def test_the_newest_of_two_versions_is_carried_and_bad_sources_get_blank(
@@ -366,3 +374,9 @@ def test_the_commands_of_a_round(tmp_path: Path) -> None:
     assert "Endringer" not in openpyxl.load_workbook(tmp_path / "uten.xlsx").sheetnames
     usage = runner.invoke(main, ["compare", str(inbox1)])
     assert usage.exit_code == 2
+
+
+def test_highest_ids_keep_each_tables_highest_number() -> None:
+    assert highest_ids(["M1", "T3", "t10", "M2", "R1", "", "X", "M 3", "Kari"]) == "M2 R1 T10"
+    # A new row's ID comes after the highest given, even one since deleted.
+    assert next_ids("T", ["T1", *highest_ids(["T1", "T4"]).split()], 1) == ["T5"]

@@ -124,13 +124,16 @@ def test_clean_plan_has_no_findings(tmp_path: Path) -> None:
     assert file_report.ok and file_report.region == "42" and file_report.year == 2026
 
 
-def test_empty_prefilled_rows_are_not_findings(tmp_path: Path) -> None:
+def test_empty_rows_and_rows_with_only_an_id_are_not_findings(tmp_path: Path) -> None:
     path = clean_plan(tmp_path)
     book = openpyxl.load_workbook(path, read_only=True)
-    # The premise: rows with only their prefilled ID (and formulas) are in the file.
-    assert book["Mål"]["A3"].value == "M2" and book["Risiko"]["A2"].value == "R1"
-    assert book["Risiko"]["F2"].value.startswith("=")
+    # The premise: empty rows hold nothing, no ID and no formula (LibreOffice would print
+    # them, issue 16).
+    assert book["Mål"]["A3"].value is None and book["Risiko"]["A2"].value is None
+    assert book["Risiko"]["F2"].value is None and book["Risiko"]["G2"].value is None
     book.close()
+    with edit_workbook(path) as edited:  # an ID picked from the dropdown, nothing else yet
+        edited["Mål"]["A3"], edited["Risiko"]["A2"] = "M2", "R1"
     report = check(path)
     assert codes_at(report) == []
     plan = report.files[0].plan
@@ -542,11 +545,11 @@ def test_id_duplicate_below_the_table(tmp_path: Path) -> None:
 
 
 def test_an_id_in_an_empty_row_is_not_a_duplicate_of_it(tmp_path: Path) -> None:
-    # The region typed M2 on its first goal; row 3 still holds the template's M2, unfilled.
+    # The region typed M2 on its first goal and had picked M2 in row 3 too, still unfilled.
     # Only the filled row is named, with the row that holds the same ID.
     path = clean_plan(tmp_path)
     with edit_workbook(path) as book:
-        book["Mål"]["A2"] = "M2"
+        book["Mål"]["A2"] = book["Mål"]["A3"] = "M2"
     report = check(path)
     assert codes_at(report) == [("id-duplicate", "Mål", "A2"),
                                 ("reference-unknown", "Tiltak", "B2")]  # its M1 is gone
@@ -733,12 +736,12 @@ def test_rows_outside_table_are_read_at_their_true_cells(tmp_path: Path) -> None
         ws[f"C{far}"] = "Kampanje i sommerferien"
         ws[f"L{far}"] = "snart"
     report = check(path)
-    # The row has no ID: it gets one in the overview, and says so (issue 18.4).
+    # The row has no ID: it gets one in the overview, and says so (issues 18.4, 16).
     assert codes_at(report) == [("id-assigned", "Tiltak", f"A{far}"),
                                 ("rows-outside-table", "Tiltak", f"C{far}"),
                                 ("responsible-missing", "Tiltak", f"H{far}"),
                                 ("date-invalid", "Tiltak", f"L{far}")]
-    assert report.findings[0].severity == INFO
+    assert report.findings[0].severity == WARNING
     assert only(report, "rows-outside-table").startswith(
         f"Tiltak C{far}: 1 utfylte rader står utenfor tabellen")
     plan = report.files[0].plan

@@ -19,6 +19,7 @@ from smso_xl import selfcheck
 from smso_xl.config import default_parties
 from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL
 from smso_xl.template import Template
+from smso_xl.validation import validate
 from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, fill_plan
 
@@ -182,10 +183,14 @@ def test_filled_plan_recalculated_by_libreoffice(
             if str(dv.sqref) == "M2:M201"] == ["lst_status"]
     assert list(converted.defined_names["lst_status"].destinations) == [("Lister", "$G$2:$G$6")]
 
+    # A risk the region adds holds no formula (issue 16): Sjekk computed its level inline
+    # (the counts above), and validate computes score and level.
     risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
-    assert [(risiko[f"F{r}"].value, risiko[f"G{r}"].value) for r in (2, 3, 4)] == [
-        (16, "Høy"), (6, "Lav"), (9, "Middels")]
-    assert risiko["F5"].value in (None, "") and risiko["G5"].value in (None, "")
+    assert all(risiko[f"{c}{r}"].value in (None, "") for c in "FG" for r in (2, 3, 4, 5))
+    (report,) = validate([out], today=dt.date(2026, 6, 1), year=2026).files
+    assert report.plan is not None
+    assert [(r.values["risikoskar"], r.values["risikoniva"])
+            for r in report.plan.rows["Risiko"]] == [(16, "Høy"), (6, "Lav"), (9, "Middels")]
 
 
 def test_complete_plan_is_ready_in_libreoffice_despite_a_warning(
@@ -223,8 +228,10 @@ def test_complete_plan_is_ready_in_libreoffice_despite_a_warning(
         ("Tiltak", "Dato utenfor planperioden (Start, Frist)"): 1}
     assert values == _python_counts(template, out)
     assert ready == "Ja"
-    risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
-    assert (risiko["F2"].value, risiko["G2"].value) == (15, "Høy")
+    (report,) = validate([out], today=dt.date(2026, 6, 1), year=2026).files
+    assert report.plan is not None
+    (risk,) = report.plan.rows["Risiko"]
+    assert (risk.values["risikoskar"], risk.values["risikoniva"]) == (15, "Høy")
 
 
 
@@ -242,7 +249,7 @@ def _probe_marks(path: Path) -> dict[str, list[tuple[str, str]]]:
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
-    from smso_xl.formats import ERROR_FILL
+    from smso_xl.formats import ERROR_FILL, ERROR_TEXT
 
     wb = openpyxl.load_workbook(path)
     probes: dict[str, list[tuple[str, str]]] = {}
@@ -252,7 +259,11 @@ def _probe_marks(path: Path) -> dict[str, list[tuple[str, str]]]:
             for rule in rng.rules:
                 fill = rule.dxf.fill if rule.dxf else None
                 colour = fill.bgColor.rgb if fill is not None and fill.bgColor is not None else None
-                if rule.type != "expression" or not colour or colour[-6:] != ERROR_FILL[1:]:
+                font = rule.dxf.font.color.rgb if rule.dxf and rule.dxf.font and \
+                    rule.dxf.font.color is not None else None
+                # An error mark: red on red text (a high risk's colour is the red fill alone).
+                if rule.type != "expression" or not colour or colour[-6:] != ERROR_FILL[1:] \
+                        or not font or font[-6:] != ERROR_TEXT[1:]:
                     continue
                 for ref in str(rng.sqref).split():
                     min_col, min_row, max_col, max_row = range_boundaries(ref)
@@ -282,7 +293,6 @@ def test_every_error_cell_is_red_and_no_clean_cell_is(
     conditional formats, and no other cell is — on a plan with a fault of every kind and on
     a blank one (grouped findings mark each of their cells)."""
     require_soffice()
-    from smso_xl.validation import validate
 
     faulty = generate_plan("42", out_dir=tmp_path / "faulty")
     parties = [p.name for p in default_parties()]

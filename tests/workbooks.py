@@ -30,6 +30,8 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from smso_xl import fill
 from smso_xl.config import Region, default_regions
 from smso_xl.generator import generate
+from smso_xl.prefill import next_ids
+from smso_xl.template import load_template
 
 __all__ = ["GENERATED_AT", "add_zip_entries", "edit_workbook", "fill_plan", "make_plan",
            "template_copy"]
@@ -84,8 +86,35 @@ def fill_plan(path: Path, *, rows: Rows | None = None,
               form: Mapping[str, object] | None = None,
               saved_at: dt.datetime | None = None) -> Path:
     """Fill ``path`` in place: ``rows`` (sheet → row dicts keyed by header), ``form``
-    (label → value); ``saved_at`` sets the workbook's own "last saved" time."""
-    return fill.fill_plan(path, path, rows=rows, form=form, saved_at=saved_at)
+    (label → value); ``saved_at`` sets the workbook's own "last saved" time.
+
+    A new row of a numbered sheet (Mål, Tiltak, Risiko) without an ``ID`` key takes the
+    next free ID, as a region picks it from the ID dropdown; ``"ID": None`` leaves it out."""
+    return fill.fill_plan(path, path, rows=_numbered(path, rows) if rows else rows,
+                          form=form, saved_at=saved_at)
+
+
+def _numbered(path: Path, rows: Rows) -> Rows:
+    template = load_template()
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        numbered: dict[str, list[Mapping[str, object]]] = {}
+        for name, sheet_rows in rows.items():
+            spec = next((s for s in template.tables if s.name == name), None)
+            if spec is None or not spec.id_prefix or name not in book.sheetnames:
+                numbered[name] = list(sheet_rows)
+                continue
+            key = spec.key_of("id") or ""
+            header, col = spec.column(key).header, [c.key for c in spec.columns].index(key) + 1
+            taken = [str(r.get(header)) for r in sheet_rows if r.get(header)]
+            taken += [str(row[0]) for row in book[name].iter_rows(min_col=col, max_col=col,
+                                                                  values_only=True) if row[0]]
+            fresh = iter(next_ids(spec.id_prefix, taken, len(sheet_rows)))
+            numbered[name] = [r if header in r else {header: next(fresh), **r}
+                              for r in sheet_rows]
+        return numbered
+    finally:
+        book.close()
 
 
 def add_zip_entries(path: Path, entries: Mapping[str, bytes], *,
