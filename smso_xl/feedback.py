@@ -178,7 +178,7 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
             if PILImage is None and any(n.startswith("xl/media/") for n in package.names):
                 lost.append("bilder (Pillow er ikke installert)")
         _clear_previous_round(wb)
-        _compute_added_rows(wb, report)
+        _compute_added_rows(wb, report, rebuilt=package.format == "ods")
         _mark_cells(wb, report.findings)
         shown = _show_hidden_marks(wb, report.findings)
         _add_sheet(wb, report, rebuilt=package.format == "ods", shown=shown)
@@ -189,11 +189,12 @@ def _write(report: FileReport, out_dir: Path, *, inputs: tuple[Path, ...],
     return target, tuple(lost)
 
 
-def _compute_added_rows(wb: XlWorkbook, report: FileReport) -> None:
+def _compute_added_rows(wb: XlWorkbook, report: FileReport, *, rebuilt: bool) -> None:
     """A row the region added holds no formula (the writer leaves empty rows empty, issue
     16): in the copy its computed cells (the risk score and level) get the template's
     formula, so the region reads the level the check acted on. A cell with anything in it
-    is left as it is (``computed-mismatch`` speaks of it)."""
+    is left as it is (``computed-mismatch`` speaks of it) — but in a copy rebuilt from .ods,
+    where the values are what the region's formulas showed, the formula comes back."""
     book, plan = report.workbook, report.plan
     template = load_templates().get(book.template_version) if book else None
     if book is None or plan is None or template is None:
@@ -207,7 +208,9 @@ def _compute_added_rows(wb: XlWorkbook, report: FileReport) -> None:
         for plan_row in plan.rows.get(sheet.name, ()):
             for column in computed:
                 address = table.address(column.key, plan_row.row)
-                if address is None or ws[address].value not in (None, ""):
+                cell = ws[address] if address else None
+                if cell is None or isinstance(cell, MergedCell) or cell.data_type == "f" or (
+                        cell.value not in (None, "") and not rebuilt):
                     continue
                 try:
                     ws[address] = "=" + template.formula(sheet, column.formula,
@@ -552,7 +555,7 @@ def _fresh_template(identity: Identity | None) -> XlWorkbook:
         year=identity.year, parties=default_parties(), settings=settings,
         return_date=return_date(settings, identity.year, dt.date.today()),
         file_id=identity.file_id, generated_at=generated,
-        generator_version=identity.generator_version)
+        generator_version=identity.generator_version, issued=tuple(identity.issued_ids.split()))
     with tempfile.TemporaryDirectory(prefix="smso-feedback-") as tmp:
         write_plan(Path(tmp) / "mal.xlsx", ctx)
         return load_workbook((Path(tmp) / "mal.xlsx").read_bytes())

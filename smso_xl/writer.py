@@ -81,6 +81,7 @@ class PlanContext:
     generated_at: dt.datetime
     generator_version: str
     carried: Carried | None = None   # last round's plan, for ``generate --from``
+    issued: tuple[str, ...] = ()     # IDs given before, when regenerating a file (feedback)
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
@@ -89,11 +90,10 @@ class PlanContext:
     @property
     def issued_ids(self) -> str:
         """The highest ID per table that earlier rounds gave (Identity.issued_ids)."""
-        if self.carried is None:
-            return ""
-        return highest_ids([*self.carried.issued, *(
+        carried = self.carried
+        return highest_ids([*self.issued, *(carried.issued if carried else ()), *(
             str(row.get(sheet.key_of("id") or "") or "") for sheet in self.template.tables
-            for row in self.carried.rows.get(sheet.name, ()))])
+            for row in (carried.rows.get(sheet.name, ()) if carried else ()))])
 
     def identity(self) -> dict[str, str]:
         values = {
@@ -138,7 +138,8 @@ def _carried_rows(carried: Carried, sheet: Sheet,
     if sheet.id_prefix and ident:
         taken = [str(r[ident]) for r in rows if r.get(ident)]
         # A row the region added without an ID gets the next one.
-        fresh = iter(next_ids(sheet.id_prefix, taken, len(rows) - len(taken)))
+        fresh = iter(next_ids(sheet.id_prefix, [*carried.issued, *taken],
+                              len(rows) - len(taken)))
         for row in rows:
             if not row.get(ident):
                 row[ident] = next(fresh)
@@ -774,13 +775,16 @@ def _write_next_id(wb: XlsxWorkbook, ws: Worksheet, col: int, name: str, sheet: 
     number after it in the ID column or given in an earlier round (prefill.next_ids, which
     the validator gives a filled row without an ID)."""
     prefix, ident = sheet.id_prefix or "", sheet.key_of("id") or ""
-    floor = int(highest[len(prefix):]) if (highest := highest_ids(
-        [i for i in issued if i.upper().startswith(prefix.upper())])) else 0
+    floor = int(next_ids(prefix, issued, 1)[0][len(prefix):]) - 1
     letter = _col_letter(sheet, ident)
     ids = sheet_ref(sheet.name, f"${letter}${TABLE_HEADER_ROW + 1}:"
                                 f"${letter}${selfcheck.checked_last_row(data_rows)}")
-    number = f"IFERROR(--MID({ids},{len(prefix) + 1},9),0)"
-    formula = (f'="{prefix}"&(MAX({floor},IF(LEFT({ids},{len(prefix)})="{prefix}",{number},0))'
+    # next_ids's reading: the prefix, then digits only («T05»; not «T3.1», «T1e3», «T 5»):
+    # the digits are a number whose text, padded to their length, is the digits again.
+    text, digits = f"TRIM({ids})", f"MID(TRIM({ids}),{len(prefix) + 1},99)"
+    number = (f'IFERROR(IF({digits}=TEXT(--{digits},REPT("0",LEN({text})-{len(prefix)})),'
+              f'--{digits},0),0)')
+    formula = (f'="{prefix}"&(MAX({floor},IF(LEFT({text},{len(prefix)})="{prefix}",{number},0))'
                '+1)')
     (cached,) = next_ids(prefix, [*issued, *(str(r.get(ident) or "") for r in prefilled)], 1)
     ws.write_array_formula(1, col, 1, col, "{" + formula + "}", None, cached)

@@ -602,3 +602,28 @@ def test_a_risk_the_region_added_gets_its_level_in_the_copy(agder_plan: Path,
     shown = openpyxl.load_workbook(convert(copy_path, tmp_path / "lo", "xlsx", recalc=True),
                                    data_only=True)["Risiko"]
     assert (shown["F2"].value, shown["G2"].value) == (16, "Høy")
+
+
+def test_risk_levels_come_back_as_formulas_in_an_ods_copy_and_merges_are_left(
+        agder_plan: Path, tmp_path: Path) -> None:
+    """A copy rebuilt from .ods holds the values the region's formulas showed: the risk's
+    score and level become formulas again. A score cell the region merged is left alone."""
+    require_soffice()
+    risks = [{"Risiko": "Få deltar", "Sannsynlighet (1–5)": 4, "Konsekvens (1–5)": 4,
+              "Risikoskår": 16, "Risikonivå": "Høy"},
+             {"Risiko": "Lite tid", "Sannsynlighet (1–5)": 2, "Konsekvens (1–5)": 2}]
+    source = fill(agder_plan, tmp_path / "risiko.xlsx", {"Risiko": risks})
+    ods = convert(source, tmp_path / "ods", "ods")
+    rebuilt = openpyxl.load_workbook(write_feedback(validate([ods], today=TODAY).files[0],
+                                                    tmp_path / "ut"))["Risiko"]
+    assert rebuilt["F2"].value == '=IF(ISNUMBER(D2)*ISNUMBER(E2),D2*E2,"")'
+    assert rebuilt["G2"].value.startswith("=IF(ISNUMBER(D2)*ISNUMBER(E2),")
+    book = openpyxl.load_workbook(source)
+    book["Risiko"].merge_cells("F2:F3")
+    book.save(source)
+    merged = openpyxl.load_workbook(write_feedback(validate([source], today=TODAY).files[0],
+                                                   tmp_path / "ut-2"))["Risiko"]
+    # F2 keeps what the region typed; F3, under the merge, is not written (openpyxl
+    # refuses); the second risk's level is.
+    assert merged["F2"].value == 16 and isinstance(merged["F3"], MergedCell)
+    assert merged["G3"].value.startswith("=IF(")

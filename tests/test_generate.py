@@ -641,6 +641,26 @@ def test_empty_risk_rows_hold_no_formula(agder_plan: Path, agder_book: Workbook)
                                     and cell.find(f"{{{M}}}v") is None), (key, row)
 
 
+def test_next_id_comes_after_the_ids_given_before(tmp_path: Path) -> None:
+    """The ID dropdown's entry and the identity's issued_ids, when earlier rounds gave IDs
+    (odd ones typed by a region, «TILTAK1», are not IDs)."""
+    ctx = writer.PlanContext(
+        template=TEMPLATE, region=Region("42", "Agder"), year=2026,
+        parties=default_parties(), settings=load_settings(), return_date=dt.date(2026, 3, 1),
+        file_id="f", generated_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        generator_version="test", issued=("TILTAK1", "T5", "M2"))
+    path = tmp_path / "issued.xlsx"
+    writer.write_plan(path, ctx)
+    book = openpyxl.load_workbook(path, data_only=True)
+    meta = {r[0]: r[1] for r in book["Metadata"].iter_rows(values_only=True)}
+    assert meta["issued_ids"] == "M2 T5 TILTAK1"
+    entries = {}
+    for name in ("lst_neste_id_mal", "lst_neste_id_tiltak", "lst_neste_id_risiko"):
+        lists, cell = book.defined_names[name].attr_text.split("!")
+        entries[name[-6:]] = book[lists.strip("'")][cell.replace("$", "")].value
+    assert entries == {"id_mal": "M3", "tiltak": "T6", "risiko": "R1"}
+
+
 def test_risk_formulas_in_a_carried_row(tmp_path: Path) -> None:
     """A risk carried from last round is filled: it keeps its formulas, cached with the
     values the validator computes (Template.compute and Template.formula agree)."""

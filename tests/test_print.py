@@ -33,6 +33,7 @@ from smso_xl.consolidation import consolidate
 from smso_xl.demo import answers
 from smso_xl.fill import fill_plan as fill_into
 from smso_xl.overview import write_overview
+from smso_xl.prefill import next_ids
 from tests.libreoffice import convert_many, require_soffice
 from tests.workbooks import edit_workbook, template_copy
 
@@ -197,6 +198,9 @@ def test_veiledning_has_no_gap_between_bullets(printed: dict[str, list[Page]]) -
     assert after - (lines_between[-1] if lines_between else risiko) < 1.6 * line
 
 
+RISK_IDS = ["R05", " R7 ", "R9.5", "R1e3"]
+
+
 def test_id_dropdowns_offer_the_filled_rows_in_libreoffice(tmp_path: Path) -> None:
     """Mål-ID and Gjelder list the IDs of filled rows only: LibreOffice, recalculating,
     resolves the defined names to them."""
@@ -205,7 +209,10 @@ def test_id_dropdowns_offer_the_filled_rows_in_libreoffice(tmp_path: Path) -> No
     fill_into(plan, plan, rows={
         "Mål": [{"ID": "M1", "Mål": "Flere lærlinger"}, {"ID": "M2", "Mål": "Færre svarte jobber"},
                 {"Mål": "Uten ID ennå"}],  # no ID: nothing to refer to yet
-        "Tiltak": [{"ID": "T1", "Tiltak": "Skolebesøk"}]})
+        "Tiltak": [{"ID": "T1", "Tiltak": "Skolebesøk"}],
+        # IDs as regions type them: padded, with spaces, and not IDs at all («R9.5», «R1e3»)
+        "Risiko": [{"ID": ident, "Risiko": "Få deltar"}
+                   for ident in RISK_IDS]})
     with edit_workbook(plan) as book:
         ws = book.create_sheet("Probe")
         ws["A1"] = "=ROWS(lst_ref_mal)"
@@ -218,4 +225,5 @@ def test_id_dropdowns_offer_the_filled_rows_in_libreoffice(tmp_path: Path) -> No
     (out,) = convert_many([plan], tmp_path / "lo", "xlsx", recalc=True)
     values = openpyxl.load_workbook(out, data_only=True)["Probe"]
     assert [values[f"A{r}"].value for r in range(1, 6)] == [2, "M1|M2", 3, "M2|T1",
-                                                            "M3|T2|R1"]
+                                                            "M3|T2|R8"]
+    assert next_ids("R", RISK_IDS, 1) == ["R8"]  # what validate gives a row without an ID
