@@ -47,21 +47,25 @@ class Carried:
         return self.round == NEW_YEAR
 
 
+def _id_parts(text: str) -> tuple[str, int] | None:
+    """An ID as its prefix and number (« t05 » → ("T", 5)); None for any other text."""
+    m = re.fullmatch(r"([A-Za-z]+)(\d+)", text.strip())
+    return (m[1].upper(), int(m[2])) if m else None
+
+
 def highest_ids(ids: Iterable[str]) -> str:
     """The highest ID of each prefix among ``ids``, as ``Identity.issued_ids`` keeps them
     ("M3 T5 R2")."""
     highest: dict[str, int] = {}
-    for text in ids:
-        if m := re.fullmatch(r"([A-Za-z]+)(\d+)", text.strip()):
-            prefix = m[1].upper()
-            highest[prefix] = max(highest.get(prefix, 0), int(m[2]))
+    for prefix, number in filter(None, map(_id_parts, ids)):
+        highest[prefix] = max(highest.get(prefix, 0), number)
     return " ".join(f"{prefix}{number}" for prefix, number in sorted(highest.items()))
 
 
 def next_ids(prefix: str, taken: Sequence[str], count: int) -> list[str]:
     """``count`` IDs after the highest of ``taken`` with this prefix (T1, T3 → T4, T5 …)."""
-    numbers = [int(m[1]) for t in taken if (m := re.fullmatch(
-        rf"{re.escape(prefix)}(\d+)", t.strip(), re.IGNORECASE))]
+    numbers = [parts[1] for parts in map(_id_parts, taken)
+               if parts and parts[0] == prefix.upper()]
     start = max(numbers, default=0) + 1
     return [f"{prefix}{n}" for n in range(start, start + count)]
 

@@ -572,8 +572,7 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
         # Coloured from the scores themselves: a row the region adds has no formula, and
         # its level shows as colour while it is typed (the validator and the feedback copy
         # write the level).
-        level = ctx.template.formula(sheet, sheet.column(level_key).formula,
-                                     lambda key: cell(key))
+        level = ctx.template.formula(sheet, sheet.column(level_key).formula, cell)
         for name, level_fmt in fmt.risk.items():
             for key in dict.fromkeys([level_key, sheet.key_of("risk_score") or level_key]):
                 ws.conditional_format(rng(key), {
