@@ -306,10 +306,13 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
         raise NoWorkbooksError(no_workbooks_message(empty))
     settings = load_settings(settings_file) if drafts else None
     tick = _progress("Kontrollerer", output_format == "text")
+    # The feedback copy needs the tables and plans (a risk the region added gets its level
+    # formulas at its cells); the findings alone need neither.
+    copies = feedback_dir is not None
     report = run_validate(list(paths), today=_today(today),
                           regions=load_regions(regions_file) if regions_file else None,
-                          year=year, progress=tick, jobs=jobs, keep_tables=False,
-                          keep_plans=False, provenance=ManifestIndex().lookup)
+                          year=year, progress=tick, jobs=jobs, keep_tables=copies,
+                          keep_plans=copies, provenance=ManifestIndex().lookup)
     _end_progress(tick)
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

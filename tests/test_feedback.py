@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine as calamine
+from click.testing import CliRunner
 from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.filters import FilterColumn, Filters
@@ -26,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl import selfcheck
 from smso_xl.cells import parse_a1
+from smso_xl.cli import main
 from smso_xl.config import default_parties
 from smso_xl.feedback import AUTHOR, FILLS, MARK_TAG, SHEET, write_all, write_feedback
 from smso_xl.fill import load_workbook
@@ -602,6 +604,12 @@ def test_a_risk_the_region_added_gets_its_level_in_the_copy(agder_plan: Path,
     shown = openpyxl.load_workbook(convert(copy_path, tmp_path / "lo", "xlsx", recalc=True),
                                    data_only=True)["Risiko"]
     assert (shown["F2"].value, shown["G2"].value) == (16, "Høy")
+    # The same through the command line, which keeps tables and plans only for the copies.
+    result = CliRunner().invoke(main, ["validate", str(source), "--feedback",
+                                       str(tmp_path / "cli"), "--today", "01.06.2026"])
+    assert result.exit_code == 1, result.output
+    (cli_copy,) = (tmp_path / "cli").glob("*.xlsx")
+    assert openpyxl.load_workbook(cli_copy)["Risiko"]["F2"].value == risiko["F2"].value
 
 
 def test_risk_levels_come_back_as_formulas_in_an_ods_copy_and_merges_are_left(
