@@ -11,7 +11,7 @@ would save them:
            300 actions overflow the template's 200-row Tiltak table, so the table is grown
            as Excel grows it when a region inserts rows.
 
-Content comes from ``smso_xl.demo.answers`` (the real kinds of SMSØ work) and is varied
+Content comes from ``smso_xl.round.demo.answers`` (the real kinds of SMSØ work) and is varied
 deterministically per region; about one row in twenty carries a typical mistake (a date as
 text, a placeholder for a person, a near-miss status, an amount typed with "kr"), so that
 the validator's slow paths run as often as they would in real returns.
@@ -40,12 +40,12 @@ from typing import Any
 
 import yaml
 
-from smso_xl.config import Region, default_regions
-from smso_xl.demo import PEOPLE, SCENARIOS, answers
-from smso_xl.fill import put_value
-from smso_xl.generator import generate
-from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
-from smso_xl.template import load_template
+from smso_xl.round.demo import PEOPLE, SCENARIOS, answers
+from smso_xl.round.generator import generate
+from smso_xl.template.config import Region, default_regions
+from smso_xl.template.definition import load_template
+from smso_xl.template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
+from smso_xl.workbook.fill import put_value
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CACHE = HERE / ".cache"

@@ -7,10 +7,10 @@ the machine disturbs it less than the wall clock), best of ``--repeat`` passes o
 
     floor      python-calamine parsing the six data sheets (the baseline of run.py)
     touch-floor   the floor plus one Python call per non-empty cell (its text)
-    sniff      smso_xl.sniff: the checks before any parser runs (zip, sizes, sheet extents)
+    sniff      smso_xl.workbook.sniff: the checks before any parser runs (zip, sizes, sheet extents)
     read       smso_xl.read: sniff, calamine, cells and rows, identity and file facts
-    rules      smso_xl.rules.check_workbook: every cell parsed by its kind, every rule
-    validate   smso_xl.validation.validate_file: read + rules + sorting the findings
+    rules      smso_xl.template.rules.check_workbook: every cell parsed by its kind, every rule
+    validate   smso_xl.round.validation.validate_file: read + rules + sorting the findings
     transport  what --jobs adds: a report pickled in the worker and loaded in the parent, as
                validate sends it (findings only) and as consolidate does (with the plan)
     overview   smso_xl.write_overview for those workbooks, per workbook
@@ -42,7 +42,7 @@ TODAY = dt.date(2026, 6, 15)
 
 
 def _best(run: Callable[[], object], repeat: int) -> float:
-    from smso_xl.batch import paused_gc
+    from smso_xl.base.batch import paused_gc
 
     times = []
     for _ in range(repeat):
@@ -67,16 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import python_calamine
 
-    from smso_xl.batch import dumps, loads
-    from smso_xl.config import default_parties, load_regions
-    from smso_xl.consolidation import consolidate
-    from smso_xl.overview import write_overview
-    from smso_xl.reader import read
-    from smso_xl.rules import check_workbook
-    from smso_xl.sniff import sniff
-    from smso_xl.template import load_template
-    from smso_xl.validation import validate_file
-    from smso_xl.values import cell_text
+    from smso_xl.base.batch import dumps, loads
+    from smso_xl.round.consolidation import consolidate
+    from smso_xl.round.overview import write_overview
+    from smso_xl.round.validation import validate_file
+    from smso_xl.template.config import default_parties, load_regions
+    from smso_xl.template.definition import load_template
+    from smso_xl.template.rules import check_workbook
+    from smso_xl.template.values import cell_text
+    from smso_xl.workbook.reader import read
+    from smso_xl.workbook.sniff import sniff
 
     make_inputs.build(args.cache, "large", os.cpu_count() or 1)
     files = make_inputs.corpus_files(args.cache, "large")[:args.files]

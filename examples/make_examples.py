@@ -18,13 +18,13 @@ from pathlib import Path
 
 import click
 
-from smso_xl.config import default_regions
-from smso_xl.consolidation import consolidate
-from smso_xl.demo import simulate_returns
-from smso_xl.generator import generate
-from smso_xl.overview import write_overview
-from smso_xl.render import render_text
-from smso_xl.validation import validate
+from smso_xl.cli.render import render_text
+from smso_xl.round.consolidation import consolidate
+from smso_xl.round.demo import simulate_returns
+from smso_xl.round.generator import generate
+from smso_xl.round.overview import write_overview
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_regions
 
 YEAR = 2027
 GENERATED_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

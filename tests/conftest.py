@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
-from smso_xl.config import Region, Settings, default_regions
-from smso_xl.generator import generate
-from smso_xl.template import Template, load_template
+from smso_xl.round.generator import generate
+from smso_xl.template.config import Region, Settings, default_regions
+from smso_xl.template.definition import Template, load_template
 
 #: The generation time and file id of every workbook the fixtures make, so tests can
 #: assert the identity values exactly.

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import TypeVar
 from xml.sax.saxutils import escape
 
-from smso_xl.cells import a1, column_letter
-from smso_xl.config import default_parties
-from smso_xl.kinds import is_input
-from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
-from smso_xl.template import Sheet, Template
+from smso_xl.base.cells import a1, column_letter
+from smso_xl.template.config import default_parties
+from smso_xl.template.definition import Sheet, Template
+from smso_xl.template.kinds import is_input
+from smso_xl.template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 
 __all__ = ["FAULTS", "Base", "Fault", "PlantedPlan", "planted_plans"]
 

@@ -11,12 +11,13 @@ import smso_xl
 
 def test_public_functions_are_functions_even_after_the_cli_is_imported() -> None:
     # The commands import these modules; a module named like its function would shadow it.
-    import smso_xl.consolidation
-    import smso_xl.generator
     import smso_xl.mail
-    import smso_xl.validation
+    import smso_xl.round.consolidation
+    import smso_xl.round.generator
+    import smso_xl.round.validation
 
-    assert smso_xl.generator and smso_xl.validation and smso_xl.consolidation and smso_xl.mail
+    assert smso_xl.round.generator and smso_xl.round.validation
+    assert smso_xl.round.consolidation and smso_xl.mail
 
     for name in ("generate", "read", "validate", "consolidate", "write_overview",
                  "write_feedback", "collect"):
@@ -29,7 +30,7 @@ def test_every_name_in_all_resolves() -> None:
 
 
 def test_importing_the_package_loads_no_heavy_library() -> None:
-    code = ("import sys, smso_xl.cli; "
+    code = ("import sys, smso_xl.cli.commands; "
             "print(sorted(m for m in ('pandas', 'openpyxl', 'xlsxwriter', 'python_calamine') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

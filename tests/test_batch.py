@@ -1,5 +1,5 @@
 """Worker processes (``jobs``): the same reports as one process, in the same order, and a
-worker that dies costs one file, not the run (``smso_xl.batch``, which validation hands its
+worker that dies costs one file, not the run (``smso_xl.base.batch``, which validation hands its
 function)."""
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smso_xl.batch import AUTO_MIN_FILES, map_in_workers, resolve_jobs
-from smso_xl.cli import main
-from smso_xl.config import default_parties
-from smso_xl.consolidation import consolidate
-from smso_xl.template import Template, load_template, load_templates
-from smso_xl.validation import (
+from smso_xl.base.batch import AUTO_MIN_FILES, map_in_workers, resolve_jobs
+from smso_xl.cli.commands import main
+from smso_xl.round.consolidation import consolidate
+from smso_xl.round.validation import (
     CRASHED,
     FileReport,
     FileSettings,
@@ -27,6 +25,8 @@ from smso_xl.validation import (
     validate,
     validate_with,
 )
+from smso_xl.template.config import default_parties
+from smso_xl.template.definition import Template, load_template, load_templates
 from tests.test_rules import TODAY, YEAR, clean_plan
 from tests.workbooks import make_plan
 

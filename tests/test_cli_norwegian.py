@@ -1,6 +1,6 @@
 """click's own words are Norwegian: usage errors, help headings, defaults, the --help option.
 
-click wraps its messages in gettext; ``smso_xl.clitext`` ships the bokmål catalog. Each test
+click wraps its messages in gettext; ``smso_xl.cli.text`` ships the bokmål catalog. Each test
 runs the command line as the user does (CliRunner) and reads what it prints.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smso_xl import clitext
-from smso_xl.cli import main
+from smso_xl.cli import text as clitext
+from smso_xl.cli.commands import main
 
 ENGLISH = ("Usage:", "Options:", "Show this message", "[default:", "[required]", "Missing",
            "Invalid value", "is not a valid", "Error:", "No such", "Try '", "does not exist",
@@ -71,13 +71,13 @@ def test_norwegian_whatever_the_machine_speaks(tmp_path: Path) -> None:
 
 def test_the_shipped_catalog_is_the_compiled_dict() -> None:
     assert clitext.CATALOG_FILE.read_bytes() == clitext.compiled(), (
-        "run: python -m smso_xl.clitext")
+        "run: python -m smso_xl.cli.text")
 
 
 def test_a_missing_library_is_named_not_a_traceback(tmp_path: Path) -> None:
     """Run from a checkout that was never installed: the command says what to install."""
     script = ("import sys; sys.modules['xlsxwriter'] = None; "  # as if it were not installed
-              "from smso_xl.cli import main; main()")
+              "from smso_xl.cli.commands import main; main()")
     result = subprocess.run(
         [sys.executable, "-c", script, "generate", "--region", "42", "--year", "2027",
          "--out", str(tmp_path / "ut")],

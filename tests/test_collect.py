@@ -25,8 +25,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from smso_xl.cli import main
-from smso_xl.consolidation import INCLUDED, INCLUDED_WITH_ERRORS, SUPERSEDED, consolidate
+from smso_xl.cli.commands import main
 from smso_xl.mail import (
     MANIFEST_NAME,
     OLE_MAGIC,
@@ -38,8 +37,9 @@ from smso_xl.mail import (
     safe_name,
     workbook_suffix,
 )
-from smso_xl.overview import write_overview
-from smso_xl.validation import validate
+from smso_xl.round.consolidation import INCLUDED, INCLUDED_WITH_ERRORS, SUPERSEDED, consolidate
+from smso_xl.round.overview import write_overview
+from smso_xl.round.validation import validate
 from tests.workbooks import fill_plan, make_plan
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from smso_xl.cli import main
-from smso_xl.config import Region, default_parties, default_regions
-from smso_xl.consolidation import (
+from smso_xl.base.provenance import Provenance
+from smso_xl.cli.commands import main
+from smso_xl.round.consolidation import (
     DUPLICATE,
     EXCLUDED,
     INCLUDED,
@@ -40,9 +40,9 @@ from smso_xl.consolidation import (
     Consolidation,
     consolidate,
 )
-from smso_xl.overview import write_overview
-from smso_xl.provenance import Provenance
-from smso_xl.sniff import OLE_MAGIC
+from smso_xl.round.overview import write_overview
+from smso_xl.template.config import Region, default_parties, default_regions
+from smso_xl.workbook.sniff import OLE_MAGIC
 from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, make_plan
 
@@ -83,7 +83,7 @@ def _consolidate_cli(inbox: Path, out: Path, *options: str) -> Result:
 
 
 def _saved(path: Path, when: dt.datetime) -> Path:
-    from smso_xl.fill import fill_plan
+    from smso_xl.workbook.fill import fill_plan
 
     return fill_plan(path, path, saved_at=when)
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from smso_xl.cli import main
+from smso_xl.cli.commands import main
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_a_second_demo_gets_a_new_folder_and_a_full_folder_is_refused(tmp_path: 
     refused = CliRunner().invoke(main, ["demo", "smso-demo"])
     assert refused.exit_code == 2 and "ikke en tom mappe" in refused.output
     assert "Traceback" not in refused.output
-    from smso_xl.demo import demo_folder
+    from smso_xl.round.demo import demo_folder
 
     assert demo_folder(tmp_path) == tmp_path / "smso-demo-2"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smso_xl.cli import main
-from smso_xl.docs import DOC_PATH, findings_page
-from smso_xl.findings import CATALOGUE
-from smso_xl.template import load_template
+from smso_xl.base.findings import CATALOGUE
+from smso_xl.cli.commands import main
+from smso_xl.cli.docs import DOC_PATH, findings_page
+from smso_xl.template.definition import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -39,7 +39,7 @@ def test_readme_quick_start_is_two_commands() -> None:
 
 def test_findings_page_matches_the_catalogue() -> None:
     assert DOC_PATH.read_text(encoding="utf-8") == findings_page(), (
-        "run: python -m smso_xl.docs")
+        "run: python -m smso_xl.cli.docs")
     for code in CATALOGUE:
         assert f"`{code}`" in DOC_PATH.read_text(encoding="utf-8")
 

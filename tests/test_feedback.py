@@ -25,16 +25,16 @@ from openpyxl.worksheet.filters import FilterColumn, Filters
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from smso_xl import selfcheck
-from smso_xl.cells import parse_a1
-from smso_xl.cli import main
-from smso_xl.config import default_parties
-from smso_xl.feedback import AUTHOR, FILLS, MARK_TAG, SHEET, write_all, write_feedback
-from smso_xl.fill import load_workbook
-from smso_xl.findings import Finding
-from smso_xl.formats import ERROR_FILL, FONT_NAME, INPUT_FILL, WARNING_FILL
-from smso_xl.template import load_template
-from smso_xl.validation import validate
+from smso_xl.base.cells import parse_a1
+from smso_xl.base.findings import Finding
+from smso_xl.base.formats import ERROR_FILL, FONT_NAME, INPUT_FILL, WARNING_FILL
+from smso_xl.cli.commands import main
+from smso_xl.round.feedback import AUTHOR, FILLS, MARK_TAG, SHEET, write_all, write_feedback
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_parties
+from smso_xl.template.definition import load_template
+from smso_xl.workbook import selfcheck
+from smso_xl.workbook.fill import load_workbook
 
 try:
     from tests.libreoffice import convert, require_soffice

@@ -26,18 +26,25 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from smso_xl import __version__, selfcheck, writer
-from smso_xl.cli import main
-from smso_xl.config import Region, Settings, default_parties, default_regions, load_settings
-from smso_xl.fileio import OutputError
-from smso_xl.formats import print_scale
-from smso_xl.generator import generate
-from smso_xl.kinds import input_columns, is_input
-from smso_xl.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
-from smso_xl.prefill import NEW_YEAR, Carried
-from smso_xl.selfcheck import checked_last_row
-from smso_xl.template import Column, Sheet, load_template
-from smso_xl.writer import list_name, protects_table, write_plan
+from smso_xl import __version__
+from smso_xl.base.fileio import OutputError
+from smso_xl.base.formats import print_scale
+from smso_xl.cli.commands import main
+from smso_xl.round.generator import generate
+from smso_xl.template.config import (
+    Region,
+    Settings,
+    default_parties,
+    default_regions,
+    load_settings,
+)
+from smso_xl.template.definition import Column, Sheet, load_template
+from smso_xl.template.kinds import input_columns, is_input
+from smso_xl.template.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
+from smso_xl.template.prefill import NEW_YEAR, Carried
+from smso_xl.workbook import selfcheck, writer
+from smso_xl.workbook.selfcheck import checked_last_row
+from smso_xl.workbook.writer import list_name, protects_table, write_plan
 
 if TYPE_CHECKING:
     from tests.conftest import Fixed
@@ -940,7 +947,7 @@ def test_force_checks_every_target_first_and_writes_all_or_nothing(tmp_path: Pat
 
 def test_force_writes_nothing_when_one_workbook_fails(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from smso_xl import generator
+    from smso_xl.round import generator
 
     first = generate(regions=default_regions(), year=2026, out_dir=tmp_path)
     before = {f.path: f.path.read_bytes() for f in first.files}

@@ -35,14 +35,14 @@ from defusedxml import DefusedXmlException
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from smso_xl import sniff
-from smso_xl.cells import column_letter
-from smso_xl.cli import main
-from smso_xl.findings import CATALOGUE
-from smso_xl.model import ReadError
-from smso_xl.reader import read
-from smso_xl.template import load_template
-from smso_xl.validation import validate_file
+from smso_xl.base.cells import column_letter
+from smso_xl.base.findings import CATALOGUE
+from smso_xl.cli.commands import main
+from smso_xl.round.validation import validate_file
+from smso_xl.template.definition import load_template
+from smso_xl.template.model import ReadError
+from smso_xl.workbook import sniff
+from smso_xl.workbook.reader import read
 from tests.hostile import (
     CASES,
     TILTAK_PART,
@@ -66,10 +66,10 @@ LIMIT_CODES = ("file-too-large", "zip-too-many-entries", "zip-too-large", "zip-b
 # itself is timed; the result goes to stderr as the last line, after any other output.
 RUNNER = """
 import json, resource, sys, time
-import smso_xl.cli, smso_xl.config, smso_xl.render, smso_xl.validation
+import smso_xl.cli.commands, smso_xl.template.config, smso_xl.cli.render, smso_xl.round.validation
 start = time.perf_counter()
 try:
-    smso_xl.cli.main(["validate", *sys.argv[1:], "--format", "json"], prog_name="smso-xl")
+    smso_xl.cli.commands.main(["validate", *sys.argv[1:], "--format", "json"], prog_name="smso-xl")
     code = 0
 except SystemExit as exc:
     code = exc.code
@@ -421,7 +421,7 @@ def test_calamine_panic_becomes_a_finding(tmp_path: Path,
 
     import python_calamine
 
-    from smso_xl import reader
+    from smso_xl.workbook import reader
 
     panic = type("PanicException", (BaseException,), {})
 

@@ -24,11 +24,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from smso_xl import demo, fileio
-from smso_xl.cli import main
-from smso_xl.config import default_regions
-from smso_xl.fileio import TEMP_PREFIX, atomic_output
-from smso_xl.validation import find_workbooks
+from smso_xl.base import fileio
+from smso_xl.base.fileio import TEMP_PREFIX, atomic_output
+from smso_xl.cli.commands import main
+from smso_xl.round import demo
+from smso_xl.round.validation import find_workbooks
+from smso_xl.template.config import default_regions
 from tests.hostile import CASES, ods_cell, ods_file
 from tests.test_rules import TODAY, clean_plan
 from tests.workbooks import add_zip_entries, template_copy
@@ -238,7 +239,7 @@ def test_failed_feedback_write_leaves_no_copy(inbox: Path, tmp_path: Path,
 
 def test_failed_generate_leaves_only_whole_workbooks(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from smso_xl import generator
+    from smso_xl.round import generator
 
     real = generator.write_plan
     calls: list[Path] = []
@@ -260,7 +261,7 @@ def test_failed_generate_leaves_only_whole_workbooks(tmp_path: Path,
 KILLED_WRITER = """
 import sys, time
 from pathlib import Path
-from smso_xl.fileio import atomic_output
+from smso_xl.base.fileio import atomic_output
 with atomic_output(Path(sys.argv[1])) as tmp, tmp.open("wb") as out:
     for block in range(100_000):
         out.write(b"PK" * 512 * 1024)

@@ -1,5 +1,5 @@
-"""Column kinds as objects (``smso_xl.kinds``): every kind of the template language has one,
-each answers for its validation, help, formats, dropdown, parse and dtype, and no module
+"""Column kinds as objects (``smso_xl.template.kinds``): every kind of the template language has
+one, each answers for its validation, help, formats, dropdown, parse and dtype, and no module
 outside ``kinds.py`` compares kind names."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import smso_xl
-from smso_xl.findings import Finding
-from smso_xl.kinds import (
+from smso_xl.base.findings import Finding
+from smso_xl.template.definition import KIND_NAMES, Column, load_template, load_templates
+from smso_xl.template.kinds import (
     DATE_FORMAT,
     FORMULA_RESULTS,
     KINDS,
@@ -23,8 +24,7 @@ from smso_xl.kinds import (
     kind_of,
     parse_cell,
 )
-from smso_xl.model import Cell
-from smso_xl.template import KIND_NAMES, Column, load_template, load_templates
+from smso_xl.template.model import Cell
 
 TEMPLATE = load_template()
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -213,9 +213,9 @@ def test_findings_are_located_at_the_cell() -> None:
 
 # --- no kind names compared outside kinds.py, and template.py stays below kinds.py ----------
 
-#: The one place outside kinds.py that may name kinds: template.py's check of a definition
+#: The one place outside kinds.py that may name kinds: the template definition's check of a definition
 #: at load time (the layer below kinds.py, which cannot ask it).
-ALLOWED = {("template.py", "_check")}
+ALLOWED = {("definition.py", "_check")}
 
 
 def kind_name_comparisons(source: str) -> list[tuple[str | None, int, str]]:
@@ -247,7 +247,7 @@ def kind_name_comparisons(source: str) -> list[tuple[str | None, int, str]]:
 
 def test_no_module_outside_kinds_compares_kind_names() -> None:
     offenders = [(path.name, line, text)
-                 for path in sorted(PACKAGE.glob("*.py")) if path.name != "kinds.py"
+                 for path in sorted(PACKAGE.rglob("*.py")) if path.name != "kinds.py"
                  for function, line, text in kind_name_comparisons(path.read_text("utf-8"))
                  if (path.name, function) not in ALLOWED]
     assert offenders == []
@@ -275,7 +275,7 @@ def test_the_kind_name_check_leaves_other_comparisons(source: str) -> None:
 
 
 def test_template_does_not_import_kinds() -> None:
-    tree = ast.parse((PACKAGE / "template.py").read_text("utf-8"))
+    tree = ast.parse((PACKAGE / "template" / "definition.py").read_text("utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {f"{'.' * node.level}{node.module or ''}" for node in ast.walk(tree)

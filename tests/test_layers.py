@@ -1,10 +1,11 @@
-"""Layers point one way (STYLE §5b): no import cycle, and no layer imports one above it.
+"""Layers point one way: no import cycle, and no folder of the package imports a later one.
 
 Every import in ``smso_xl/`` counts, wherever it stands: at the top, inside a function (a
 lazy import is still a dependency), and under ``if TYPE_CHECKING:`` (a type named from above
 means the lower module knows the higher one; give it a Protocol or move the type down
-instead). The order is the one in the docstring of ``smso_xl/__init__.py``; a module not
-placed in it fails the test, so a new module is placed on purpose.
+instead). The order is ``smso_xl.LAYERS``, written out in the docstring of
+``smso_xl/__init__.py``; a module outside the folders fails the test, and so does a folder
+not placed in the order, so a new one is placed on purpose.
 """
 
 from __future__ import annotations
@@ -13,22 +14,16 @@ import ast
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import smso_xl
+
 PACKAGE = "smso_xl"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
-#: Lowest first. A name stands for ``smso_xl.<name>`` and, for a subpackage, every module in
-#: it; "" is the package itself (it holds ``__version__`` and imports nothing).
-LAYERS: tuple[tuple[str, ...], ...] = (
-    ("", "template", "values", "cells", "findings", "model", "errors", "fileio", "formats",
-     "provenance", "batch", "prefill"),                                    # 0 base
-    ("sniff", "reader", "kinds", "rules", "selfcheck", "config", "writer", "fill"),  # 1
-    ("validation", "feedback", "consolidation", "frames", "overview", "generator",
-     "compare", "rounds"),                                                 # 2
-    ("mail",),                                                             # 3 e-mail
-    ("demo",),                                                             # 4
-    ("render", "docs"),                                                    # 5 text
-    ("cli", "clitext", "__main__"),                                                   # 6
-)
+#: Lowest first: the package itself ("" — it holds ``__version__`` and imports nothing), then
+#: its folders in the order ``smso_xl.LAYERS`` gives, then ``__main__``. A name stands for
+#: ``smso_xl.<name>`` and every module in it.
+LAYERS: tuple[tuple[str, ...], ...] = (("",), *((name,) for name in smso_xl.LAYERS),
+                                       ("__main__",))
 
 Graph = Mapping[str, set[str]]
 
@@ -135,20 +130,22 @@ def test_no_module_imports_from_a_higher_layer() -> None:
     assert upward_imports(package_graph()) == []
 
 
-def test_validation_and_the_generator_do_not_know_the_mail_package() -> None:
-    graph = package_graph()
-    for module in ("validation", "consolidation", "feedback", "generator", "batch"):
-        assert not {t for t in graph[f"{PACKAGE}.{module}"] if t.startswith(f"{PACKAGE}.mail")}
-    assert graph[f"{PACKAGE}.batch"] == set()  # the pool knows nothing of what it runs
+def test_the_process_pool_knows_nothing_of_what_it_runs() -> None:
+    assert package_graph()[f"{PACKAGE}.base.batch"] == set()
 
 
-def test_the_layers_are_written_down_in_the_package_docstring() -> None:
+def test_the_folders_are_the_layers_and_are_written_down() -> None:
+    folders = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert folders == set(smso_xl.LAYERS)
+    assert sorted(path.name for path in ROOT.glob("*.py")) == ["__init__.py", "__main__.py"]
     docstring = ast.get_docstring(ast.parse((ROOT / "__init__.py").read_text("utf-8"))) or ""
-    for index, names in enumerate(LAYERS):
-        line = next(line for line in docstring.splitlines() if line.startswith(f"{index}. "))
-        block = docstring[docstring.index(line):].split(f"\n{index + 1}. ")[0]
-        for name in names:
-            assert f"``{name or '__version__'}``" in block, (index, name)
+    for number, name in enumerate(smso_xl.LAYERS, start=1):
+        assert f"{number}. ``{name}``" in docstring, name
+    for folder in smso_xl.LAYERS:  # each folder says what it offers: every module named
+        init = ast.get_docstring(ast.parse((ROOT / folder / "__init__.py").read_text("utf-8")))
+        for module in sorted((ROOT / folder).glob("*.py")):
+            if module.name != "__init__.py":
+                assert f"``{module.stem}``" in (init or ""), (folder, module.stem)
 
 
 # --- the checker can fail -------------------------------------------------------------------------

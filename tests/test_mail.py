@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from smso_xl.cli import main
-from smso_xl.config import ConfigError, Region, Settings
-from smso_xl.feedback import write_all
-from smso_xl.generator import generate
+from smso_xl.cli.commands import main
 from smso_xl.mail import (
     FINDINGS_IN_BODY,
     WORKBOOK_MIME_TYPES,
@@ -31,7 +28,10 @@ from smso_xl.mail import (
     write_feedback_drafts,
 )
 from smso_xl.mail.drafts import _first_name
-from smso_xl.validation import validate
+from smso_xl.round.feedback import write_all
+from smso_xl.round.generator import generate
+from smso_xl.round.validation import validate
+from smso_xl.template.config import ConfigError, Region, Settings
 from tests.workbooks import make_plan
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

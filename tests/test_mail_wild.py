@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 
-from smso_xl.config import Settings
-from smso_xl.feedback import write_all
 from smso_xl.mail import (
     MANIFEST_NAME,
     WORKBOOK_MIME_TYPES,
@@ -35,8 +33,10 @@ from smso_xl.mail import (
 )
 from smso_xl.mail.containers import Attachment, unpacked
 from smso_xl.mail.drafts import _first_name, reply_subject
-from smso_xl.sniff import MAX_ENTRIES, MAX_RATIO, RATIO_MIN_BYTES
-from smso_xl.validation import validate
+from smso_xl.round.feedback import write_all
+from smso_xl.round.validation import validate
+from smso_xl.template.config import Settings
+from smso_xl.workbook.sniff import MAX_ENTRIES, MAX_RATIO, RATIO_MIN_BYTES
 from tests.test_collect import fingerprints, manifest
 from tests.workbooks import make_plan, template_copy
 

@@ -30,12 +30,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from smso_xl import selfcheck
-from smso_xl.config import default_regions
-from smso_xl.findings import ERROR, Finding
-from smso_xl.generator import generate
-from smso_xl.template import Template, load_template
-from smso_xl.validation import validate
+from smso_xl.base.findings import ERROR, Finding
+from smso_xl.round.generator import generate
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_regions
+from smso_xl.template.definition import Template, load_template
+from smso_xl.workbook import selfcheck
 from tests.libreoffice import require_soffice, sheet_csv_many
 from tests.planting import FAULTS, Base, PlantedPlan, planted_plans
 

@@ -17,12 +17,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
-from smso_xl.config import default_regions
-from smso_xl.consolidation import SUPERSEDED, UNREADABLE, Consolidation, consolidate
-from smso_xl.fileio import OutputError
-from smso_xl.generator import generate
-from smso_xl.overview import sheet_names, write_overview
-from smso_xl.template import load_template
+from smso_xl.base.fileio import OutputError
+from smso_xl.round.consolidation import SUPERSEDED, UNREADABLE, Consolidation, consolidate
+from smso_xl.round.generator import generate
+from smso_xl.round.overview import sheet_names, write_overview
+from smso_xl.template.config import default_regions
+from smso_xl.template.definition import load_template
 from tests.workbooks import edit_workbook, fill_plan
 
 TODAY = dt.date(2026, 4, 1)
@@ -631,7 +631,8 @@ def test_frames_of_an_empty_run_keep_their_columns_and_dtypes(tmp_path: Path) ->
 
 
 def test_cli_and_overview_do_not_import_pandas() -> None:
-    code = ("import sys, smso_xl.cli, smso_xl.overview, smso_xl.consolidation; "
+    code = ("import sys, smso_xl.cli.commands, smso_xl.round.overview, "
+            "smso_xl.round.consolidation; "
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)

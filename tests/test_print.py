@@ -29,11 +29,11 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from smso_xl.consolidation import consolidate
-from smso_xl.demo import answers
-from smso_xl.fill import fill_plan as fill_into
-from smso_xl.overview import write_overview
-from smso_xl.prefill import next_ids
+from smso_xl.round.consolidation import consolidate
+from smso_xl.round.demo import answers
+from smso_xl.round.overview import write_overview
+from smso_xl.template.prefill import next_ids
+from smso_xl.workbook.fill import fill_plan as fill_into
 from tests.libreoffice import convert_many, require_soffice
 from tests.workbooks import edit_workbook, template_copy
 

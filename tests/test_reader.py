@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from smso_xl import sniff
-from smso_xl.model import IDENTITY_KEYS, ReadError, Workbook
-from smso_xl.reader import find_sheet, read
-from smso_xl.template import load_template
-from smso_xl.values import parse_date
+from smso_xl.template.definition import load_template
+from smso_xl.template.model import IDENTITY_KEYS, ReadError, Workbook
+from smso_xl.template.values import parse_date
+from smso_xl.workbook import sniff
+from smso_xl.workbook.reader import find_sheet, read
 from tests.workbooks import GENERATED_AT, add_zip_entries, edit_workbook, make_plan
 
 TEMPLATE = load_template()
@@ -137,8 +137,8 @@ def test_zip_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str,
 def read_in_subprocess(path: Path) -> str:
     """A failing guard would abort the interpreter (calamine allocates the used area densely),
     so read where that cannot take the test run down with it."""
-    script = ("import sys; from pathlib import Path; from smso_xl.reader import read\n"
-              "from smso_xl.model import ReadError\n"
+    script = ("import sys; from pathlib import Path; from smso_xl.workbook.reader import read\n"
+              "from smso_xl.template.model import ReadError\n"
               "try:\n    read(Path(sys.argv[1])); print('read')\n"
               "except ReadError as e:\n    print(e.finding.code, e.finding.message)\n")
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,

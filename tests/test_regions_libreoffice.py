@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 from smso_xl import consolidate, validate
-from smso_xl.validation import ValidationReport
-from smso_xl.values import cell_text
+from smso_xl.round.validation import ValidationReport
+from smso_xl.template.values import cell_text
 from tests.workbooks import make_plan
 
 TODAY, YEAR = dt.date(2026, 6, 1), 2026

@@ -18,17 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smso_xl.compare import compare
-from smso_xl.config import default_regions
-from smso_xl.consolidation import consolidate
-from smso_xl.fill import fill_plan
-from smso_xl.generator import generate
-from smso_xl.overview import write_overview
-from smso_xl.prefill import LEFTOVERS_SHEET, highest_ids, next_ids
-from smso_xl.rounds import generate_round
-from smso_xl.template import load_template
-from smso_xl.validation import validate
-from smso_xl.values import format_date
+from smso_xl.round.compare import compare
+from smso_xl.round.consolidation import consolidate
+from smso_xl.round.generator import generate
+from smso_xl.round.overview import write_overview
+from smso_xl.round.rounds import generate_round
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_regions
+from smso_xl.template.definition import load_template
+from smso_xl.template.prefill import LEFTOVERS_SHEET, highest_ids, next_ids
+from smso_xl.template.values import format_date
+from smso_xl.workbook.fill import fill_plan
 from tests.libreoffice import convert_many, require_soffice
 from tests.workbooks import edit_workbook
 
@@ -159,7 +159,7 @@ def test_a_year_of_rounds_through_libreoffice(tmp_path: Path) -> None:
 
     result = consolidate([inbox2], regions=REGIONS, today=TODAY)
     before = consolidate([inbox1], regions=REGIONS, today=TODAY)
-    from smso_xl.compare import changes_between
+    from smso_xl.round.compare import changes_between
 
     out = write_overview(result, tmp_path / "oversikt.xlsx",
                          changes=changes_between(before, result))
@@ -317,7 +317,7 @@ def test_a_prefilled_workbook_gives_back_every_carried_value(
 def test_the_commands_of_a_round(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from smso_xl.cli import main
+    from smso_xl.cli.commands import main
 
     inbox1 = tmp_path / "innboks-1"
     inbox1.mkdir()

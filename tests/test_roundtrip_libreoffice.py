@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from smso_xl.template import load_template
-from smso_xl.validation import validate
+from smso_xl.round.validation import validate
+from smso_xl.template.definition import load_template
 from tests.libreoffice import convert, require_soffice
 from tests.test_rules import TODAY, YEAR, clean_plan, codes_at, risk
 

@@ -26,10 +26,10 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from smso_xl.config import default_parties
-from smso_xl.findings import CATALOGUE, ERROR, INFO, WARNING
-from smso_xl.template import load_template
-from smso_xl.validation import ValidationReport, validate
+from smso_xl.base.findings import CATALOGUE, ERROR, INFO, WARNING
+from smso_xl.round.validation import ValidationReport, validate
+from smso_xl.template.config import default_parties
+from smso_xl.template.definition import load_template
 from tests.workbooks import edit_workbook, make_plan
 
 TODAY = dt.date(2026, 6, 1)

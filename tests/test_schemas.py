@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from smso_xl.cli import main
-from smso_xl.provenance import Provenance
-from smso_xl.validation import validate
+from smso_xl.base.provenance import Provenance
+from smso_xl.cli.commands import main
+from smso_xl.round.validation import validate
 from tests.workbooks import make_plan
 
 REPORTS = ("validate", "consolidate", "compare")

@@ -15,11 +15,11 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
 
-from smso_xl import selfcheck
-from smso_xl.config import default_parties
-from smso_xl.model import FORM_FIRST_ROW, FORM_VALUE_COL
-from smso_xl.template import Template
-from smso_xl.validation import validate
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_parties
+from smso_xl.template.definition import Template
+from smso_xl.template.model import FORM_FIRST_ROW, FORM_VALUE_COL
+from smso_xl.workbook import selfcheck
 from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, fill_plan
 
@@ -249,7 +249,7 @@ def _probe_marks(path: Path) -> dict[str, list[tuple[str, str]]]:
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
-    from smso_xl.formats import ERROR_FILL, ERROR_TEXT
+    from smso_xl.base.formats import ERROR_FILL, ERROR_TEXT
 
     wb = openpyxl.load_workbook(path)
     probes: dict[str, list[tuple[str, str]]] = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from smso_xl.template import load_templates
+from smso_xl.template.definition import load_templates
 
 PACKAGE = Path(__file__).resolve().parent.parent / "smso_xl"
 
@@ -69,7 +69,7 @@ def test_the_check_finds_a_template_word(tmp_path: Path) -> None:
 
 
 def test_the_cli_year_range_is_the_configured_one() -> None:
-    from smso_xl import cli
-    from smso_xl.config import FIRST_PLAN_YEAR, LAST_PLAN_YEAR
+    from smso_xl.cli import commands as cli
+    from smso_xl.template.config import FIRST_PLAN_YEAR, LAST_PLAN_YEAR
 
     assert (cli._PLAN_YEAR.min, cli._PLAN_YEAR.max) == (FIRST_PLAN_YEAR, LAST_PLAN_YEAR)

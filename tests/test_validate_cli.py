@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from smso_xl.cli import main
-from smso_xl.template import load_template
-from smso_xl.validation import validate
+from smso_xl.cli.commands import main
+from smso_xl.round.validation import validate
+from smso_xl.template.definition import load_template
 from tests.test_rules import TODAY, clean_plan
 
 TODAY_ARG = TODAY.isoformat()

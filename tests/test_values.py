@@ -1,4 +1,4 @@
-"""What people type into cells, and what smso_xl.values understands from it."""
+"""What people type into cells, and what smso_xl.template.values understands from it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from smso_xl.values import (
+from smso_xl.template.values import (
     DEFAULT_PLACEHOLDERS,
     DateValue,
     cell_text,

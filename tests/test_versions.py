@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 import yaml
 
-from smso_xl.config import default_regions
-from smso_xl.consolidation import consolidate
-from smso_xl.fill import fill_plan
-from smso_xl.generator import generate
-from smso_xl.overview import write_overview
-from smso_xl.template import (
+from smso_xl.round.consolidation import consolidate
+from smso_xl.round.generator import generate
+from smso_xl.round.overview import write_overview
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_regions
+from smso_xl.template.definition import (
     Template,
     as_template_set,
     load_template,
@@ -27,7 +27,7 @@ from smso_xl.template import (
     parse_template,
     templates_dir,
 )
-from smso_xl.validation import validate
+from smso_xl.workbook.fill import fill_plan
 
 TODAY = dt.date(2026, 6, 1)
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)

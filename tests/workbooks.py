@@ -1,6 +1,6 @@
 """Build returned workbooks for tests, from rows written inline in the test.
 
-``make_plan`` generates a real regional workbook (``smso_xl.generator``) and fills it::
+``make_plan`` generates a real regional workbook (``smso_xl.round.generator``) and fills it::
 
     path = make_plan(tmp_path, rows={"Tiltak": [{"Tiltak": "Skolebesøk", "Ansvarlig": "Kari",
                                                  "Frist": "15.03.2026"}]},
@@ -8,7 +8,7 @@
 
 Row dicts are keyed by column *header*; a row naming a prefilled label (``Part``,
 ``Kriterium``) or an ``ID`` updates that row, any other row takes the next empty one
-(``smso_xl.fill.fill_plan``). Form dicts are keyed by the Organisering *label*.
+(``smso_xl.workbook.fill.fill_plan``). Form dicts are keyed by the Organisering *label*.
 Generated templates are cached per region and year for the test session; each test gets
 its own copy.
 """
@@ -27,11 +27,11 @@ from pathlib import Path
 import openpyxl
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
-from smso_xl import fill
-from smso_xl.config import Region, default_regions
-from smso_xl.generator import generate
-from smso_xl.prefill import next_ids
-from smso_xl.template import load_template
+from smso_xl.round.generator import generate
+from smso_xl.template.config import Region, default_regions
+from smso_xl.template.definition import load_template
+from smso_xl.template.prefill import next_ids
+from smso_xl.workbook import fill
 
 __all__ = ["GENERATED_AT", "add_zip_entries", "edit_workbook", "fill_plan", "make_plan",
            "template_copy"]

@@ -1,6 +1,7 @@
 """E-mail: reading saved mail files, the inbox and its manifest, and drafts to send.
 
-``reading`` reads ``.eml``, Outlook ``.msg`` and mbox files; ``inbox`` is ``collect`` (the
+``reading`` reads ``.eml``, Outlook ``.msg`` and mbox files; ``containers`` opens what
+holds attachments (zip, winmail.dat); ``inbox`` is ``collect`` (the
 attachments into a folder) and the manifest of who sent what; ``drafts`` writes the ``.eml``
 drafts — the plans out (``generate --drafts``) and the replies with feedback copies
 (``validate --feedback DIR --drafts``).
@@ -13,8 +14,8 @@ and ``generate`` a :class:`PlanDrafts`.
 
 from __future__ import annotations
 
-from ..formats import WORKBOOK_MIME_TYPES
-from ..provenance import Provenance
+from ..base.formats import WORKBOOK_MIME_TYPES
+from ..base.provenance import Provenance
 from .containers import Attachment
 from .drafts import (
     DRAFT_SUFFIX,

@@ -6,7 +6,8 @@ manifest says where a workbook was found. A container that cannot be unpacked, o
 beyond a limit, is recorded as damage and the container itself listed as an attachment: one
 bad archive never stops the mail.
 
-A zip gets the limits a workbook gets (:mod:`smso_xl.sniff`): its size, the number of entries,
+A zip gets the limits a workbook gets (:mod:`smso_xl.workbook.sniff`): its size, the number of
+entries,
 the unpacked size as declared, and the compression ratio of each entry. :mod:`zipfile` never
 unpacks more than an entry's declared size and checks its CRC, so the declared sizes bound
 what is unpacked. Only workbooks and containers are unpacked; the other entries are listed by
@@ -23,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from ..formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
-from ..sniff import (
+from ..base.formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
+from ..workbook.sniff import (
     MAX_ENTRIES,
     MAX_FILE_BYTES,
     MAX_RATIO,

@@ -28,16 +28,16 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Region, Settings
-from ..fileio import atomic_output
-from ..findings import ERROR, INFO, WARNING, Finding, counts
-from ..formats import WORKBOOK_MIME_TYPES
-from ..values import format_date
+from ..base.fileio import atomic_output
+from ..base.findings import ERROR, INFO, WARNING, Finding, counts
+from ..base.formats import WORKBOOK_MIME_TYPES
+from ..template.config import Region, Settings
+from ..template.values import format_date
 
 if TYPE_CHECKING:
-    from ..feedback import FeedbackFile
-    from ..provenance import Provenance
-    from ..validation import FileReport, ValidationReport
+    from ..base.provenance import Provenance
+    from ..round.feedback import FeedbackFile
+    from ..round.validation import FileReport, ValidationReport
 
 DRAFT_SUFFIX = ".eml"
 #: How many findings a reply lists in its body; the attached copy has them all.

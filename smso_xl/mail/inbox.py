@@ -8,7 +8,7 @@ this run or already in the inbox, is not saved twice.
 
 The manifest :data:`MANIFEST_NAME` in the inbox records, per saved file, its sha256, the
 attachment's name, the saved name, the sender, subject, sent time and message id, and the
-mail file it came from (:class:`~smso_xl.provenance.Provenance`). It is hidden (leading dot),
+mail file it came from (:class:`~smso_xl.base.provenance.Provenance`). It is hidden (leading dot),
 so ``validate`` never takes it for a workbook. :class:`ManifestIndex` looks a workbook up in
 the manifest of its own folder by sha256, so a renamed file keeps its provenance and an
 edited one does not claim it; the command line hands its ``lookup`` to ``validate`` and
@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError
-from ..fileio import atomic_output
-from ..formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
-from ..provenance import Provenance
+from ..base.errors import OutputError
+from ..base.fileio import atomic_output
+from ..base.formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
+from ..base.provenance import Provenance
 from .containers import Attachment, name_suffix
 from .reading import Mail, ParsedMail, Problem, find_mail_files, read_mail_file
 

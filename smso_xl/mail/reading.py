@@ -32,8 +32,8 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from ..fileio import unique_paths
-from ..provenance import sender_text
+from ..base.fileio import unique_paths
+from ..base.provenance import sender_text
 from .containers import Attachment, unpacked
 
 #: What a folder is searched for; a file named explicitly is always tried.

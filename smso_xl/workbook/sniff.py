@@ -32,9 +32,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from .cells import column_letter, column_number
-from .findings import finding
-from .model import ReadError
+from ..base.cells import column_letter, column_number
+from ..base.findings import finding
+from ..template.model import ReadError
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods")
 LEGACY_SUFFIX = ".xls"

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
-from .config import (
+from .. import __version__
+from ..base.fileio import OutputError, atomic_output, check_writable
+from ..template.config import (
     FIRST_PLAN_YEAR,
     LAST_PLAN_YEAR,
     ConfigError,
@@ -25,10 +26,9 @@ from .config import (
     return_date,
     select_regions,
 )
-from .fileio import OutputError, atomic_output, check_writable
-from .prefill import Carried
-from .template import Template, load_template
-from .writer import PlanContext, write_plan
+from ..template.definition import Template, load_template
+from ..template.prefill import Carried
+from ..workbook.writer import PlanContext, write_plan
 
 
 class Companion(Protocol):

@@ -16,10 +16,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
-from . import selfcheck
-from .cells import a1, a1_range, column_letter, sheet_ref
-from .config import Party, Region, Settings
-from .formats import (
+from ..base.cells import a1, a1_range, column_letter, sheet_ref
+from ..base.formats import (
     ERROR_FILL,
     ERROR_TEXT,
     FONT_NAME,
@@ -34,8 +32,10 @@ from .formats import (
     OVERDUE_TEXT,
     set_up_page,
 )
-from .kinds import DATE_FORMAT, filled_by, kind_of, list_name
-from .model import (
+from ..template.config import Party, Region, Settings
+from ..template.definition import Column, Sheet, Template, load_yaml
+from ..template.kinds import DATE_FORMAT, filled_by, kind_of, list_name
+from ..template.model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
     FORM_VALUE_COL,
@@ -43,9 +43,9 @@ from .model import (
     PROPERTY_PREFIX,
     TABLE_HEADER_ROW,
 )
-from .prefill import LEFTOVERS_SHEET, Carried, highest_ids, next_ids
-from .template import Column, Sheet, Template, load_yaml
-from .values import fold, format_date
+from ..template.prefill import LEFTOVERS_SHEET, Carried, highest_ids, next_ids
+from ..template.values import fold, format_date
+from . import selfcheck
 
 # Colours (formats.LEGEND): yellow = type here, grey = given or computed, red = missing or
 # refused, green = in order.

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .kinds import kind_of
-from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
-from .template import Sheet, Template, load_template
-from .values import fold
+from ..template.definition import Sheet, Template, load_template
+from ..template.kinds import kind_of
+from ..template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
+from ..template.values import fold
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook

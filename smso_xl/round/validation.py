@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .batch import map_in_workers, paused_gc, resolve_jobs
-from .config import Region, default_parties, default_regions
-from .fileio import unique_paths
-from .findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
-from .formats import WORKBOOK_SUFFIXES
-from .model import ReadError, Workbook
-from .provenance import Provenance
-from .reader import read
-from .rules import Plan, check_workbook
-from .template import Sheet, Template, TemplateSet, as_template_set, load_templates
+from ..base.batch import map_in_workers, paused_gc, resolve_jobs
+from ..base.fileio import unique_paths
+from ..base.findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
+from ..base.formats import WORKBOOK_SUFFIXES
+from ..base.provenance import Provenance
+from ..template.config import Region, default_parties, default_regions
+from ..template.definition import Sheet, Template, TemplateSet, as_template_set, load_templates
+from ..template.model import ReadError, Workbook
+from ..template.rules import Plan, check_workbook
+from ..workbook.reader import read
 
 #: Who sent a file: its path and sha256 (None when it could not be read) → the provenance,
 #: or None. Handed in by the caller (the command line gives ``smso_xl.mail``'s manifest).
@@ -191,7 +191,7 @@ def validate_files(paths: Sequence[Path], *, templates: TemplateSet, today: dt.d
                    keep_tables: bool = True,
                    keep_plans: bool = True) -> Iterator[FileReport]:
     """:func:`validate_file` for each of ``paths``, in order; in worker processes when
-    ``jobs`` (``None``: auto) says so (``smso_xl.batch``)."""
+    ``jobs`` (``None``: auto) says so (``smso_xl.base.batch``)."""
     workers = resolve_jobs(jobs, len(paths))
     if workers > 1:
         settings = FileSettings(templates=templates, today=today,
@@ -241,7 +241,7 @@ def template_sheets(settings: FileSettings) -> dict[tuple[str, str], Sheet]:
 
 
 def crashed_report(path: Path) -> FileReport:
-    """The report of a file whose worker process died twice (``smso_xl.batch``)."""
+    """The report of a file whose worker process died twice (``smso_xl.base.batch``)."""
     return FileReport(path=path, findings=[finding("file-unreadable", file=str(path),
                                                    reason=CRASHED)])
 

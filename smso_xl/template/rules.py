@@ -14,12 +14,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .cells import a1, column_letter
-from .findings import Finding, finding, group, location
+from ..base.cells import a1, column_letter
+from ..base.findings import Finding, finding, group, location
+from .definition import Column, Sheet, Template
 from .kinds import Context, Parsed, filled_by, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .prefill import next_ids
-from .template import Column, Sheet, Template
 from .values import cell_text, excel_trim, format_date, typed_text
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from ..base.findings import Finding, finding
 from .config import FIRST_PLAN_YEAR, LAST_PLAN_YEAR
-from .findings import Finding, finding
+from .definition import KIND_NAMES, Column, FormField, Sheet, Template
 from .model import Cell
-from .template import KIND_NAMES, Column, FormField, Sheet, Template
 from .values import (
     EPOCH_1904,
     EXCEL_EPOCH,

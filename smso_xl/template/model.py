@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from .cells import a1
-from .errors import ReadError as ReadError  # raised by the reader; defined in errors
-from .findings import Finding
-from .template import Sheet
+from ..base.cells import a1
+from ..base.errors import ReadError as ReadError  # raised by the reader; defined in errors
+from ..base.findings import Finding
+from .definition import Sheet
 
 # --- the workbook layout shared by writer and reader -----------------------------------------
 #: Table sheets: header in this row, data from the next row on.

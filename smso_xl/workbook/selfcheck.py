@@ -24,11 +24,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .cells import a1, a1_range, column_letter, sheet_ref
-from .kinds import filled_by, input_columns, is_input, kind_of
-from .model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
-from .template import Column, FormField, Requirement, Sheet, Template
-from .values import (
+from ..base.cells import a1, a1_range, column_letter, sheet_ref
+from ..template.definition import Column, FormField, Requirement, Sheet, Template
+from ..template.kinds import filled_by, input_columns, is_input, kind_of
+from ..template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
+from ..template.values import (
     PLACEHOLDER_MARKS,
     SHEET_DATES,
     cell_text,

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
-from .kinds import kind_of
-from .template import Sheet, Template
+from ..template.definition import Sheet, Template
+from ..template.kinds import kind_of
 
 if TYPE_CHECKING:
-    from .config import Region
-    from .findings import Finding
-    from .model import Identity
-    from .rules import PlanRow
+    from ..base.findings import Finding
+    from ..template.config import Region
+    from ..template.model import Identity
+    from ..template.rules import PlanRow
     from .validation import FileReport
 
 

@@ -3,7 +3,7 @@
 A code is a stable, greppable identifier; its entry holds the severity, a title for the docs,
 and a Norwegian message template that states the rule and how to fix it. The location
 ("Tiltak L7") is put in front by :func:`finding`, so every message reads: where, what, how.
-``docs/findings.md`` is generated from this catalogue (``python -m smso_xl.docs``) and a test
+``docs/findings.md`` is generated from this catalogue (``python -m smso_xl.cli.docs``) and a test
 keeps the two in step.
 """
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .consolidation import (
+from ..base.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, location
+from ..round.consolidation import (
     NOT_RECEIVED,
     RECEIVED,
     RECEIVED_WITH_ERRORS,
@@ -23,18 +24,17 @@ from .consolidation import (
     UNREADABLE_FILE,
     regions_in_words,
 )
-from .findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, location
-from .prefill import NEW_YEAR, STATUS_ROUND
-from .validation import FileReport, ValidationReport
-from .values import format_date
+from ..round.validation import FileReport, ValidationReport
+from ..template.prefill import NEW_YEAR, STATUS_ROUND
+from ..template.values import format_date
 
 if TYPE_CHECKING:
-    from .compare import Change, Comparison
-    from .consolidation import Consolidation
-    from .demo import DemoResult
-    from .generator import GenerateResult
-    from .mail import CollectResult, Mail
-    from .rounds import RoundResult
+    from ..mail import CollectResult, Mail
+    from ..round.compare import Change, Comparison
+    from ..round.consolidation import Consolidation
+    from ..round.demo import DemoResult
+    from ..round.generator import GenerateResult
+    from ..round.rounds import RoundResult
 
 LABELS = {severity: label.lower() for severity, label in SEVERITY_LABELS.items()}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}

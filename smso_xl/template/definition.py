@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import SmsoError
+from ..base.errors import SmsoError
 
 #: The column kinds of the template language. What each kind does is ``kinds.KINDS``, in the
 #: layer above: this module only knows the names, to refuse an unknown one at load time.
@@ -287,7 +287,7 @@ def templates_dir() -> Path:
             return packaged
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 def load_yaml(name: str) -> Any:

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Region
+from ..template.config import Region
+from ..template.definition import Sheet, Template, TemplateSet
+from ..template.kinds import is_input
+from ..template.rules import Plan, PlanRow
+from ..template.values import fold
 from .consolidation import Consolidation, Submission, consolidate
-from .kinds import is_input
-from .rules import Plan, PlanRow
-from .template import Sheet, Template, TemplateSet
-from .values import fold
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 

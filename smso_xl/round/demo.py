@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..template.config import ConfigError, default_regions, load_settings
+from ..workbook.fill import fill_plan, load_workbook
 from .compare import Comparison, changes_between
-from .config import ConfigError, default_regions, load_settings
 from .consolidation import Consolidation, consolidate
 from .feedback import write_all
-from .fill import fill_plan, load_workbook
 from .generator import GenerateResult, generate
 from .overview import write_overview
 from .rounds import RoundResult, generate_round

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
-from .template import load_yaml
+from ..base.errors import ConfigError
+from .definition import load_yaml
 from .values import cell_text, parse_date
 
 REGION_COLUMNS = ("code", "name", "counties", "email")

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .clitext import install
+from .. import __version__
+from .text import install
 
 install()  # before the options below are made: click names some of its words then
 
@@ -51,7 +51,7 @@ def _user_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import SmsoError
+        from ..base.errors import SmsoError
 
         try:
             return func(*args, **kwargs)
@@ -74,8 +74,8 @@ def _user_errors(func: F) -> F:
 
 def _require_workbooks(paths: Sequence[Path]) -> None:
     """Stop with exit code 1, naming them, when folders among ``paths`` hold no workbook."""
-    from .errors import NoWorkbooksError
-    from .validation import no_workbooks_message, without_workbooks
+    from ..base.errors import NoWorkbooksError
+    from ..round.validation import no_workbooks_message, without_workbooks
 
     if empty := without_workbooks(paths):
         raise NoWorkbooksError(no_workbooks_message(empty))
@@ -83,8 +83,8 @@ def _require_workbooks(paths: Sequence[Path]) -> None:
 
 def _today(value: str | None) -> dt.date:
     """``--today`` or ``SMSO_TODAY`` fixes "today" so that runs are reproducible."""
-    from .errors import ConfigError
-    from .values import parse_date
+    from ..base.errors import ConfigError
+    from ..template.values import parse_date
 
     raw = value or os.environ.get("SMSO_TODAY")
     if not raw:
@@ -160,20 +160,20 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
       smso-xl generate --from innboks/ --out runde-2/     statusrunde, ferdig utfylt
       smso-xl generate --from innboks-2027/ --year 2028   neste års plan
     """
-    from .config import default_year, load_regions, load_settings
-    from .generator import generate as run_generate
+    from ..round.generator import generate as run_generate
+    from ..template.config import default_year, load_regions, load_settings
     from .render import generate_text, round_text
 
     plan_drafts = None
     if drafts:
-        from .mail import PlanDrafts
+        from ..mail import PlanDrafts
 
         plan_drafts = PlanDrafts()
     regions = load_regions(regions_file)
     options = dict(region_codes=region_codes, force=force, settings=load_settings(settings_file),
                    drafts=plan_drafts)
     if sources:
-        from .rounds import generate_round
+        from ..round.rounds import generate_round
 
         _require_workbooks(sources)
         tick = _progress("Leser", True)
@@ -210,7 +210,7 @@ def collect(sources: tuple[Path, ...], into: Path) -> None:
       smso-xl collect lagret-epost/ --into innboks/
       smso-xl collect Agder.eml Oslo.msg Innboks.mbox --into innboks/
     """
-    from .mail import collect as run_collect
+    from ..mail import collect as run_collect
     from .render import collect_text
 
     result = run_collect(list(sources), into)
@@ -290,12 +290,12 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
       smso-xl validate Agder.xlsx --format json > rapport.json
       smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
     """
-    from .config import load_regions, load_settings
-    from .errors import ConfigError, NoWorkbooksError
-    from .mail import ManifestIndex
+    from ..base.errors import ConfigError, NoWorkbooksError
+    from ..mail import ManifestIndex
+    from ..round.validation import ValidationReport, no_workbooks_message, without_workbooks
+    from ..round.validation import validate as run_validate
+    from ..template.config import load_regions, load_settings
     from .render import render_text
-    from .validation import ValidationReport, no_workbooks_message, without_workbooks
-    from .validation import validate as run_validate
 
     if drafts and feedback_dir is None:
         raise ConfigError("--drafts trenger --feedback MAPPE: utkastene legges ved kopiene.")
@@ -319,7 +319,7 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
     else:
         click.echo(render_text(report))
     if feedback_dir is not None:
-        from .feedback import write_all
+        from ..round.feedback import write_all
 
         results = write_all(report, feedback_dir)
         for item in results:
@@ -330,8 +330,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
             files = "fil" if len(written) == 1 else "filer"
             click.echo(f"Tilbakemeldinger: {len(written)} {files} i {feedback_dir}.")
         if drafts and settings is not None:
-            from .config import default_regions
-            from .mail import write_feedback_drafts
+            from ..mail import write_feedback_drafts
+            from ..template.config import default_regions
 
             made = write_feedback_drafts(
                 report, results, feedback_dir, settings=settings,
@@ -386,10 +386,10 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
       smso-xl consolidate innboks/ --out oversikt.xlsx --year 2027 --exclude-invalid
       smso-xl consolidate innboks-2/ --out oversikt.xlsx --previous innboks-1/
     """
-    from .config import load_regions
-    from .consolidation import consolidate as run_consolidate
-    from .mail import ManifestIndex
-    from .overview import write_overview
+    from ..mail import ManifestIndex
+    from ..round.consolidation import consolidate as run_consolidate
+    from ..round.overview import write_overview
+    from ..template.config import load_regions
     from .render import consolidation_text
 
     _require_workbooks([*paths, *previous])
@@ -401,7 +401,7 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
                              provenance=ManifestIndex().lookup)
     changes = None
     if previous:
-        from .compare import changes_between
+        from ..round.compare import changes_between
 
         before = run_consolidate(list(previous), regions=regions, today=result.today,
                                  progress=tick, jobs=jobs, keep_tables=False,
@@ -444,8 +444,8 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
       smso-xl compare innboks-1/ innboks-2/
       smso-xl compare innboks-1/ innboks-2/ --format json > endringer.json
     """
-    from .compare import compare as run_compare
-    from .config import load_regions
+    from ..round.compare import compare as run_compare
+    from ..template.config import load_regions
     from .render import comparison_text
 
     _require_workbooks([old, new])
@@ -479,7 +479,7 @@ def demo(folder: Path | None, year: int | None) -> None:
       smso-xl demo
       smso-xl demo min-demo/ --year 2027
     """
-    from .demo import run_demo
+    from ..round.demo import run_demo
     from .render import demo_text
 
     result = run_demo(folder, year=year, progress=lambda msg: click.echo(msg, err=True))

@@ -1,4 +1,4 @@
-"""Read a returned regional workbook into a :class:`~smso_xl.model.Workbook`.
+"""Read a returned regional workbook into a :class:`~smso_xl.template.model.Workbook`.
 
 Regions edit the workbook we sent them: they move and insert columns, re-type headers, rename
 sheets by accident, paste rows below the table or after a gap, and re-save in LibreOffice.
@@ -26,9 +26,10 @@ import python_calamine as calamine
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from .cells import a1, column_letter, parse_a1
-from .findings import Finding, finding
-from .model import (
+from ..base.cells import a1, column_letter, parse_a1
+from ..base.findings import Finding, finding
+from ..template.definition import Sheet, Template, TemplateSet, as_template_set, load_templates
+from ..template.model import (
     FORM_LABEL_COL,
     FORM_VALUE_COL,
     IDENTITY_KEYS,
@@ -42,9 +43,8 @@ from .model import (
     TableData,
     Workbook,
 )
+from ..template.values import cell_text, normalize_header
 from .sniff import XML_ERRORS, Package, sniff
-from .template import Sheet, Template, TemplateSet, as_template_set, load_templates
-from .values import cell_text, normalize_header
 
 #: Users insert title rows above a table; its header is looked for this far down.
 HEADER_SEARCH_ROWS = 10

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, Party, Region, default_parties, region_of_file_name
+from ..template.config import ConfigError, Party, Region, default_parties, region_of_file_name
+from ..template.definition import Sheet, Template, TemplateSet, load_templates
+from ..template.kinds import is_input
+from ..template.prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
+from ..template.rules import Plan, PlanRow
+from ..template.values import fold, format_date
 from .consolidation import (
     EXCLUDED,
     INCLUDED,
@@ -35,11 +40,6 @@ from .consolidation import (
 )
 from .feedback import SHEET as FEEDBACK_SHEET
 from .generator import GenerateResult, generate
-from .kinds import is_input
-from .prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
-from .rules import Plan, PlanRow
-from .template import Sheet, Template, TemplateSet, load_templates
-from .values import fold, format_date
 
 
 @dataclass(frozen=True)

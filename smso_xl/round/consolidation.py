@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import paused_gc
-from .config import Region, default_parties, default_regions, plan_of_file_name
-from .findings import ERROR, WARNING, Finding, finding
-from .rules import PlanRow
-from .template import Figure, Sheet, Template, TemplateSet, load_templates
+from ..base.batch import paused_gc
+from ..base.findings import ERROR, WARNING, Finding, finding
+from ..template.config import Region, default_parties, default_regions, plan_of_file_name
+from ..template.definition import Figure, Sheet, Template, TemplateSet, load_templates
+from ..template.rules import PlanRow
+from ..template.values import fold
 from .validation import (
     FileReport,
     ProvenanceLookup,
@@ -35,7 +36,6 @@ from .validation import (
     find_workbooks,
     validate_files,
 )
-from .values import fold
 
 if TYPE_CHECKING:
     import pandas as pd

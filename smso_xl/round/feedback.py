@@ -55,13 +55,11 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .cells import a1, parse_a1
-from .config import Region, default_parties, load_settings, return_date
-from .errors import FeedbackError
-from .fileio import OutputError, atomic_output
-from .fill import load_workbook
-from .findings import ERROR, INFO, SEVERITY_LABELS, SEVERITY_ORDER, WARNING, Finding, counts
-from .formats import (
+from ..base.cells import a1, parse_a1
+from ..base.errors import FeedbackError
+from ..base.fileio import OutputError, atomic_output
+from ..base.findings import ERROR, INFO, SEVERITY_LABELS, SEVERITY_ORDER, WARNING, Finding, counts
+from ..base.formats import (
     FONT_NAME,
     FONT_SIZE,
     HEADER_FILL,
@@ -71,12 +69,14 @@ from .formats import (
     footer_parts,
     print_scale,
 )
-from .model import Identity, ReadError, TableData
-from .reader import find_sheet
-from .sniff import Package, sniff
-from .template import load_templates
+from ..template.config import Region, default_parties, load_settings, return_date
+from ..template.definition import load_templates
+from ..template.model import Identity, ReadError, TableData
+from ..workbook.fill import load_workbook
+from ..workbook.reader import find_sheet
+from ..workbook.sniff import Package, sniff
+from ..workbook.writer import DATE_FORMAT, PlanContext, write_plan
 from .validation import FileReport, ValidationReport
-from .writer import DATE_FORMAT, PlanContext, write_plan
 
 SHEET, TITLE, AUTHOR = "Tilbakemelding", "Tilbakemelding på handlingsplanen", "smso-xl"
 # The marks' colours: the legend's (formats.LEGEND), by severity.

@@ -8,7 +8,7 @@ asks for bokmål through ``LANGUAGE`` (gettext's own variable, which only choose
 catalogs). Everything the user reads is Norwegian whatever the machine's language is.
 
 The catalog's source is :data:`CATALOG` below — a small dict, read and reviewed with the
-code; ``python -m smso_xl.clitext`` compiles it to the ``.mo`` file, and a test checks that
+code; ``python -m smso_xl.cli.text`` compiles it to the ``.mo`` file, and a test checks that
 the shipped file is the compiled dict. (A dict rather than a ``.po`` file: no gettext tools
 are needed to change a word, and the test needs no parser.) A message click adds in a later
 version stays English until it is added here.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 DOMAIN = "smso-xl"
 LANGUAGE = "nb"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 CATALOG_FILE = LOCALE_DIR / LANGUAGE / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 #: click's message → bokmål. A pair of messages (singular, plural) maps to a pair.
@@ -136,7 +136,7 @@ def compiled(catalog: dict[str | tuple[str, str], str | tuple[str, str]] = CATAL
     return header + array.array("i", key_offsets + value_offsets).tobytes() + ids + strs
 
 
-if __name__ == "__main__":  # python -m smso_xl.clitext: rebuild the shipped catalog
+if __name__ == "__main__":  # python -m smso_xl.cli.text: rebuild the shipped catalog
     CATALOG_FILE.parent.mkdir(parents=True, exist_ok=True)
     CATALOG_FILE.write_bytes(compiled())
     print(CATALOG_FILE)

@@ -21,8 +21,16 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
-from .batch import paused_gc
-from .cells import a1_range
+from ..base.batch import paused_gc
+from ..base.cells import a1_range
+from ..base.fileio import atomic_output
+from ..base.findings import ERROR, SEVERITY_LABELS, WARNING
+from ..base.formats import ERROR_FILL, HEADER_FILL, OK_FILL, WARNING_FILL, set_up_page
+from ..template.definition import Column, Figure, Sheet, Template
+from ..template.kinds import is_input, kind_of
+from ..template.rules import PlanRow
+from ..template.values import fold, format_date
+from ..workbook.writer import DATE_FORMAT
 from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
 from .consolidation import (
     NO_STATUS,
@@ -37,14 +45,6 @@ from .consolidation import (
     is_overdue,
     regions_in_words,
 )
-from .fileio import atomic_output
-from .findings import ERROR, SEVERITY_LABELS, WARNING
-from .formats import ERROR_FILL, HEADER_FILL, OK_FILL, WARNING_FILL, set_up_page
-from .kinds import is_input, kind_of
-from .rules import PlanRow
-from .template import Column, Figure, Sheet, Template
-from .values import fold, format_date
-from .writer import DATE_FORMAT
 
 # The overview's own sheets; between Oversikt and Frister come the template's: its
 # ``overview.plan_sheets`` row by row, then the self-assessment as a matrix.

@@ -1,0 +1,6 @@
+"""The command line: parses options, calls the library, renders its results.
+
+- ``commands`` — the click commands (``smso-xl``'s entry point ``main``).
+- ``render`` — results as Norwegian console text; ``text`` — click's own words in
+  Norwegian; ``docs`` — the generated page of finding codes.
+"""
