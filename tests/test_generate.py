@@ -1,4 +1,4 @@
-"""``generate`` read back: every element of the regional workbook (SPEC §2) is checked by
+"""``generate`` read back: every element of the workbook (docs/reference.md §2) is checked by
 opening the generated file and comparing it with the template definition.
 
 openpyxl shows most of a workbook; where it hides or rewrites things (sheet state, table
@@ -283,7 +283,7 @@ def test_dropdown_source_is_a_named_range_on_lister(
     name = list_name(column)
 
     assert dv.type == "list"
-    # A defined name: no inline list, no direct cross-sheet reference (SPEC §2).
+    # A defined name: no inline list, no direct cross-sheet reference (docs/reference.md §2.3).
     assert dv.formula1 == name and re.fullmatch(r"lst_\w+", dv.formula1)
     if column.refers_to:  # the IDs of the filled rows: a list as long as they are many
         assert re.fullmatch(r"OFFSET\(Lister!\$[A-Z]+\$2,0,0,MAX\(1,[^()]+\),1\)",

@@ -1,6 +1,6 @@
-"""Nothing lost, nothing changed (issue 6, SPEC §4 and §7): every command leaves every input
-byte for byte as it was, with its modification time; an output is written whole or not at
-all, even when the write fails or the process is killed in the middle of it.
+"""Nothing lost, nothing changed (issue 6, docs/reference.md §4.1 and §7): every command
+leaves every input byte for byte as it was, with its modification time; an output is written
+whole or not at all, even when the write fails or the process is killed in the middle of it.
 
 The inbox holds what a coordinator really gets: clean and faulty plans, a macro workbook, an
 .ods, and every hostile attachment of ``tests/hostile.py``, with an Excel lock file, a hidden

@@ -1,4 +1,4 @@
-"""One truth (issue 12, SPEC §5): the workbook's Sjekk and ``validate`` agree on every plan.
+"""One truth (issue 12, docs/reference.md §5.7): the workbook's Sjekk and ``validate`` agree.
 
 Over 200 returned plans — the tool's own workbook, one per template version, filled and
 broken by ``tests/planting.py`` with a fixed seed: every fault kind alone and in

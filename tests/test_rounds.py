@@ -1,4 +1,4 @@
-"""Rounds (SPEC §9): next round's workbooks prefilled from the plans that came back,
+"""Rounds (docs/reference.md §9): next round's workbooks prefilled from the plans that came back,
 ``compare`` of two rounds, and the overview with the previous round.
 
 The main test plays the year as it is used: round 1 filled and re-saved through LibreOffice

@@ -1,4 +1,4 @@
-"""The validation rules of SPEC §5, one test per rule, asserted by code, sheet and cell.
+"""The validation rules of docs/reference.md §5, one test per rule, asserted by code, sheet, cell.
 
 Every test starts from a *clean* returned plan (``clean_plan``: the form filled, a stand on
 every party, every criterion ``Oppfylt``, one goal M1 and one action T1 fully filled), which

@@ -1,5 +1,5 @@
-"""The Sjekk sheet as LibreOffice shows it (SPEC §2: "It must compute correctly in Excel and
-in LibreOffice"; formula cells carry their correct cached result).
+"""The Sjekk sheet as LibreOffice shows it (docs/reference.md §2.4: correct in Excel and
+in LibreOffice; formula cells carry their correct cached result).
 
 Each test makes one LibreOffice conversion (a few seconds each). The hand-counted expectations
 are written out in full, and they must also equal selfcheck's own Python counts on the same
@@ -289,9 +289,9 @@ def _marked(converted: Path, probes: dict[str, list[tuple[str, str]]]) -> set[tu
 
 def test_every_error_cell_is_red_and_no_clean_cell_is(
         generate_plan: Callable[..., Path], template: Template, tmp_path: Path) -> None:
-    """SPEC §5: every cell validate reports as an error is marked by the workbook's own
-    conditional formats, and no other cell is — on a plan with a fault of every kind and on
-    a blank one (grouped findings mark each of their cells)."""
+    """docs/reference.md §5.7: every cell validate reports as an error is marked by the
+    workbook's own conditional formats, and no other cell is — on a plan with a fault of every
+    kind and on a blank one (grouped findings mark each of their cells)."""
     require_soffice()
 
     faulty = generate_plan("42", out_dir=tmp_path / "faulty")

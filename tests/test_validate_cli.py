@@ -1,5 +1,5 @@
 """``smso-xl validate`` on the command line: the JSON report is the library's, exit codes
-follow SPEC §4, "today" is fixed by --today or SMSO_TODAY, and the inputs are never touched."""
+follow docs/reference.md §4.3, "today" is fixed by --today or SMSO_TODAY, inputs are untouched."""
 
 from __future__ import annotations
 

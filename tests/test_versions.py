@@ -1,4 +1,4 @@
-"""Template versions side by side (SPEC §9), and the template as the single source.
+"""Template versions side by side (docs/reference.md §9), and the template as the single source.
 
 Version 2 adds a ``Status`` to the self-assessment's follow-ups. Workbooks of version 1 are
 already in regions' hands: they must validate exactly as before, while ``generate`` writes

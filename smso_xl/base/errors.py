@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class SmsoError(Exception):
     """Something the user must correct; the message says what, in one Norwegian sentence."""
 
-    #: SPEC §4: every command exits with 2 on a usage or configuration error.
+    #: docs/reference.md §4.3: every command exits with 2 on a usage or configuration error.
     exit_code = 2
 
 
@@ -40,7 +40,7 @@ class FeedbackError(SmsoError):
 
 class NoWorkbooksError(SmsoError):
     """A folder given as input holds no workbook at all: a wrong folder is not a clean
-    result (SPEC §4)."""
+    result (docs/reference.md §4.1)."""
 
     exit_code = 1
 
@@ -48,7 +48,7 @@ class NoWorkbooksError(SmsoError):
 class ReadError(SmsoError):
     """The input cannot be read as a workbook at all; carries the file-level finding."""
 
-    #: SPEC §4: an unreadable input counts as an input with errors.
+    #: docs/reference.md §4.3: an unreadable input counts as an input with errors.
     exit_code = 1
 
     def __init__(self, finding: Finding) -> None:

@@ -216,7 +216,7 @@ class Finding:
         return self.cells or ((self.cell,) if self.cell else ())
 
     def to_json(self) -> dict[str, Any]:
-        """The finding as SPEC §4 prints it (without the file, which the report groups by);
+        """The finding in JSON, docs/reference.md §4.4 (without the file: the report groups by it);
         a grouped finding adds ``cells``."""
         data = asdict(self)
         keys = ("code", "severity", "sheet", "cell", "row", "column", "value", "message")
@@ -228,7 +228,7 @@ class Finding:
 
 #: Findings that come in numbers on a sheet returned blank (a party row each, a criterion
 #: each): from ``GROUP_FROM`` of one code in one column they are one finding that lists the
-#: rows (SPEC §5 allows grouping), said this way. Every cell stays marked in the feedback copy.
+#: rows (docs/reference.md §5.6), said this way. Every cell stays marked in the feedback copy.
 GROUPED: dict[str, str] = {
     "party-no-stand": "Det er ikke tatt stilling til {count} parter (rad {rows}). Velg Deltar, "
                       "Skal inviteres eller Vurdert – ikke aktuelt for hver av dem.",

@@ -1,4 +1,4 @@
-"""``compare``: what changed in the plans between two rounds (SPEC §9).
+"""``compare``: what changed in the plans between two rounds (docs/reference.md §9).
 
 Submissions are matched by region (the newest of each region on each side, chosen as
 ``consolidate`` chooses), rows by what identifies them across rounds: the ID (M1, T3, R2),

@@ -1,8 +1,8 @@
 """``consolidate``: choose one submission per region and gather every filled row.
 
 The model returned here is what the overview workbook (``overview.py``) shows and what
-analysts get as pandas DataFrames (``Consolidation.frames()``). Choosing follows SPEC §6:
-identity from the workbook's metadata, byte-identical files collapse, the newest version of a
+analysts get as pandas DataFrames (``Consolidation.frames()``). Choosing follows
+docs/reference.md §6: identity from the metadata, byte-identical files collapse, the newest of a
 region wins (the workbook's own saved time, then ``Sist oppdatert``, then the time the mail
 was sent, from the ``collect`` manifest), the rest are listed.
 

@@ -1,4 +1,4 @@
-"""Writes the national overview workbook (SPEC §6) from a :class:`Consolidation`.
+"""Writes the national overview workbook (docs/reference.md §6.1) from a :class:`Consolidation`.
 
 One private function per sheet. Everything a region typed goes through ``_put``, which writes
 text with ``write_string`` only: text starting with ``=``, ``+``, ``-`` or ``@`` stays text,

@@ -1,4 +1,4 @@
-"""Rounds: next round's workbook prefilled from the plan a region sent (SPEC §9).
+"""Rounds: next round's workbook prefilled from the plan a region sent (docs/reference.md §9).
 
 ``generate --from`` reads last round's returned workbooks, chooses each region's newest
 plan as ``consolidate`` does, and carries it into the newest template version:

@@ -67,7 +67,7 @@ class FileReport:
             "path": str(self.path), "region": self.region, "year": self.year,
             "template_version": self.template_version, "ok": self.ok,
             "findings": [f.to_json() for f in self.findings]}
-        if self.mail is not None:  # only for collected files: the SPEC §4 keys stay as they are
+        if self.mail is not None:  # only for collected files, beside docs/reference.md §4.4's keys
             data["mail"] = {"sender": self.mail.sender, "subject": self.mail.subject,
                             "sent": self.mail.sent.isoformat() if self.mail.sent else None,
                             "attachment": self.mail.original_name}

@@ -1,4 +1,4 @@
-"""The coordinator's configuration: regions, parties and settings (SPEC §3).
+"""The coordinator's configuration: regions, parties and settings (docs/reference.md §3).
 
 Defaults ship under ``templates/``; a regions file (YAML, CSV or XLSX) and a settings file
 replace them. Every problem is a :class:`ConfigError` with one sentence the CLI can print.

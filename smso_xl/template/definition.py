@@ -447,7 +447,7 @@ def _check_roles(template: Template) -> None:
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """Every published version of one template (SPEC §9): a returned workbook is read and
+    """All published versions of a template (docs/reference.md §9): a returned workbook is read and
     validated against the version its identity names, and ``generate`` writes the newest.
 
     Versions are kept whole, one file each (``templates/smso-handlingsplan/1.yaml``, …): a

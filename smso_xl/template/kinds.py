@@ -211,7 +211,7 @@ class Date(Kind):
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
-        # A warning, not a stop (SPEC §2): the validator explains an out-of-period date.
+        # A warning, not a stop (docs/reference.md §2.3): the validator explains the date.
         start, end = period
         low, high = ((dt.date(FIRST_PLAN_YEAR, 1, 1), dt.date(LAST_PLAN_YEAR, 12, 31)) if form
                      else (start, end))
@@ -241,7 +241,7 @@ class Date(Kind):
 
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
-        # One truth (SPEC §5): a date is what the workbook's own check takes for one
+        # One truth (docs/reference.md §5.7): a date is what the workbook's own check takes for one
         # (values.sheet_date, text_date; selfcheck builds the same as formulas). A date written
         # as text is read, with a warning; the spreadsheet cannot count with it, so neither do
         # the period rule here nor the start rule (rules._check_dates).
@@ -345,7 +345,7 @@ class Amount(_Number):
 
 
 class _Listed(Kind):
-    """A kind with a dropdown: a named list on the hidden list sheet (SPEC §2)."""
+    """A kind with a dropdown: a named list on the hidden list sheet (docs/reference.md §2.3)."""
 
     strict = True  # Excel refuses a value not on the list (False: it only warns)
 
@@ -497,8 +497,8 @@ def input_columns(sheet: Sheet) -> tuple[Column, ...]:
 
 
 def filled_by(sheet: Sheet) -> tuple[str, ...]:
-    """The keys of the cells of which any one makes a row filled (SPEC §5): the column that
-    names the row where the sheet has one (``present_when``: parties, criteria), else every
+    """The keys of cells any one of which makes a row filled (docs/reference.md §5.3): the column
+    that names the row where the sheet has one (``present_when``: parties, criteria), else every
     input column — never the ID or a prefilled label."""
     if sheet.present_when:
         return (sheet.present_when,)

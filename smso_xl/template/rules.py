@@ -1,4 +1,4 @@
-"""The validation rules of SPEC §5, applied to a workbook as read.
+"""The validation rules of docs/reference.md §5, applied to a workbook as read.
 
 Every cell is parsed once by its column kind (``kinds.parse_cell``); the rules then work on
 the canonical values: required-rules come from the template definition (``required`` and

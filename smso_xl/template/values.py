@@ -114,7 +114,7 @@ def cell_text(raw: object) -> str:
 
 # --- what a spreadsheet formula can tell -----------------------------------------------
 # The workbook checks itself (Sjekk, red cells) with formulas, and the validator must reach
-# the same verdict (SPEC §5, "One truth"). These functions are the validator's side of the
+# the same verdict (docs/reference.md §5.7). These functions are the validator's side of the
 # checks whose formulas are built in ``selfcheck``: change one, change the other.
 
 EXCEL_EPOCH, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)

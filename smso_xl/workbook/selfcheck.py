@@ -2,7 +2,7 @@
 
 Each rule is written here once as a spreadsheet condition for one row's cells. Summed over
 the rows it is a count on Sjekk; applied to one cell it is the conditional format that marks
-the cell. The validator reaches the same verdict (SPEC §5, "One truth"): its side of each
+the cell. The validator reaches the same verdict (docs/reference.md §5.7): its side of each
 rule is in ``kinds`` (what a cell is) and ``rules`` (what a row and a sheet need), using the
 functions of ``values`` that mirror these formulas (``sheet_date``, ``text_date``,
 ``text_number``, ``match_choice``, ``is_placeholder``). Each check names the finding codes it

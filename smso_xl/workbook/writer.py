@@ -526,7 +526,7 @@ def _validation(column: Column, ctx: PlanContext, *, form: bool) -> dict[str, An
     kind = kind_of(column)
     title = column.header[:32]
     if not column.help:
-        # SPEC §2: every input cell that has rules says what goes there.
+        # docs/reference.md §2.3: every input cell that has rules says what goes there.
         column = _with_help(column, kind.default_help(column, ctx.template, year=ctx.year,
                                                       form=form))
     rule = kind.validation(column, period=ctx.period, form=form)
