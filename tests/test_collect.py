@@ -220,7 +220,11 @@ def test_legacy_xls_and_nameless_workbooks_are_saved_for_validate(tmp_path: Path
     message.add_attachment(b"PK\x03\x04 uten navn", maintype="application",
                            subtype=XLSX.split("/")[1])
     result = collect([write(tmp_path / "a.eml", message)], tmp_path / "innboks")
-    assert sorted(s.path.name for s in result.saved) == ["gammel.xls", "vedlegg.xlsx"]
+    # A nameless workbook is named after its sender, and the report says why.
+    assert sorted((s.path.name, s.note) for s in result.saved) == [
+        ("Arbeidsbok fra Kari Nordmann.xlsx",
+         "vedlegget uten filnavn er en arbeidsbok (gjenkjent på MIME-typen)"),
+        ("gammel.xls", "")]
     report = validate([tmp_path / "innboks"])
     codes = {r.path.name: [f.code for f in r.findings] for r in report.files}
     assert codes["gammel.xls"] == ["file-legacy-xls"]

@@ -4,9 +4,11 @@ wherever the standard library's parser finds it (issue 17).
 The real mails are the 52 multipart mails of the Ruby mail library's fixtures
 (``tests/data/mail/``, MIT, see its README). Each gets a generated workbook attached as a
 client adds one — a base64 part before the closing boundary, in the mail's own line ends —
-and is then collected in four shapes: as it is (``.eml``), forwarded as an attachment the
+and is then collected in six shapes: as it is (``.eml``), forwarded as an attachment the
 way Thunderbird does (``message/rfc822``), forwarded base64-encoded (what some gateways
-do), and all of them in one mbox file. Each mail carries its own workbook (the generated one
+do), forwarded as a file (``application/octet-stream`` named ``.eml``, as webmail does),
+saved with a UTF-8 byte-order mark first (some Windows tools), and all of them in one mbox
+file. Each mail carries its own workbook (the generated one
 with a different zip comment), so that none is skipped as an identical copy.
 
 The oracle is the standard library: a mail counts as *expected* when its parser returns the
@@ -34,7 +36,8 @@ from tests.workbooks import template_copy
 CORPUS = Path(__file__).parent / "data" / "mail" / "mikel-mail"
 REAL_MAILS = sorted(p for p in CORPUS.rglob("*.eml"))
 XLSX = WORKBOOK_MIME_TYPES[".xlsx"]
-SHAPES = ("eml", "videresendt", "base64-videresendt", "mbox")
+SHAPES = ("eml", "videresendt", "base64-videresendt", "eml-som-fil", "bom", "mbox")
+FORWARDED = SHAPES[1:4]
 
 
 def with_comment(workbook: bytes, comment: str) -> bytes:
@@ -62,11 +65,14 @@ def add_workbook(raw: bytes, data: bytes, name: str) -> bytes:
     return raw[:at] + part + raw[at:]
 
 
-def forwarded(raw: bytes, *, encode: bool) -> bytes:
+def forwarded(raw: bytes, *, encode: bool, as_file: bool = False) -> bytes:
     """``raw`` forwarded as an attachment, as Thunderbird writes it (8 bit); or base64
-    encoded, as some gateways do though the standard forbids it."""
+    encoded, as some gateways do though the standard forbids it; or (``as_file``) as a
+    file ``planen.eml`` of type ``application/octet-stream``, base64, as webmail does."""
     nl = b"\r\n"
     body = base64.encodebytes(raw).replace(b"\n", nl) if encode else raw
+    content_type = (b'Content-Type: application/octet-stream; name="planen.eml"' if as_file
+                    else b'Content-Type: message/rfc822; name="planen.eml"')
     return nl.join([
         b"From: Ingrid =?utf-8?q?=C3=98vland?= <ingrid@agder.example.no>",
         b"To: smso@example.no", b"Subject: Fwd: planen fra kommunen",
@@ -76,8 +82,7 @@ def forwarded(raw: bytes, *, encode: bool) -> bytes:
         b"This is a multi-part message in MIME format.", b"--------------fwd0123456789",
         b"Content-Type: text/plain; charset=UTF-8; format=flowed", b"", b"Se vedlegg.", b"",
         b"--------------fwd0123456789",
-        b'Content-Type: message/rfc822; name="planen.eml"',
-        *([b"Content-Transfer-Encoding: base64"] if encode else []),
+        content_type, *([b"Content-Transfer-Encoding: base64"] if encode else []),
         b'Content-Disposition: attachment; filename="planen.eml"', b"", body,
         b"--------------fwd0123456789--", b""])
 
@@ -98,12 +103,15 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     in_box: list[bytes] = []
     for number, source in enumerate(REAL_MAILS):
         stem = source.relative_to(CORPUS).with_suffix("").as_posix().replace("/", "-")
-        for shape in SHAPES[:3]:
+        for shape in SHAPES[:-1]:
             data = with_comment(workbook, f"{shape} {number}")
             raw = add_workbook(source.read_bytes(), data, f"Plan {stem}.xlsx")
             found = stdlib_finds(raw, data)
-            if shape != "eml":
-                raw = forwarded(raw, encode=shape == "base64-videresendt")
+            if shape in FORWARDED:
+                raw = forwarded(raw, encode=shape != "videresendt",
+                                as_file=shape == "eml-som-fil")
+            elif shape == "bom":
+                raw = b"\xef\xbb\xbf" + raw
             path = root / shape / f"{stem}.eml"
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(raw)
@@ -154,9 +162,9 @@ def test_every_workbook_the_standard_library_finds_is_saved_byte_identical(
     print("\nkorpus (e-poster, forventet, lagret byte-identisk):", counts,
           "totalt:", (len(mails), len(expected), len(identical)),
           "uleselige:", len(result.unreadable), "skadet:", len(result.damaged))
-    assert len(expected) >= 4 * 45
-    # The forwarded shapes bring every workbook their .eml brings.
-    for shape in SHAPES[1:3]:
+    assert len(expected) >= len(SHAPES) * 45
+    # The other shapes bring every workbook their .eml brings.
+    for shape in SHAPES[1:-1]:
         assert counts[shape][2] >= counts["eml"][2]
 
 

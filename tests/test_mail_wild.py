@@ -245,9 +245,12 @@ def test_6_draft_lines_are_at_most_76_characters_except_the_long_mime_type(
 # --- 4: winmail.dat and zip --------------------------------------------------------------------
 
 
-def tnef(files: list[tuple[str, bytes]], *, title_encoding: str = "cp1252") -> bytes:
+def tnef(files: list[tuple[str, bytes]], *, title_encoding: str = "cp1252",
+         long_names: bool = True) -> bytes:
     """A winmail.dat as Outlook writes it for a rich-text mail: the attachment's 8.3 title
-    in the code page, its data, and its long name as a MAPI Unicode property."""
+    in the code page, its data, and its long name as a MAPI Unicode property. Without
+    ``long_names`` the whole name is the title, in the code page (as some Outlook versions
+    write it), and no MAPI name follows."""
     def attribute(level: int, name: int, kind: int, data: bytes) -> bytes:
         return (struct.pack("<BHHI", level, name, kind, len(data)) + data
                 + struct.pack("<H", sum(data) & 0xFFFF))
@@ -263,9 +266,11 @@ def tnef(files: list[tuple[str, bytes]], *, title_encoding: str = "cp1252") -> b
     for name, data in files:
         out += attribute(2, 0x9002, 0x0006, b"\x01\x00\xff\xff\xff\xff" + b"\0" * 8)
         short = name[:6].upper() + "~1" + name[name.rfind("."):][:4].upper()
-        out += attribute(2, 0x8010, 0x0001, short.encode(title_encoding, "replace") + b"\0")
+        title = short if long_names else name
+        out += attribute(2, 0x8010, 0x0001, title.encode(title_encoding, "replace") + b"\0")
         out += attribute(2, 0x800F, 0x0006, data)
-        out += attribute(2, 0x9005, 0x0006, unicode_property(0x3707, name))  # long name
+        if long_names:
+            out += attribute(2, 0x9005, 0x0006, unicode_property(0x3707, name))
     return out
 
 

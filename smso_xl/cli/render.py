@@ -145,7 +145,8 @@ def collect_text(result: CollectResult) -> str:
         lines.append("Fant ingen e-postfiler (.eml, .msg eller mbox) i kildene.")
     if result.saved:
         lines.append(f"Lagret i {result.into}:")
-        lines += [f"  {item.path.name}  ← {mail_text(item.mail)}" for item in result.saved]
+        lines += [f"  {item.path.name}  ← {mail_text(item.mail)}"
+                  + (f" ({item.note})" if item.note else "") for item in result.saved]
     for item in result.duplicates:
         lines.append(f"  Lik kopi av {item.same_as.name}, ikke lagret på nytt: "
                      f"{item.original_name} i {mail_text(item.mail)}")
@@ -168,7 +169,9 @@ def collect_text(result: CollectResult) -> str:
         f"{_n(result.duplicates, 'lik kopi', 'like kopier')} hoppet over, "
         f"{_n(result.other_attachments, 'annet vedlegg', 'andre vedlegg')}, "
         f"{_n(result.without_attachments, 'e-post', 'e-poster')} uten vedlegg, "
-        f"{len(result.unreadable)} uleselige.", bold=True))
+        f"{len(result.unreadable)} uleselige"
+        + (f", {_n(result.not_mail, 'fil', 'filer')} som ikke er e-post, ikke lest."
+           if result.not_mail else "."), bold=True))
     if result.saved:
         lines.append(f"Neste steg: smso-xl validate {result.into}")
     return "\n".join(lines)

@@ -1,8 +1,12 @@
-"""Attachments that carry other files: ``.zip`` archives and Outlook's ``winmail.dat`` (TNEF).
+"""Attachments that carry other files: ``.zip`` archives, Outlook's ``winmail.dat`` (TNEF) and
+mails attached as files (a forwarded ``.eml`` or Outlook ``.msg``); and what an attachment is
+by its content (:func:`content_suffix`), for workbooks whose name does not say so.
 
-Both are unpacked and their files handed on as attachments of their own, named with the
-container they came in (``planer.zip/Agder.xlsx``, ``winmail.dat/Agder.xlsx``) so that the
-manifest says where a workbook was found. A container that cannot be unpacked, or an entry
+Each is unpacked and its files handed on as attachments of their own, named with the
+container they came in (``planer.zip/Agder.xlsx``, ``winmail.dat/Agder.xlsx``,
+``planen.eml/Agder.xlsx``) so that the manifest says where a workbook was found. An attached
+mail is opened by the caller's ``open_mail`` (reading mail is :mod:`.reading`'s, which sits
+above this module). A container that cannot be unpacked, or an entry
 beyond a limit, is recorded as damage and the container itself listed as an attachment: one
 bad archive never stops the mail.
 
@@ -20,7 +24,7 @@ import io
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
@@ -31,6 +35,8 @@ from ..workbook.sniff import (
     MAX_RATIO,
     MAX_UNPACKED_BYTES,
     MB,
+    ODS_MIMETYPE,
+    OLE_MAGIC,
     RATIO_MIN_BYTES,
     ZIP_MAGIC,
 )
@@ -41,6 +47,20 @@ MAX_DEPTH = 3
 ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/x-zip"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
+#: A mail attached as a file rather than as ``message/rfc822`` (which the parser opens
+#: itself): Outlook's «Legg ved element» sends ``.msg`` as ``application/vnd.ms-outlook``,
+#: webmail and gateways send a forwarded ``.eml`` as ``application/octet-stream``.
+MAIL_FILE_SUFFIXES = (".eml", ".msg")
+MAIL_FILE_TYPES = {"application/vnd.ms-outlook", "application/x-msg", "application/x-outlook-msg",
+                   "message/rfc822"}
+#: Names that say nothing about the content: these are judged by their bytes.
+VAGUE_SUFFIXES = ("", ".dat", ".bin")
+# Stream names in an OLE file's directory (UTF-16, NUL-terminated): an old Excel workbook
+# holds «Workbook» (Excel 97+) or «Book» (Excel 5); Office's password-protected xlsx holds
+# «EncryptedPackage»; an Outlook .msg holds «__substg1.0_…» streams.
+_XLS_STREAMS = tuple(f"{name}\0".encode("utf-16-le") for name in ("Workbook", "Book"))
+_ENCRYPTED_STREAM = "EncryptedPackage\0".encode("utf-16-le")
+_MSG_STREAM = "__substg1.0_".encode("utf-16-le")
 _EMPTY_ZIP = b"PK\x05\x06"
 # What zipfile raises for a damaged or unsupported archive or entry.
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
@@ -73,9 +93,11 @@ def name_suffix(name: str) -> str:
 
 
 def is_zip(attachment: Attachment) -> bool:
+    """A zip archive by name or type, unless it is a workbook (an xlsx is a zip too, and is
+    sent as ``application/zip`` by some mailers)."""
     suffix = name_suffix(attachment.name)
     return (suffix == ".zip" or attachment.content_type.lower() in ZIP_TYPES) and (
-        suffix not in WORKBOOK_SUFFIXES)
+        suffix not in WORKBOOK_SUFFIXES) and content_suffix(attachment.data) is None
 
 
 def is_tnef(attachment: Attachment) -> bool:
@@ -86,27 +108,73 @@ def is_tnef(attachment: Attachment) -> bool:
         or attachment.data.startswith(TNEF_MAGIC))
 
 
-def unpacked(attachments: Iterable[Attachment], damage: list[str],
-             depth: int = 0) -> list[Attachment]:
-    """``attachments`` with every zip and winmail.dat replaced by the files inside. A
-    container that cannot be unpacked stays as it is (listed, never saved), with the reason
-    in ``damage``."""
+def is_mail_file(attachment: Attachment) -> bool:
+    """A mail attached as a file: by its name (``.eml``, ``.msg``) or type; an OLE file only
+    when it is no workbook (an old ``.xls`` is OLE too)."""
+    if name_suffix(attachment.name) in WORKBOOK_SUFFIXES:
+        return False
+    return (name_suffix(attachment.name) in MAIL_FILE_SUFFIXES
+            or attachment.content_type.lower() in MAIL_FILE_TYPES)
+
+
+#: Opens a mail attached as a file: its attachments (not yet unpacked), or None when it
+#: cannot be read (the reason goes into the list of damage).
+OpenMail = Callable[[Attachment, list[str]], list[Attachment] | None]
+
+
+def unpacked(attachments: Iterable[Attachment], damage: list[str], depth: int = 0, *,
+             open_mail: OpenMail | None = None) -> list[Attachment]:
+    """``attachments`` with every zip, winmail.dat and (given ``open_mail``) attached mail
+    replaced by the files inside. A container that cannot be unpacked stays as it is (listed,
+    never saved), with the reason in ``damage``."""
     result: list[Attachment] = []
     for attachment in attachments:
         inner: list[Attachment] | None = None
-        if is_tnef(attachment) or is_zip(attachment):
+        mail = open_mail is not None and is_mail_file(attachment)
+        if is_tnef(attachment) or is_zip(attachment) or mail:
             if depth >= MAX_DEPTH:
                 damage.append(f"vedlegget «{attachment.full_name}» ligger for dypt i andre "
                               "arkiver og er ikke pakket ut")
             elif is_tnef(attachment):
                 inner = _tnef_files(attachment, damage)
-            else:
+            elif is_zip(attachment):
                 inner = _zip_files(attachment, damage)
+            elif open_mail is not None:
+                inner = open_mail(attachment, damage)
         if inner is None:
             result.append(attachment)
         else:
-            result += unpacked(inner, damage, depth + 1)
+            result += unpacked(inner, damage, depth + 1, open_mail=open_mail)
     return result
+
+
+def content_suffix(data: bytes) -> str | None:
+    """The workbook suffix these bytes are, by their content, or None: an OOXML workbook
+    (``xl/workbook.xml``; ``.xlsm`` with a macro part), an ODF spreadsheet (its ``mimetype``),
+    an old Excel workbook (OLE with a «Workbook» or «Book» stream) or a password-protected
+    xlsx (saved as ``.xlsx`` so that ``validate`` says it is encrypted). Only the zip's
+    directory is read, with the limits a workbook gets (:mod:`smso_xl.sniff`)."""
+    if len(data) > MAX_FILE_BYTES:
+        return None
+    if data.startswith(OLE_MAGIC):
+        if _MSG_STREAM in data:
+            return None
+        if _ENCRYPTED_STREAM in data:
+            return ".xlsx"
+        return ".xls" if any(stream in data for stream in _XLS_STREAMS) else None
+    if not data.startswith(ZIP_MAGIC) or data.count(b"PK\x01\x02") > MAX_ENTRIES:
+        return None
+    # ODF stores «mimetype» first and uncompressed, so its value stands right after the name.
+    if data[30:38] == b"mimetype" and data[38:38 + len(ODS_MIMETYPE)] == ODS_MIMETYPE:
+        return ".ods"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except _ZIP_ERRORS:
+        return None
+    if "xl/workbook.xml" not in names:
+        return None
+    return ".xlsm" if "xl/vbaProject.bin" in names else ".xlsx"
 
 
 # --- zip ------------------------------------------------------------------------------------
@@ -151,7 +219,7 @@ def _zip_entry(zipped: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
                damage: list[str]) -> Attachment:
     name = _zip_name(info)
     entry = Attachment(name=name, content_type=_type_of(name), data=b"", container=label)
-    if not (_is_workbook(name) or is_zip(entry) or is_tnef(entry)):
+    if not (_is_workbook(name) or is_zip(entry) or is_tnef(entry) or is_mail_file(entry)):
         return entry  # listed by name; never saved, so never unpacked
     where = f"«{entry.full_name}»"
     if info.flag_bits & 0x1:
@@ -227,24 +295,35 @@ def _tnef_attachments(tnef: object, label: str, damage: list[str],
 
 
 def _tnef_name(item: object) -> str:
-    """The long file name Outlook keeps in the MAPI properties, else the short title."""
+    """The long file name Outlook keeps in the MAPI properties, else the short title
+    (attAttachTitle). Outlook writes the title in the code page the stream names
+    (attOemCodepage, cp1252 in Norway); tnefparse decodes it as UTF-8 and fails on «ø», so
+    its raw bytes (tnefparse keeps them as ``_name``) are decoded here in that code page."""
+    codepage = str(getattr(item, "codepage", None) or "cp1252")
     for read in (lambda: item.long_filename(),  # type: ignore[attr-defined]
-                 lambda: item.name):  # type: ignore[attr-defined]
+                 lambda: item.name,  # type: ignore[attr-defined]
+                 lambda: item._name):  # type: ignore[attr-defined]
         try:
             name = read()
         except Exception:  # a title not in UTF-8 (tnefparse decodes it as such)
             continue
         if isinstance(name, bytes | bytearray):
-            name = _bytes_text(bytes(name))
+            name = _bytes_text(bytes(name), codepage)
         if isinstance(name, str) and name.strip("\x00 "):
             return unicodedata.normalize("NFC", name.strip("\x00 "))
     return ""
 
 
-def _bytes_text(raw: bytes) -> str:
+def _bytes_text(raw: bytes, codepage: str = "cp1252") -> str:
+    """UTF-8 when the bytes are valid UTF-8 (some tools write it whatever the stream says),
+    else the stream's code page."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode(codepage, "replace")
+    except LookupError:  # a code page Python does not know
         return raw.decode("cp1252", "replace")
 
 

@@ -3,7 +3,10 @@ its manifest records who sent each one.
 
 Every workbook attachment (``.xlsx``, ``.xlsm``, ``.ods``, and ``.xls``/``.xlsb`` so that
 ``validate`` can name the problem) is saved under a safe version of its decoded name, never
-overwriting: ``Agder.xlsx`` exists → ``Agder (2).xlsx``. A byte-identical file (sha256), in
+overwriting: ``Agder.xlsx`` exists → ``Agder (2).xlsx``. An attachment whose name does not
+say what it is (none, ``.dat``, ``.bin``, no suffix) is a workbook when its bytes are one;
+it is saved under the sender's name (``Arbeidsbok fra Kari Nordmann.xlsx``), and
+:attr:`Saved.note` says so. A byte-identical file (sha256), in
 this run or already in the inbox, is not saved twice.
 
 The manifest :data:`MANIFEST_NAME` in the inbox records, per saved file, its sha256, the
@@ -37,8 +40,8 @@ from ..base.errors import OutputError
 from ..base.fileio import atomic_output
 from ..base.formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
 from ..base.provenance import Provenance
-from .containers import Attachment, name_suffix
-from .reading import Mail, ParsedMail, Problem, find_mail_files, read_mail_file
+from .containers import VAGUE_SUFFIXES, Attachment, content_suffix, name_suffix
+from .reading import Mail, ParsedMail, Problem, read_mail_file, scan_sources
 
 MANIFEST_NAME = ".smso-manifest.json"
 MANIFEST_VERSION = 1
@@ -55,6 +58,7 @@ class Saved:
     original_name: str
     sha256: str
     mail: Mail
+    note: str = ""  # why it was saved under another name than its own, in Norwegian
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class CollectResult:
     drafts: list[Mail] = field(default_factory=list)     # unsent drafts (X-Unsent), skipped
     damaged: list[Problem] = field(default_factory=list)  # read in part; what was found is kept
     unreadable: list[Problem] = field(default_factory=list)  # nothing could be read
+    not_mail: list[Path] = field(default_factory=list)  # files in folders that are no mail
 
     @property
     def without_workbook(self) -> list[Mail]:
@@ -107,7 +112,7 @@ class CollectResult:
             "manifest": str(self.manifest) if self.manifest else None,
             "ok": self.ok,
             "saved": [{"path": str(s.path), "attachment": s.original_name, "sha256": s.sha256,
-                       "mail": s.mail.to_json()} for s in self.saved],
+                       "note": s.note or None, "mail": s.mail.to_json()} for s in self.saved],
             "duplicates": [{"attachment": d.original_name, "sha256": d.sha256,
                             "same_as": str(d.same_as), "mail": d.mail.to_json()}
                            for d in self.duplicates],
@@ -117,11 +122,13 @@ class CollectResult:
             "drafts": [m.to_json() for m in self.drafts],
             "damaged": [p.to_json() for p in self.damaged],
             "unreadable": [p.to_json() for p in self.unreadable],
+            "not_mail": [str(p) for p in self.not_mail],
             "summary": {"mails": len(self.mails), "saved": len(self.saved),
                         "duplicates": len(self.duplicates),
                         "other_attachments": len(self.other_attachments),
                         "without_attachments": len(self.without_attachments),
-                        "unreadable": len(self.unreadable)},
+                        "unreadable": len(self.unreadable),
+                        "not_mail": len(self.not_mail)},
         }
 
 
@@ -150,7 +157,9 @@ def collect(sources: Sequence[Path], into: Path, *,
     except OSError as exc:
         raise OutputError(f"Kan ikke lese mappen {into}: {exc.strerror}.") from exc
     try:
-        for path in find_mail_files(sources, skip=into):
+        files = scan_sources(sources, skip=into)
+        result.not_mail = files.not_mail
+        for path in files.found:
             with contextlib.closing(read_mail_file(path)) as mails:
                 for item in mails:
                     if isinstance(item, Problem):
@@ -185,12 +194,14 @@ def _take_mail(parsed: ParsedMail, inbox: _Inbox, result: CollectResult) -> None
 
 def workbook_suffix(attachment: Attachment) -> str | None:
     """The workbook suffix to save ``attachment`` under, or None when it is no workbook:
-    the name's suffix decides; a nameless one is judged by its MIME type."""
+    the name's suffix decides; a name that says nothing (none, ``.dat``, ``.bin``, no
+    suffix) is judged by the content, then by the MIME type."""
     suffix = name_suffix(attachment.name)
     if suffix in WORKBOOK_SUFFIXES:
         return suffix
-    if not suffix:
-        return _SUFFIX_FOR_TYPE.get(attachment.content_type.lower())
+    if suffix in VAGUE_SUFFIXES:
+        return (content_suffix(attachment.data)
+                or _SUFFIX_FOR_TYPE.get(attachment.content_type.lower()))
     return None
 
 
@@ -246,13 +257,23 @@ class _Inbox:
             if digest not in self.known and same.parent == self.folder:
                 self._record(digest, same.name, attachment, mail)
             return
-        name = self._free_name(safe_name(attachment.name or "vedlegg", suffix))
+        note = ""
+        if name_suffix(attachment.name) in WORKBOOK_SUFFIXES:
+            name = safe_name(attachment.name, suffix)
+        else:  # the name did not say so: named after the sender, and said so
+            name = safe_name(f"Arbeidsbok fra {mail.sender_name or mail.sender_address}"
+                             if mail.sender_name or mail.sender_address else "", suffix)
+            what = f"«{attachment.full_name}»" if attachment.name else "uten filnavn"
+            how = ("innholdet" if content_suffix(attachment.data) == suffix
+                   else "MIME-typen")
+            note = f"vedlegget {what} er en arbeidsbok (gjenkjent på {how})"
+        name = self._free_name(name)
         target = self.folder / name
         with atomic_output(target) as tmp:
             tmp.write_bytes(attachment.data)
         self.by_hash[digest] = target
         self._record(digest, name, attachment, mail)
-        result.saved.append(Saved(target, shown, digest, mail))
+        result.saved.append(Saved(target, shown, digest, mail, note))
 
     def _free_name(self, name: str) -> str:
         """``name``, or ``stem (2).suffix`` … when taken (compared without case, as Windows
