@@ -1,8 +1,10 @@
-"""Shared fixtures: the template definition and generated workbooks with a fixed identity."""
+"""Shared fixtures: the template definition, generated workbooks with a fixed identity, and
+the real Outlook ``.msg`` beside the checkout."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,9 @@ from smso_xl.template.definition import Template, load_template
 FIXED_NOW = dt.datetime(2025, 11, 3, 9, 30, tzinfo=dt.UTC)
 FIXED_FILE_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 PLAN_YEAR = 2026
+#: A real Outlook mail (two .tif attachments, no workbook) in ``shared/`` beside the checkout.
+OUTLOOK_MSG = (Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mail"
+               / "outlook-two-tif-attachments.msg")
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,18 @@ def agder_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def agder_book(agder_plan: Path) -> OpenpyxlWorkbook:
     """``agder_plan`` opened once with openpyxl (loading takes a moment). Read only."""
     return openpyxl.load_workbook(agder_plan)
+
+
+@pytest.fixture(scope="module")
+def outlook_msg() -> Path:
+    """The real Outlook file beside the checkout; missing is a failure under CI."""
+    if not OUTLOOK_MSG.is_file():
+        message = f"{OUTLOOK_MSG} is missing (shared/ must lie beside the checkout)"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{message}; CI is set, so this is a failure, not a skip",
+                        pytrace=False)
+        pytest.skip(message)
+    return OUTLOOK_MSG
 
 
 @pytest.fixture(scope="session")

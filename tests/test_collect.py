@@ -13,10 +13,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import mailbox
-import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -40,10 +37,9 @@ from smso_xl.mail import (
 from smso_xl.round.consolidation import INCLUDED, INCLUDED_WITH_ERRORS, SUPERSEDED, consolidate
 from smso_xl.round.overview import write_overview
 from smso_xl.round.validation import validate
+from tests.mailshapes import FakeAttachment, FakeMessage, fingerprints, manifest, write_mbox
 from tests.workbooks import fill_plan, make_plan
 
-ROOT = Path(__file__).resolve().parent.parent
-OUTLOOK_MSG = ROOT.parent / "shared" / "data" / "mail" / "outlook-two-tif-attachments.msg"
 XLSX = WORKBOOK_MIME_TYPES[".xlsx"]
 NORWEGIAN = "Handlingsplan Møre og Romsdal.xlsx"
 TODAY = dt.date(2026, 6, 1)
@@ -95,26 +91,6 @@ def rfc2047_mail(name: str, data: bytes) -> bytes:
 def write(path: Path, data: bytes | EmailMessage) -> Path:
     path.write_bytes(data.as_bytes() if isinstance(data, EmailMessage) else data)
     return path
-
-
-def write_mbox(path: Path, messages: Iterable[EmailMessage]) -> Path:
-    box = mailbox.mbox(path)
-    try:
-        for message in messages:
-            box.add(message)
-        box.flush()
-    finally:
-        box.close()
-    return path
-
-
-def fingerprints(paths: Iterable[Path]) -> dict[Path, str]:
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
-
-
-def manifest(inbox: Path) -> dict[str, dict[str, Any]]:
-    data = json.loads((inbox / MANIFEST_NAME).read_text(encoding="utf-8"))
-    return {entry["saved_name"]: entry for entry in data["files"]}
 
 
 def no_traceback(result: Result) -> None:
@@ -426,18 +402,6 @@ def test_validate_json_names_the_sender(two_versions: dict[str, Path], tmp_path:
 # --- Outlook .msg ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def outlook_msg() -> Path:
-    """The real Outlook file beside the checkout; missing is a failure under CI."""
-    if not OUTLOOK_MSG.is_file():
-        message = f"{OUTLOOK_MSG} is missing (shared/ must lie beside the checkout)"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"{message}; CI is set, so this is a failure, not a skip",
-                        pytrace=False)
-        pytest.skip(message)
-    return OUTLOOK_MSG
-
-
 def test_real_outlook_msg_has_nothing_to_collect(outlook_msg: Path, tmp_path: Path) -> None:
     before = fingerprints([outlook_msg])
     result = collect([outlook_msg], tmp_path / "innboks")
@@ -463,32 +427,6 @@ def test_cli_reports_the_outlook_sender_and_time(outlook_msg: Path, tmp_path: Pa
     assert "«Test for TIF files» fra Brian Zhou <brizhou@gmail.com>, sendt 18.11.2013" in line
     assert "import OleFileIO.tif" in line
     assert "0 arbeidsbøker lagret" in result.output and "2 andre vedlegg" in result.output
-
-
-@dataclass
-class FakeAttachment:
-    """The part of extract-msg's attachment interface that collect uses."""
-
-    longFilename: str | None
-    data: Any
-    shortFilename: str | None = None
-    mimetype: str | None = None
-
-
-@dataclass
-class FakeMessage:
-    """The part of extract-msg's message interface that collect uses."""
-
-    attachments: list[Any]
-    sender: str = "Ingrid Øvland <ingrid@agder.example.no>"
-    subject: str = "Handlingsplan Agder"
-    date: dt.datetime | None = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
-    messageId: str = "<msg@agder>"
-    header: dict[str, str] = field(default_factory=dict)
-    closed: bool = False
-
-    def close(self) -> None:
-        self.closed = True
 
 
 class Unreadable:

@@ -20,49 +20,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
-import zipfile
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 
-from smso_xl.mail import MANIFEST_NAME, WORKBOOK_MIME_TYPES, collect
-from tests.test_collect import fingerprints, write_mbox
+from smso_xl.mail import MANIFEST_NAME, collect
+from tests.mailshapes import CORPUS, add_workbook, fingerprints, with_comment, write_mbox
 from tests.workbooks import template_copy
 
-CORPUS = Path(__file__).parent / "data" / "mail" / "mikel-mail"
 REAL_MAILS = sorted(p for p in CORPUS.rglob("*.eml"))
-XLSX = WORKBOOK_MIME_TYPES[".xlsx"]
 SHAPES = ("eml", "videresendt", "base64-videresendt", "eml-som-fil", "bom", "mbox")
 FORWARDED = SHAPES[1:4]
-
-
-def with_comment(workbook: bytes, comment: str) -> bytes:
-    """The workbook with its zip comment set: other bytes, the same workbook."""
-    buffer = io.BytesIO(workbook)
-    with zipfile.ZipFile(buffer, "a") as archive:
-        archive.comment = comment.encode()
-    return buffer.getvalue()
-
-
-def add_workbook(raw: bytes, data: bytes, name: str) -> bytes:
-    """``raw`` with a workbook part before the closing delimiter of its top-level multipart
-    (at the end when the mail was cut off before it), in the mail's own line ends."""
-    boundary = BytesParser(policy=policy.default).parsebytes(raw).get_boundary()
-    assert boundary, "every mail of the corpus is multipart"
-    nl = b"\r\n" if b"\r\n" in raw else b"\n"
-    part = nl.join([b"--" + boundary.encode(), b"Content-Type: " + XLSX.encode()
-                    + b'; name="' + name.encode() + b'"', b"Content-Transfer-Encoding: base64",
-                    b'Content-Disposition: attachment; filename="' + name.encode() + b'"', b"",
-                    base64.encodebytes(data).replace(b"\n", nl)])
-    close = b"--" + boundary.encode() + b"--"
-    at = raw.rfind(close)
-    if at < 0:
-        return raw.rstrip() + nl + part + close + nl
-    return raw[:at] + part + raw[at:]
 
 
 def forwarded(raw: bytes, *, encode: bool, as_file: bool = False) -> bytes:

@@ -28,22 +28,25 @@ from smso_xl.cli.commands import main
 from smso_xl.mail import collect, mbox_messages, read_mail_file
 from smso_xl.mail.containers import content_suffix
 from tests.hostile import legacy_xls, ole_file
-from tests.test_collect import FakeAttachment, FakeMessage, fingerprints, manifest, outlook_msg
-from tests.test_mail_corpus import CORPUS, add_workbook, with_comment
-from tests.test_mail_wild import (
+from tests.mailshapes import (
+    CORPUS,
     CRLF,
     HEADERS,
     TEXT_PART,
+    FakeAttachment,
+    FakeMessage,
+    add_workbook,
     b64,
     collected,
+    fingerprints,
+    manifest,
     multipart,
     outlook_rich_text_mail,
     tnef,
+    with_comment,
     workbook_part,
 )
 from tests.workbooks import template_copy
-
-__all__ = ["outlook_msg"]  # a fixture, used by name
 
 BOM = b"\xef\xbb\xbf"
 EMLX = Path(__file__).parent / "data" / "mail" / "mikez-emlx" / "plaintext.emlx"

@@ -8,12 +8,10 @@ names are the points of the issue. The vendored real mails are in ``test_mail_co
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as dt
 import io
 import quopri
-import struct
 import zipfile
 from email import policy
 from email.parser import BytesParser
@@ -37,7 +35,18 @@ from smso_xl.round.feedback import write_all
 from smso_xl.round.validation import validate
 from smso_xl.template.config import Settings
 from smso_xl.workbook.sniff import MAX_ENTRIES, MAX_RATIO, RATIO_MIN_BYTES
-from tests.test_collect import fingerprints, manifest
+from tests.mailshapes import (
+    CRLF,
+    HEADERS,
+    TEXT_PART,
+    b64,
+    collected,
+    manifest,
+    multipart,
+    outlook_rich_text_mail,
+    tnef,
+    workbook_part,
+)
 from tests.workbooks import make_plan, template_copy
 
 XLSX = WORKBOOK_MIME_TYPES[".xlsx"]
@@ -45,45 +54,11 @@ TODAY = dt.date(2026, 6, 1)
 SETTINGS = Settings(coordinator_name="Kari Koordinator",
                     coordinator_email="kari.koordinator@example.no",
                     return_date=dt.date(2027, 1, 31))
-CRLF = b"\r\n"
 
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return template_copy(tmp_path_factory.mktemp("plan"), region="42").read_bytes()
-
-
-def b64(data: bytes) -> bytes:
-    return base64.encodebytes(data).replace(b"\n", CRLF)
-
-
-def multipart(headers: bytes, boundary: bytes, *parts: bytes) -> bytes:
-    """A multipart message from raw parts (each: its headers, a blank line, its body)."""
-    body = b"".join(b"--" + boundary + CRLF + part + CRLF for part in parts)
-    return (headers + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\""
-            + boundary + b"\"\r\n\r\nThis is a multi-part message in MIME format.\r\n"
-            + body + b"--" + boundary + b"--" + CRLF)
-
-
-def workbook_part(data: bytes, name: bytes = b"Handlingsplan Agder.xlsx") -> bytes:
-    return (b"Content-Type: " + XLSX.encode() + b'; name="' + name + b'"\r\n'
-            b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
-            b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(data))
-
-
-TEXT_PART = b"Content-Type: text/plain; charset=utf-8\r\n\r\nHei, her er planen.\r\n"
-HEADERS = (b"From: Ingrid =?utf-8?q?=C3=98vland?= <ingrid@agder.example.no>\r\n"
-           b"To: smso@example.no\r\nSubject: Plan Agder\r\n"
-           b"Date: Mon, 02 Mar 2026 09:30:00 +0100\r\nMessage-ID: <w@agder.example.no>\r\n")
-
-
-def collected(tmp_path: Path, raw: bytes, name: str = "mail.eml"):
-    source = tmp_path / name
-    source.write_bytes(raw)
-    before = fingerprints([source])
-    result = collect([source], tmp_path / "innboks")
-    assert fingerprints([source]) == before  # inputs never change
-    return result
 
 
 # --- 1: damage inside a mail is recorded, never fatal --------------------------------------------
@@ -243,43 +218,6 @@ def test_6_draft_lines_are_at_most_76_characters_except_the_long_mime_type(
 
 
 # --- 4: winmail.dat and zip --------------------------------------------------------------------
-
-
-def tnef(files: list[tuple[str, bytes]], *, title_encoding: str = "cp1252",
-         long_names: bool = True) -> bytes:
-    """A winmail.dat as Outlook writes it for a rich-text mail: the attachment's 8.3 title
-    in the code page, its data, and its long name as a MAPI Unicode property. Without
-    ``long_names`` the whole name is the title, in the code page (as some Outlook versions
-    write it), and no MAPI name follows."""
-    def attribute(level: int, name: int, kind: int, data: bytes) -> bytes:
-        return (struct.pack("<BHHI", level, name, kind, len(data)) + data
-                + struct.pack("<H", sum(data) & 0xFFFF))
-
-    def unicode_property(prop: int, text: str) -> bytes:
-        value = (text + "\0").encode("utf-16-le")
-        padded = value + b"\0" * (-len(value) % 4)
-        return struct.pack("<IHHII", 1, 0x001F, prop, 1, len(value)) + padded
-
-    out = struct.pack("<IH", 0x223E9F78, 0x0001)
-    out += attribute(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))   # TNEF version
-    out += attribute(1, 0x9007, 0x0006, struct.pack("<II", 1252, 0))     # code page
-    for name, data in files:
-        out += attribute(2, 0x9002, 0x0006, b"\x01\x00\xff\xff\xff\xff" + b"\0" * 8)
-        short = name[:6].upper() + "~1" + name[name.rfind("."):][:4].upper()
-        title = short if long_names else name
-        out += attribute(2, 0x8010, 0x0001, title.encode(title_encoding, "replace") + b"\0")
-        out += attribute(2, 0x800F, 0x0006, data)
-        if long_names:
-            out += attribute(2, 0x9005, 0x0006, unicode_property(0x3707, name))
-    return out
-
-
-def outlook_rich_text_mail(winmail: bytes) -> bytes:
-    part = (b'Content-Type: application/ms-tnef; name="winmail.dat"\r\n'
-            b"Content-Transfer-Encoding: base64\r\n"
-            b'Content-Disposition: attachment; filename="winmail.dat"\r\n\r\n' + b64(winmail))
-    return multipart(HEADERS + b"X-MS-Has-Attach: yes\r\nX-MS-TNEF-Correlator: <x@y>\r\n",
-                     b"_000_outlook_", TEXT_PART, part)
 
 
 def test_4_winmail_dat_is_unpacked_with_its_provenance(tmp_path: Path, workbook: bytes) -> None:
