@@ -464,7 +464,7 @@ def _near_choices(choices: tuple[str, ...], spelled: tuple[str, ...]) -> dict[st
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "?", "??", "-", "--", "–", "x", "xx", "tbd", "tba", "n/a", "na", "ukjent", "ikke avklart",
     "uavklart", "avklares", "kommer", "alle", "vi", "oss", "ingen", "div", "diverse", "se over",
-    "ditto", "samme", "...", "…",
+    "ditto", "samme", "...", "…", "NN", "N.N.", "N N", "ikke bestemt", "senere", "kommer senere",
 )
 
 
