@@ -258,12 +258,17 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Rapport som tekst eller som JSON på stdout. JSON-formatet "
               "er beskrevet i smso_xl/schemas/validate.schema.json (følger med pakken).")
+@click.option("--all", "each_file", is_flag=True, help="Kontroller hver fil for seg, også eldre "
+              "versjoner. Standard: i en mappe vurderes hver region etter sin nyeste fil, "
+              "valgt som consolidate velger, og de eldre listes.")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
-              metavar="MAPPE", help="Lag en kopi av hver arbeidsbok med funnene markert, "
-              "til å sende tilbake til regionen.")
+              metavar="MAPPE", help="Lag en kopi av hver kontrollerte arbeidsbok med funnene "
+              "markert, til å sende tilbake til regionen.")
 @click.option("--today", metavar="DATO", help="Dagens dato for fristkontroll (dd.mm.åååå "
               "eller åååå-mm-dd). Også miljøvariabelen SMSO_TODAY.")
 @click.option("--strict", is_flag=True, help="Avslutt med kode 1 også ved advarsler.")
+@click.option("--verbose", "-v", is_flag=True, help="Vis funnets kode etter hver melding, "
+              "f.eks. [deadline-overdue].")
 @click.option("--regions", "regions_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Regionlisten filene sjekkes mot. Standard: de 15 fylkene.")
 @click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
@@ -274,68 +279,68 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
               metavar="FIL", help="Koordinatorens innstillinger (avsender i svarutkastene).")
 @_jobs_option
 @_user_errors
-def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | None,
-             today: str | None, strict: bool, regions_file: Path | None,
-             year: int | None, drafts: bool, settings_file: Path | None,
-             jobs: int | None) -> None:
+def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
+             feedback_dir: Path | None, today: str | None, strict: bool, verbose: bool,
+             regions_file: Path | None, year: int | None, drafts: bool,
+             settings_file: Path | None, jobs: int | None) -> None:
     """Kontroller returnerte arbeidsbøker (filer eller mapper).
 
-    Leser .xlsx, .xlsm og .ods; mapper søkes rekursivt. Avslutter med 0 når ingen fil har
-    feil, 1 når minst én har feil (eller advarsler med --strict), 2 ved brukerfeil.
+    Leser .xlsx, .xlsm og .ods; mapper søkes rekursivt. I en mappe vurderes hver region etter
+    sin nyeste innsending (som consolidate velger); eldre versjoner og like kopier listes med
+    én linje hver og teller ikke. En fil som nevnes for seg, kontrolleres alltid.
+
+    Avslutter med 0 når ingen kontrollert fil har feil, 1 når minst én har feil (eller
+    advarsler med --strict), når en mappe ikke har arbeidsbøker eller en kopi ikke kunne
+    skrives, 2 ved brukerfeil.
 
     \b
     Eksempler:
       smso-xl validate innboks/
       smso-xl validate innboks/ --feedback retur/ --today 01.06.2027
+      smso-xl validate innboks/ --all                       hver fil for seg
       smso-xl validate Agder.xlsx --format json > rapport.json
       smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
     """
     from ..base.errors import ConfigError, NoWorkbooksError
     from ..mail import ManifestIndex
     from ..round.validation import ValidationReport, no_workbooks_message, without_workbooks
-    from ..round.validation import validate as run_validate
+    from ..round.workflows import check_returns
     from ..template.config import load_regions, load_settings
-    from .render import render_text
+    from .render import feedback_text, render_text, superseded_text
 
     if drafts and feedback_dir is None:
         raise ConfigError("--drafts trenger --feedback MAPPE: utkastene legges ved kopiene.")
     empty = without_workbooks(paths)
     if len(empty) == len(paths):
         if output_format == "json":
-            click.echo(json.dumps(ValidationReport().to_json(), ensure_ascii=False, indent=2))
+            click.echo(json.dumps({**ValidationReport().to_json(), "superseded": []},
+                                  ensure_ascii=False, indent=2))
         raise NoWorkbooksError(no_workbooks_message(empty))
     settings = load_settings(settings_file) if drafts else None
     tick = _progress("Kontrollerer", output_format == "text")
-    # The feedback copy needs the tables and plans (a risk the region added gets its level
-    # formulas at its cells); the findings alone need neither.
-    copies = feedback_dir is not None
-    report = run_validate(list(paths), today=_today(today),
-                          regions=load_regions(regions_file) if regions_file else None,
-                          year=year, progress=tick, jobs=jobs, keep_tables=copies,
-                          keep_plans=copies, provenance=ManifestIndex().lookup)
+    regions = load_regions(regions_file) if regions_file else None
+    check = check_returns(list(paths), each_file=each_file, feedback_dir=feedback_dir,
+                          today=_today(today), regions=regions, year=year, progress=tick,
+                          jobs=jobs, provenance=ManifestIndex().lookup)
     _end_progress(tick)
+    report = check.report
     if output_format == "json":
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(check.to_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(report))
+        click.echo(render_text(report, verbose=verbose))
+        if check.superseded:
+            click.echo(superseded_text(check.superseded))
+    not_written = [item for item in check.feedback if item.path is None
+                   and item.source in {r.path for r in report.files if r.readable}]
     if feedback_dir is not None:
-        from ..round.feedback import write_all
-
-        results = write_all(report, feedback_dir)
-        for item in results:
-            if item.problem:
-                click.echo(f"Tilbakemelding for {item.source.name}: {item.problem}", err=True)
-        written = [item.path for item in results if item.path]
-        if output_format == "text":
-            files = "fil" if len(written) == 1 else "filer"
-            click.echo(f"Tilbakemeldinger: {len(written)} {files} i {feedback_dir}.")
+        for line in feedback_text(check.feedback, feedback_dir, summary=output_format == "text"):
+            click.echo(line, err=line.startswith("Ingen tilbakemelding"))
         if drafts and settings is not None:
             from ..mail import write_feedback_drafts
             from ..template.config import default_regions
 
-            made = write_feedback_drafts(
-                report, results, feedback_dir, settings=settings,
-                regions=load_regions(regions_file) if regions_file else default_regions())
+            made = write_feedback_drafts(report, check.feedback, feedback_dir,
+                                         settings=settings, regions=regions or default_regions())
             missing = [d for d in made if not d.to]
             for draft in missing:
                 click.echo(f"Svarutkast {draft.path.name}: ingen kjent avsender eller "
@@ -345,7 +350,8 @@ def validate(paths: tuple[Path, ...], output_format: str, feedback_dir: Path | N
                            + (f" ({len(missing)} uten mottaker)." if missing else "."))
     if empty:  # after the report on the others: a wrong folder among right ones
         click.echo(f"Feil: {no_workbooks_message(empty)}", err=True)
-    failed = not report.ok or (strict and report.has_warnings()) or bool(empty)
+    failed = (not report.ok or (strict and report.has_warnings()) or bool(empty)
+              or bool(not_written))
     raise SystemExit(1 if failed else 0)
 
 
@@ -387,35 +393,28 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
       smso-xl consolidate innboks-2/ --out oversikt.xlsx --previous innboks-1/
     """
     from ..mail import ManifestIndex
-    from ..round.consolidation import consolidate as run_consolidate
     from ..round.overview import write_overview
+    from ..round.workflows import consolidate_round
     from ..template.config import load_regions
-    from .render import consolidation_text
+    from .render import changes_summary, consolidation_text
 
     _require_workbooks([*paths, *previous])
     tick = _progress("Leser", output_format == "text")
-    regions = load_regions(regions_file)
-    result = run_consolidate(list(paths), regions=regions, year=year,
+    done = consolidate_round(list(paths), previous=list(previous),
+                             regions=load_regions(regions_file), year=year,
                              today=_today(today), exclude_invalid=exclude_invalid,
-                             progress=tick, jobs=jobs, keep_tables=False,
-                             provenance=ManifestIndex().lookup)
-    changes = None
-    if previous:
-        from ..round.compare import changes_between
-
-        before = run_consolidate(list(previous), regions=regions, today=result.today,
-                                 progress=tick, jobs=jobs, keep_tables=False,
-                                 provenance=ManifestIndex().lookup)
-        changes = changes_between(before, result)
+                             progress=tick, jobs=jobs, provenance=ManifestIndex().lookup)
     _end_progress(tick)
-    written = None
+    result, written = done.result, None
     if result.chosen:
         inputs = tuple(s.path for s in result.submissions)
-        written = write_overview(result, out_file, inputs=inputs, changes=changes)
+        written = write_overview(result, out_file, inputs=inputs, changes=done.changes)
     if output_format == "json":
         click.echo(json.dumps(result.to_json(written), ensure_ascii=False, indent=2))
     else:
         click.echo(consolidation_text(result, written))
+        if done.changes is not None:
+            click.echo(changes_summary(done.changes))
     raise SystemExit(0 if written else 1)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sized
+from collections.abc import Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,8 +33,10 @@ if TYPE_CHECKING:
     from ..round.compare import Change, Comparison
     from ..round.consolidation import Consolidation
     from ..round.demo import DemoResult
+    from ..round.feedback import FeedbackFile
     from ..round.generator import GenerateResult
     from ..round.rounds import RoundResult
+    from ..round.workflows import Superseded
 
 LABELS = {severity: label.lower() for severity, label in SEVERITY_LABELS.items()}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
@@ -48,10 +50,12 @@ def finding_text(item: Finding) -> str:
     return item.message[len(prefix):] if item.message.startswith(prefix) else item.message
 
 
-def render_text(report: ValidationReport) -> str:
+def render_text(report: ValidationReport, *, verbose: bool = False) -> str:
+    """Per file and sheet, each finding's Norwegian message; with ``verbose`` its code
+    after it («[deadline-overdue]»)."""
     lines: list[str] = []
     for file_report in report.files:
-        lines += _render_file(file_report)
+        lines += _render_file(file_report, verbose=verbose)
         lines.append("")
     summary = report.summary
     files = summary["files"]
@@ -62,7 +66,7 @@ def render_text(report: ValidationReport) -> str:
     return "\n".join(lines)
 
 
-def _render_file(report: FileReport) -> list[str]:
+def _render_file(report: FileReport, *, verbose: bool) -> list[str]:
     ident = report.workbook.identity if report.workbook else None
     who = f"region {ident.region_code} {ident.region_name}, {ident.year}" if ident else "ukjent"
     errors = sum(1 for f in report.findings if f.severity == ERROR)
@@ -82,7 +86,32 @@ def _render_file(report: FileReport) -> list[str]:
         for item in items:
             label = click.style(f"{LABELS[item.severity]:<8}", fg=COLOURS[item.severity])
             cell = f"{item.cell or '':<6}" if sheet else ""
-            lines.append(f"{indent}{cell}{label} {finding_text(item)}  [{item.code}]")
+            code = f"  [{item.code}]" if verbose else ""
+            lines.append(f"{indent}{cell}{label} {finding_text(item)}{code}")
+    return lines
+
+
+def superseded_text(superseded: Sequence[Superseded]) -> str:
+    """One line per file left aside because its region sent a newer one."""
+    lines = [f"Ikke kontrollert – regionen har sendt en nyere versjon "
+             f"({_n(superseded, 'fil', 'filer')}):"]
+    for item in superseded:
+        why = "lik kopi av" if item.duplicate else "erstattet av"
+        lines.append(f"  {item.path}: {why} {item.by.name}")
+    return "\n".join(lines)
+
+
+def feedback_text(results: Sequence[FeedbackFile], folder: Path, *,
+                  summary: bool = True) -> list[str]:
+    """Why a file got no copy (one line each), then how many copies were written."""
+    lines = [f"Ingen tilbakemelding for {item.source.name}: {item.problem}"
+             for item in results if item.problem]
+    if summary:
+        written = sum(1 for item in results if item.path is not None)
+        failed = sum(1 for item in results if item.path is None)
+        files = "fil" if written == 1 else "filer"
+        lines.append(f"Tilbakemeldinger: {written} {files} skrevet i {folder}"
+                     + (f"; {failed} ikke skrevet (se over)." if failed else "."))
     return lines
 
 
@@ -219,11 +248,13 @@ def demo_text(result: DemoResult) -> str:
     sent = sum(1 for r in result.consolidation.regions if r.status != NOT_RECEIVED)
     return "\n".join([
         render_text(result.report),
+        *([superseded_text(result.superseded)] if result.superseded else []),
         "",
         click.style(f"Demoen er laget i {result.folder}/", bold=True)
         + f" (planår {result.year}, «i dag» = {result.today:%d.%m.%Y}):",
         f"  1-utsendt/           {len(result.generated.files)} arbeidsbøker, én per region",
-        f"  2-innboks/           {summary['files']} filer sendt tilbake fra "
+        f"  2-innboks/           {summary['files'] + len(result.superseded)} filer sendt "
+        "tilbake fra "
         f"{sent} regioner (én region to ganger, én fil ødelagt)",
         f"  3-tilbakemeldinger/  {len(result.feedback)} kopier med funnene markert",
         f"  {result.overview.name}  den nasjonale oversikten",
@@ -290,15 +321,26 @@ def comparison_text(result: Comparison) -> str:
         for sheet, changes in by_sheet.items():
             lines.append(f"  {sheet}")
             lines += [f"    {_change_text(change)}" for change in changes]
+    lines.append(click.style(_changes_in_words(result), bold=True))
+    return "\n".join(lines)
+
+
+def changes_summary(result: Comparison) -> str:
+    """``consolidate --previous``: what changed since the earlier round, in one sentence,
+    and where the detail is."""
+    return (f"Endringer siden forrige runde: {_changes_in_words(result)} "
+            "Hver endring står på arket Endringer.")
+
+
+def _changes_in_words(result: Comparison) -> str:
     summary = result.summary
-    lines.append(click.style(
+    return (
         f"{_count(summary['regions_changed'], 'region', 'regioner')} med endringer: "
         f"{_count(summary['added'], 'ny rad', 'nye rader')} og "
         f"{_count(summary['removed'], 'fjernet rad', 'fjernede rader')}, "
         f"{_count(summary['status_changed'], 'statusendring', 'statusendringer')}, "
         f"{_count(summary['deadlines_moved'], 'frist flyttet', 'frister flyttet')}, "
-        f"{summary['responsible_changed']} med ny ansvarlig.", bold=True))
-    return "\n".join(lines)
+        f"{summary['responsible_changed']} med ny ansvarlig.")
 
 
 def _change_text(change: Change) -> str:

@@ -21,11 +21,11 @@ from ..template.config import ConfigError, default_regions, load_settings
 from ..workbook.fill import fill_plan, load_workbook
 from .compare import Comparison, changes_between
 from .consolidation import Consolidation, consolidate
-from .feedback import write_all
 from .generator import GenerateResult, generate
 from .overview import write_overview
 from .rounds import RoundResult, generate_round
-from .validation import ValidationReport, validate
+from .validation import ValidationReport
+from .workflows import Superseded, check_returns
 
 # Who answers, and how. Regions not named here do not answer.
 SCENARIOS: dict[str, tuple[str, ...]] = {
@@ -67,7 +67,8 @@ class DemoResult:
     today: dt.date
     generated: GenerateResult
     inbox: Path
-    report: ValidationReport
+    report: ValidationReport     # the files judged: each region's newest
+    superseded: list[Superseded]  # the older versions in the inbox
     feedback: list[Path]
     consolidation: Consolidation
     overview: Path
@@ -107,8 +108,9 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
     say("Simulerer svarene fra regionene …")
     simulate_returns(generated, inbox, year)
     say("Kontrollerer innboksen …")
-    report = validate([inbox], today=as_of, year=year)
-    feedback = [f.path for f in write_all(report, folder / "3-tilbakemeldinger") if f.path]
+    checked = check_returns([inbox], feedback_dir=folder / "3-tilbakemeldinger", today=as_of,
+                            regions=regions, year=year)
+    report, feedback = checked.report, checked.copies_written
     say("Lager den nasjonale oversikten …")
     result = consolidate([inbox], regions=regions, year=year, today=as_of)
     overview = write_overview(result, folder / f"4-nasjonal-oversikt-{year}.xlsx",
@@ -128,7 +130,8 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
         after, folder / f"7-nasjonal-oversikt-{year}-statusrunde.xlsx", changes=changes,
         inputs=tuple(s.path for s in (*after.submissions, *result.submissions)))
     return DemoResult(folder=folder, year=year, today=as_of, generated=generated, inbox=inbox,
-                      report=report, feedback=feedback, consolidation=result,
+                      report=report, superseded=checked.superseded, feedback=feedback,
+                      consolidation=result,
                       overview=overview, status_round=status_round, status_inbox=status_inbox,
                       changes=changes, status_overview=status_overview, status_today=autumn)
 
