@@ -7,10 +7,12 @@ never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +31,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Year(click.IntRange):
     name = "årstall"  # in click's «'abc' er ikke et gyldig årstall» (ParamType.name)
 
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            if str(value).strip().lstrip("-").isdigit():  # a number, out of range
+                self.fail(f"{value} er ikke et planår; bruk et år fra {self.min} til "
+                          f"{self.max}.", param, ctx)
+            raise
+
 
 _PLAN_YEAR = _Year(2000, 2100)
 
@@ -39,6 +51,27 @@ class _Command(click.Command):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[VALG]")
         super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # click quotes an option as '--year' in code, not through gettext: «--year», as
+            # every other message of ours quotes; so too a choice's values and suggestions.
+            if isinstance(exc, click.BadParameter) and exc.param_hint is None \
+                    and exc.param is not None:
+                exc.param_hint = _quoted(exc.param.get_error_hint(ctx))
+            exc.message = _quoted(exc.message)
+            if isinstance(exc, click.NoSuchOption) and exc.possibilities:
+                names = " eller ".join(f"«{name}»" for name in exc.possibilities)
+                exc.message += f" Mente du {names}?"
+                exc.possibilities = None  # type: ignore[misc]
+            raise
+
+
+def _quoted(text: str) -> str:
+    """click's 'x' quoting (a word in straight quotes, from repr) as «x»."""
+    return re.sub(r"'([^'\s]+)'", r"«\1»", text)
 
 
 class _Group(click.Group):
@@ -96,6 +129,22 @@ def _today(value: str | None) -> dt.date:
     return parsed.value
 
 
+def _future_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """``--return-date``: a date, not before today (``--today``/``SMSO_TODAY`` aside: the
+    return date is the real one the regions read)."""
+    from ..template.values import parse_date
+
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed.status != "ok" or parsed.value is None:
+        raise click.BadParameter(f"«{value}» er ikke en dato (bruk dd.mm.åååå).")
+    if parsed.value < dt.date.today():
+        raise click.BadParameter(f"{parsed.value:%d.%m.%Y} er allerede passert; fristen må "
+                                 "være i dag eller senere.")
+    return parsed.value
+
+
 @click.group(cls=_Group, options_metavar="[VALG]",
              subcommand_metavar="KOMMANDO [ARGUMENTER]...",
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -132,6 +181,13 @@ def main() -> None:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Koordinatorens innstillinger (YAML: coordinator.name, "
               "coordinator.email, return_date).")
+@click.option("--coordinator", metavar="\"NAVN <E-POST>\"", help="Koordinatoren regionene "
+              "sender planene til (står i hver arbeidsbok og hvert utkast). Påkrevd når "
+              "innstillingsfilen ikke har coordinator.email.")
+@click.option("--return-date", "return_on", metavar="DATO", callback=_future_date,
+              help="Innleveringsfristen (dd.mm.åååå), tidligst i dag. Standard: "
+              "return_date i innstillingene, ellers 31. januar i planåret, ellers fire uker "
+              "fra i dag.")
 @click.option("--force", is_flag=True, help="Skriv også arbeidsbøkene som finnes fra før på "
               "nytt: alle eller ingen (en fil som er åpen, stopper kjøringen før noe skrives). "
               "Uten --force beholdes de som finnes, og bare de som mangler, lages.")
@@ -143,25 +199,39 @@ def main() -> None:
               "senere --year: nytt planår.")
 @_user_errors
 def generate(year: int | None, regions_file: Path | None, region_codes: tuple[str, ...],
-             out_dir: Path | None, settings_file: Path | None, force: bool,
-             drafts: bool, sources: tuple[Path, ...]) -> None:
+             out_dir: Path | None, settings_file: Path | None, coordinator: str | None,
+             return_on: dt.date | None, force: bool, drafts: bool,
+             sources: tuple[Path, ...]) -> None:
     """Lag én handlingsplan-arbeidsbok per region.
 
     Med --from fylles hver regions arbeidsbok ut med planen den sendte sist (nyeste versjon),
     i nyeste malversjon: en statusrunde i samme planår, eller et nytt planår med --year.
     Regioner uten brukbar plan får en tom arbeidsbok, og utskriften sier hvorfor.
 
+    Koordinatorens adresse kommer fra --coordinator eller --settings. Avslutter med 0 når
+    arbeidsbøkene er skrevet (eller fantes fra før), 1 når --from ikke finner arbeidsbøker,
+    2 ved brukerfeil (også manglende koordinator) eller når en fil ikke kan skrives.
+
     \b
     Eksempler:
-      smso-xl generate --year 2027
-      smso-xl generate --year 2027 --region 42 --region 03 --out utsendt/
+      smso-xl generate --year 2027 --coordinator "Kari Koordinator <kari@example.no>"
+      smso-xl generate --year 2027 --region 42 --region 03 --out utsendt/ \\
+          --coordinator kari@example.no --return-date 31.01.2027
       smso-xl generate --regions regioner.csv --settings innstillinger.yaml --force
       smso-xl generate --regions regioner.csv --drafts    med e-postutkast per region
       smso-xl generate --from innboks/ --out runde-2/     statusrunde, ferdig utfylt
       smso-xl generate --from innboks-2027/ --year 2028   neste års plan
     """
+    from ..base.errors import ConfigError
     from ..round.generator import generate as run_generate
-    from ..template.config import default_year, load_regions, load_settings
+    from ..template.config import (
+        COORDINATOR_MISSING,
+        default_year,
+        has_coordinator,
+        load_regions,
+        load_settings,
+        with_coordinator,
+    )
     from .render import generate_text, round_text
 
     plan_drafts = None
@@ -170,7 +240,15 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
 
         plan_drafts = PlanDrafts()
     regions = load_regions(regions_file)
-    options = dict(region_codes=region_codes, force=force, settings=load_settings(settings_file),
+    settings = load_settings(settings_file)
+    if coordinator:
+        settings = with_coordinator(settings, coordinator)
+    if not has_coordinator(settings):
+        raise ConfigError(COORDINATOR_MISSING)
+    if return_on is not None:
+        settings = dataclasses.replace(settings, return_date=return_on)
+    who = f"{settings.coordinator_name} <{settings.coordinator_email}>".lstrip(" ")
+    options = dict(region_codes=region_codes, force=force, settings=settings,
                    drafts=plan_drafts)
     if sources:
         from ..round.rounds import generate_round
@@ -181,13 +259,13 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
             list(sources), regions=regions, year=year, progress=tick,
             out_dir=out_dir or Path(f"handlingsplaner-{year or 'neste-runde'}"), **options)
         _end_progress(tick)
-        click.echo(generate_text(prefilled.generated, drafts=drafts))
+        click.echo(generate_text(prefilled.generated, drafts=drafts, coordinator=who))
         click.echo(round_text(prefilled))
         return
     year = year or default_year(dt.date.today())
     result = run_generate(regions=regions, year=year,
                           out_dir=out_dir or Path(f"handlingsplaner-{year}"), **options)
-    click.echo(generate_text(result, drafts=drafts))
+    click.echo(generate_text(result, drafts=drafts, coordinator=who))
 
 
 @main.command()

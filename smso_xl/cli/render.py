@@ -126,7 +126,9 @@ def _n(items: Sized, one: str, many: str) -> str:
 # --- generate ---------------------------------------------------------------------------------
 
 
-def generate_text(result: GenerateResult, *, drafts: bool) -> str:
+def generate_text(result: GenerateResult, *, drafts: bool, coordinator: str = "") -> str:
+    """Each workbook written or kept, then the counts, the return date and where the plans
+    go (``coordinator``, as the workbooks' Veiledning names it)."""
     lines, without_address = [], []
     for item in result.files:
         lines.append(f"  {item.region.code} {item.region.name}: {item.path}")
@@ -146,6 +148,9 @@ def generate_text(result: GenerateResult, *, drafts: bool) -> str:
     lines.append(f"Laget {made} for {result.year} i {result.out_dir}."
                  if result.files else f"Ingen nye arbeidsbøker for {result.year} i "
                  f"{result.out_dir}.")
+    if result.files and result.return_date:
+        lines.append(f"Innleveringsfrist {format_date(result.return_date)}"
+                     + (f"; regionene sender til {coordinator}." if coordinator else "."))
     if result.kept:
         lines.append(f"Beholdt {_n(result.kept, 'arbeidsbok', 'arbeidsbøker')} som fantes fra "
                      "før; bruk --force for å skrive dem på nytt.")
