@@ -261,7 +261,7 @@ def test_failed_generate_leaves_only_whole_workbooks(tmp_path: Path,
     out = tmp_path / "utsendt"
     result = run("generate", *COORDINATOR, "--year", "2026", "--region", "03", "--region", "42",
                  "--region", "46", "--out", out)
-    assert result.exit_code == 2 and "ikke endret" in result.output
+    assert result.exit_code == 2 and "Ingenting er skrevet halvveis" in result.output
     assert sorted(p.name for p in out.iterdir()) == []  # all or nothing: none is put in place
 
 

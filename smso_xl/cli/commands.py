@@ -91,6 +91,17 @@ def _user_errors(func: F) -> F:
         except SmsoError as exc:
             click.echo(f"Feil: {exc}", err=True)
             raise SystemExit(exc.exit_code) from None
+        except OSError as exc:
+            # A write the library did not expect to fail (a folder it makes, a file the demo
+            # writes): one sentence, as for every other output.
+            from ..base.fileio import folder_error_text, write_error_text
+
+            where = Path(exc.filename) if exc.filename else None
+            text = (folder_error_text(exc, where) if where is not None and where.is_dir()
+                    else write_error_text(exc, where) if where is not None
+                    else f"{exc.strerror or exc}.")
+            click.echo(f"Feil: {text}", err=True)
+            raise SystemExit(SmsoError.exit_code) from None
         except ModuleNotFoundError as exc:
             # Run from a checkout that was never installed (``python -m smso_xl`` without
             # ``pip install .``): the heavy libraries are imported by the command, not at
@@ -280,8 +291,9 @@ def collect(sources: tuple[Path, ...], into: Path) -> None:
     Leser .eml, Outlook .msg og mbox, eller mapper med slike filer (rekursivt). Hver
     arbeidsbok (.xlsx, .xlsm, .ods, .xls) lagres under et trygt navn uten å overskrive noe;
     like filer lagres én gang. Avsender, emne og sendetid skrives i .smso-manifest.json i
-    innboksen, og validate og consolidate viser dem. Avslutter med 0, med 1 når en e-post
-    eller fil ikke kunne leses, 2 ved brukerfeil.
+    innboksen, og validate og consolidate viser dem. Avslutter med 0 når e-postene er lest,
+    1 når kildene ikke har noen e-post eller en e-post eller fil ikke kunne leses, 2 ved
+    brukerfeil eller når en fil ikke kan skrives.
 
     \b
     Eksempler:
@@ -293,7 +305,8 @@ def collect(sources: tuple[Path, ...], into: Path) -> None:
 
     result = run_collect(list(sources), into)
     click.echo(collect_text(result))
-    raise SystemExit(0 if result.ok else 1)
+    found = bool(result.mails or result.drafts or result.unreadable)
+    raise SystemExit(0 if result.ok and found else 1)
 
 
 def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
@@ -414,11 +427,17 @@ def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
         for line in feedback_text(check.feedback, feedback_dir, summary=output_format == "text"):
             click.echo(line, err=line.startswith("Ingen tilbakemelding"))
         if drafts and settings is not None:
+            from ..base.errors import OutputError
             from ..mail import write_feedback_drafts
             from ..template.config import default_regions
 
-            made = write_feedback_drafts(report, check.feedback, feedback_dir,
-                                         settings=settings, regions=regions or default_regions())
+            try:
+                made = write_feedback_drafts(report, check.feedback, feedback_dir,
+                                             settings=settings,
+                                             regions=regions or default_regions())
+            except OutputError as exc:  # validate's faults end in 1, after the report
+                click.echo(f"Feil: {exc} Svarutkastene er ikke skrevet ferdig.", err=True)
+                raise SystemExit(1) from None
             missing = [d for d in made if not d.to]
             for draft in missing:
                 click.echo(f"Svarutkast {draft.path.name}: ingen kjent avsender eller "
@@ -461,8 +480,9 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     """Samle alle regionenes planer i én nasjonal oversikt (.xlsx).
 
     Velger nyeste versjon per region, lister erstattede og uleselige filer og regioner som
-    ikke har sendt. Avslutter med 0 når oversikten er skrevet, 1 når ingenting kunne samles,
-    2 ved brukerfeil.
+    ikke har sendt. Med --previous skrives også et sammendrag av endringene siden forrige
+    runde. Avslutter med 0 når oversikten er skrevet, 1 når ingenting kunne samles (eller en
+    mappe ikke har arbeidsbøker), 2 ved brukerfeil eller når oversikten ikke kan skrives.
 
     \b
     Eksempler:
@@ -514,7 +534,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
     FORRIGE og NY er filer eller mapper fra to runder. Innsendingene kobles per region (nyeste
     versjon på hver side) og radene per ID. Per region: nye og fjernede rader, endret status,
     flyttede frister (antall dager), ny ansvarlig og andre endrede felt. Avslutter med 0,
-    2 ved brukerfeil.
+    1 når en mappe ikke har arbeidsbøker, 2 ved brukerfeil.
 
     \b
     Eksempler:
@@ -549,7 +569,9 @@ def demo(folder: Path | None, year: int | None) -> None:
     av ulik størrelse (noen feilfrie, noen med typiske feil, én med mange passerte frister,
     én langt på etterskudd, én region to ganger, én ødelagt fil), kontrollerer
     dem med tilbakemeldinger og lager den nasjonale oversikten. Standardmappe: en ny mappe
-    smso-demo i gjeldende mappe. Trenger verken nett eller LibreOffice.
+    smso-demo i gjeldende mappe. Trenger verken nett eller LibreOffice. Avslutter med 0 når
+    demoen er laget, 2 når mappen finnes og ikke er tom, eller når noe ikke kan skrives (da
+    fjernes det som var laget).
 
     \b
     Eksempler:

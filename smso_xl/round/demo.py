@@ -12,7 +12,9 @@ Nothing here is special-cased: the simulated returns are ordinary workbooks fill
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +97,25 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
     folder = folder or demo_folder(Path.cwd())
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ConfigError(f"{folder} finnes og er ikke en tom mappe. Velg en ny mappe.")
+    existed = folder.exists()
+    try:
+        return _run_demo(folder, year=year, progress=progress, now=now)
+    except BaseException:
+        # A full disk half-way: no half demo is left (the folder was new or empty).
+        for child in list(folder.iterdir()) if folder.is_dir() else []:
+            with contextlib.suppress(OSError):
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _run_demo(folder: Path, *, year: int | None, progress: Callable[[str], None] | None,
+              now: dt.datetime | None) -> DemoResult:
     say = progress or (lambda _msg: None)
     now = now or dt.datetime.now(dt.UTC)
     year = year or (now.year + 1)
