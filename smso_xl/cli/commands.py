@@ -16,12 +16,15 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .. import __version__
 from .text import install
+
+if TYPE_CHECKING:
+    from ..template.config import Settings
 
 install()  # before the options below are made: click names some of its words then
 
@@ -156,6 +159,28 @@ def _future_date(ctx: click.Context, param: click.Parameter, value: str | None) 
     return parsed.value
 
 
+def _coordinator_settings(settings_file: Path | None, coordinator: str | None,
+                          return_on: dt.date | None) -> Settings:
+    """The settings with ``--coordinator`` and ``--return-date`` applied; a coordinator's
+    address is required (what goes out names where it comes back)."""
+    from ..base.errors import ConfigError
+    from ..template.config import (
+        COORDINATOR_MISSING,
+        has_coordinator,
+        load_settings,
+        with_coordinator,
+    )
+
+    settings = load_settings(settings_file)
+    if coordinator:
+        settings = with_coordinator(settings, coordinator)
+    if not has_coordinator(settings):
+        raise ConfigError(COORDINATOR_MISSING)
+    if return_on is not None:
+        settings = dataclasses.replace(settings, return_date=return_on)
+    return settings
+
+
 @click.group(cls=_Group, options_metavar="[VALG]",
              subcommand_metavar="KOMMANDO [ARGUMENTER]...",
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -178,6 +203,12 @@ def main() -> None:
     """
 
 
+_coordinator_option = click.option(
+    "--coordinator", metavar="\"NAVN <E-POST>\"", help="Koordinatoren regionene sender "
+    "planene til (står i hver arbeidsbok og hvert utkast). Påkrevd når innstillingsfilen "
+    "ikke har coordinator.email.")
+
+
 @main.command()
 @click.option("--year", type=_PLAN_YEAR, metavar="ÅR",
               help="Planåret. Standard: neste år fra oktober, ellers inneværende år.")
@@ -192,9 +223,7 @@ def main() -> None:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Koordinatorens innstillinger (YAML: coordinator.name, "
               "coordinator.email, return_date).")
-@click.option("--coordinator", metavar="\"NAVN <E-POST>\"", help="Koordinatoren regionene "
-              "sender planene til (står i hver arbeidsbok og hvert utkast). Påkrevd når "
-              "innstillingsfilen ikke har coordinator.email.")
+@_coordinator_option
 @click.option("--return-date", "return_on", metavar="DATO", callback=_future_date,
               help="Innleveringsfristen (dd.mm.åååå), tidligst i dag. Standard: "
               "return_date i innstillingene, ellers 31. januar i planåret, ellers fire uker "
@@ -233,16 +262,8 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
       smso-xl generate --from innboks/ --out runde-2/     statusrunde, ferdig utfylt
       smso-xl generate --from innboks-2027/ --year 2028   neste års plan
     """
-    from ..base.errors import ConfigError
     from ..round.generator import generate as run_generate
-    from ..template.config import (
-        COORDINATOR_MISSING,
-        default_year,
-        has_coordinator,
-        load_regions,
-        load_settings,
-        with_coordinator,
-    )
+    from ..template.config import default_year, load_regions
     from .render import generate_text, round_text
 
     plan_drafts = None
@@ -251,13 +272,7 @@ def generate(year: int | None, regions_file: Path | None, region_codes: tuple[st
 
         plan_drafts = PlanDrafts()
     regions = load_regions(regions_file)
-    settings = load_settings(settings_file)
-    if coordinator:
-        settings = with_coordinator(settings, coordinator)
-    if not has_coordinator(settings):
-        raise ConfigError(COORDINATOR_MISSING)
-    if return_on is not None:
-        settings = dataclasses.replace(settings, return_date=return_on)
+    settings = _coordinator_settings(settings_file, coordinator, return_on)
     who = f"{settings.coordinator_name} <{settings.coordinator_email}>".lstrip(" ")
     options = dict(region_codes=region_codes, force=force, settings=settings,
                    drafts=plan_drafts)
@@ -472,11 +487,26 @@ def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
 @click.option("--previous", multiple=True, type=click.Path(exists=True, path_type=Path),
               metavar="STI", help="Forrige rundes arbeidsbøker (fil eller mappe, kan gjentas): "
               "oversikten får arket Endringer og framdriften siden sist per region.")
+@click.option("--drafts", "drafts_dir", type=click.Path(path_type=Path, file_okay=False),
+              metavar="MAPPE", help="Skriv en påminnelse (.eml) til hver region som ikke har "
+              "sendt, har sendt med feil eller en fil som ikke kan leses: klar til å sendes.")
+@click.option("--sent", "sent_dir", type=click.Path(exists=True, path_type=Path,
+                                                    file_okay=False),
+              metavar="MAPPE", help="Med --drafts: mappen generate skrev arbeidsbøkene til; "
+              "påminnelsen til en region som ikke har sendt, får arbeidsboken vedlagt.")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FIL", help="Koordinatorens innstillinger (avsender i påminnelsene).")
+@_coordinator_option
+@click.option("--return-date", "return_on", metavar="DATO", callback=_future_date,
+              help="Med --drafts: datoen påminnelsene ber om planen innen. Standard: "
+              "return_date i innstillingene om den ikke er passert, ellers om 14 dager.")
 @_jobs_option
 @_user_errors
 def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | None,
                 year: int | None, today: str | None, output_format: str,
-                exclude_invalid: bool, previous: tuple[Path, ...], jobs: int | None) -> None:
+                exclude_invalid: bool, previous: tuple[Path, ...], drafts_dir: Path | None,
+                sent_dir: Path | None, settings_file: Path | None, coordinator: str | None,
+                return_on: dt.date | None, jobs: int | None) -> None:
     """Samle alle regionenes planer i én nasjonal oversikt (.xlsx).
 
     Velger nyeste versjon per region, lister erstattede og uleselige filer og regioner som
@@ -489,13 +519,21 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
       smso-xl consolidate innboks/ --out oversikt-2027.xlsx
       smso-xl consolidate innboks/ --out oversikt.xlsx --year 2027 --exclude-invalid
       smso-xl consolidate innboks-2/ --out oversikt.xlsx --previous innboks-1/
+      smso-xl consolidate innboks/ --out oversikt.xlsx --drafts paminnelser/ \\
+          --sent utsendt/ --coordinator "Kari Koordinator <kari@example.no>"
     """
+    from ..base.errors import ConfigError
     from ..mail import ManifestIndex
     from ..round.overview import write_overview
     from ..round.workflows import consolidate_round
     from ..template.config import load_regions
-    from .render import changes_summary, consolidation_text
+    from .render import changes_summary, consolidation_text, reminders_text
 
+    if sent_dir is not None and drafts_dir is None:
+        raise ConfigError("--sent hører til --drafts MAPPE: arbeidsbøkene legges ved "
+                          "påminnelsene.")
+    settings = (_coordinator_settings(settings_file, coordinator, return_on)
+                if drafts_dir is not None else None)
     _require_workbooks([*paths, *previous])
     tick = _progress("Leser", output_format == "text")
     done = consolidate_round(list(paths), previous=list(previous),
@@ -513,6 +551,12 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
         click.echo(consolidation_text(result, written))
         if done.changes is not None:
             click.echo(changes_summary(done.changes))
+    if drafts_dir is not None and settings is not None and result.year is not None:
+        from ..mail.reminders import write_reminders
+
+        reminders = write_reminders(result, drafts_dir, settings=settings, sent=sent_dir)
+        if output_format == "text":
+            click.echo(reminders_text(reminders, drafts_dir))
     raise SystemExit(0 if written else 1)
 
 

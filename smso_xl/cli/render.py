@@ -30,6 +30,7 @@ from ..template.values import format_date
 
 if TYPE_CHECKING:
     from ..mail import CollectResult, Mail
+    from ..mail.reminders import Reminder
     from ..round.compare import Change, Comparison
     from ..round.consolidation import Consolidation
     from ..round.demo import DemoResult
@@ -242,6 +243,23 @@ def consolidation_text(result: Consolidation, written: Path | None) -> str:
     else:
         lines.append(click.style("Ingen arbeidsbøker kunne samles; ingen oversikt skrevet.",
                                  fg="red", bold=True))
+    return "\n".join(lines)
+
+
+def reminders_text(reminders: Sequence[Reminder], folder: Path) -> str:
+    """One line per reminder written (to whom, why), the ones without a recipient marked."""
+    lines = [f"Påminnelser: {_n(reminders, 'utkast', 'utkast')} i {folder}"
+             + (":" if reminders else " – alle regionene har sendt en plan uten feil.")]
+    for item in reminders:
+        to = item.to or click.style("ingen e-postadresse – fyll inn mottaker", fg="yellow")
+        with_file = f", {item.attached.name} vedlagt" if item.attached else ""
+        lines.append(f"  {item.code} {item.name} ({item.status.lower()}): {item.path.name} "
+                     f"til {to}{with_file}")
+    missing = [item for item in reminders if not item.to]
+    if missing:
+        lines.append(f"{_n(missing, 'påminnelse', 'påminnelser')} uten mottaker: regionlisten "
+                     "har ingen e-postadresse for " + ", ".join(i.code for i in missing)
+                     + ". Fyll inn mottakeren i utkastet før det sendes.")
     return "\n".join(lines)
 
 
