@@ -26,6 +26,7 @@ def run(*args: str) -> str:
     result = CliRunner().invoke(main, list(args), prog_name="smso-xl")
     assert result.exit_code in (0, 2), result.output
     assert not any(word in result.output for word in ENGLISH), result.output
+    assert "'" not in result.output.replace("«'»", ""), result.output  # one quote style: «…»
     return result.output
 
 
@@ -43,14 +44,17 @@ def test_help_headings_defaults_and_the_help_option() -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["validate", "--year", "abc", "."],
-     "Feil: Ugyldig verdi for '--year': «abc» er ikke et gyldig årstall."),
-    (["validate", "--year", "1999", "."], "Feil: Ugyldig verdi for '--year': 1999 er utenfor"),
-    (["consolidate", "."], "Feil: Mangler valget '--out'."),
+     "Feil: Ugyldig verdi for «--year»: «abc» er ikke et gyldig årstall."),
+    (["validate", "--year", "1999", "."], "Feil: Ugyldig verdi for «--year»: 1999 er ikke et "
+     "planår; bruk et år fra 2000 til 2100."),
+    (["consolidate", "."], "Feil: Mangler valget «--out»."),
     (["validate", "finnes-ikke/"], "Sti «finnes-ikke/» finnes ikke."),
-    (["validate", "--format", "xml", "."], "«xml» er ikke en av 'text', 'json'."),
+    (["validate", "--format", "xml", "."], "«xml» er ikke en av «text», «json»."),
     (["validate", "--bogus", "."], "Feil: Ukjent valg «--bogus»."),
     (["frobnicate"], "Feil: Ukjent kommando «frobnicate»."),
-    (["compare"], "Feil: Mangler argumentet 'FORRIGE'."),
+    (["compare"], "Feil: Mangler argumentet «FORRIGE»."),
+    (["generate", "--return-date", "01.01.2020"],
+     "Feil: Ugyldig verdi for «--return-date»: 01.01.2020 er allerede passert"),
     (["validate", "--today"], "Feil: Valget «--today» må ha en verdi."),
     (["compare", ".", ".", "ekstra"], "Feil: Uventet ekstra argument (ekstra)"),
 ])
@@ -66,7 +70,7 @@ def test_norwegian_whatever_the_machine_speaks(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "smso_xl", "consolidate", str(tmp_path)],
                             capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 2
-    assert "Feil: Mangler valget '--out'." in result.stderr
+    assert "Feil: Mangler valget «--out»." in result.stderr
 
 
 def test_the_shipped_catalog_is_the_compiled_dict() -> None:

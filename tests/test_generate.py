@@ -46,6 +46,9 @@ from smso_xl.workbook import selfcheck, writer
 from smso_xl.workbook.selfcheck import checked_last_row
 from smso_xl.workbook.writer import list_name, protects_table, write_plan
 
+#: `generate` needs the coordinator's address (the demo alone has its own).
+COORDINATOR = ("--coordinator", "Kari Koordinator <kari@example.no>")
+
 if TYPE_CHECKING:
     from tests.conftest import Fixed
 
@@ -886,7 +889,8 @@ def _assert_usage_error(result: Result, *words: str) -> None:
 
 
 def test_cli_generate_one_region(tmp_path: Path) -> None:
-    result = _run(["generate", "--region", "42", "--year", "2026", "--out", str(tmp_path)])
+    result = _run(["generate", *COORDINATOR,
+                   "--region", "42", "--year", "2026", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / "SMSO-handlingsplan-2026-42-Agder.xlsx"
     assert path.is_file()
@@ -896,13 +900,14 @@ def test_cli_generate_one_region(tmp_path: Path) -> None:
 
 
 def test_cli_unknown_region(tmp_path: Path) -> None:
-    result = _run(["generate", "--region", "99", "--year", "2026", "--out", str(tmp_path)])
+    result = _run(["generate", *COORDINATOR,
+                   "--region", "99", "--year", "2026", "--out", str(tmp_path)])
     _assert_usage_error(result, "99")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
-    args = ["generate", "--region", "42", "--year", "2026", "--out", str(tmp_path)]
+    args = ["generate", *COORDINATOR, "--region", "42", "--year", "2026", "--out", str(tmp_path)]
     assert _run(args).exit_code == 0
     path = tmp_path / "SMSO-handlingsplan-2026-42-Agder.xlsx"
     before = path.read_bytes()
@@ -915,7 +920,7 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 
 def test_generate_writes_what_is_missing_and_keeps_what_exists(tmp_path: Path) -> None:
-    args = ["generate", "--year", "2026", "--out", str(tmp_path)]
+    args = ["generate", *COORDINATOR, "--year", "2026", "--out", str(tmp_path)]
     assert _run(args).exit_code == 0
     files = sorted(tmp_path.iterdir())
     before = {p: p.read_bytes() for p in files}
@@ -931,7 +936,7 @@ def test_generate_writes_what_is_missing_and_keeps_what_exists(tmp_path: Path) -
 
 
 def test_force_checks_every_target_first_and_writes_all_or_nothing(tmp_path: Path) -> None:
-    args = ["generate", "--year", "2026", "--out", str(tmp_path)]
+    args = ["generate", *COORDINATOR, "--year", "2026", "--out", str(tmp_path)]
     assert _run(args).exit_code == 0
     before = {p: p.read_bytes() for p in tmp_path.iterdir()}
     # The last region's workbook is open: in Excel, and one in LibreOffice.
@@ -969,7 +974,7 @@ def test_force_writes_nothing_when_one_workbook_fails(tmp_path: Path,
 def test_cli_out_dir_that_cannot_be_written(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder.txt"
     blocker.write_text("x")
-    result = _run(["generate", "--region", "42", "--year", "2026",
+    result = _run(["generate", *COORDINATOR, "--region", "42", "--year", "2026",
                    "--out", str(blocker / "plans")])
     _assert_usage_error(result, "not-a-folder.txt")
     assert blocker.read_text() == "x"
@@ -1005,7 +1010,8 @@ DUPLICATE_CODE = [["code", "name", "counties", "email"], ["42", "Agder", "Agder"
 def test_cli_bad_regions_file(tmp_path: Path, suffix: str, rows: list, word: str) -> None:
     regions = _write_regions(tmp_path / f"regioner{suffix}", rows)
     out = tmp_path / "out"
-    result = _run(["generate", "--regions", str(regions), "--year", "2026", "--out", str(out)])
+    result = _run(["generate", *COORDINATOR,
+                   "--regions", str(regions), "--year", "2026", "--out", str(out)])
     _assert_usage_error(result, word, regions.name)
     assert not out.exists() or list(out.iterdir()) == []
 
@@ -1013,7 +1019,7 @@ def test_cli_bad_regions_file(tmp_path: Path, suffix: str, rows: list, word: str
 def test_cli_one_column_csv_is_a_usage_error(tmp_path: Path) -> None:
     regions = tmp_path / "regioner.csv"
     regions.write_text("name\nAgder\n", encoding="utf-8")
-    result = _run(["generate", "--regions", str(regions), "--year", "2026",
+    result = _run(["generate", *COORDINATOR, "--regions", str(regions), "--year", "2026",
                    "--out", str(tmp_path / "out")])
     _assert_usage_error(result, "code")
 
@@ -1027,7 +1033,8 @@ def test_cli_region_codes_stay_text(tmp_path: Path, suffix: str, code: object) -
         ["code", "name", "counties", "email"], [code, "Oslo", "Oslo", "oslo@example.no"],
         ["42", "Agder", "Agder", ""]])
     out = tmp_path / "out"
-    result = _run(["generate", "--regions", str(regions), "--region", "03", "--year", "2026",
+    result = _run(["generate", *COORDINATOR,
+                   "--regions", str(regions), "--region", "03", "--year", "2026",
                    "--out", str(out)])
     assert result.exit_code == 0, result.output
     path = out / "SMSO-handlingsplan-2026-03-Oslo.xlsx"
@@ -1042,7 +1049,7 @@ def test_cli_yaml_region_code_written_as_number_stays_two_digits(tmp_path: Path)
     regions = tmp_path / "regioner.yaml"
     regions.write_text("regions:\n  - {code: 03, name: Oslo, counties: Oslo, email: ''}\n",
                        encoding="utf-8")
-    result = _run(["generate", "--regions", str(regions), "--year", "2026",
+    result = _run(["generate", *COORDINATOR, "--regions", str(regions), "--year", "2026",
                    "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "SMSO-handlingsplan-2026-03-Oslo.xlsx").is_file()

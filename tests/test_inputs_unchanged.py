@@ -34,6 +34,9 @@ from tests.hostile import CASES, ods_cell, ods_file
 from tests.test_rules import TODAY, clean_plan
 from tests.workbooks import add_zip_entries, template_copy
 
+#: `generate` needs the coordinator's address (the demo alone has its own).
+COORDINATOR = ("--coordinator", "Kari Koordinator <kari@example.no>")
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY_ARG = f"{TODAY:%d.%m.%Y}"
 #: Commands this module runs over an inbox; a new command must be added here.
@@ -106,10 +109,11 @@ COMMANDS = {
     # Into the inbox, twice: the second time the overview is an input, and is refused.
     "consolidate-into-inbox": (["consolidate", "{inbox}", "--out", "{inbox}/oversikt.xlsx",
                                 "--today", TODAY_ARG], 0, {"oversikt.xlsx"}),
-    "generate-into-inbox": (["generate", "--year", "2026", "--region", "42", "--out",
-                             "{inbox}"], 0, {"SMSO-handlingsplan-2026-42-Agder.xlsx"}),
+    "generate-into-inbox": (["generate", *COORDINATOR, "--year", "2026", "--region", "42",
+                             "--out", "{inbox}"], 0, {"SMSO-handlingsplan-2026-42-Agder.xlsx"}),
     # Rounds read the same hostile inbox as last round's returns.
-    "generate-from": (["generate", "--from", "{inbox}", "--out", "{out}/runde-2"], 0, set()),
+    "generate-from": (["generate", *COORDINATOR, "--from", "{inbox}", "--out", "{out}/runde-2"],
+                      0, set()),
     "compare": (["compare", "{inbox}", "{inbox}"], 0, set()),
     "consolidate-previous": (["consolidate", "{inbox}", "--out", "{out}/oversikt.xlsx",
                               "--previous", "{inbox}", "--today", TODAY_ARG], 0, set()),
@@ -143,15 +147,16 @@ def test_feedback_never_writes_over_last_rounds_copy(inbox: Path) -> None:
     before = snapshot(inbox)
     assert run("validate", agder, first, "--feedback", inbox, "--today",
                TODAY_ARG).exit_code == 0
+    # Both want Agder-tilbakemelding.xlsx (a copy's copy is named once), which is taken.
     assert sorted(unchanged(before, inbox)) == ["Agder-tilbakemelding-2.xlsx",
-                                               "Agder-tilbakemelding-tilbakemelding.xlsx"]
+                                               "Agder-tilbakemelding-3.xlsx"]
 
 
 def test_generate_never_writes_over_a_file_in_its_folder(inbox: Path) -> None:
     taken = inbox / "SMSO-handlingsplan-2026-42-Agder.xlsx"
     shutil.copy2(inbox / "Agder.xlsx", taken)
     before = snapshot(inbox)
-    result = run("generate", "--year", "2026", "--region", "42", "--region", "03",
+    result = run("generate", *COORDINATOR, "--year", "2026", "--region", "42", "--region", "03",
                  "--out", inbox)
     assert result.exit_code == 0 and "finnes fra før, beholdt" in result.output
     assert list(unchanged(before, inbox)) == ["SMSO-handlingsplan-2026-03-Oslo.xlsx"]
@@ -232,8 +237,10 @@ def test_failed_feedback_write_leaves_no_copy(inbox: Path, tmp_path: Path,
                         lambda book, target: half_then_disk_full(target))
     out = tmp_path / "retur"
     result = run("validate", inbox / "Agder.xlsx", "--feedback", out, "--today", TODAY_ARG)
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # a clean plan, but its copy could not be written
     assert "Kan ikke skrive Agder-tilbakemelding.xlsx" in result.stderr
+    assert "Tilbakemeldinger: 0 filer skrevet" in result.stdout and "1 ikke skrevet" in (
+        result.stdout)
     assert not out.exists() or list(out.iterdir()) == []
 
 
@@ -252,9 +259,9 @@ def test_failed_generate_leaves_only_whole_workbooks(tmp_path: Path,
 
     monkeypatch.setattr(generator, "write_plan", second_fails)
     out = tmp_path / "utsendt"
-    result = run("generate", "--year", "2026", "--region", "03", "--region", "42",
+    result = run("generate", *COORDINATOR, "--year", "2026", "--region", "03", "--region", "42",
                  "--region", "46", "--out", out)
-    assert result.exit_code == 2 and "ikke endret" in result.output
+    assert result.exit_code == 2 and "Ingenting er skrevet halvveis" in result.output
     assert sorted(p.name for p in out.iterdir()) == []  # all or nothing: none is put in place
 
 
@@ -300,9 +307,9 @@ def test_killed_mid_write_leaves_the_target_whole(tmp_path: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_killed_generate_leaves_only_whole_workbooks(tmp_path: Path) -> None:
     out = tmp_path / "utsendt"
-    child = subprocess.Popen([sys.executable, "-m", "smso_xl", "generate", "--year", "2026",
-                              "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    child = subprocess.Popen([sys.executable, "-m", "smso_xl", "generate", *COORDINATOR,
+                              "--year", "2026", "--out", str(out)],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not find_workbooks([out] if out.exists() else []):
         time.sleep(0.005)

@@ -34,6 +34,9 @@ from smso_xl.round.validation import validate
 from smso_xl.template.config import ConfigError, Region, Settings
 from tests.workbooks import make_plan
 
+#: `generate` needs the coordinator's address (the demo alone has its own).
+COORDINATOR = ("--coordinator", "Kari Koordinator <kari@example.no>")
+
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 SETTINGS = Settings(coordinator_name="Kari Koordinator",
                     coordinator_email="kari.koordinator@example.no",
@@ -162,7 +165,8 @@ def test_cli_generate_drafts_names_the_regions_without_address(tmp_path: Path) -
     regions = tmp_path / "regioner.csv"
     regions.write_text("code;name;counties;email\n15;Møre og Romsdal;Møre og Romsdal;"
                        "mr@example.no\n42;Agder;Agder;\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["generate", "--year", "2027", "--regions", str(regions),
+    result = CliRunner().invoke(main, ["generate", *COORDINATOR,
+                                       "--year", "2027", "--regions", str(regions),
                                        "--out", str(tmp_path / "ut"), "--drafts"])
     no_traceback(result)
     assert result.exit_code == 0
@@ -174,7 +178,7 @@ def test_cli_generate_drafts_names_the_regions_without_address(tmp_path: Path) -
 
 
 def test_cli_generate_without_drafts_writes_none(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["generate", "--year", "2027", "--region", "42",
+    result = CliRunner().invoke(main, ["generate", *COORDINATOR, "--year", "2027", "--region", "42",
                                        "--out", str(tmp_path)])
     assert result.exit_code == 0
     assert [p.suffix for p in tmp_path.iterdir()] == [".xlsx"]

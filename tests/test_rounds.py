@@ -32,6 +32,9 @@ from smso_xl.workbook.fill import fill_plan
 from tests.libreoffice import convert_many, require_soffice
 from tests.workbooks import edit_workbook
 
+#: `generate` needs the coordinator's address (the demo alone has its own).
+COORDINATOR = ("--coordinator", "Kari Koordinator <kari@example.no>")
+
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 6, 1)
 V1, V2 = load_template("1"), load_template("2")
@@ -329,7 +332,8 @@ def test_the_commands_of_a_round(tmp_path: Path) -> None:
                        encoding="utf-8")
     runner = CliRunner()
     out = tmp_path / "runde-2"
-    made = runner.invoke(main, ["generate", "--from", str(inbox1), "--regions", str(regions),
+    made = runner.invoke(main, ["generate", *COORDINATOR,
+                                "--from", str(inbox1), "--regions", str(regions),
                                 "--out", str(out)])
     assert made.exit_code == 0, made.output
     assert "42 Agder: utfylt fra Agder.xlsx (statusrunde" in made.output

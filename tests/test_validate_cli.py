@@ -13,8 +13,10 @@ from click.testing import CliRunner, Result
 
 from smso_xl.cli.commands import main
 from smso_xl.round.validation import validate
+from smso_xl.round.workflows import check_returns
 from smso_xl.template.definition import load_template
-from tests.test_rules import TODAY, clean_plan
+from tests.test_rules import CLEAN_FORM, TODAY, clean_plan, clean_rows
+from tests.workbooks import make_plan
 
 TODAY_ARG = TODAY.isoformat()
 FILE_KEYS = {"path", "region", "year", "template_version", "ok", "findings"}
@@ -37,12 +39,13 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture
 def inbox(tmp_path: Path) -> Path:
-    """A folder as the coordinator receives it: a clean plan and one with problems."""
+    """A folder as the coordinator receives it: two regions' plans, one with problems."""
     folder = tmp_path / "innboks"
     folder.mkdir()
     clean_plan(folder, name="Agder.xlsx")
-    clean_plan(folder, name="Kopi av Agder (2).xlsx", action={"Frist": "snart", "Ansvarlig": "?"},
-               goal={"Status": "pågår"})
+    make_plan(folder, region="11", name="Kopi av Rogaland (2).xlsx", form=CLEAN_FORM,
+              rows=clean_rows(action={"Frist": "snart", "Ansvarlig": "?"},
+                              goal={"Status": "pågår"}))
     return folder
 
 
@@ -53,7 +56,8 @@ def test_json_equals_the_library_report(inbox: Path) -> None:
     result = run(inbox, "--format", "json", "--today", TODAY_ARG)
     assert result.exit_code == 1
     printed = json.loads(result.stdout)
-    assert printed == validate([inbox], today=TODAY).to_json()
+    assert printed == check_returns([inbox], today=TODAY).to_json()
+    assert printed["superseded"] == []  # two regions: nothing left aside
     # The premise: there is something in it to compare.
     assert [len(f["findings"]) for f in printed["files"]] == [0, 3]
 
@@ -62,10 +66,10 @@ def test_json_shape(inbox: Path) -> None:
     (inbox / "notat.xlsx").write_text("ikke en arbeidsbok\n", encoding="utf-8")
     result = run(inbox, "--format", "json", "--today", TODAY_ARG, "--year", "2027")
     report = json.loads(result.stdout)
-    assert set(report) == {"files", "summary"}
+    assert set(report) == {"files", "summary", "superseded"}
     assert report["summary"] == {"files": 3, "ok": 0, "errors": 5, "warnings": 1}
     by_name = {Path(f["path"]).name: f for f in report["files"]}
-    assert set(by_name) == {"Agder.xlsx", "Kopi av Agder (2).xlsx", "notat.xlsx"}
+    assert set(by_name) == {"Agder.xlsx", "Kopi av Rogaland (2).xlsx", "notat.xlsx"}
     for entry in report["files"]:
         assert set(entry) == FILE_KEYS
         for item in entry["findings"]:
@@ -86,7 +90,7 @@ def test_json_shape(inbox: Path) -> None:
         None, None, None)
     assert [f["code"] for f in unreadable["findings"]] == ["file-not-workbook"]
     # A cell-level finding carries its place, as the user sees it.
-    problems = by_name["Kopi av Agder (2).xlsx"]["findings"]
+    problems = by_name["Kopi av Rogaland (2).xlsx"]["findings"]
     assert [(f["code"], f["sheet"], f["cell"], f["row"], f["column"], f["value"])
             for f in problems] == [
         ("year-mismatch", None, None, None, None, "2026"),
@@ -207,20 +211,24 @@ def test_text_groups_by_file_and_sheet(inbox: Path) -> None:
     result = run(inbox, "--today", TODAY_ARG)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    clean = next(i for i, line in enumerate(lines) if "Agder.xlsx (" in line
-                 and "Kopi av" not in line)
-    problems = next(i for i, line in enumerate(lines) if "Kopi av Agder (2).xlsx (" in line)
-    assert "region 42 Agder, 2026" in lines[problems] and "2 feil" in lines[problems]
+    clean = next(i for i, line in enumerate(lines) if "Agder.xlsx (" in line)
+    problems = next(i for i, line in enumerate(lines) if "Kopi av Rogaland (2).xlsx (" in line)
+    assert "region 11 Rogaland, 2026" in lines[problems] and "2 feil" in lines[problems]
     assert lines[clean].endswith("OK")
     block = lines[problems + 1:problems + 6]
     assert block[0] == "  Mål"
-    assert block[1].split()[:2] == ["J2", "advarsel"] and block[1].endswith("[choice-near-miss]")
+    assert block[1].split()[:2] == ["J2", "advarsel"]
     assert block[2] == "  Tiltak"
     assert block[3].split()[:2] == ["H2", "feil"]
-    assert block[3].endswith("[responsible-placeholder]")
-    assert "Ansvarlig «?» er ikke en person" in block[3]
-    assert block[4].split()[:2] == ["L2", "feil"] and block[4].endswith("[date-invalid]")
+    assert block[3].endswith("Ansvarlig «?» er ikke en person. Skriv navnet på én bestemt "
+                             "person.")
+    assert block[4].split()[:2] == ["L2", "feil"]
+    assert not any("[" in line for line in block)  # codes only with --verbose
     assert lines[-1] == ("2 filer kontrollert: 1 uten feil, 2 feil, 1 advarsel, 0 merknader.")
+    verbose = run(inbox, "--today", TODAY_ARG, "--verbose").stdout.splitlines()
+    assert verbose[problems + 2].endswith("[choice-near-miss]")
+    assert verbose[problems + 4].endswith("[responsible-placeholder]")
+    assert verbose[problems + 5].endswith("[date-invalid]")
 
 
 def test_text_shows_file_level_findings_without_a_cell(tmp_path: Path) -> None:
@@ -229,7 +237,8 @@ def test_text_shows_file_level_findings_without_a_cell(tmp_path: Path) -> None:
     result = run(broken, "--today", TODAY_ARG)
     assert result.exit_code == 1
     assert "tom.xlsx (ukjent): 1 feil" in result.stdout
-    assert "Filen er tom (0 byte)." in result.stdout and "[file-empty]" in result.stdout
+    assert "Filen er tom (0 byte)." in result.stdout and "[file-empty]" not in result.stdout
+    assert "[file-empty]" in run(broken, "--today", TODAY_ARG, "-v").stdout
 
 
 # --- inputs are never modified ----------------------------------------------------------------

@@ -4,6 +4,7 @@ Excel or LibreOffice holds the target open (their lock files ``~$NAME`` and ``.~
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 import time
@@ -56,6 +57,55 @@ def check_writable(path: Path, *, inputs: tuple[Path, ...] = ()) -> None:
         raise OutputError(f"{path} er en mappe, ikke en fil.")
 
 
+_FULL = ("Frigjør plass på disken, eller skriv til en annen mappe, og kjør kommandoen "
+         "igjen.")
+_DENIED = "Velg en mappe du kan skrive i, eller be om skrivetilgang, og kjør kommandoen igjen."
+#: What a failed write means and what to do about it, by ``errno``.
+_WRITE_ERRORS = {
+    errno.ENOSPC: ("disken er full", _FULL),
+    errno.EDQUOT: ("lagringskvoten er brukt opp", _FULL),
+    errno.EFBIG: ("filen er for stor for disken", _FULL),
+    errno.EACCES: ("du har ikke tilgang til å skrive der", _DENIED),
+    errno.EPERM: ("du har ikke tilgang til å skrive der", _DENIED),
+    errno.EROFS: ("disken er skrivebeskyttet", _DENIED),
+    errno.EBUSY: ("filen er i bruk av et annet program", "Lukk den og prøv igjen."),
+    errno.ETXTBSY: ("filen er i bruk av et annet program", "Lukk den og prøv igjen."),
+}
+
+
+def os_error_in(exc: BaseException) -> OSError | None:
+    """The operating-system error behind ``exc`` — itself, or one it was raised from or
+    while handling (xlsxwriter wraps a full disk in its own FileCreateError)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _meaning(error: OSError) -> tuple[str, str]:
+    return _WRITE_ERRORS.get(error.errno or 0, (
+        (error.strerror or str(error)).rstrip("."), "Prøv igjen, eller velg en annen mappe."))
+
+
+def folder_error_text(error: OSError, folder: Path) -> str:
+    """One Norwegian sentence: which folder could not be made or written in, why, what to
+    do."""
+    what, todo = _meaning(error)
+    return f"Kan ikke skrive i mappen {folder}: {what}. Ingenting er skrevet. {todo}"
+
+
+def write_error_text(error: OSError, path: Path, *, existed: bool = False) -> str:
+    """One Norwegian sentence: which file could not be written, why, what to do."""
+    what, todo = _meaning(error)
+    kept = f" {path.name} som fantes fra før, er ikke endret." if existed else \
+        " Ingenting er skrevet halvveis."
+    return f"Kan ikke skrive {path.name} i {path.parent}: {what}.{kept} {todo}"
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
@@ -71,7 +121,7 @@ def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path
         handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
         os.close(handle)
     except OSError as exc:
-        raise OutputError(f"Kan ikke skrive i mappen {path.parent}: {exc.strerror}.") from exc
+        raise OutputError(write_error_text(exc, path, existed=path.exists())) from exc
     tmp = Path(name)
     # mkstemp makes the file private (0600); an output is an ordinary file (umask applies).
     umask = os.umask(0)
@@ -80,14 +130,18 @@ def atomic_output(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path
     try:
         try:
             yield tmp
-        except OSError as exc:
-            raise OutputError(f"Kan ikke skrive {path.name} ({exc.strerror or exc}); "
-                              f"{path.name} er ikke endret.") from exc
+        except OutputError:
+            raise  # (another output's, already told)
+        except Exception as exc:
+            if (error := os_error_in(exc)) is None:
+                raise
+            raise OutputError(write_error_text(error, path, existed=path.exists())) from exc
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
-            raise OutputError(f"Kan ikke skrive {path.name}: filen er låst (åpen i Excel?). "
-                              "Lukk den og prøv igjen.") from exc
+            raise OutputError(f"Kan ikke skrive {path.name} i {path.parent}: filen er låst av "
+                              "et annet program (åpen i Excel?). Lukk den og prøv igjen."
+                              ) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

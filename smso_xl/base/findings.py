@@ -130,7 +130,8 @@ CATALOGUE: dict[str, Entry] = _entries(
     ("deadline-missing", ERROR, "Frist mangler",
      "{what} mangler frist. Skriv en dato som dd.mm.åååå, f.eks. 15.03.{year}."),
     ("date-invalid", ERROR, "Ugyldig dato",
-     "{column} «{value}» er ikke en dato. Skriv datoen som dd.mm.åååå, f.eks. 15.03.{year}."),
+     "{column} «{value}» er ikke en dato.{suggestion} Skriv datoen som dd.mm.åååå, f.eks. "
+     "15.03.{year}."),
     ("date-as-text", WARNING, "Dato skrevet som tekst",
      "{column} «{value}» er skrevet som tekst, ikke som en dato; den er lest som {reading}. "
      "Regnearket kan ikke regne med den: skriv datoen på nytt som dd.mm.åååå (viser "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sized
+from collections.abc import Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,11 +30,14 @@ from ..template.values import format_date
 
 if TYPE_CHECKING:
     from ..mail import CollectResult, Mail
+    from ..mail.reminders import Reminder
     from ..round.compare import Change, Comparison
     from ..round.consolidation import Consolidation
     from ..round.demo import DemoResult
+    from ..round.feedback import FeedbackFile
     from ..round.generator import GenerateResult
     from ..round.rounds import RoundResult
+    from ..round.workflows import Superseded
 
 LABELS = {severity: label.lower() for severity, label in SEVERITY_LABELS.items()}
 COLOURS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
@@ -48,10 +51,12 @@ def finding_text(item: Finding) -> str:
     return item.message[len(prefix):] if item.message.startswith(prefix) else item.message
 
 
-def render_text(report: ValidationReport) -> str:
+def render_text(report: ValidationReport, *, verbose: bool = False) -> str:
+    """Per file and sheet, each finding's Norwegian message; with ``verbose`` its code
+    after it («[deadline-overdue]»)."""
     lines: list[str] = []
     for file_report in report.files:
-        lines += _render_file(file_report)
+        lines += _render_file(file_report, verbose=verbose)
         lines.append("")
     summary = report.summary
     files = summary["files"]
@@ -62,7 +67,7 @@ def render_text(report: ValidationReport) -> str:
     return "\n".join(lines)
 
 
-def _render_file(report: FileReport) -> list[str]:
+def _render_file(report: FileReport, *, verbose: bool) -> list[str]:
     ident = report.workbook.identity if report.workbook else None
     who = f"region {ident.region_code} {ident.region_name}, {ident.year}" if ident else "ukjent"
     errors = sum(1 for f in report.findings if f.severity == ERROR)
@@ -82,7 +87,32 @@ def _render_file(report: FileReport) -> list[str]:
         for item in items:
             label = click.style(f"{LABELS[item.severity]:<8}", fg=COLOURS[item.severity])
             cell = f"{item.cell or '':<6}" if sheet else ""
-            lines.append(f"{indent}{cell}{label} {finding_text(item)}  [{item.code}]")
+            code = f"  [{item.code}]" if verbose else ""
+            lines.append(f"{indent}{cell}{label} {finding_text(item)}{code}")
+    return lines
+
+
+def superseded_text(superseded: Sequence[Superseded]) -> str:
+    """One line per file left aside because its region sent a newer one."""
+    lines = [f"Ikke kontrollert – regionen har sendt en nyere versjon "
+             f"({_n(superseded, 'fil', 'filer')}):"]
+    for item in superseded:
+        why = "lik kopi av" if item.duplicate else "erstattet av"
+        lines.append(f"  {item.path}: {why} {item.by.name}")
+    return "\n".join(lines)
+
+
+def feedback_text(results: Sequence[FeedbackFile], folder: Path, *,
+                  summary: bool = True) -> list[str]:
+    """Why a file got no copy (one line each), then how many copies were written."""
+    lines = [f"Ingen tilbakemelding for {item.source.name}: {item.problem}"
+             for item in results if item.problem]
+    if summary:
+        written = sum(1 for item in results if item.path is not None)
+        failed = sum(1 for item in results if item.path is None)
+        files = "fil" if written == 1 else "filer"
+        lines.append(f"Tilbakemeldinger: {written} {files} skrevet i {folder}"
+                     + (f"; {failed} ikke skrevet (se over)." if failed else "."))
     return lines
 
 
@@ -97,7 +127,9 @@ def _n(items: Sized, one: str, many: str) -> str:
 # --- generate ---------------------------------------------------------------------------------
 
 
-def generate_text(result: GenerateResult, *, drafts: bool) -> str:
+def generate_text(result: GenerateResult, *, drafts: bool, coordinator: str = "") -> str:
+    """Each workbook written or kept, then the counts, the return date and where the plans
+    go (``coordinator``, as the workbooks' Veiledning names it)."""
     lines, without_address = [], []
     for item in result.files:
         lines.append(f"  {item.region.code} {item.region.name}: {item.path}")
@@ -117,6 +149,9 @@ def generate_text(result: GenerateResult, *, drafts: bool) -> str:
     lines.append(f"Laget {made} for {result.year} i {result.out_dir}."
                  if result.files else f"Ingen nye arbeidsbøker for {result.year} i "
                  f"{result.out_dir}.")
+    if result.files and result.return_date:
+        lines.append(f"Innleveringsfrist {format_date(result.return_date)}"
+                     + (f"; regionene sender til {coordinator}." if coordinator else "."))
     if result.kept:
         lines.append(f"Beholdt {_n(result.kept, 'arbeidsbok', 'arbeidsbøker')} som fantes fra "
                      "før; bruk --force for å skrive dem på nytt.")
@@ -214,6 +249,23 @@ def consolidation_text(result: Consolidation, written: Path | None) -> str:
     return "\n".join(lines)
 
 
+def reminders_text(reminders: Sequence[Reminder], folder: Path) -> str:
+    """One line per reminder written (to whom, why), the ones without a recipient marked."""
+    lines = [f"Påminnelser: {_n(reminders, 'utkast', 'utkast')} i {folder}"
+             + (":" if reminders else " – alle regionene har sendt en plan uten feil.")]
+    for item in reminders:
+        to = item.to or click.style("ingen e-postadresse – fyll inn mottaker", fg="yellow")
+        with_file = f", {item.attached.name} vedlagt" if item.attached else ""
+        lines.append(f"  {item.code} {item.name} ({item.status.lower()}): {item.path.name} "
+                     f"til {to}{with_file}")
+    missing = [item for item in reminders if not item.to]
+    if missing:
+        lines.append(f"{_n(missing, 'påminnelse', 'påminnelser')} uten mottaker: regionlisten "
+                     "har ingen e-postadresse for " + ", ".join(i.code for i in missing)
+                     + ". Fyll inn mottakeren i utkastet før det sendes.")
+    return "\n".join(lines)
+
+
 # --- demo -------------------------------------------------------------------------------------
 
 
@@ -222,11 +274,13 @@ def demo_text(result: DemoResult) -> str:
     sent = sum(1 for r in result.consolidation.regions if r.status != NOT_RECEIVED)
     return "\n".join([
         render_text(result.report),
+        *([superseded_text(result.superseded)] if result.superseded else []),
         "",
         click.style(f"Demoen er laget i {result.folder}/", bold=True)
         + f" (planår {result.year}, «i dag» = {result.today:%d.%m.%Y}):",
         f"  1-utsendt/           {len(result.generated.files)} arbeidsbøker, én per region",
-        f"  2-innboks/           {summary['files']} filer sendt tilbake fra "
+        f"  2-innboks/           {summary['files'] + len(result.superseded)} filer sendt "
+        "tilbake fra "
         f"{sent} regioner (én region to ganger, én fil ødelagt)",
         f"  3-tilbakemeldinger/  {len(result.feedback)} kopier med funnene markert",
         f"  {result.overview.name}  den nasjonale oversikten",
@@ -293,15 +347,26 @@ def comparison_text(result: Comparison) -> str:
         for sheet, changes in by_sheet.items():
             lines.append(f"  {sheet}")
             lines += [f"    {_change_text(change)}" for change in changes]
+    lines.append(click.style(_changes_in_words(result), bold=True))
+    return "\n".join(lines)
+
+
+def changes_summary(result: Comparison) -> str:
+    """``consolidate --previous``: what changed since the earlier round, in one sentence,
+    and where the detail is."""
+    return (f"Endringer siden forrige runde: {_changes_in_words(result)} "
+            "Hver endring står på arket Endringer.")
+
+
+def _changes_in_words(result: Comparison) -> str:
     summary = result.summary
-    lines.append(click.style(
+    return (
         f"{_count(summary['regions_changed'], 'region', 'regioner')} med endringer: "
         f"{_count(summary['added'], 'ny rad', 'nye rader')} og "
         f"{_count(summary['removed'], 'fjernet rad', 'fjernede rader')}, "
         f"{_count(summary['status_changed'], 'statusendring', 'statusendringer')}, "
         f"{_count(summary['deadlines_moved'], 'frist flyttet', 'frister flyttet')}, "
-        f"{summary['responsible_changed']} med ny ansvarlig.", bold=True))
-    return "\n".join(lines)
+        f"{summary['responsible_changed']} med ny ansvarlig.")
 
 
 def _change_text(change: Change) -> str:

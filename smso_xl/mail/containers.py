@@ -153,7 +153,7 @@ def content_suffix(data: bytes) -> str | None:
     (``xl/workbook.xml``; ``.xlsm`` with a macro part), an ODF spreadsheet (its ``mimetype``),
     an old Excel workbook (OLE with a «Workbook» or «Book» stream) or a password-protected
     xlsx (saved as ``.xlsx`` so that ``validate`` says it is encrypted). Only the zip's
-    directory is read, with the limits a workbook gets (:mod:`smso_xl.sniff`)."""
+    directory is read, with the limits a workbook gets (:mod:`smso_xl.workbook.sniff`)."""
     if len(data) > MAX_FILE_BYTES:
         return None
     if data.startswith(OLE_MAGIC):

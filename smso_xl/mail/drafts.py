@@ -85,9 +85,10 @@ def _address(name: str, email: str) -> str:
         return email
 
 
-def _message(*, to: str, settings: Settings, subject: str, body: str,
-             attachment: Path | None, attachment_name: str | None = None,
-             in_reply_to: str = "", now: dt.datetime | None = None) -> EmailMessage:
+def compose(*, to: str, settings: Settings, subject: str, body: str,
+            attachment: Path | None, attachment_name: str | None = None,
+            in_reply_to: str = "", now: dt.datetime | None = None) -> EmailMessage:
+    """A draft from the coordinator (``settings``) to ``to``, ``attachment`` attached."""
     msg = EmailMessage(policy=_POLICY)
     sender = _address(settings.coordinator_name, settings.coordinator_email)
     if to:
@@ -183,7 +184,7 @@ def plan_body(region: Region, year: int, settings: Settings, due: dt.date) -> st
 def plan_draft(workbook: Path, *, region: Region, year: int, settings: Settings,
                due: dt.date, now: dt.datetime | None = None) -> EmailMessage:
     """The cover e-mail for one region's generated workbook (To: the region's address)."""
-    return _message(to=region.email.strip(), settings=settings,
+    return compose(to=region.email.strip(), settings=settings,
                     subject=plan_subject(region, year),
                     body=plan_body(region, year, settings, due), attachment=workbook, now=now)
 
@@ -303,7 +304,7 @@ def feedback_draft(report: FileReport, *, copy: Path | None, settings: Settings,
                    regions: Sequence[Region], now: dt.datetime | None = None) -> EmailMessage:
     """The reply to the region that sent ``report``'s file, with its feedback copy."""
     region_name = _region_name(report, regions)
-    return _message(
+    return compose(
         to=reply_recipient(report, regions), settings=settings,
         subject=_reply_subject(report, region_name),
         body=feedback_body(report, copy=copy, settings=settings, region_name=region_name),

@@ -5,4 +5,5 @@
 - ``consolidation`` — ``consolidate``: one submission per region, every row once;
   ``frames`` — its DataFrames; ``overview`` — the national overview workbook.
 - ``compare`` — what changed between two rounds; ``demo`` — a whole season on example data.
+- ``workflows`` — what ``validate`` and ``consolidate`` run, whole (the CLI only renders).
 """

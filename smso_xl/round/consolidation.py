@@ -249,9 +249,11 @@ class Consolidation:
         return result
 
     def all_findings(self) -> list[tuple[Submission | None, Finding]]:
-        """Every finding of every file seen (superseded files too), then the run's own."""
+        """Every finding of every file seen but the superseded versions and identical
+        copies (their region's newer file is judged), then the run's own."""
         pairs: list[tuple[Submission | None, Finding]] = [
-            (sub, f) for sub in self.submissions for f in sub.report.findings]
+            (sub, f) for sub in self.submissions if sub.status not in (SUPERSEDED, DUPLICATE)
+            for f in sub.report.findings]
         return pairs + [(None, f) for f in self.findings]
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -368,8 +370,7 @@ def consolidate(
                                      jobs=jobs, progress=progress, keep_tables=keep_tables):
             add_provenance(report, provenance)
             submissions.append(Submission(report=report))
-    year = year if year is not None else _most_common_year(submissions)
-    _classify(submissions, known, year, exclude_invalid)
+    year = choose(submissions, known, year, exclude_invalid=exclude_invalid)
     findings = _conflicting_copies(submissions)
     _credit(submissions, expected, year)
     summaries = [_summarise(region, submissions, template, today) for region in expected]
@@ -378,6 +379,17 @@ def consolidate(
     findings += [_shared_finding(pair, names) for pair in shared]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
                          submissions=submissions, findings=findings, shared=shared)
+
+
+def choose(submissions: list[Submission], known: set[str], year: int | None = None, *,
+           exclude_invalid: bool = False) -> int | None:
+    """Each region's newest submission of the plan ``year`` (without one: the year most
+    files carry), by :func:`_newness`; the others superseded, identical copies collapsed.
+    Sets every submission's status in place and returns the year chosen for. ``validate``
+    on a folder chooses with this too."""
+    year = year if year is not None else _most_common_year(submissions)
+    _classify(submissions, known, year, exclude_invalid)
+    return year
 
 
 def _most_common_year(submissions: Sequence[Submission]) -> int | None:

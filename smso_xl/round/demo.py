@@ -12,7 +12,9 @@ Nothing here is special-cased: the simulated returns are ordinary workbooks fill
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +23,11 @@ from ..template.config import ConfigError, default_regions, load_settings
 from ..workbook.fill import fill_plan, load_workbook
 from .compare import Comparison, changes_between
 from .consolidation import Consolidation, consolidate
-from .feedback import write_all
 from .generator import GenerateResult, generate
 from .overview import write_overview
 from .rounds import RoundResult, generate_round
-from .validation import ValidationReport, validate
+from .validation import ValidationReport
+from .workflows import Superseded, check_returns
 
 # Who answers, and how. Regions not named here do not answer.
 SCENARIOS: dict[str, tuple[str, ...]] = {
@@ -67,7 +69,8 @@ class DemoResult:
     today: dt.date
     generated: GenerateResult
     inbox: Path
-    report: ValidationReport
+    report: ValidationReport     # the files judged: each region's newest
+    superseded: list[Superseded]  # the older versions in the inbox
     feedback: list[Path]
     consolidation: Consolidation
     overview: Path
@@ -94,6 +97,25 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
     folder = folder or demo_folder(Path.cwd())
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ConfigError(f"{folder} finnes og er ikke en tom mappe. Velg en ny mappe.")
+    existed = folder.exists()
+    try:
+        return _run_demo(folder, year=year, progress=progress, now=now)
+    except BaseException:
+        # A full disk half-way: no half demo is left (the folder was new or empty).
+        for child in list(folder.iterdir()) if folder.is_dir() else []:
+            with contextlib.suppress(OSError):
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _run_demo(folder: Path, *, year: int | None, progress: Callable[[str], None] | None,
+              now: dt.datetime | None) -> DemoResult:
     say = progress or (lambda _msg: None)
     now = now or dt.datetime.now(dt.UTC)
     year = year or (now.year + 1)
@@ -107,8 +129,9 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
     say("Simulerer svarene fra regionene …")
     simulate_returns(generated, inbox, year)
     say("Kontrollerer innboksen …")
-    report = validate([inbox], today=as_of, year=year)
-    feedback = [f.path for f in write_all(report, folder / "3-tilbakemeldinger") if f.path]
+    checked = check_returns([inbox], feedback_dir=folder / "3-tilbakemeldinger", today=as_of,
+                            regions=regions, year=year)
+    report, feedback = checked.report, checked.copies_written
     say("Lager den nasjonale oversikten …")
     result = consolidate([inbox], regions=regions, year=year, today=as_of)
     overview = write_overview(result, folder / f"4-nasjonal-oversikt-{year}.xlsx",
@@ -128,7 +151,8 @@ def run_demo(folder: Path | None = None, *, year: int | None = None,
         after, folder / f"7-nasjonal-oversikt-{year}-statusrunde.xlsx", changes=changes,
         inputs=tuple(s.path for s in (*after.submissions, *result.submissions)))
     return DemoResult(folder=folder, year=year, today=as_of, generated=generated, inbox=inbox,
-                      report=report, feedback=feedback, consolidation=result,
+                      report=report, superseded=checked.superseded, feedback=feedback,
+                      consolidation=result,
                       overview=overview, status_round=status_round, status_inbox=status_inbox,
                       changes=changes, status_overview=status_overview, status_today=autumn)
 

@@ -36,6 +36,7 @@ import datetime as dt
 import hashlib
 import io
 import math
+import re
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
@@ -78,6 +79,8 @@ from ..workbook.sniff import Package, sniff
 from ..workbook.writer import DATE_FORMAT, PlanContext, write_plan
 from .validation import FileReport, ValidationReport
 
+SUFFIX = "-tilbakemelding"  # the copy's name: the input's stem and this
+_FEEDBACK_SUFFIX = re.compile(r"[-_ ]tilbakemelding(?:[ _]*\(\d+\))?$", re.IGNORECASE)
 SHEET, TITLE, AUTHOR = "Tilbakemelding", "Tilbakemelding på handlingsplanen", "smso-xl"
 # The marks' colours: the legend's (formats.LEGEND), by severity.
 SEVERITY_STYLES = {ERROR: "error", WARNING: "warning", INFO: "info"}
@@ -118,7 +121,11 @@ class FeedbackFile:
 
 
 def feedback_name(source: Path, fmt: str) -> str:
-    return f"{source.stem}-tilbakemelding.{'xlsm' if fmt == 'xlsm' else 'xlsx'}"
+    """``<stem>-tilbakemelding.xlsx``, once: a copy that comes back for another round
+    («…-tilbakemelding.xlsx», «…-tilbakemelding (2).xlsx» as a mail program saves it) keeps
+    its stem's own suffix instead of getting a second one."""
+    stem = _FEEDBACK_SUFFIX.sub("", source.stem) or source.stem
+    return f"{stem}{SUFFIX}.{'xlsm' if fmt == 'xlsm' else 'xlsx'}"
 
 
 def write_feedback(report: FileReport, out_dir: Path, *,
@@ -147,8 +154,7 @@ def write_all(report: ValidationReport, out_dir: Path) -> list[FeedbackFile]:
         except Exception as exc:  # one broken file must never stop the batch
             reason = str(exc) if isinstance(exc, OutputError | ReadError | FeedbackError) \
                 else f"uventet feil ({type(exc).__name__}: {exc})"
-            results.append(FeedbackFile(item.path, None, f"Ingen tilbakemelding for "
-                                        f"{item.path.name}: {reason}"))
+            results.append(FeedbackFile(item.path, None, reason))
     return results
 
 
@@ -403,17 +409,24 @@ def _drop_our_marks(ws: Worksheet) -> None:
 def _intro(report: FileReport, rebuilt: bool) -> list[str]:
     ident = report.workbook.identity if report.workbook else None
     about = f" – {ident.region_name} {ident.year or ''}".rstrip() if ident else ""
-    return [
-        f"Fil: {report.path.name}{about}",
-        "Dette er en kopi av handlingsplanen dere sendte inn, med resultatet av kontrollen.",
-        "Klikk på cellen i kolonnen «Celle» for å gå dit. Merkede celler er farget og har en "
-        "kommentar om hva som må gjøres:",
-        "(" + ", ".join(f"{e.word} = {e.short}" for e in map(LEGEND_BY_STYLE.get,
-                                                           SEVERITY_STYLES.values()) if e)
-        + "). Rett alle feil, og se på advarslene.",
-        "Dette arket kan slettes eller bli stående. Lagre arbeidsboken og send den tilbake til "
-        "koordinatoren.",
-    ] + (["Dere sendte en .ods-fil: kopien er laget på nytt i malen med verdiene deres.",
+    lines = [f"Fil: {report.path.name}{about}",
+             "Dette er en kopi av handlingsplanen dere sendte inn, med resultatet av kontrollen."]
+    if report.ok:
+        # Nothing to fix: the region must not read this as a request to send the plan again.
+        lines += ["Planen har ingen feil. Dere trenger ikke rette noe, og dere trenger ikke "
+                  "sende den på nytt."
+                  + (" Se gjerne på punktene under; de hindrer ikke innsendingen."
+                     if report.findings else "")]
+    else:
+        lines += [
+            "Klikk på cellen i kolonnen «Celle» for å gå dit. Merkede celler er farget og har "
+            "en kommentar om hva som må gjøres:",
+            "(" + ", ".join(f"{e.word} = {e.short}" for e in map(LEGEND_BY_STYLE.get,
+                                                               SEVERITY_STYLES.values()) if e)
+            + "). Rett alle feil, og se på advarslene.",
+            "Dette arket kan slettes eller bli stående. Lagre arbeidsboken og send den tilbake "
+            "til koordinatoren."]
+    return lines + (["Dere sendte en .ods-fil: kopien er laget på nytt i malen med verdiene deres.",
           "Egen formatering, formler og kommentarer er ikke med. Fortsett gjerne i denne filen."]
          if rebuilt else [])
 
@@ -435,8 +448,8 @@ def _add_sheet(wb: XlWorkbook, report: FileReport, *, rebuilt: bool,
         ws.cell(row, 1, label).font = _font(bold=True)
         ws.cell(row, 2, tally[severity])
         row += 1
-    verdict = (f"{tally[ERROR]} feil må rettes." if tally[ERROR] else "Ingen feil funnet."
-               + (" Se likevel på punktene under." if report.findings else ""))
+    verdict = (f"{tally[ERROR]} feil må rettes." if tally[ERROR]
+               else "Ingen feil: ingenting å rette, ingenting å sende.")
     ws.cell(row, 1, verdict).font = _font(bold=True, size=12)
     if report.findings:
         _findings_table(wb, ws, report.findings, header=row + 2)

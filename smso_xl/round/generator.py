@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
-from ..base.fileio import OutputError, atomic_output, check_writable
+from ..base.fileio import OutputError, atomic_output, check_writable, folder_error_text
 from ..template.config import (
     FIRST_PLAN_YEAR,
     LAST_PLAN_YEAR,
@@ -176,7 +176,7 @@ def _ensure_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"Kan ikke lage mappen {out_dir}: {exc.strerror}.") from exc
+        raise OutputError(folder_error_text(exc, out_dir)) from exc
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir} er ikke en mappe.")
     probe = out_dir / ".smso-write-test"
@@ -184,4 +184,4 @@ def _ensure_dir(out_dir: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise OutputError(f"Kan ikke skrive i mappen {out_dir}: {exc.strerror}.") from exc
+        raise OutputError(folder_error_text(exc, out_dir)) from exc

@@ -7,6 +7,7 @@ replace them. Every problem is a :class:`ConfigError` with one sentence the CLI 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -198,10 +199,55 @@ def default_year(today: dt.date) -> int:
 
 
 def return_date(settings: Settings, year: int, today: dt.date) -> dt.date:
-    if settings.return_date is not None:
+    """The date the filled plans are due: the settings' date while it lies ahead, else 31
+    January of the plan year, else (a status round later in the year, or a settings date that
+    has passed) four weeks from ``today``: never a day before the workbook is made."""
+    if settings.return_date is not None and settings.return_date >= today:
         return settings.return_date
     usual = dt.date(year, 1, 31)
     return usual if usual >= today else today + dt.timedelta(weeks=4)
+
+
+# --- the coordinator ---------------------------------------------------------------------
+
+
+def shipped_coordinator_email() -> str:
+    """The address in the shipped ``templates/settings.yaml``: the demo's, nobody's."""
+    coordinator = load_yaml("settings.yaml").get("coordinator") or {}
+    return str(coordinator.get("email", "")).strip()
+
+
+def has_coordinator(settings: Settings) -> bool:
+    """True when the settings name a real coordinator's address (not the shipped example)."""
+    email = settings.coordinator_email.strip()
+    return "@" in email and email.casefold() != shipped_coordinator_email().casefold()
+
+
+def parse_coordinator(text: str) -> tuple[str, str]:
+    """«Kari Koordinator <kari@example.no>» (or the address alone) → (name, address)."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    name, address = parseaddr(text)
+    local, _, domain = address.partition("@")
+    if not local or "." not in domain or any(ch.isspace() for ch in address):
+        raise ConfigError(f"«{text}» er ikke en e-postadresse. Skriv koordinatoren som "
+                          "«Navn <e-post>», f.eks. «Kari Koordinator <kari@example.no>».")
+    return name.strip(), str(Address(addr_spec=address))
+
+
+def with_coordinator(settings: Settings, text: str) -> Settings:
+    """``settings`` with the coordinator ``text`` names (an address alone keeps the name)."""
+    name, address = parse_coordinator(text)
+    return dataclasses.replace(settings, coordinator_email=address,
+                               coordinator_name=name or settings.coordinator_name)
+
+
+COORDINATOR_MISSING = (
+    "Hvem skal regionene sende planene til? Oppgi koordinatorens navn og e-postadresse med "
+    "--coordinator «Navn <e-post>» (f.eks. --coordinator \"Kari Koordinator "
+    "<kari@example.no>\"), eller med --settings FIL (coordinator.name og coordinator.email, "
+    "se templates/settings.yaml). Adressen skrives i hver arbeidsbok og hvert e-postutkast.")
 
 
 def safe_file_part(text: str) -> str:

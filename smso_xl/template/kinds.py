@@ -31,6 +31,7 @@ from .values import (
     EPOCH_1904,
     EXCEL_EPOCH,
     cell_text,
+    date_suggestion,
     excel_trim,
     fold,
     format_date,
@@ -248,12 +249,13 @@ class Date(Kind):
         if isinstance(raw, str):
             day = text_date(text)
             if day is None:
-                return Parsed(None, True, (found("date-invalid", year=ctx.year),))
+                return Parsed(None, True, (found("date-invalid", year=ctx.year,
+                                                 suggestion=date_suggestion(text, ctx.year)),))
             return Parsed(day, True, (found("date-as-text", reading=format_date(day),
                                             iso=day.isoformat()),))
         date = sheet_date(raw, epoch1904=ctx.epoch1904)
         if date is None:
-            return Parsed(None, True, (found("date-invalid", year=ctx.year),))
+            return Parsed(None, True, (found("date-invalid", year=ctx.year, suggestion=""),))
         start, end = ctx.period
         if check_period and not start <= date <= end:
             return Parsed(date, True, (found("date-outside-period", date=format_date(date),

@@ -338,6 +338,23 @@ def _parse_date_number(raw: float, year: int | None, bound: str, epoch1904: bool
     return DateValue("ok", day, text)
 
 
+def named_day(text: str, year: int | None = None) -> dt.date | None:
+    """The one day a text names («1. mars», «1.3», «15. mai 2027»; the plan ``year`` completes
+    a date without one), or None: for no date and for a period («mars», «uke 12», «Q2»),
+    whose first and last day differ."""
+    first, last = (parse_date(text, year=year, bound=b) for b in ("start", "end"))
+    if first.value is None or first.value != last.value:
+        return None
+    return first.value
+
+
+def date_suggestion(raw: object, year: int | None = None) -> str:
+    """« Mente dere 01.03.2027?» for a text that names one day, else "" (the date-invalid
+    finding says it between what is wrong and how to write a date)."""
+    day = named_day(raw, year) if isinstance(raw, str) else None
+    return f" Mente dere {format_date(day)}?" if day is not None else ""
+
+
 def parse_date(raw: object, *, year: int | None = None, bound: str = "end",
                epoch1904: bool = False) -> DateValue:
     """Understand a date cell; `year` completes forms without one, `bound` picks a period's end."""
@@ -464,7 +481,7 @@ def _near_choices(choices: tuple[str, ...], spelled: tuple[str, ...]) -> dict[st
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "?", "??", "-", "--", "–", "x", "xx", "tbd", "tba", "n/a", "na", "ukjent", "ikke avklart",
     "uavklart", "avklares", "kommer", "alle", "vi", "oss", "ingen", "div", "diverse", "se over",
-    "ditto", "samme", "...", "…",
+    "ditto", "samme", "...", "…", "NN", "N.N.", "N N", "ikke bestemt", "senere", "kommer senere",
 )
 
 

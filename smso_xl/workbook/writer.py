@@ -43,7 +43,7 @@ from ..template.model import (
     PROPERTY_PREFIX,
     TABLE_HEADER_ROW,
 )
-from ..template.prefill import LEFTOVERS_SHEET, Carried, highest_ids, next_ids
+from ..template.prefill import LEFTOVERS_SHEET, STATUS_ROUND, Carried, highest_ids, next_ids
 from ..template.values import fold, format_date
 from . import selfcheck
 
@@ -86,6 +86,14 @@ class PlanContext:
     @property
     def period(self) -> tuple[dt.date, dt.date]:
         return self.template.period(self.year)
+
+    @property
+    def round_note(self) -> str:
+        """« – Statusrunde per 20.09.2027» on a status round's titles: the region sees it
+        is not a new plan. Empty otherwise."""
+        if self.carried is None or self.carried.round != STATUS_ROUND:
+            return ""
+        return f" – Statusrunde per {format_date(self.generated_at.astimezone().date())}"
 
     @property
     def issued_ids(self) -> str:
@@ -306,7 +314,7 @@ def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, width)
     ws.hide_gridlines(2)
-    ws.write_string(0, 1, guide["title"].format(**values), fmt.title)
+    ws.write_string(0, 1, guide["title"].format(**values) + ctx.round_note, fmt.title)
     ws.set_row(0, 24)
     row = 2
     for section in guide["sections"]:
@@ -350,7 +358,8 @@ def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) ->
     label_col, value_col = FORM_LABEL_COL - 1, FORM_VALUE_COL - 1
     ws.set_column(label_col, label_col, 34)
     ws.set_column(value_col, value_col, 70)  # (the widths _print_setup is given below)
-    ws.write_string(0, 0, f"Organisering – {ctx.region.name} {ctx.year}", fmt.title)
+    ws.write_string(0, 0, f"Organisering – {ctx.region.name} {ctx.year}{ctx.round_note}",
+                    fmt.title)
     ws.set_row(0, 24)
     for offset, field in enumerate(sheet.fields):
         row = FORM_FIRST_ROW - 1 + offset
