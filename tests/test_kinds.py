@@ -213,8 +213,8 @@ def test_findings_are_located_at_the_cell() -> None:
 
 # --- no kind names compared outside kinds.py, and template.py stays below kinds.py ----------
 
-#: The one place outside kinds.py that may name kinds: the template definition's check of a definition
-#: at load time (the layer below kinds.py, which cannot ask it).
+#: The one place outside kinds.py that may name kinds: the template definition's check of a
+#: definition at load time (the layer below kinds.py, which cannot ask it).
 ALLOWED = {("definition.py", "_check")}
 
 
