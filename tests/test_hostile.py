@@ -43,6 +43,7 @@ from smso_xl.template.definition import load_template
 from smso_xl.template.model import ReadError
 from smso_xl.workbook import sniff
 from smso_xl.workbook.reader import read
+from tests.builders import TODAY, clean_plan
 from tests.hostile import (
     CASES,
     TILTAK_PART,
@@ -54,7 +55,6 @@ from tests.hostile import (
     whitespace_bomb,
     write_zip,
 )
-from tests.test_rules import TODAY, clean_plan
 from tests.workbooks import add_zip_entries, template_copy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ import pytest
 
 from smso_xl.round.validation import validate
 from smso_xl.template.definition import load_template
+from tests.builders import TODAY, YEAR, clean_plan, codes_at, risk
 from tests.libreoffice import convert, require_soffice
-from tests.test_rules import TODAY, YEAR, clean_plan, codes_at, risk
 
 #: The problems planted in the returned plan, in report order.
 EXPECTED = [

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from smso_xl.cli.commands import main
 from smso_xl.round.validation import validate
 from smso_xl.template.definition import load_template
-from tests.test_rules import TODAY, clean_plan
+from tests.builders import TODAY, clean_plan
 
 TODAY_ARG = TODAY.isoformat()
 FILE_KEYS = {"path", "region", "year", "template_version", "ok", "findings"}
