@@ -170,6 +170,8 @@ def test_legacy_xls_is_a_real_compound_file(tmp_path: Path) -> None:
     assert ole.openstream("Workbook").read(4) == b"\x09\x08\x10\x00"  # BIFF8 BOF record
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_legacy_xls_saved_by_libreoffice(tmp_path: Path) -> None:
     from tests.libreoffice import convert, require_soffice
 
