@@ -1,11 +1,21 @@
-"""Shared fixtures: the template definition, generated workbooks with a fixed identity, and
-the real Outlook ``.msg`` beside the checkout."""
+"""Shared fixtures: the template definition, generated workbooks with a fixed identity and the
+real Outlook ``.msg`` beside the checkout; and the hooks that keep the markers true (README,
+Contributing).
+
+- A test that runs LibreOffice must be marked ``libreoffice``: tests/libreoffice.py fails
+  it otherwise (this file tells it which test runs), so the inner loop
+  ``-m "not libreoffice and not slow"`` can never start LibreOffice by surprise. A test
+  that uses a fixture marked ``@runs_libreoffice`` is marked here.
+- A test that takes seconds should be marked ``slow``: the run ends with a list of those
+  that took more than ``SLOW_SECONDS`` unmarked (a list to read, not a failure: timings on
+  a shared machine vary).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +27,10 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from smso_xl.round.generator import generate
 from smso_xl.template.config import Region, Settings, default_regions
 from smso_xl.template.definition import Template, load_template
+from tests import libreoffice
+
+#: An unmarked test that takes longer than this (setup and call) is listed at the end.
+SLOW_SECONDS = 2.0
 
 #: The generation time and file id of every workbook the fixtures make, so tests can
 #: assert the identity values exactly.
@@ -94,6 +108,7 @@ def outlook_msg() -> Path:
 
 
 @pytest.fixture(scope="session")
+@libreoffice.runs_libreoffice
 def libreoffice_edits(request: pytest.FixtureRequest,
                       tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The ``UNO_SCENARIOS`` of every collected test module, done in real LibreOffice in ONE
@@ -116,3 +131,52 @@ def libreoffice_edits(request: pytest.FixtureRequest,
     results = edit_in_libreoffice(jobs, folder / "work")
     return {name: {**result, "out": Path(str(result["out"]))}
             for name, result in zip(names, results, strict=True)}
+
+
+# --- the markers ------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use a fixture that runs LibreOffice (``@runs_libreoffice``)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else ()
+        if any(getattr(d.func, "runs_libreoffice", False) for defs in definitions for d in defs):
+            item.add_marker(pytest.mark.libreoffice)
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    # From setup (where module and session fixtures start LibreOffice) to teardown.
+    libreoffice.current_test = item
+    try:
+        yield
+    finally:
+        libreoffice.current_test = None
+
+
+_unmarked_slow: list[tuple[float, str]] = []
+_setup_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "slow" in report.keywords or "libreoffice" in report.keywords:
+        return
+    if report.when == "setup":
+        _setup_seconds[report.nodeid] = report.duration
+    elif report.when == "call":
+        took = report.duration + _setup_seconds.pop(report.nodeid, 0.0)
+        if took > SLOW_SECONDS:
+            _unmarked_slow.append((took, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _unmarked_slow:
+        terminalreporter.section("slow tests without the slow marker")
+        for took, nodeid in sorted(_unmarked_slow, reverse=True):
+            terminalreporter.write_line(f"{took:6.1f}s {nodeid}")
+
+
+def pytest_sessionfinish() -> None:
+    libreoffice.shutdown()  # the LibreOffices the tests kept up

@@ -25,32 +25,51 @@ Public API
     Convert ``src`` to PDF and rasterise it with ``pdftoppm``; returns the
     PNG paths (one per page), for humans to look at.
 
-Every ``soffice`` invocation gets its own throw-away user profile (and
-``HOME``), so conversions can run in parallel (e.g. pytest-xdist) without
-colliding on LibreOffice's profile lock, and never read or modify the
-user's real LibreOffice settings.  One conversion costs roughly 2 s on a
-2-core machine, almost all of it LibreOffice start-up with a fresh profile.
+Every LibreOffice gets its own throw-away user profile (and ``HOME``), so
+conversions can run in parallel (e.g. pytest-xdist) without colliding on
+LibreOffice's profile lock, and never read or modify the user's real
+LibreOffice settings.  A start with a fresh profile costs about 2 s on a
+2-core machine, more than most conversions.  So when the system Python has
+``uno``, every conversion and edit of a test process goes to a LibreOffice
+that stays up between them (``tests/uno_driver.py --serve``; two at most, for
+callers converting side by side), started at the first and ended when the
+process ends; without ``uno``, or with ``SMSO_LIBREOFFICE_SERVER=0``, each call
+starts ``soffice --convert-to`` of its own.  A test that runs LibreOffice
+must carry the ``libreoffice`` marker: ``check_marked`` fails it otherwise
+(conftest.py tells this module which test runs); a fixture that runs it says
+so with ``@runs_libreoffice``, and conftest.py marks the tests that use it.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import glob
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TextIO
 
-__all__ = ["convert", "convert_many", "edit_in_libreoffice", "render_png", "require_soffice",
-           "require_uno", "sheet_csv_many", "soffice_path"]
+__all__ = ["check_marked", "convert", "convert_many", "edit_in_libreoffice", "render_png",
+           "require_soffice", "require_uno", "run_jobs", "runs_libreoffice", "sheet_csv_many",
+           "shutdown", "soffice_path"]
 
 #: The Python with LibreOffice's ``uno`` module: the system one (Debian's python3-uno).
 UNO_PYTHON = os.environ.get("SMSO_UNO_PYTHON", "/usr/bin/python3")
 _DRIVER = Path(__file__).with_name("uno_driver.py")
+#: LibreOffices kept up at once (tests/test_one_truth_libreoffice.py converts in two).
+MAX_SERVERS = 2
+#: The test being run, set by conftest.py (None outside pytest): see ``check_marked``.
+current_test: Any = None
 
 # Output filter per target format.  Formats not listed are passed through
 # unchanged, letting LibreOffice pick its default export filter.  No quotes
@@ -119,26 +138,154 @@ def _missing(msg: str) -> None:
 def require_uno() -> str:
     """The Python that can drive LibreOffice over UNO; else fail (CI) or skip (locally)."""
     require_soffice()
-    try:
-        subprocess.run([UNO_PYTHON, "-c", "import uno"], check=True, capture_output=True,
-                       timeout=60)
-    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+    if not _has_uno():
         _missing(f"{UNO_PYTHON} cannot `import uno`; install it, e.g. "
                  "`apt-get install python3-uno`")
     return UNO_PYTHON
 
 
+@functools.cache
+def _has_uno() -> bool:
+    try:
+        subprocess.run([UNO_PYTHON, "-c", "import uno"], check=True, capture_output=True,
+                       timeout=60)
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        return False
+    return True
+
+
+def runs_libreoffice(fixture_function: Callable[..., Any]) -> Callable[..., Any]:
+    """Say that a fixture runs LibreOffice (under ``@pytest.fixture``): conftest.py marks every
+    test that uses it, directly or through other fixtures, ``libreoffice`` and ``slow``."""
+    fixture_function.runs_libreoffice = True  # type: ignore[attr-defined]
+    return fixture_function
+
+
+def check_marked() -> None:
+    """Fail the running test unless it is marked ``libreoffice``: the inner loop
+    (``-m "not libreoffice and not slow"``) must leave out every test that runs it."""
+    item = current_test
+    if item is not None and item.get_closest_marker("libreoffice") is None:
+        import pytest
+
+        pytest.fail(f"{item.nodeid} runs LibreOffice but is not marked: add "
+                    "@pytest.mark.libreoffice (or pytestmark = pytest.mark.libreoffice)",
+                    pytrace=False)
+
+
 def edit_in_libreoffice(jobs: list[dict[str, object]], work_dir: Path, *,
                         timeout: float = 300) -> list[dict[str, object]]:
-    """Do every job of ``tests/uno_driver.py`` in one LibreOffice start; their results."""
+    """Do every job of ``tests/uno_driver.py`` in this process's LibreOffice; their results.
+    (``work_dir`` is kept for callers; the jobs need no file of their own.)"""
+    check_marked()
+    require_uno()
     work_dir.mkdir(parents=True, exist_ok=True)
-    jobs_file = work_dir / "jobs.json"
-    jobs_file.write_text(json.dumps(jobs, ensure_ascii=False), encoding="utf-8")
-    result = _run([require_uno(), str(_DRIVER), str(jobs_file)], env=None, timeout=timeout)
-    if result.returncode != 0:
-        raise RuntimeError(f"the UNO driver failed (exit code {result.returncode}):\n"
-                           f"{result.stdout}\n{result.stderr}")
-    return json.loads(result.stdout)["jobs"]
+    return run_jobs(jobs, timeout=timeout)
+
+
+# --- the LibreOffice kept up between jobs ------------------------------------------------------
+
+
+class _Server:
+    """``tests/uno_driver.py --serve``: one job a line in, one result a line out."""
+
+    def __init__(self) -> None:
+        # What the driver says on stderr, for the error when it dies; lives as long as it.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [UNO_PYTHON, str(_DRIVER), "--serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._errors, text=True, encoding="utf-8",
+            start_new_session=True)
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def run(self, job: dict[str, object], deadline: float) -> dict[str, object]:
+        stdin, stdout = self._streams()
+        stdin.write(json.dumps(job, ensure_ascii=False) + "\n")
+        stdin.flush()
+        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+        line = stdout.readline() if ready else ""
+        if not line:
+            timed_out = not ready
+            self.kill()
+            self._errors.seek(0)
+            errors = self._errors.read().decode("utf-8", "replace")[-4000:]
+            what = "timed out" if timed_out else "ended"
+            raise RuntimeError(f"the UNO driver {what} on {job.get('src')}:\n{errors}")
+        result: dict[str, object] = json.loads(line)
+        return result
+
+    def _streams(self) -> tuple[TextIO, TextIO]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        return self._process.stdin, self._process.stdout
+
+    def close(self) -> None:
+        """Let it end its LibreOffice (stdin ends), or end both."""
+        with contextlib.suppress(OSError):
+            self._streams()[0].close()
+        try:
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._streams()[1].close()
+        self._errors.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        for stream in self._streams():
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+_idle: list[_Server] = []
+_started: list[_Server] = []
+_pool = threading.BoundedSemaphore(MAX_SERVERS)
+_pool_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _server() -> Iterator[_Server]:
+    """A LibreOffice of this process's own, for one caller at a time."""
+    with _pool:
+        with _pool_lock:
+            server = None
+            while _idle and server is None:
+                candidate = _idle.pop()
+                server = candidate if candidate.alive else None
+            if server is None:
+                server = _Server()
+                _started.append(server)
+        try:
+            yield server
+        except BaseException:
+            server.kill()
+            raise
+        with _pool_lock:
+            _idle.append(server)
+
+
+def run_jobs(jobs: list[dict[str, object]], *, timeout: float = 300) -> list[dict[str, object]]:
+    """Jobs of ``tests/uno_driver.py`` in a LibreOffice that stays up for the next ones."""
+    deadline = time.monotonic() + timeout
+    with _server() as server:
+        return [server.run(job, deadline) for job in jobs]
+
+
+@atexit.register
+def shutdown() -> None:
+    """End every LibreOffice this process started (conftest.py calls it when the run ends)."""
+    with _pool_lock:
+        servers, _started[:], _idle[:] = list(_started), [], []
+    for server in servers:
+        server.close()
+
+
+def _served() -> bool:
+    return os.environ.get("SMSO_LIBREOFFICE_SERVER", "1") != "0" and _has_uno()
 
 
 def _run(
@@ -215,6 +362,7 @@ def convert(
 
 def _convert_all(srcs: list[Path], out_dir: Path, fmt: str, *, recalc: bool,
                  timeout: float, name: Callable[[Path], str] | None = None) -> list[Path]:
+    check_marked()
     exe = soffice_path()
     if exe is None:
         raise RuntimeError("LibreOffice (soffice) not found on PATH")
@@ -230,7 +378,31 @@ def _convert_all(srcs: list[Path], out_dir: Path, fmt: str, *, recalc: bool,
                              "overwrite it")
         out.unlink(missing_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if _served():
+        _convert_served(sources, outs, fmt, recalc=recalc, timeout=timeout)
+    else:
+        _convert_started(exe, sources, out_dir, outs, fmt, recalc=recalc, timeout=timeout)
+    return outs
 
+
+def _convert_served(sources: list[Path], outs: list[Path], fmt: str, *, recalc: bool,
+                    timeout: float) -> None:
+    ext, _, rest = fmt.partition(":")
+    chosen, _, options = rest.partition(":")
+    jobs: list[dict[str, object]] = []
+    for source, out in zip(sources, outs, strict=True):
+        job: dict[str, object] = {"src": str(source), "out": str(out), "recalc": recalc}
+        job.update({"filter": chosen, "options": options} if chosen else {"format": ext})
+        jobs.append(job)
+    for out, result in zip(outs, run_jobs(jobs, timeout=timeout), strict=True):
+        if not out.is_file():
+            raise RuntimeError(f"LibreOffice did not produce {out} (as {fmt}): "
+                               f"{result.get('error')}")
+
+
+def _convert_started(exe: str, sources: list[Path], out_dir: Path, outs: list[Path], fmt: str,
+                     *, recalc: bool, timeout: float) -> None:
+    """The conversion in a ``soffice --convert-to`` of its own."""
     profile = Path(tempfile.mkdtemp(prefix="smso-lo-profile-"))
     try:
         if recalc:
@@ -266,7 +438,6 @@ def _convert_all(srcs: list[Path], out_dir: Path, fmt: str, *, recalc: bool,
                 f"command: {' '.join(cmd)}\n"
                 f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
             )
-    return outs
 
 
 def render_png(src: Path, out_dir: Path, *, dpi: int = 60) -> list[Path]:

@@ -27,7 +27,7 @@ from smso_xl.round.validation import (
 )
 from smso_xl.template.config import default_parties
 from smso_xl.template.definition import Template, load_template, load_templates
-from tests.test_rules import TODAY, YEAR, clean_plan
+from tests.builders import TODAY, YEAR, clean_plan
 from tests.workbooks import make_plan
 
 

@@ -43,7 +43,7 @@ from smso_xl.round.consolidation import (
 from smso_xl.round.overview import write_overview
 from smso_xl.template.config import Region, default_parties, default_regions
 from smso_xl.workbook.sniff import OLE_MAGIC
-from tests.libreoffice import convert, convert_many, require_soffice
+from tests.libreoffice import convert, convert_many, require_soffice, runs_libreoffice
 from tests.workbooks import edit_workbook, make_plan
 
 TODAY = dt.date(2026, 6, 1)
@@ -89,6 +89,7 @@ def _saved(path: Path, when: dt.datetime) -> Path:
 
 
 @pytest.fixture(scope="module")
+@runs_libreoffice
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("innboks")
     work = tmp_path_factory.mktemp("arbeid")
@@ -300,6 +301,8 @@ def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) 
 # --- a plan saved as .xls -------------------------------------------------------------------
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_an_xls_plan_is_received_in_the_wrong_format_with_advice_for_both_programs(
         tmp_path: Path) -> None:
     """Agder's .xls keeps the name generate gave it; Vestland's was renamed by hand. Both
@@ -385,6 +388,8 @@ def pasted(tmp_path: Path) -> Path:
     return inbox
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
         pasted: Path, tmp_path: Path) -> None:
     out = tmp_path / "oversikt.xlsx"

@@ -451,6 +451,8 @@ def _plain(value: object) -> object:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_ods_is_rebuilt_with_the_regions_values_and_marks(returned: SimpleNamespace,
                                                          tmp_path: Path, fixed: Any) -> None:
     require_soffice()
@@ -487,6 +489,8 @@ def test_ods_is_rebuilt_with_the_regions_values_and_marks(returned: SimpleNamesp
     assert [(f.code, f.cell) for f in again.findings] == [(f.code, f.cell) for f in report.findings]
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_a_fixed_cell_loses_its_mark_in_libreoffice(returned: SimpleNamespace,
                                                    tmp_path: Path) -> None:
     """The region fixes one marked cell in the copy: after LibreOffice recalculates,
@@ -573,6 +577,8 @@ def test_marks_in_filtered_and_hidden_rows_are_shown(agder_plan: Path, tmp_path:
     assert sha256(source) == before
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_marks_in_rows_hidden_by_libreoffice_are_shown(agder_plan: Path,
                                                         tmp_path: Path) -> None:
     """The same workbook saved by LibreOffice, which writes its filter and hidden rows in
@@ -586,6 +592,8 @@ def test_marks_in_rows_hidden_by_libreoffice_are_shown(agder_plan: Path,
     _check_shown(saved, tmp_path / "retur")
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_a_risk_the_region_added_gets_its_level_in_the_copy(agder_plan: Path,
                                                              tmp_path: Path) -> None:
     """An empty row holds no formula (issue 16), so a risk the region writes has no level
@@ -613,6 +621,8 @@ def test_a_risk_the_region_added_gets_its_level_in_the_copy(agder_plan: Path,
     assert openpyxl.load_workbook(cli_copy)["Risiko"]["F2"].value == risiko["F2"].value
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_risk_levels_come_back_as_formulas_in_an_ods_copy_and_merges_are_left(
         agder_plan: Path, tmp_path: Path) -> None:
     """A copy rebuilt from .ods holds the values the region's formulas showed: the risk's

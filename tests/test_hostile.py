@@ -43,6 +43,7 @@ from smso_xl.template.definition import load_template
 from smso_xl.template.model import ReadError
 from smso_xl.workbook import sniff
 from smso_xl.workbook.reader import read
+from tests.builders import TODAY, clean_plan
 from tests.hostile import (
     CASES,
     TILTAK_PART,
@@ -54,7 +55,6 @@ from tests.hostile import (
     whitespace_bomb,
     write_zip,
 )
-from tests.test_rules import TODAY, clean_plan
 from tests.workbooks import add_zip_entries, template_copy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +170,8 @@ def test_legacy_xls_is_a_real_compound_file(tmp_path: Path) -> None:
     assert ole.openstream("Workbook").read(4) == b"\x09\x08\x10\x00"  # BIFF8 BOF record
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_legacy_xls_saved_by_libreoffice(tmp_path: Path) -> None:
     from tests.libreoffice import convert, require_soffice
 

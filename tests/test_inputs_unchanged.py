@@ -30,8 +30,8 @@ from smso_xl.cli.commands import main
 from smso_xl.round import demo
 from smso_xl.round.validation import find_workbooks
 from smso_xl.template.config import default_regions
+from tests.builders import TODAY, clean_plan
 from tests.hostile import CASES, ods_cell, ods_file
-from tests.test_rules import TODAY, clean_plan
 from tests.workbooks import add_zip_entries, template_copy
 
 #: `generate` needs the coordinator's address (the demo alone has its own).

@@ -32,7 +32,21 @@ def _cached_values(path: Path) -> list[object]:
     return [ws["A1"].value, ws["A2"].value, ws["A3"].value]
 
 
-def test_recalc_true_makes_libreoffice_recalculate(tmp_path: Path) -> None:
+#: Both ways the helper runs LibreOffice: the one kept up for the test run (``uno`` there),
+#: and a ``soffice --convert-to`` of its own per call.
+WAYS = [pytest.param("1", id="served"), pytest.param("0", id="started")]
+
+
+@pytest.fixture(params=WAYS)
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SMSO_LIBREOFFICE_SERVER", request.param)
+    if request.param == "1":
+        lo.require_uno()
+    return str(request.param)
+
+
+@pytest.mark.libreoffice
+def test_recalc_true_makes_libreoffice_recalculate(tmp_path: Path, way: str) -> None:
     lo.require_soffice()
     src = _stale_formula_workbook(tmp_path / "stale.xlsx")
     assert _cached_values(src) == [0, 5, 0]
@@ -47,7 +61,8 @@ def test_recalc_true_makes_libreoffice_recalculate(tmp_path: Path) -> None:
     assert ws["A3"].value == "=A2*3"
 
 
-def test_recalc_false_keeps_cached_values(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_recalc_false_keeps_cached_values(tmp_path: Path, way: str) -> None:
     # LibreOffice's default OOXMLRecalcMode is "never": it trusts the cached
     # values, so without recalc=True stale values pass through unchanged.
     # This is what makes the recalc=True test above meaningful.
@@ -59,7 +74,8 @@ def test_recalc_false_keeps_cached_values(tmp_path: Path) -> None:
     assert _cached_values(out) == [0, 5, 0]
 
 
-def test_convert_to_ods_and_pdf(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_convert_to_ods_and_pdf(tmp_path: Path, way: str) -> None:
     lo.require_soffice()
     src = _stale_formula_workbook(tmp_path / "book.xlsx")
 
@@ -74,6 +90,7 @@ def test_convert_to_ods_and_pdf(tmp_path: Path) -> None:
     assert pdf.read_bytes().startswith(b"%PDF-")
 
 
+@pytest.mark.libreoffice
 def test_render_png(tmp_path: Path) -> None:
     lo.require_soffice()
     src = _stale_formula_workbook(tmp_path / "book.xlsx")
@@ -86,7 +103,8 @@ def test_render_png(tmp_path: Path) -> None:
         assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_parallel_conversions_do_not_collide(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_parallel_conversions_do_not_collide(tmp_path: Path, way: str) -> None:
     lo.require_soffice()
     srcs = [_stale_formula_workbook(tmp_path / f"book{i}.xlsx") for i in range(3)]
 
@@ -98,7 +116,8 @@ def test_parallel_conversions_do_not_collide(tmp_path: Path) -> None:
         assert _cached_values(out) == [2, 5, 15]
 
 
-def test_convert_failure_raises_runtime_error(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_convert_failure_raises_runtime_error(tmp_path: Path, way: str) -> None:
     lo.require_soffice()
     src = _stale_formula_workbook(tmp_path / "book.xlsx")
 
@@ -106,6 +125,7 @@ def test_convert_failure_raises_runtime_error(tmp_path: Path) -> None:
         lo.convert(src, tmp_path / "out", "nosuchformat")
 
 
+@pytest.mark.libreoffice
 def test_convert_refuses_to_overwrite_source(tmp_path: Path) -> None:
     lo.require_soffice()
     src = _stale_formula_workbook(tmp_path / "book.xlsx")
@@ -137,3 +157,32 @@ def test_require_soffice_returns_path_when_present(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(lo, "soffice_path", lambda: "/usr/bin/soffice")
     monkeypatch.setenv("CI", "true")
     assert lo.require_soffice() == "/usr/bin/soffice"
+
+
+@pytest.mark.libreoffice
+def test_one_libreoffice_serves_every_conversion(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMSO_LIBREOFFICE_SERVER", "1")
+    lo.require_uno()
+    src = _stale_formula_workbook(tmp_path / "book.xlsx")
+    lo.convert(src, tmp_path / "first", "xlsx")
+    started = list(lo._started)
+    assert started  # the premise: the conversion went to a LibreOffice kept up
+    csv_ = lo.sheet_csv_many([src], tmp_path / "csv", "Sheet1", 1, recalc=True)
+    ods = lo.convert(src, tmp_path / "ods", "ods")
+    assert lo._started == started  # no LibreOffice more for the next conversions
+    assert csv_[0].read_text(encoding="utf-8").splitlines() == ["2", "5", "15"]
+    assert ods.is_file()
+
+
+def test_a_test_that_runs_libreoffice_unmarked_fails(tmp_path: Path,
+                                                     request: pytest.FixtureRequest) -> None:
+    # This test has no libreoffice marker: the helper stops it before LibreOffice starts.
+    assert request.node.get_closest_marker("libreoffice") is None
+    assert lo.current_test is request.node
+    src = _stale_formula_workbook(tmp_path / "book.xlsx")
+    with pytest.raises(pytest.fail.Exception, match="not marked"):
+        lo.convert(src, tmp_path / "out", "xlsx")
+    with pytest.raises(pytest.fail.Exception, match="not marked"):
+        lo.edit_in_libreoffice([], tmp_path / "work")
+    assert not (tmp_path / "out").exists()

@@ -36,7 +36,7 @@ from smso_xl.round.validation import validate
 from smso_xl.template.config import default_regions
 from smso_xl.template.definition import Template, load_template
 from smso_xl.workbook import selfcheck
-from tests.libreoffice import require_soffice, sheet_csv_many
+from tests.libreoffice import require_soffice, runs_libreoffice, sheet_csv_many
 from tests.planting import FAULTS, Base, PlantedPlan, planted_plans
 
 SEED = 20261201
@@ -89,6 +89,7 @@ def findings(planted: Planted) -> list[list[Finding]]:
 
 
 @pytest.fixture(scope="module")
+@runs_libreoffice
 def sjekk(planted: Planted, request: pytest.FixtureRequest) -> list[Sjekk]:
     """Each plan's Sjekk as LibreOffice recalculates it (the validator runs meanwhile)."""
     require_soffice()
@@ -199,6 +200,7 @@ def test_every_check_counts_something_in_some_plan_and_nothing_in_another(
 # --- the plans themselves --------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the 200 plans are planted once for the module
 def test_the_planted_faults_are_found_by_the_validator(
         planted: Planted, findings: list[list[Finding]]) -> None:
     """So the invariant cannot hold by counting nothing on both sides."""
@@ -218,6 +220,7 @@ def test_the_planted_faults_are_found_by_the_validator(
     assert sum(1 for found in findings if any(f.severity == ERROR for f in found)) > PLANS // 2
 
 
+@pytest.mark.slow  # the 200 plans are planted once for the module
 def test_every_fault_kind_is_planted_alone_and_in_combinations(planted: Planted) -> None:
     assert len(planted.plans) >= 200
     alone = Counter(p.faults[0].kind for p in planted.plans if len(p.faults) == 1)
@@ -229,6 +232,7 @@ def test_every_fault_kind_is_planted_alone_and_in_combinations(planted: Planted)
     assert {p.version for p in planted.plans} == set(VERSIONS)
 
 
+@pytest.mark.slow  # the 200 plans are planted once for the module
 def test_a_planted_plan_changes_only_the_sheets_it_edits(planted: Planted) -> None:
     """What LibreOffice and the validator read is the generated workbook plus the typed
     cells: every other part byte for byte, and each edited sheet well-formed XML."""

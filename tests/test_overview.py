@@ -573,6 +573,8 @@ def test_empty_inbox_still_gives_valid_tables(tmp_path: Path) -> None:
     assert totals[5:7] == [0, 0] and totals[7] in ("", None)  # no share of nothing: blank
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_opens_the_overview(overview: Path, tmp_path: Path) -> None:
     from tests.libreoffice import convert, require_soffice
 

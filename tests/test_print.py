@@ -34,7 +34,7 @@ from smso_xl.round.demo import answers
 from smso_xl.round.overview import write_overview
 from smso_xl.template.prefill import next_ids
 from smso_xl.workbook.fill import fill_plan as fill_into
-from tests.libreoffice import convert_many, require_soffice
+from tests.libreoffice import convert_many, require_soffice, runs_libreoffice
 from tests.workbooks import edit_workbook, template_copy
 
 MIN_PT = 8.0
@@ -87,6 +87,7 @@ def _calibration(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+@runs_libreoffice
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Page]]:
     require_soffice()
     if shutil.which("pdftotext") is None:
@@ -201,6 +202,8 @@ def test_veiledning_has_no_gap_between_bullets(printed: dict[str, list[Page]]) -
 RISK_IDS = ["R05", " R7 ", "R9.5", "R1e3"]
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_id_dropdowns_offer_the_filled_rows_in_libreoffice(tmp_path: Path) -> None:
     """Mål-ID and Gjelder list the IDs of filled rows only: LibreOffice, recalculating,
     resolves the defined names to them."""

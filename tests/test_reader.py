@@ -512,6 +512,8 @@ def test_unreadable_path(tmp_path: Path) -> None:
 # --- LibreOffice ---------------------------------------------------------------------------------
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_ods_saved_by_libreoffice(tmp_path: Path) -> None:
     from tests.libreoffice import convert, require_soffice
 

@@ -23,6 +23,8 @@ from smso_xl.round.validation import ValidationReport
 from smso_xl.template.values import cell_text
 from tests.workbooks import make_plan
 
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
+
 TODAY, YEAR = dt.date(2026, 6, 1), 2026
 #: The region's seven actions, T1 … T7 in rows 2 … 8; T2 has no Ansvarlig and T4 no Mål-ID
 #: (a merge fills them), T5's Frist is «snart».

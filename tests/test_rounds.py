@@ -90,6 +90,8 @@ def _changes(comparison: object, code: str) -> list[tuple[str, str, str | None, 
     return [(c.change, c.sheet, c.id, c.field) for c in region.changes]
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_a_year_of_rounds_through_libreoffice(tmp_path: Path) -> None:
     require_soffice()
     work = tmp_path / "work"

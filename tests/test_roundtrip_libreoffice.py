@@ -11,8 +11,10 @@ import pytest
 
 from smso_xl.round.validation import validate
 from smso_xl.template.definition import load_template
-from tests.libreoffice import convert, require_soffice
-from tests.test_rules import TODAY, YEAR, clean_plan, codes_at, risk
+from tests.builders import TODAY, YEAR, clean_plan, codes_at, risk
+from tests.libreoffice import convert, require_soffice, runs_libreoffice
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 #: The problems planted in the returned plan, in report order.
 EXPECTED = [
@@ -26,6 +28,7 @@ EXPECTED = [
 
 
 @pytest.fixture(scope="module")
+@runs_libreoffice
 def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The returned plan, and the same plan re-saved by LibreOffice as .xlsx and as .ods
     (two conversions for the whole module: each costs a LibreOffice start)."""

@@ -1,9 +1,15 @@
 """The validation rules of docs/reference.md §5, one test per rule, asserted by code, sheet, cell.
 
-Every test starts from a *clean* returned plan (``clean_plan``: the form filled, a stand on
-every party, every criterion ``Oppfylt``, one goal M1 and one action T1 fully filled), which
-validates with no findings at all. A test adds only its own problem, so the exact list of
-``(code, sheet, cell)`` it asserts is the whole report.
+Every test starts from a *clean* returned plan (``tests.builders.clean_rows``: the form
+filled, a stand on every party, every criterion ``Oppfylt``, one goal M1 and one action T1
+fully filled), which validates with no findings at all. A test adds only its own problem, so
+the exact list of ``(code, sheet, cell)`` it asserts is the whole report.
+
+The plans are built in memory (``build_clean_plan``), as the reader would hand them to the
+rules; tests/test_builders.py holds that to the files. What only a file can show — moved,
+inserted and merged columns, renamed and deleted sheets, the 1904 date system, the identity
+in the metadata and document properties, files that are no workbook — is written to a file
+and read.
 
 Cell addresses follow the generated layout: header in row 1, data from row 2.
 Tiltak: A ID, B Mål-ID, C Tiltak, H Ansvarlig, I Ansvarlig part, K Start, L Frist, M Status,
@@ -19,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -27,114 +32,55 @@ import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from smso_xl.base.findings import CATALOGUE, ERROR, INFO, WARNING
-from smso_xl.round.validation import ValidationReport, validate
-from smso_xl.template.config import default_parties
+from smso_xl.round.validation import validate
 from smso_xl.template.definition import load_template
-from tests.workbooks import edit_workbook, make_plan
+from tests.builders import (
+    CLEAN_ACTION,
+    CLEAN_GOAL,
+    PARTICIPANT,
+    PARTIES,
+    TODAY,
+    YEAR,
+    build_clean_plan,
+    build_plan,
+    check,
+    clean_plan,
+    codes_at,
+    only,
+    risk,
+)
+from tests.workbooks import edit_workbook, generated
 
-TODAY = dt.date(2026, 6, 1)
-YEAR = 2026
 TEMPLATE = load_template()
-PARTIES = [p.name for p in default_parties()]
 #: Prefilled rows: parties and criteria from row 2, in the configured order.
 PARTY_ROW = {name: i + 2 for i, name in enumerate(PARTIES)}
 CRITERION_ROW = [i + 2 for i in range(len(TEMPLATE.criteria))]
-PARTICIPANT = "Skatteetaten"  # the one party of the clean plan that takes part
 TABLE_LAST_ROW = 201  # 200 data rows under the header
 
 Codes = list[tuple[str, str | None, str | None]]
 Values = dict[str, object]
 
-CLEAN_FORM: Values = {"Leder": "Kari Nordmann", "E-post leder": "kari.nordmann@example.no",
-                      "Overordnet mål for samarbeidet": "Mindre svart arbeid i Agder."}
-CLEAN_GOAL: Values = {
-    "ID": "M1", "Mål": "Flere elever vet hva svart arbeid koster",
-    "Nasjonalt innsatsområde": "Øke kunnskapen", "Målgruppe": "Ungdom/elever",
-    "Indikator": "Antall skoler besøkt", "Utgangsverdi": "0", "Målverdi": "10",
-    "Frist": dt.date(2026, 12, 1), "Ansvarlig": "Kari Nordmann", "Status": "Pågår",
-}
-CLEAN_ACTION: Values = {
-    "ID": "T1", "Mål-ID": "M1", "Tiltak": "Skolebesøk i Kristiansand",
-    "Beskrivelse": "Besøk på videregående skoler", "Aktivitetstype": "Skolebesøk",
-    "Område": "Aktivitet", "Målgruppe": "Ungdom/elever", "Ansvarlig": "Ola Nordmann",
-    "Ansvarlig part": "LO", "Samarbeidspartnere": "NHO", "Start": dt.date(2026, 2, 1),
-    "Frist": dt.date(2026, 11, 30), "Status": "Pågår", "Timer": 40, "Budsjett (kr)": 20000,
-}
-CLEAN_PARTICIPANT: Values = {"Part": PARTICIPANT, "Deltakelse": "Deltar",
-                             "Representant": "Per Hansen", "E-post": "per.hansen@example.no",
-                             "Timer per år": 100, "Mandat avklart": "Ja"}
-
-
-def clean_rows(*, goal: Values | None = None, action: Values | None = None,
-               extra: Mapping[str, Sequence[Values]] | None = None
-               ) -> dict[str, list[Values]]:
-    """The clean plan's rows; ``goal``/``action`` change M1/T1 (``None`` empties a cell),
-    ``extra`` rows are written after the clean ones (a ``Part``, ``Kriterium`` or ``ID``
-    names the row they change, other rows go into the next free row)."""
-    rows: dict[str, list[Values]] = {
-        "Parter": [{"Part": p, "Deltakelse": "Vurdert – ikke aktuelt"}
-                   for p in PARTIES if p != PARTICIPANT] + [dict(CLEAN_PARTICIPANT)],
-        "Mål": [{**CLEAN_GOAL, **(goal or {})}],
-        "Tiltak": [{**CLEAN_ACTION, **(action or {})}],
-        "Egenvurdering": [{"Kriterium": c, "Vurdering": "Oppfylt"} for c in TEMPLATE.criteria],
-    }
-    for sheet, more in (extra or {}).items():
-        rows.setdefault(sheet, []).extend(dict(r) for r in more)
-    return rows
-
-
-def clean_plan(tmp_path: Path, *, goal: Values | None = None, action: Values | None = None,
-               extra: Mapping[str, Sequence[Values]] | None = None,
-               form: Values | None = None, name: str | None = None) -> Path:
-    return make_plan(tmp_path, rows=clean_rows(goal=goal, action=action, extra=extra),
-                     form={**CLEAN_FORM, **(form or {})}, name=name)
-
-
-def check(path: Path, **kwargs: object) -> ValidationReport:
-    options: dict[str, object] = {"today": TODAY, "year": YEAR, **kwargs}
-    return validate([path], **options)  # type: ignore[arg-type]
-
-
-def codes_at(report: ValidationReport) -> Codes:
-    return [(f.code, f.sheet, f.cell) for f in report.findings]
-
-
-def only(report: ValidationReport, code: str) -> str:
-    """The message of the one finding with ``code``."""
-    (message,) = [f.message for f in report.findings if f.code == code]
-    return message
-
-
-def risk(**values: object) -> Values:
-    """A Risiko row about T1; Sannsynlighet × Konsekvens given as p and k."""
-    row: Values = {"Risiko": "For få skoler svarer", "Gjelder": "T1",
-                   "Sannsynlighet (1–5)": values.pop("p", 2),
-                   "Konsekvens (1–5)": values.pop("k", 2)}
-    return {**row, **{key.replace("_", " "): v for key, v in values.items()}}
-
 
 # --- the clean base ---------------------------------------------------------------------------
 
 
-def test_clean_plan_has_no_findings(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path))
+def test_clean_plan_has_no_findings() -> None:
+    report = check(build_clean_plan())
     assert codes_at(report) == []
     assert report.summary["errors"] == 0 and report.summary["warnings"] == 0
     (file_report,) = report.files
     assert file_report.ok and file_report.region == "42" and file_report.year == 2026
 
 
-def test_empty_rows_and_rows_with_only_an_id_are_not_findings(tmp_path: Path) -> None:
-    path = clean_plan(tmp_path)
-    book = openpyxl.load_workbook(path, read_only=True)
+def test_empty_rows_and_rows_with_only_an_id_are_not_findings() -> None:
+    book = openpyxl.load_workbook(generated("42", YEAR), read_only=True)
     # The premise: empty rows hold nothing, no ID and no formula (LibreOffice would print
     # them, issue 16).
     assert book["Mål"]["A3"].value is None and book["Risiko"]["A2"].value is None
     assert book["Risiko"]["F2"].value is None and book["Risiko"]["G2"].value is None
     book.close()
-    with edit_workbook(path) as edited:  # an ID picked from the dropdown, nothing else yet
-        edited["Mål"]["A3"], edited["Risiko"]["A2"] = "M2", "R1"
-    report = check(path)
+    # an ID picked from the dropdown, nothing else yet
+    report = check(build_clean_plan(cells={"Mål": {"A3": "M2"}, "Risiko": {"A2": "R1"}}))
     assert codes_at(report) == []
     plan = report.files[0].plan
     assert plan is not None
@@ -143,8 +89,8 @@ def test_empty_rows_and_rows_with_only_an_id_are_not_findings(tmp_path: Path) ->
     assert plan.rows["Risiko"] == []
 
 
-def test_blank_template_reports_the_missing_stands_not_the_empty_rows(tmp_path: Path) -> None:
-    report = check(make_plan(tmp_path))
+def test_blank_template_reports_the_missing_stands_not_the_empty_rows() -> None:
+    report = check(build_plan())
     found = codes_at(report)
     assert {code for code, _, _ in found} == {
         "form-field-missing", "party-no-stand", "criterion-not-assessed", "sheet-empty"}
@@ -161,9 +107,9 @@ def test_blank_template_reports_the_missing_stands_not_the_empty_rows(tmp_path: 
     assert criteria.to_json()["cells"] == list(criteria.cells)
 
 
-def test_a_few_parties_without_a_stand_are_named_one_by_one(tmp_path: Path) -> None:
+def test_a_few_parties_without_a_stand_are_named_one_by_one() -> None:
     # Grouping is for the blank sheet; three are three findings, each naming its party.
-    report = check(clean_plan(tmp_path, extra={"Parter": [
+    report = check(build_clean_plan(extra={"Parter": [
         {"Part": name, "Deltakelse": None} for name in PARTIES[:3]]}))
     assert [f.code for f in report.findings] == ["party-no-stand"] * 3
     assert PARTIES[0] in report.findings[0].message
@@ -189,9 +135,8 @@ REQUIRED_CASES = [
 
 
 @pytest.mark.parametrize(("change", "where"), REQUIRED_CASES)
-def test_responsible_missing(tmp_path: Path, change: dict[str, object],
-                             where: tuple[str, str]) -> None:
-    report = check(clean_plan(tmp_path, **change))  # type: ignore[arg-type]
+def test_responsible_missing(change: dict[str, object], where: tuple[str, str]) -> None:
+    report = check(build_clean_plan(**change))  # type: ignore[arg-type]
     assert codes_at(report) == [("responsible-missing", *where)]
     assert only(report, "responsible-missing").startswith(f"{where[0]} {where[1]}: ")
 
@@ -207,17 +152,16 @@ def test_responsible_missing(tmp_path: Path, change: dict[str, object],
         "Oppfølging": "Nytt møte", "Ansvarlig": "Kari Nordmann"}]}},
         ("Egenvurdering", "F2"), id="egenvurdering-ikke-frist"),
 ])
-def test_deadline_missing(tmp_path: Path, change: dict[str, object],
-                          where: tuple[str, str]) -> None:
-    report = check(clean_plan(tmp_path, **change))  # type: ignore[arg-type]
+def test_deadline_missing(change: dict[str, object], where: tuple[str, str]) -> None:
+    report = check(build_clean_plan(**change))  # type: ignore[arg-type]
     assert codes_at(report) == [("deadline-missing", *where)]
     assert only(report, "deadline-missing").startswith(f"{where[0]} {where[1]}: ")
 
 
-def test_low_risk_and_fulfilled_criterion_need_no_responsible_or_deadline(tmp_path: Path) -> None:
+def test_low_risk_and_fulfilled_criterion_need_no_responsible_or_deadline() -> None:
     # Lav (2 × 3 = 6): no mitigation, responsible or deadline needed. The clean plan's
     # criteria are all Oppfylt, without Ansvarlig or Frist.
-    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=2, k=3)]}))
+    report = check(build_clean_plan(extra={"Risiko": [risk(p=2, k=3)]}))
     assert codes_at(report) == []
     plan = report.files[0].plan
     assert plan is not None
@@ -225,8 +169,8 @@ def test_low_risk_and_fulfilled_criterion_need_no_responsible_or_deadline(tmp_pa
     assert (row.values["risikoskar"], row.values["risikoniva"]) == (6, "Lav")
 
 
-def test_both_missing_on_one_row(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Ansvarlig": None, "Frist": None}))
+def test_both_missing_on_one_row() -> None:
+    report = check(build_clean_plan(action={"Ansvarlig": None, "Frist": None}))
     assert codes_at(report) == [("responsible-missing", "Tiltak", "H2"),
                                 ("deadline-missing", "Tiltak", "L2")]
 
@@ -235,16 +179,16 @@ def test_both_missing_on_one_row(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("placeholder", ["?", "-", "TBD", "ukjent", "alle", "vi"])
-def test_responsible_placeholder(tmp_path: Path, placeholder: str) -> None:
-    report = check(clean_plan(tmp_path, action={"Ansvarlig": placeholder}))
+def test_responsible_placeholder(placeholder: str) -> None:
+    report = check(build_clean_plan(action={"Ansvarlig": placeholder}))
     # A placeholder is reported once, as what it is, and not also as a missing responsible.
     assert codes_at(report) == [("responsible-placeholder", "Tiltak", "H2")]
     message = only(report, "responsible-placeholder")
     assert message.startswith(f"Tiltak H2: Ansvarlig «{placeholder}» er ikke en person.")
 
 
-def test_placeholder_in_goal_and_risk(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, goal={"Ansvarlig": "Alle"}, extra={"Risiko": [
+def test_placeholder_in_goal_and_risk() -> None:
+    report = check(build_clean_plan(goal={"Ansvarlig": "Alle"}, extra={"Risiko": [
         risk(p=4, k=4, Risikoreduserende_tiltak="Ring rektor", Ansvarlig="?",
              Frist=dt.date(2026, 9, 1))]}))
     assert codes_at(report) == [("responsible-placeholder", "Mål", "I2"),
@@ -255,8 +199,8 @@ def test_placeholder_in_goal_and_risk(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text", ["snart", "31.02.2026"])
-def test_date_invalid(tmp_path: Path, text: str) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": text}))
+def test_date_invalid(text: str) -> None:
+    report = check(build_clean_plan(action={"Frist": text}))
     assert codes_at(report) == [("date-invalid", "Tiltak", "L2")]
     finding = report.findings[0]
     assert finding.severity == ERROR and finding.value == text
@@ -270,10 +214,9 @@ def test_date_invalid(tmp_path: Path, text: str) -> None:
     ("Start", "K2", "15. mars 2026"),
     ("Start", "K2", "2026-03-15"),
 ])
-def test_a_date_the_workbook_cannot_read_is_an_error(tmp_path: Path, column: str, cell: str,
-                                                      text: str) -> None:
+def test_a_date_the_workbook_cannot_read_is_an_error(column: str, cell: str, text: str) -> None:
     # One truth: Sjekk counts these as «Ikke en dato», so the validator calls them errors.
-    report = check(clean_plan(tmp_path, action={column: text, "Status": "Fullført"}))
+    report = check(build_clean_plan(action={column: text, "Status": "Fullført"}))
     assert codes_at(report) == [("date-invalid", "Tiltak", cell)]
     assert report.findings[0].severity == ERROR
 
@@ -283,11 +226,11 @@ def test_a_date_the_workbook_cannot_read_is_an_error(tmp_path: Path, column: str
     ("15.3.26", "15.03.2026", "2026-03-15"),
     (" 1.12.2026 ", "01.12.2026", "2026-12-01"),
 ])
-def test_a_date_written_as_text_is_read_with_a_warning(tmp_path: Path, text: str, reading: str,
-                                                       iso: str) -> None:
+def test_a_date_written_as_text_is_read_with_a_warning(text: str, reading: str, iso: str
+                                                       ) -> None:
     # What an English-language LibreOffice keeps when a Norwegian types 15.03.2026: the
     # workbook's check recognises it as the same warning; the text is kept, never lost.
-    report = check(clean_plan(tmp_path, action={"Start": text}))
+    report = check(build_clean_plan(action={"Start": text}))
     assert codes_at(report) == [("date-as-text", "Tiltak", "K2")]
     finding = report.findings[0]
     assert finding.severity == WARNING
@@ -297,9 +240,9 @@ def test_a_date_written_as_text_is_read_with_a_warning(tmp_path: Path, text: str
         *map(int, iso.split("-")))
 
 
-def test_a_date_written_as_text_is_not_held_to_the_start(tmp_path: Path) -> None:
+def test_a_date_written_as_text_is_not_held_to_the_start() -> None:
     # Sjekk's «Frist før start» compares day numbers; a text date is none, so no error here.
-    report = check(clean_plan(tmp_path, action={"Start": "01.10.2026",
+    report = check(build_clean_plan(action={"Start": "01.10.2026",
                                                  "Frist": dt.date(2026, 9, 1)}))
     assert codes_at(report) == [("date-as-text", "Tiltak", "K2")]
 
@@ -308,8 +251,8 @@ def test_a_date_written_as_text_is_not_held_to_the_start(tmp_path: Path) -> None
     ("Frist", "L2", dt.date(2027, 1, 15)),
     ("Start", "K2", dt.date(2025, 12, 1)),
 ])
-def test_date_outside_period(tmp_path: Path, column: str, cell: str, value: dt.date) -> None:
-    report = check(clean_plan(tmp_path, action={column: value}))
+def test_date_outside_period(column: str, cell: str, value: dt.date) -> None:
+    report = check(build_clean_plan(action={column: value}))
     assert codes_at(report) == [("date-outside-period", "Tiltak", cell)]
     finding = report.findings[0]
     assert finding.severity == WARNING
@@ -317,8 +260,8 @@ def test_date_outside_period(tmp_path: Path, column: str, cell: str, value: dt.d
                                       "planperioden 01.01.2026–31.12.2026.")
 
 
-def test_deadline_before_start(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Start": dt.date(2026, 10, 1),
+def test_deadline_before_start() -> None:
+    report = check(build_clean_plan(action={"Start": dt.date(2026, 10, 1),
                                                 "Frist": dt.date(2026, 9, 1)}))
     assert codes_at(report) == [("deadline-before-start", "Tiltak", "L2")]
     assert report.findings[0].severity == ERROR
@@ -329,8 +272,8 @@ def test_deadline_before_start(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("status", "shown"), [("Pågår", "Pågår"), ("Utsatt", "Utsatt"),
                                                ("Ikke startet", "Ikke startet"),
                                                (None, "ikke satt")])
-def test_deadline_overdue(tmp_path: Path, status: str | None, shown: str) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15),
+def test_deadline_overdue(status: str | None, shown: str) -> None:
+    report = check(build_clean_plan(action={"Frist": dt.date(2026, 5, 15),
                                                 "Status": status}))
     assert codes_at(report) == [("deadline-overdue", "Tiltak", "L2")]
     assert report.findings[0].severity == WARNING
@@ -338,9 +281,8 @@ def test_deadline_overdue(tmp_path: Path, status: str | None, shown: str) -> Non
         f"Tiltak L2: Fristen 15.05.2026 er passert, men status er «{shown}».")
 
 
-def test_overdue_with_a_status_outside_the_list_names_the_status_as_typed(
-        tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15),
+def test_overdue_with_a_status_outside_the_list_names_the_status_as_typed() -> None:
+    report = check(build_clean_plan(action={"Frist": dt.date(2026, 5, 15),
                                                 "Status": "Ferdig"}))
     assert codes_at(report) == [("deadline-overdue", "Tiltak", "L2"),
                                 ("choice-invalid", "Tiltak", "M2")]
@@ -349,25 +291,25 @@ def test_overdue_with_a_status_outside_the_list_names_the_status_as_typed(
 
 
 @pytest.mark.parametrize("status", ["Fullført", "Avlyst"])
-def test_deadline_passed_when_done_is_not_overdue(tmp_path: Path, status: str) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15), "Status": status},
+def test_deadline_passed_when_done_is_not_overdue(status: str) -> None:
+    report = check(build_clean_plan(action={"Frist": dt.date(2026, 5, 15), "Status": status},
                               goal={"Frist": dt.date(2026, 4, 1), "Status": status}))
     assert codes_at(report) == []
 
 
-def test_deadline_today_is_not_overdue(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": TODAY}))
+def test_deadline_today_is_not_overdue() -> None:
+    report = check(build_clean_plan(action={"Frist": TODAY}))
     assert codes_at(report) == []
 
 
-def test_near_miss_done_status_counts_as_done(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": dt.date(2026, 5, 15),
+def test_near_miss_done_status_counts_as_done() -> None:
+    report = check(build_clean_plan(action={"Frist": dt.date(2026, 5, 15),
                                                 "Status": "fullført"}))
     assert codes_at(report) == [("choice-near-miss", "Tiltak", "M2")]
 
 
-def test_overdue_goal_and_risk(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, goal={"Frist": dt.date(2026, 3, 1)}, extra={"Risiko": [
+def test_overdue_goal_and_risk() -> None:
+    report = check(build_clean_plan(goal={"Frist": dt.date(2026, 3, 1)}, extra={"Risiko": [
         risk(p=4, k=4, Risikoreduserende_tiltak="Ring rektor", Ansvarlig="Kari Nordmann",
              Frist=dt.date(2026, 2, 1), Status="Ikke startet")]}))
     assert codes_at(report) == [("deadline-overdue", "Mål", "H2"),
@@ -377,8 +319,8 @@ def test_overdue_goal_and_risk(tmp_path: Path) -> None:
 # --- dropdown values --------------------------------------------------------------------------
 
 
-def test_choice_invalid(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Område": "Sport"}))
+def test_choice_invalid() -> None:
+    report = check(build_clean_plan(action={"Område": "Sport"}))
     assert codes_at(report) == [("choice-invalid", "Tiltak", "F2")]
     assert only(report, "choice-invalid") == (
         "Tiltak F2: «Sport» er ikke et gyldig valg for Område. Velg fra listen: "
@@ -386,8 +328,8 @@ def test_choice_invalid(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("typed", "canonical"), [("pågår", "Pågår"), ("Fullfort", "Fullført")])
-def test_choice_near_miss(tmp_path: Path, typed: str, canonical: str) -> None:
-    report = check(clean_plan(tmp_path, action={"Status": typed}))
+def test_choice_near_miss(typed: str, canonical: str) -> None:
+    report = check(build_clean_plan(action={"Status": typed}))
     assert codes_at(report) == [("choice-near-miss", "Tiltak", "M2")]
     assert report.findings[0].severity == WARNING
     assert only(report, "choice-near-miss") == (
@@ -396,29 +338,29 @@ def test_choice_near_miss(tmp_path: Path, typed: str, canonical: str) -> None:
     assert plan is not None and plan.rows["Tiltak"][0].values["status"] == canonical
 
 
-def test_choice_near_miss_on_other_sheets(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, goal={"Målgruppe": "UNGDOM/ELEVER"}, extra={
+def test_choice_near_miss_on_other_sheets() -> None:
+    report = check(build_clean_plan(goal={"Målgruppe": "UNGDOM/ELEVER"}, extra={
         "Egenvurdering": [{"Kriterium": TEMPLATE.criteria[1], "Vurdering": "oppfylt"}]}))
     assert codes_at(report) == [("choice-near-miss", "Mål", "D2"),
                                 ("choice-near-miss", "Egenvurdering", "B3")]
 
 
-def test_party_unknown(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Ansvarlig part": "Rotary"}))
+def test_party_unknown() -> None:
+    report = check(build_clean_plan(action={"Ansvarlig part": "Rotary"}))
     assert codes_at(report) == [("party-unknown", "Tiltak", "I2")]
     assert only(report, "party-unknown").startswith("Tiltak I2: «Rotary» er ikke en av partene.")
 
 
-def test_party_added_on_parter_is_accepted(tmp_path: Path) -> None:
+def test_party_added_on_parter_is_accepted() -> None:
     added = {"Part": "Rotary Kristiansand", "Type": "Annen aktør", "Deltakelse": "Skal inviteres"}
-    report = check(clean_plan(tmp_path, action={"Ansvarlig part": "Rotary Kristiansand"},
+    report = check(build_clean_plan(action={"Ansvarlig part": "Rotary Kristiansand"},
                               form={"Leders organisasjon": "Rotary Kristiansand"},
                               extra={"Parter": [added]}))
     assert codes_at(report) == []
 
 
-def test_party_unknown_in_organisering(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, form={"Leders organisasjon": "Rotary"}))
+def test_party_unknown_in_organisering() -> None:
+    report = check(build_clean_plan(form={"Leders organisasjon": "Rotary"}))
     assert codes_at(report) == [("party-unknown", "Organisering", "B8")]
 
 
@@ -433,14 +375,14 @@ def test_party_unknown_in_organisering(tmp_path: Path) -> None:
     ({"Budsjett (kr)": "kr 20 000"}, [("number-invalid", "Tiltak", "O2")]),
     ({"Budsjett (kr)": "20 000,-"}, [("number-invalid", "Tiltak", "O2")]),
 ])
-def test_number_rules(tmp_path: Path, change: Values, expected: Codes) -> None:
-    report = check(clean_plan(tmp_path, action=change))
+def test_number_rules(change: Values, expected: Codes) -> None:
+    report = check(build_clean_plan(action=change))
     assert codes_at(report) == expected
     assert all(f.severity == ERROR for f in report.findings)
 
 
-def test_negative_hours_of_a_party(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": PARTICIPANT,
+def test_negative_hours_of_a_party() -> None:
+    report = check(build_clean_plan(extra={"Parter": [{"Part": PARTICIPANT,
                                                             "Timer per år": -10}]}))
     assert codes_at(report) == [("number-negative", "Parter", f"F{PARTY_ROW[PARTICIPANT]}")]
 
@@ -451,11 +393,10 @@ def test_negative_hours_of_a_party(tmp_path: Path) -> None:
     ("1500,5", 20000, 1500.5, 20000, [("number-as-text", "Tiltak", "N2")]),
     (12, 20000.0, 12, 20000, []),
 ])
-def test_numbers_written_as_people_write_them(tmp_path: Path, timer: object, budsjett: object,
-                                              hours: float, kroner: float,
-                                              expected: Codes) -> None:
+def test_numbers_written_as_people_write_them(timer: object, budsjett: object, hours: float,
+                                              kroner: float, expected: Codes) -> None:
     # Digits as text are read (a warning: the spreadsheet cannot add them up), as Sjekk does.
-    report = check(clean_plan(tmp_path, action={"Timer": timer, "Budsjett (kr)": budsjett}))
+    report = check(build_clean_plan(action={"Timer": timer, "Budsjett (kr)": budsjett}))
     assert codes_at(report) == expected
     assert report.files[0].ok
     plan = report.files[0].plan
@@ -470,9 +411,8 @@ def test_numbers_written_as_people_write_them(tmp_path: Path, timer: object, bud
     ("Kari Nordmann", False), ("Nordmann, Kari", False), ("Ingrid Øvland", False),
     ("Bjørn Ogre", False), ("Anne-Lise Berg", False),
 ])
-def test_several_names_as_one_responsible_are_said(tmp_path: Path, owner: str,
-                                                    several: bool) -> None:
-    report = check(clean_plan(tmp_path, action={"Ansvarlig": owner}))
+def test_several_names_as_one_responsible_are_said(owner: str, several: bool) -> None:
+    report = check(build_clean_plan(action={"Ansvarlig": owner}))
     assert codes_at(report) == ([("responsible-several", "Tiltak", "H2")] if several else [])
     assert report.files[0].ok  # a warning: the row still has a responsible
     plan = report.files[0].plan
@@ -488,8 +428,8 @@ def test_several_names_as_one_responsible_are_said(tmp_path: Path, owner: str,
     ("1.500", None, [("number-invalid", "Tiltak", "O2")]),  # no reading the workbook shares
 ])
 def test_a_number_that_reads_two_ways_is_read_the_norwegian_way_and_said(
-        tmp_path: Path, budsjett: str, kroner: float, expected: Codes) -> None:
-    report = check(clean_plan(tmp_path, action={"Budsjett (kr)": budsjett}))
+        budsjett: str, kroner: float, expected: Codes) -> None:
+    report = check(build_clean_plan(action={"Budsjett (kr)": budsjett}))
     assert codes_at(report) == expected
     plan = report.files[0].plan
     assert plan is not None and plan.rows["Tiltak"][0].values["budsjett"] == kroner
@@ -502,40 +442,37 @@ def test_a_number_that_reads_two_ways_is_read_the_norwegian_way_and_said(
 
 
 @pytest.mark.parametrize("value", [0, 6, 2.5, "tre"])
-def test_scale_invalid(tmp_path: Path, value: object) -> None:
-    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=value, k=2)]}))
+def test_scale_invalid(value: object) -> None:
+    report = check(build_clean_plan(extra={"Risiko": [risk(p=value, k=2)]}))
     assert codes_at(report) == [("scale-invalid", "Risiko", "D2")]
     assert only(report, "scale-invalid").startswith(
         f"Risiko D2: Sannsynlighet (1–5) «{str(value).replace('.', ',')}» må være et helt tall "
         "fra 1 til 5.")
 
 
-def test_scale_wants_a_number_not_text(tmp_path: Path) -> None:
+def test_scale_wants_a_number_not_text() -> None:
     # «2» as text is no number to the risk formulas, nor to Sjekk: the same error here.
-    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p="2", k=3.0)]}))
+    report = check(build_clean_plan(extra={"Risiko": [risk(p="2", k=3.0)]}))
     assert codes_at(report) == [("scale-invalid", "Risiko", "D2")]
 
 
 # --- e-mail, IDs and references --------------------------------------------------------------
 
 
-def test_email_invalid(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, form={"E-post leder": "kari.nordmann(at)example.no"},
+def test_email_invalid() -> None:
+    report = check(build_clean_plan(form={"E-post leder": "kari.nordmann(at)example.no"},
                               extra={"Parter": [{"Part": PARTICIPANT, "E-post": "per@"}]}))
     assert codes_at(report) == [("email-invalid", "Organisering", "B9"),
                                 ("email-invalid", "Parter", f"E{PARTY_ROW[PARTICIPANT]}")]
     assert all(f.severity == WARNING for f in report.findings)
 
 
-def test_id_duplicate_below_the_table(tmp_path: Path) -> None:
-    path = clean_plan(tmp_path)
+def test_id_duplicate_below_the_table() -> None:
     below = TABLE_LAST_ROW + 1
-    with edit_workbook(path) as book:
-        ws = book["Tiltak"]
-        for col, value in {"A": "T1", "C": "Ekstra skolebesøk", "H": "Ola Nordmann",
-                           "L": dt.date(2026, 10, 1)}.items():
-            ws[f"{col}{below}"] = value
-    report = check(path)
+    report = check(build_clean_plan(cells={"Tiltak": {
+        f"{col}{below}": value for col, value in {
+            "A": "T1", "C": "Ekstra skolebesøk", "H": "Ola Nordmann",
+            "L": dt.date(2026, 10, 1)}.items()}}))
     assert codes_at(report) == [("id-duplicate", "Tiltak", "A2"),
                                 ("id-duplicate", "Tiltak", f"A{below}"),
                                 ("rows-outside-table", "Tiltak", f"A{below}")]
@@ -544,21 +481,18 @@ def test_id_duplicate_below_the_table(tmp_path: Path) -> None:
         f"Tiltak A{below}: ID-en «T1» står også i rad 2. Gi hver rad sin egen ID."]
 
 
-def test_an_id_in_an_empty_row_is_not_a_duplicate_of_it(tmp_path: Path) -> None:
+def test_an_id_in_an_empty_row_is_not_a_duplicate_of_it() -> None:
     # The region typed M2 on its first goal and had picked M2 in row 3 too, still unfilled.
     # Only the filled row is named, with the row that holds the same ID.
-    path = clean_plan(tmp_path)
-    with edit_workbook(path) as book:
-        book["Mål"]["A2"] = book["Mål"]["A3"] = "M2"
-    report = check(path)
+    report = check(build_clean_plan(cells={"Mål": {"A2": "M2", "A3": "M2"}}))
     assert codes_at(report) == [("id-duplicate", "Mål", "A2"),
                                 ("reference-unknown", "Tiltak", "B2")]  # its M1 is gone
     assert "står også i rad 3" in only(report, "id-duplicate")
 
 
-def test_id_duplicate_differs_only_in_case_and_space(tmp_path: Path) -> None:
+def test_id_duplicate_differs_only_in_case_and_space() -> None:
     # COUNTIF's reading: any case; spaces count (« M1» is another ID to the workbook).
-    report = check(clean_plan(tmp_path, extra={"Mål": [{**CLEAN_GOAL, "ID": "m1"}]}))
+    report = check(build_clean_plan(extra={"Mål": [{**CLEAN_GOAL, "ID": "m1"}]}))
     assert codes_at(report) == [("id-duplicate", "Mål", "A2"), ("id-duplicate", "Mål", "A3")]
 
 
@@ -571,13 +505,13 @@ def test_id_duplicate_differs_only_in_case_and_space(tmp_path: Path) -> None:
     ({"extra": {"Risiko": [risk(Gjelder="t1")]}}, []),
     ({"action": {"Mål-ID": None}}, []),
 ])
-def test_reference_unknown(tmp_path: Path, change: dict[str, object], expected: Codes) -> None:
-    report = check(clean_plan(tmp_path, **change))  # type: ignore[arg-type]
+def test_reference_unknown(change: dict[str, object], expected: Codes) -> None:
+    report = check(build_clean_plan(**change))  # type: ignore[arg-type]
     assert codes_at(report) == expected
 
 
-def test_reference_message(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Mål-ID": "M9"}))
+def test_reference_message() -> None:
+    report = check(build_clean_plan(action={"Mål-ID": "M9"}))
     assert only(report, "reference-unknown").startswith(
         "Tiltak B2: Mål-ID «M9» viser ikke til en utfylt rad.")
 
@@ -590,16 +524,16 @@ def test_reference_message(tmp_path: Path) -> None:
     ({"Indikator": None}, "E2", "indikator"),
     ({"Målverdi": None}, "G2", "målverdi"),
 ])
-def test_goal_not_smart(tmp_path: Path, change: Values, cell: str, lacking: str) -> None:
-    report = check(clean_plan(tmp_path, goal=change))
+def test_goal_not_smart(change: Values, cell: str, lacking: str) -> None:
+    report = check(build_clean_plan(goal=change))
     assert codes_at(report) == [("goal-not-smart", "Mål", cell)]
     assert report.findings[0].severity == WARNING
     assert only(report, "goal-not-smart").startswith(f"Mål {cell}: Målet mangler {lacking}.")
 
 
-def test_goal_without_deadline_and_responsible_is_not_smart_either(tmp_path: Path) -> None:
+def test_goal_without_deadline_and_responsible_is_not_smart_either() -> None:
     # S.M.A.R.T. also means a deadline and a responsible: those have their own codes.
-    report = check(clean_plan(tmp_path, goal={"Indikator": None, "Frist": None,
+    report = check(build_clean_plan(goal={"Indikator": None, "Frist": None,
                                               "Ansvarlig": None}))
     assert codes_at(report) == [("goal-not-smart", "Mål", "E2"),
                                 ("deadline-missing", "Mål", "H2"),
@@ -607,31 +541,31 @@ def test_goal_without_deadline_and_responsible_is_not_smart_either(tmp_path: Pat
 
 
 @pytest.mark.parametrize(("p", "k", "level"), [(4, 4, "Høy"), (2, 4, "Middels")])
-def test_risk_unmitigated(tmp_path: Path, p: int, k: int, level: str) -> None:
-    report = check(clean_plan(tmp_path, extra={"Risiko": [
+def test_risk_unmitigated(p: int, k: int, level: str) -> None:
+    report = check(build_clean_plan(extra={"Risiko": [
         risk(p=p, k=k, Ansvarlig="Kari Nordmann", Frist=dt.date(2026, 9, 1))]}))
     assert codes_at(report) == [("risk-unmitigated", "Risiko", "H2")]
     assert only(report, "risk-unmitigated").startswith(
         f"Risiko H2: Risikoen har nivå {level}, men mangler risikoreduserende tiltak.")
 
 
-def test_high_risk_without_anything(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, extra={"Risiko": [risk(p=5, k=5)]}))
+def test_high_risk_without_anything() -> None:
+    report = check(build_clean_plan(extra={"Risiko": [risk(p=5, k=5)]}))
     assert codes_at(report) == [("risk-unmitigated", "Risiko", "H2"),
                                 ("responsible-missing", "Risiko", "I2"),
                                 ("deadline-missing", "Risiko", "J2")]
 
 
-def test_party_no_stand(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": "NAV", "Deltakelse": None}]}))
+def test_party_no_stand() -> None:
+    report = check(build_clean_plan(extra={"Parter": [{"Part": "NAV", "Deltakelse": None}]}))
     assert codes_at(report) == [("party-no-stand", "Parter", f"C{PARTY_ROW['NAV']}")]
     assert only(report, "party-no-stand").startswith(
         f"Parter C{PARTY_ROW['NAV']}: Det er ikke tatt stilling til NAV.")
 
 
-def test_party_field_missing(tmp_path: Path) -> None:
+def test_party_field_missing() -> None:
     row = PARTY_ROW["LO"]
-    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": "LO", "Deltakelse": "Deltar"}]}))
+    report = check(build_clean_plan(extra={"Parter": [{"Part": "LO", "Deltakelse": "Deltar"}]}))
     assert codes_at(report) == [("party-field-missing", "Parter", f"D{row}"),
                                 ("party-field-missing", "Parter", f"F{row}"),
                                 ("party-field-missing", "Parter", f"G{row}")]
@@ -639,15 +573,15 @@ def test_party_field_missing(tmp_path: Path) -> None:
         f"Parter D{row}: LO deltar, men Representant mangler.")
 
 
-def test_invited_party_needs_no_representative(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": "LO",
+def test_invited_party_needs_no_representative() -> None:
+    report = check(build_clean_plan(extra={"Parter": [{"Part": "LO",
                                                             "Deltakelse": "Skal inviteres"}]}))
     assert codes_at(report) == []
 
 
-def test_party_mandate_unsettled(tmp_path: Path) -> None:
+def test_party_mandate_unsettled() -> None:
     row = PARTY_ROW[PARTICIPANT]
-    report = check(clean_plan(tmp_path, extra={"Parter": [{"Part": PARTICIPANT,
+    report = check(build_clean_plan(extra={"Parter": [{"Part": PARTICIPANT,
                                                             "Mandat avklart": "Nei"}]}))
     assert codes_at(report) == [("party-mandate-unsettled", "Parter", f"G{row}")]
     assert report.findings[0].severity == WARNING
@@ -655,16 +589,16 @@ def test_party_mandate_unsettled(tmp_path: Path) -> None:
         f"Parter G{row}: {PARTICIPANT} deltar, men mandatet er ikke avklart.")
 
 
-def test_criterion_not_assessed(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, extra={"Egenvurdering": [
+def test_criterion_not_assessed() -> None:
+    report = check(build_clean_plan(extra={"Egenvurdering": [
         {"Kriterium": TEMPLATE.criteria[4], "Vurdering": None}]}))
     assert codes_at(report) == [("criterion-not-assessed", "Egenvurdering",
                                  f"B{CRITERION_ROW[4]}")]
 
 
 @pytest.mark.parametrize("assessment", ["Delvis oppfylt", "Ikke oppfylt"])
-def test_follow_up_missing(tmp_path: Path, assessment: str) -> None:
-    report = check(clean_plan(tmp_path, extra={"Egenvurdering": [{
+def test_follow_up_missing(assessment: str) -> None:
+    report = check(build_clean_plan(extra={"Egenvurdering": [{
         "Kriterium": TEMPLATE.criteria[8], "Vurdering": assessment,
         "Ansvarlig": "Kari Nordmann", "Frist": dt.date(2026, 10, 1)}]}))
     cell = f"D{CRITERION_ROW[8]}"
@@ -673,8 +607,8 @@ def test_follow_up_missing(tmp_path: Path, assessment: str) -> None:
         f"Egenvurdering {cell}: Kriteriet er «{assessment}», men oppfølging mangler.")
 
 
-def test_criterion_not_fulfilled_without_anything(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, extra={"Egenvurdering": [{
+def test_criterion_not_fulfilled_without_anything() -> None:
+    report = check(build_clean_plan(extra={"Egenvurdering": [{
         "Kriterium": TEMPLATE.criteria[0], "Vurdering": "Ikke oppfylt"}]}))
     assert codes_at(report) == [("follow-up-missing", "Egenvurdering", "D2"),
                                 ("responsible-missing", "Egenvurdering", "E2"),
@@ -683,26 +617,25 @@ def test_criterion_not_fulfilled_without_anything(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("label", "cell"), [("Leder", "B7"), ("E-post leder", "B9"),
                                              ("Overordnet mål for samarbeidet", "B13")])
-def test_form_field_missing(tmp_path: Path, label: str, cell: str) -> None:
-    report = check(clean_plan(tmp_path, form={label: None}))
+def test_form_field_missing(label: str, cell: str) -> None:
+    report = check(build_clean_plan(form={label: None}))
     assert codes_at(report) == [("form-field-missing", "Organisering", cell)]
     assert only(report, "form-field-missing") == (
         f"Organisering {cell}: «{label}» er ikke fylt ut. Fyll inn {label} på arket Organisering.")
 
 
-def test_placeholder_as_leader(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, form={"Leder": "ikke avklart"}))
+def test_placeholder_as_leader() -> None:
+    report = check(build_clean_plan(form={"Leder": "ikke avklart"}))
     assert codes_at(report) == [("responsible-placeholder", "Organisering", "B7")]
 
 
 # --- computed cells ---------------------------------------------------------------------------
 
 
-def test_computed_mismatch_typed_over_the_score(tmp_path: Path) -> None:
-    path = clean_plan(tmp_path, extra={"Risiko": [risk(p=2, k=3)]})
-    with edit_workbook(path) as book:
-        book["Risiko"]["F2"] = 99  # the formula is gone; the region typed a number
-    report = check(path)
+def test_computed_mismatch_typed_over_the_score() -> None:
+    # the formula is gone; the region typed a number
+    report = check(build_clean_plan(extra={"Risiko": [risk(p=2, k=3)]},
+                                    cells={"Risiko": {"F2": 99}}))
     assert codes_at(report) == [("computed-mismatch", "Risiko", "F2")]
     finding = report.findings[0]
     assert finding.severity == INFO and finding.value == "99"
@@ -713,12 +646,10 @@ def test_computed_mismatch_typed_over_the_score(tmp_path: Path) -> None:
     assert plan.rows["Risiko"][0].values["risikoskar"] == 6
 
 
-def test_computed_level_is_recomputed_not_trusted(tmp_path: Path) -> None:
+def test_computed_level_is_recomputed_not_trusted() -> None:
     # 4 × 4 = 16 is Høy: the rules follow the recomputed level, not the typed "Lav".
-    path = clean_plan(tmp_path, extra={"Risiko": [risk(p=4, k=4)]})
-    with edit_workbook(path) as book:
-        book["Risiko"]["G2"] = "Lav"
-    report = check(path)
+    report = check(build_clean_plan(extra={"Risiko": [risk(p=4, k=4)]},
+                                    cells={"Risiko": {"G2": "Lav"}}))
     assert codes_at(report) == [("computed-mismatch", "Risiko", "G2"),
                                 ("risk-unmitigated", "Risiko", "H2"),
                                 ("responsible-missing", "Risiko", "I2"),
@@ -953,8 +884,8 @@ def test_other_template_id_is_not_the_template(tmp_path: Path) -> None:
     assert codes_at(check(path)) == [("file-not-template", None, None)]
 
 
-def test_year_mismatch(tmp_path: Path) -> None:
-    path = clean_plan(tmp_path)
+def test_year_mismatch() -> None:
+    path = build_clean_plan()
     report = check(path, year=2027)
     assert codes_at(report) == [("year-mismatch", None, None)]
     assert only(report, "year-mismatch") == (
@@ -1001,8 +932,8 @@ def test_unreadable_files_beside_a_good_one(tmp_path: Path) -> None:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def test_messages_are_norwegian_and_start_with_the_location(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, goal={"Ansvarlig": None}, action={
+def test_messages_are_norwegian_and_start_with_the_location() -> None:
+    report = check(build_clean_plan(goal={"Ansvarlig": None}, action={
         "Frist": "snart", "Status": "pågår", "Ansvarlig": "TBD", "Område": "Sport"}))
     assert report.findings  # the premise: there is something to read
     for item in report.findings:
@@ -1019,15 +950,15 @@ def test_messages_are_norwegian_and_start_with_the_location(tmp_path: Path) -> N
         assert not english.search(re.sub(r"\{\w+\}", "", entry.message)), entry.code
 
 
-def test_one_message_per_problem(tmp_path: Path) -> None:
-    report = check(clean_plan(tmp_path, action={"Frist": "snart", "Ansvarlig": "?"}))
+def test_one_message_per_problem() -> None:
+    report = check(build_clean_plan(action={"Frist": "snart", "Ansvarlig": "?"}))
     assert codes_at(report) == [("responsible-placeholder", "Tiltak", "H2"),
                                 ("date-invalid", "Tiltak", "L2")]
 
 
-def test_findings_are_ordered_by_sheet_then_row(tmp_path: Path) -> None:
+def test_findings_are_ordered_by_sheet_then_row() -> None:
     second = {"ID": "T2", "Tiltak": "Foreldremøte", "Ansvarlig": "Ola", "Frist": "snart"}
-    report = check(clean_plan(tmp_path, action={"Område": "Sport"}, goal={"Ansvarlig": None},
+    report = check(build_clean_plan(action={"Område": "Sport"}, goal={"Ansvarlig": None},
                               form={"Leder": None}, extra={"Tiltak": [second]}))
     assert codes_at(report) == [("form-field-missing", "Organisering", "B7"),
                                 ("responsible-missing", "Mål", "I2"),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from smso_xl.round.validation import validate
@@ -22,6 +23,8 @@ from smso_xl.template.model import FORM_FIRST_ROW, FORM_VALUE_COL
 from smso_xl.workbook import selfcheck
 from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, fill_plan
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 FIRST_CHECK_ROW = 5  # Sjekk: title, explanation, blank, header row, then one check per row

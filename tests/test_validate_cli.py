@@ -15,7 +15,7 @@ from smso_xl.cli.commands import main
 from smso_xl.round.validation import validate
 from smso_xl.round.workflows import check_returns
 from smso_xl.template.definition import load_template
-from tests.test_rules import CLEAN_FORM, TODAY, clean_plan, clean_rows
+from tests.builders import CLEAN_FORM, TODAY, clean_plan, clean_rows
 from tests.workbooks import make_plan
 
 TODAY_ARG = TODAY.isoformat()

@@ -4,10 +4,16 @@ Run with the system Python that has LibreOffice's ``uno`` module (Debian ``pytho
 not the project's venv::
 
     /usr/bin/python3 tests/uno_driver.py jobs.json
+    /usr/bin/python3 tests/uno_driver.py --serve
 
 ``jobs.json`` is a list of jobs; each opens ``src``, performs its ``edits`` in order and saves
-the result to ``out`` (``format`` "xlsx", "ods" or "xls"). All jobs share ONE LibreOffice
-start (a start is most of the cost). The edits:
+the result to ``out`` (``format`` "xlsx", "ods", "xls", "pdf" or "csv", or a ``filter`` by
+its LibreOffice name with its ``options``). All jobs share ONE LibreOffice start (a start is
+most of the cost). ``"recalc": true`` makes LibreOffice recalculate every formula as it loads
+the file (instead of trusting the values cached in it), as a profile with OOXMLRecalcMode and
+ODFRecalcMode 0 does. With ``--serve`` the driver reads one job a line on stdin and answers
+each with one line on stdout, keeping its LibreOffice for the next: tests/libreoffice.py
+converts every file of a test run that way. The edits:
 
 - ``{"op": "type", "sheet": S, "cell": "L5", "text": "15.03.2027", "locale": "nb-NO"}`` —
   typed as a user types: the text goes through Calc's own input parser (the number
@@ -24,8 +30,9 @@ start (a start is most of the cost). The edits:
 - ``{"op": "copy", "sheet": S, "range": "A2:P3", "to": "A20"}`` — copy and paste of rows.
 
 The driver prints one JSON object: ``{"jobs": [{"out": …, "error": null | text,
-"protected": {sheet: bool}}], "seconds": …}``. An edit that LibreOffice refuses makes
-that job's ``error``; the other jobs go on (in a new LibreOffice, if it crashed).
+"protected": {sheet: bool}}], "seconds": …}`` (served: one job's object a line). An edit
+that LibreOffice refuses makes that job's ``error``; the other jobs go on (in a new
+LibreOffice, if it crashed).
 """
 
 from __future__ import annotations
@@ -46,7 +53,10 @@ from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 from com.sun.star.lang import Locale  # type: ignore[import-not-found]
 
 _TEXT_FORMAT = 256  # com.sun.star.util.NumberFormat.TEXT
-FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8"}
+FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8",
+           "pdf": "calc_pdf_Export", "csv": "Text - txt - csv (StarCalc)"}
+#: officecfg Calc/Formula/Load: 0 recalculates every formula on load (1 never, 2 asks).
+_RECALC_KEYS = ("OOXMLRecalcMode", "ODFRecalcMode")
 
 
 def _props(**values: object) -> tuple:
@@ -104,6 +114,19 @@ class Office:
                 time.sleep(0.25)
         smgr = self.context.ServiceManager
         self.desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", self.context)
+        provider = smgr.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.context)
+        self.load_settings = provider.createInstanceWithArguments(
+            "com.sun.star.configuration.ConfigurationUpdateAccess",
+            _props(nodepath="/org.openoffice.Office.Calc/Formula/Load"))
+        self.defaults = {key: self.load_settings.getPropertyValue(key) for key in _RECALC_KEYS}
+
+    def recalculate_on_load(self, always: bool) -> None:
+        """What the next load does with the cached values: recalculate them all, or as
+        LibreOffice's defaults say (which trust an xlsx's cached values)."""
+        for key in _RECALC_KEYS:
+            self.load_settings.setPropertyValue(key, 0 if always else self.defaults[key])
+        self.load_settings.commitChanges()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the bridge goes down with the process
@@ -123,6 +146,7 @@ class Office:
         src.parent.mkdir(exist_ok=True)
         shutil.copyfile(job["src"], src)
         self.done.append(job["src"])
+        self.recalculate_on_load(bool(job.get("recalc")))
         doc = self.desktop.loadComponentFromURL(src.as_uri(), "_blank", 0, _props(Hidden=True))
         if doc is None:
             raise RuntimeError(f"LibreOffice could not open {job['src']}")
@@ -133,8 +157,14 @@ class Office:
             protected = {name: doc.Sheets.getByName(name).isProtected()
                          for name in doc.Sheets.ElementNames}
             out.parent.mkdir(parents=True, exist_ok=True)
-            doc.storeToURL(out.as_uri(), _props(FilterName=FILTERS[job.get("format", "xlsx")],
-                                                Overwrite=True))
+            store = {"FilterName": job.get("filter") or FILTERS[job.get("format", "xlsx")],
+                     "Overwrite": True}
+            if job.get("options"):
+                store["FilterOptions"] = job["options"]
+            doc.storeToURL(out.as_uri(), _props(**store))
+            sheet = _csv_sheet(store, doc)
+            if sheet is not None:  # LibreOffice names one sheet's CSV <stem>-<sheet>.csv
+                out.with_name(f"{out.stem}-{sheet}{out.suffix}").replace(out)
             return {"out": str(out), "error": None, "protected": protected}
         finally:
             doc.close(True)
@@ -249,6 +279,16 @@ class Editor:
         sheet.copyRange(sheet.getCellRangeByName(edit["to"]).CellAddress, source)
 
 
+def _csv_sheet(store: dict, doc: object) -> str | None:
+    """The sheet a CSV export was told to write (the options' 12th token, from 1), if any."""
+    if store["FilterName"] != FILTERS["csv"]:
+        return None
+    tokens = str(store.get("FilterOptions", "")).split(",")
+    if len(tokens) < 12 or not tokens[11].strip().isdigit() or int(tokens[11]) < 1:
+        return None
+    return doc.Sheets.ElementNames[int(tokens[11]) - 1]
+
+
 def _column_index(letters: str) -> int:
     number = 0
     for char in letters.upper():
@@ -256,25 +296,51 @@ def _column_index(letters: str) -> int:
     return number - 1
 
 
+class Runner:
+    """Jobs done one after the other in one LibreOffice, started at the first job; a new one
+    only after a crash."""
+
+    def __init__(self) -> None:
+        self.office: Office | None = None
+
+    def run(self, job: dict) -> dict:
+        if self.office is None:
+            self.office = Office()
+        try:
+            return self.office.run(job)
+        except Exception as exc:  # one refused edit must not cost the other jobs
+            if self.office.process.poll() is not None:  # it crashed: the next job starts one
+                self.close()
+            return {"out": job["out"], "error": f"{type(exc).__name__}: {exc}",
+                    "protected": {}}
+
+    def close(self) -> None:
+        if self.office is not None:
+            self.office.close()
+            self.office = None
+
+
 def main(jobs_file: str) -> None:
     jobs = json.loads(Path(jobs_file).read_text(encoding="utf-8"))
     started = time.monotonic()
-    office = Office()
-    results = []
+    runner = Runner()
     try:
-        for job in jobs:
-            try:
-                results.append(office.run(job))
-            except Exception as exc:  # one refused edit must not cost the other jobs
-                results.append({"out": job["out"], "error": f"{type(exc).__name__}: {exc}",
-                                "protected": {}})
-                if office.process.poll() is not None:  # it crashed: start another
-                    office.close()
-                    office = Office()
+        results = [runner.run(job) for job in jobs]
     finally:
-        office.close()
+        runner.close()
     print(json.dumps({"jobs": results, "seconds": round(time.monotonic() - started, 1)}))
 
 
+def serve() -> None:
+    """One job a line on stdin, its result a line on stdout, until stdin ends."""
+    runner = Runner()
+    try:
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(runner.run(json.loads(line))), flush=True)
+    finally:
+        runner.close()
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    serve() if sys.argv[1:] == ["--serve"] else main(sys.argv[1])

@@ -21,7 +21,7 @@ import functools
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -29,12 +29,12 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
 from smso_xl.round.generator import generate
 from smso_xl.template.config import Region, default_regions
-from smso_xl.template.definition import load_template
+from smso_xl.template.definition import Template, load_template
 from smso_xl.template.prefill import next_ids
 from smso_xl.workbook import fill
 
-__all__ = ["GENERATED_AT", "add_zip_entries", "edit_workbook", "fill_plan", "make_plan",
-           "template_copy"]
+__all__ = ["GENERATED_AT", "add_zip_entries", "edit_workbook", "fill_plan", "generated",
+           "make_plan", "numbered", "template_copy"]
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
 GENERATED_AT = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
@@ -42,7 +42,9 @@ _CACHE = Path(tempfile.mkdtemp(prefix="smso-test-templates-"))
 
 
 @functools.cache
-def _generated(region: str, year: int) -> Path:
+def generated(region: str, year: int) -> Path:
+    """The unfilled workbook generated for ``region`` and ``year``, once per session: read
+    it, never change it."""
     known = {r.code: r for r in default_regions()}
     regions = [known.get(region) or Region(code=region, name=f"Region {region}")]
     result = generate(regions=regions, year=year, out_dir=_CACHE / f"{region}-{year}",
@@ -54,7 +56,7 @@ def template_copy(tmp_path: Path, *, region: str = "42", year: int = 2026,
                   name: str | None = None) -> Path:
     """A fresh, unfilled generated workbook for ``region`` and ``year`` in ``tmp_path``."""
     path = tmp_path / (name or f"plan-{region}-{year}.xlsx")
-    shutil.copyfile(_generated(region, year), path)
+    shutil.copyfile(generated(region, year), path)
     return path
 
 
@@ -90,31 +92,37 @@ def fill_plan(path: Path, *, rows: Rows | None = None,
 
     A new row of a numbered sheet (Mål, Tiltak, Risiko) without an ``ID`` key takes the
     next free ID, as a region picks it from the ID dropdown; ``"ID": None`` leaves it out."""
-    return fill.fill_plan(path, path, rows=_numbered(path, rows) if rows else rows,
-                          form=form, saved_at=saved_at)
-
-
-def _numbered(path: Path, rows: Rows) -> Rows:
-    template = load_template()
+    if not rows:
+        return fill.fill_plan(path, path, form=form, saved_at=saved_at)
     book = openpyxl.load_workbook(path, read_only=True)
     try:
-        numbered: dict[str, list[Mapping[str, object]]] = {}
-        for name, sheet_rows in rows.items():
-            spec = next((s for s in template.tables if s.name == name), None)
-            if spec is None or not spec.id_prefix or name not in book.sheetnames:
-                numbered[name] = list(sheet_rows)
-                continue
-            key = spec.key_of("id") or ""
-            header, col = spec.column(key).header, [c.key for c in spec.columns].index(key) + 1
-            taken = [str(r.get(header)) for r in sheet_rows if r.get(header)]
-            taken += [str(row[0]) for row in book[name].iter_rows(min_col=col, max_col=col,
-                                                                  values_only=True) if row[0]]
-            fresh = iter(next_ids(spec.id_prefix, taken, len(sheet_rows)))
-            numbered[name] = [r if header in r else {header: next(fresh), **r}
-                              for r in sheet_rows]
-        return numbered
+        def ids_in(sheet: str, col: int) -> list[object]:
+            return [row[0] for row in book[sheet].iter_rows(min_col=col, max_col=col,
+                                                             values_only=True)]
+
+        rows = numbered(load_template(), rows, ids_in)
     finally:
         book.close()
+    return fill.fill_plan(path, path, rows=rows, form=form, saved_at=saved_at)
+
+
+def numbered(template: Template, rows: Rows, ids_in: Callable[[str, int], Sequence[object]]
+             ) -> Rows:
+    """``rows`` with the next free ID on each new row of a numbered sheet that has none;
+    ``ids_in(sheet, column)`` gives the values already in a sheet's ID column."""
+    result: dict[str, list[Mapping[str, object]]] = {}
+    for name, sheet_rows in rows.items():
+        spec = next((s for s in template.tables if s.name == name), None)
+        if spec is None or not spec.id_prefix:
+            result[name] = list(sheet_rows)
+            continue
+        key = spec.key_of("id") or ""
+        header, col = spec.column(key).header, [c.key for c in spec.columns].index(key) + 1
+        taken = [str(r.get(header)) for r in sheet_rows if r.get(header)]
+        taken += [str(value) for value in ids_in(name, col) if value]
+        fresh = iter(next_ids(spec.id_prefix, taken, len(sheet_rows)))
+        result[name] = [r if header in r else {header: next(fresh), **r} for r in sheet_rows]
+    return result
 
 
 def add_zip_entries(path: Path, entries: Mapping[str, bytes], *,

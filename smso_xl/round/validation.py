@@ -259,6 +259,19 @@ def validate_file(path: Path, *, templates: TemplateSet | Template, today: dt.da
         reason = f"uventet feil ved lesing: {type(exc).__name__}"
         return FileReport(path=path, findings=[finding("file-unreadable", file=str(path),
                                                        reason=reason)])
+    return validate_workbook(workbook, templates=templates, today=today,
+                             known_regions=known_regions, year=year, parties=parties,
+                             keep_tables=keep_tables, keep_plans=keep_plans)
+
+
+def validate_workbook(workbook: Workbook, *, templates: TemplateSet | Template,
+                      today: dt.date, known_regions: set[str], year: int | None,
+                      parties: Sequence[str], keep_tables: bool = True,
+                      keep_plans: bool = True) -> FileReport:
+    """:func:`validate_file` for a workbook already read (its reading findings included):
+    the identity checks and the rules. The tests hand it plans built in memory."""
+    templates = as_template_set(templates)
+    path = workbook.path
     template = templates.for_version(workbook.template_version)
     findings = list(workbook.findings) + _identity_findings(workbook, templates, known_regions,
                                                             year)

@@ -40,10 +40,7 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
     """
     template = template or load_template()
     book = load_workbook(src.read_bytes())
-    if form:
-        _fill_form(book[template.form.name], template.form, form)
-    for sheet_name, sheet_rows in (rows or {}).items():
-        _fill_table(book[sheet_name], template.sheet(sheet_name), sheet_rows)
+    fill_book(book, template, form=form, rows=rows)
     buffer = io.BytesIO()
     book.save(buffer)
     data = buffer.getvalue()
@@ -51,6 +48,18 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
         data = _with_saved_time(data, saved_at)
     dest.write_bytes(data)
     return dest
+
+
+def fill_book(book: Workbook | Mapping[str, Worksheet], template: Template, *,
+              form: RowValues | None = None,
+              rows: Mapping[str, Sequence[RowValues]] | None = None) -> None:
+    """Type ``form`` and ``rows`` into an open workbook, as :func:`fill_plan` says. Of each
+    sheet it uses only ``cell(row, column)`` (its ``value`` and ``number_format``),
+    ``max_row`` and ``row_dimensions``: the tests' plans built in memory have just those."""
+    if form:
+        _fill_form(book[template.form.name], template.form, form)
+    for sheet_name, sheet_rows in (rows or {}).items():
+        _fill_table(book[sheet_name], template.sheet(sheet_name), sheet_rows)
 
 
 def load_workbook(data: bytes, **options: object) -> Workbook:
