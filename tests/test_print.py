@@ -17,6 +17,7 @@ no ID and no formula: a blank table prints its header row alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from smso_xl.round.consolidation import consolidate
 from smso_xl.round.demo import answers
 from smso_xl.round.overview import write_overview
 from smso_xl.template.prefill import next_ids
+from smso_xl.template.values import format_date
 from smso_xl.workbook.fill import fill_plan as fill_into
 from tests.libreoffice import convert_many, require_soffice
 from tests.printed import Page
@@ -75,7 +77,8 @@ def test_printed_text_is_at_least_8_pt_on_every_page(printed: dict[str, list[Pag
 
 
 @pytest.mark.parametrize("name,title", [("blank", f"Agder {YEAR}"), ("filled", f"Agder {YEAR}"),
-                                        ("overview", f"Nasjonal oversikt {YEAR}")])
+                                        ("overview", f"Nasjonal oversikt {YEAR} per "
+                                                     f"{format_date(dt.date.today())}")])
 def test_every_page_names_workbook_sheet_and_page(printed: dict[str, list[Page]], name: str,
                                                   title: str) -> None:
     pages = printed[name]
