@@ -510,7 +510,10 @@ def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
 
 def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
     """Every pair of chosen plans of two regions that share most of their goal and action
-    rows, the earlier saved first (its region's plan is taken as the original)."""
+    rows, the earlier saved first (its region's plan is taken as the original). Plans meet
+    through an index from each row's fingerprint to the plans that hold it, so the work
+    grows with the rows, not with the pairs of plans: two plans that share no row are
+    never compared."""
     sheets = [template.sheet_by_role(role) for role in _PLAN_ROLES]
     keyed: list[tuple[Submission, dict[tuple[str, ...], PlanRow]]] = []
     for sub in sorted(chosen, key=_newness):
@@ -521,18 +524,24 @@ def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[Share
                 if (key := _row_key(sheet, row)) is not None:
                     keys.setdefault(key, row)  # a row repeated within a plan counts once
         keyed.append((sub, keys))
+    holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    common: Counter[tuple[int, int]] = Counter()  # (earlier, later) → rows alike
+    for index, (_, keys) in enumerate(keyed):
+        for key in keys:
+            for earlier in holders[key]:
+                common[earlier, index] += 1
+            holders[key].append(index)
     pairs = []
-    for index, (earlier, first) in enumerate(keyed):
-        for later, second in keyed[index + 1:]:
-            same = first.keys() & second.keys()
-            smaller = min(len(first), len(second))
-            if (earlier.region != later.region and len(same) >= MIN_SHARED_ROWS
-                    and len(same) >= MIN_SHARED_SHARE * smaller):
-                rows: dict[str, list[PlanRow]] = defaultdict(list)
-                for key, row in second.items():
-                    if key in same:
-                        rows[row.sheet].append(row)
-                pairs.append(SharedRows(earlier, later, dict(rows), smaller))
+    for (first_index, second_index), same in sorted(common.items()):
+        (earlier, first), (later, second) = keyed[first_index], keyed[second_index]
+        smaller = min(len(first), len(second))
+        if (earlier.region != later.region and same >= MIN_SHARED_ROWS
+                and same >= MIN_SHARED_SHARE * smaller):
+            rows: dict[str, list[PlanRow]] = defaultdict(list)
+            for key, row in second.items():
+                if key in first:
+                    rows[row.sheet].append(row)
+            pairs.append(SharedRows(earlier, later, dict(rows), smaller))
     return pairs
 
 
