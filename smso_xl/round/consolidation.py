@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,6 +195,11 @@ class RegionSummary:
             return None if total == 0 else value / total
         return value
 
+    @property
+    def counted(self) -> bool:
+        """Its figures count in the national totals: a plan came and it was included."""
+        return self.submission is not None and self.submission.included
+
     # The figures the command line reports, by their keys in the shipped template.
     @property
     def goals(self) -> int:
@@ -222,6 +228,19 @@ class SharedRows:
     @property
     def count(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
+
+
+@dataclass(frozen=True)
+class NationalTotal:
+    """One figure for the whole country: the counted regions' figures summed, the rows two
+    regions sent alike counted once. ``twice`` is what those rows add to the regions' sum
+    (the total subtracts it), ``twice_rows`` how many rows they are (a share leaves them
+    out of its denominator too)."""
+
+    figure: Figure
+    value: float | None  # a count or sum; a share (None without rows)
+    twice: float = 0
+    twice_rows: int = 0
 
 
 @dataclass
@@ -264,7 +283,11 @@ class Consolidation:
     def counted_twice(self) -> dict[str, tuple[float, int]]:
         """What the regions' figures count twice because two regions sent the same rows:
         per figure key, the value and the number of rows of the later plans' shared rows.
-        Oversikt's totals subtract it, so that each shared row counts once."""
+        The national totals subtract it, so that each shared row counts once."""
+        return self._twice
+
+    @cached_property
+    def _twice(self) -> dict[str, tuple[float, int]]:
         # A plan sent by three regions is in two pairs with the first: each later plan's
         # shared rows are gathered over its pairs, so that no row is subtracted twice.
         copies: dict[int, dict[str, dict[int, PlanRow]]] = defaultdict(lambda: defaultdict(dict))
@@ -279,6 +302,42 @@ class Consolidation:
                 old_value, old_count = twice.get(figure.key, (0, 0))
                 twice[figure.key] = (old_value + value, old_count + count)
         return twice
+
+    @cached_property
+    def national_totals(self) -> dict[str, NationalTotal]:
+        """Every figure of the template for the whole country (by its key), computed once:
+        what Oversikt's Totalt row shows (as the cached values of its formulas) and
+        ``--format json`` reports under ``totals``."""
+        counted = [s for s in self.regions if s.counted]
+        totals = {}
+        for figure in self.template.figures:
+            less, less_rows = self._twice.get(figure.key, (0, 0))
+            summed = sum(s.figures.get(figure.key, 0) for s in counted) - less
+            if figure.share:
+                rows = sum(s.totals.get(figure.key, 0) for s in counted) - less_rows
+                value: float | None = summed / rows if rows else None
+            else:
+                value = summed
+            totals[figure.key] = NationalTotal(figure, value, less, less_rows)
+        return totals
+
+    @cached_property
+    def party_hours(self) -> list[tuple[str, float]]:
+        """The hours a year of the participating parties (Parter: ``Timer per år``), summed
+        by party over the chosen plans, largest first; empty when none gave hours."""
+        template = self.template
+        parties = template.sheet_by_role("parties")
+        stand, hours_key = parties.key_of("stand") or "", parties.key_of("hours") or ""
+        title = parties.key_of("title") or ""
+        hours: dict[str, float] = {}
+        for _, plan_row in self.rows(parties.name):
+            if plan_row.values.get(stand) not in template.participating:
+                continue
+            value = plan_row.values.get(hours_key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                name = str(plan_row.shown(title) or "(uten navn)")
+                hours[name] = hours.get(name, 0) + value
+        return sorted(hours.items(), key=lambda item: (-item[1], fold(item[0])))
 
     def shares_rows_with(self, code: str) -> list[str]:
         """The regions whose plan has the same rows as region ``code``'s (:attr:`shared`)."""
@@ -319,6 +378,9 @@ class Consolidation:
                              "sent": _iso(s.sent_at)}
                             for s in self.submissions],
             "findings": [f.to_json() for f in self.findings],
+            "totals": {key: total.value for key, total in self.national_totals.items()},
+            "party_hours": [{"party": name, "hours": hours}
+                            for name, hours in self.party_hours],
             "summary": {"files": len(self.submissions), "regions": len(self.regions),
                         **{REGION_STATUS_KEYS[k]: v for k, v in counts.items()}},
         }

@@ -48,7 +48,7 @@ from .consolidation import (
     RECEIVED_WRONG_FORMAT,
     UNREADABLE_FILE,
     Consolidation,
-    RegionSummary,
+    NationalTotal,
     Submission,
     is_overdue,
     regions_in_words,
@@ -636,11 +636,6 @@ def _progress(changes: Comparison, code: str) -> list[object]:
             region.count(lambda c: c.change == REMOVED)]
 
 
-def _counted(summary: RegionSummary) -> bool:
-    """Its figures count: the region sent a plan and it was included."""
-    return summary.submission is not None and summary.submission.included
-
-
 def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
               changes: Comparison | None) -> None:
     """The national picture on one A4 page: the title, the date and the regions in one
@@ -656,7 +651,7 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
     written: list[list[object]] = []
     for summary in result.regions:
         sub = summary.file
-        numbers = ([summary.figure(f) for f in figures] if _counted(summary)
+        numbers = ([summary.figure(f) for f in figures] if summary.counted
                    else [None] * len(figures))
         written.append([summary.region.code, summary.region.name, summary.status,
                         summary.received_on, sub.path.name if sub else None,
@@ -750,16 +745,15 @@ def _formula_number(value: float) -> str:
 
 def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, last: int,
             columns: Sequence[_Col], written: Sequence[Sequence[object]]) -> None:
-    """SUM formulas that Excel recalculates, with the values computed here as their cache:
-    viewers that do not recalculate (LibreOffice by default, mail previews) show the truth.
-    Rows that two regions sent alike are counted once: the formula subtracts them."""
+    """SUM formulas that Excel recalculates, with the national totals the consolidation
+    computed (:attr:`Consolidation.national_totals`) as their cache: viewers that do not
+    recalculate (LibreOffice by default, mail previews) show the truth. Rows that two
+    regions sent alike are counted once: the formula subtracts them."""
     row, total = last + 1, fmt.cell("count", "total")
-    counted = [s for s in result.regions if _counted(s)]
     seen = [s.submission for s in result.regions if s.submission is not None]
     figures = result.template.figures
     at = {f.key: len(_SUMMARY_HEAD) + i for i, f in enumerate(figures)}  # figure → column
-    twice = result.counted_twice()
-    key_at = {col: key for key, col in at.items()}
+    national = {at[key]: value for key, value in result.national_totals.items()}
 
     def rng(col: int) -> str:  # 0-based column → its A1 range over the region rows
         return a1_range(first + 1, col + 1, last + 1, col + 1)
@@ -771,28 +765,27 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
     ws.write_formula(row, _STATUS_COL, "=" + "+".join(
         f'COUNTIF({rng(_STATUS_COL)},"{status}")' for status in (RECEIVED, RECEIVED_WITH_ERRORS)),
         total, len(seen))
-    shares = {at[f.key]: f for f in figures if f.share}
     for col in range(len(_SUMMARY_HEAD), len(columns)):
-        if col in shares:
-            _share_total(ws, fmt, shares[col], figures, counted, at, rng, row,
-                         twice.get(shares[col].key, (0, 0)))
-            continue
-        value = sum(v for values in written if isinstance(v := values[col], int | float))
-        less = twice.get(key_at.get(col, ""), (0, 0))[0]
-        minus = f"-{_formula_number(less)}" if less else ""
-        ws.write_formula(row, col, f"=SUM({rng(col)}){minus}", total, value - less)
+        if col not in national:  # the findings and the progress: the regions' sum
+            value = sum(v for values in written if isinstance(v := values[col], int | float))
+            ws.write_formula(row, col, f"=SUM({rng(col)})", total, value)
+        elif national[col].figure.share:
+            _share_total(ws, fmt, national[col], figures, at, rng, row)
+        else:
+            less = national[col].twice
+            minus = f"-{_formula_number(less)}" if less else ""
+            ws.write_formula(row, col, f"=SUM({rng(col)}){minus}", total, national[col].value)
 
 
-def _share_total(ws: Worksheet, fmt: _Formats, figure: Figure, figures: Sequence[Figure],
-                 counted: list[RegionSummary], at: dict[str, int], rng: Callable[[int], str],
-                 row: int, twice: tuple[float, int]) -> None:
+def _share_total(ws: Worksheet, fmt: _Formats, national: NationalTotal,
+                 figures: Sequence[Figure], at: dict[str, int], rng: Callable[[int], str],
+                 row: int) -> None:
     """The national share: the regions' shares weighted by their rows, the rows two regions
-    sent alike (``twice``: how many of them count, of how many) once. Where Oversikt has
-    the row counts it stands on (one plain row-count figure per sheet of the share), Excel
-    recomputes it from them; otherwise it is the number itself."""
-    rows = sum(s.totals.get(figure.key, 0) for s in counted) - twice[1]
-    value: object = (sum(s.figures.get(figure.key, 0) for s in counted) - twice[0]) / rows \
-        if rows else ""
+    sent alike once. Where Oversikt has the row counts it stands on (one plain row-count
+    figure per sheet of the share), Excel recomputes it from them; otherwise it is the
+    number itself."""
+    figure = national.figure
+    value = "" if national.value is None else national.value
     counts = [f for f in figures if f.measure == "rows" and not f.where
               and len(f.sheets) == 1 and f.sheets[0] in figure.sheets]
     cell_format, col = fmt.cell("percent", "total"), at[figure.key]
@@ -802,28 +795,10 @@ def _share_total(ws: Worksheet, fmt: _Formats, figure: Figure, figures: Sequence
     weights = "+".join(rng(at[f.key]) for f in counts)
     sums = "+".join(f"SUM({rng(at[f.key])})" for f in counts)
     owned = f"SUMPRODUCT({rng(col)},{weights})"
-    if twice[1]:
-        owned, sums = f"({owned}-{_formula_number(twice[0])})", f"{sums}-{twice[1]}"
+    if national.twice_rows:
+        owned = f"({owned}-{_formula_number(national.twice)})"
+        sums = f"{sums}-{national.twice_rows}"
     ws.write_formula(row, col, f'=IFERROR({owned}/({sums}),"")', cell_format, value)
-
-
-def _party_hours(result: Consolidation) -> list[tuple[str, float]]:
-    """The hours of participating parties (Parter: ``Timer per år``), summed by party over
-    the chosen submissions, largest first."""
-    template = result.template
-    parties = template.sheet_by_role("parties")
-    stand, hours_key = parties.key_of("stand") or "", parties.key_of("hours") or ""
-    title = parties.key_of("title") or ""
-    hours: dict[str, float] = {}
-    for _, plan_row in result.rows(parties.name):
-        if plan_row.values.get(stand) not in template.participating:
-            continue
-        value = plan_row.values.get(hours_key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            name = str(plan_row.shown(title) or "(uten navn)")
-            hours[name] = hours.get(name, 0) + value
-    ranked = sorted(hours.items(), key=lambda item: (-item[1], fold(item[0])))
-    return ranked or [("Ingen timer oppgitt", 0)]
 
 
 def _chart_data(ws: Worksheet, fmt: _Formats, row: int, title: str, headers: Sequence[str],
@@ -867,7 +842,7 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
         ws, fmt, row + rows + 2, "Tiltak per region og status (data til diagrammene)",
         ["Region", "Navn", *statuses],
         [[s.region.code, s.region.name,
-          *(s.status_counts.get(k, 0) if _counted(s) else None for k in statuses)]
+          *(s.status_counts.get(k, 0) if s.counted else None for k in statuses)]
          for s in result.regions])
     column = book.add_chart({"type": "column", "subtype": "stacked"})
     for index, status in enumerate(statuses, start=2):
@@ -890,7 +865,8 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     assert party is not None and hours is not None, "the parties sheet names parties and hours"
     first, last = _chart_data(ws, fmt, last + 2, f"{hours.header} per {party.header.lower()}",
                               ["", party.header, hours.header],
-                              [[None, name, total] for name, total in _party_hours(result)])
+                              [[None, name, total] for name, total in
+                               result.party_hours or [("Ingen timer oppgitt", 0)]])
     bar = book.add_chart({"type": "bar"})
     bar.add_series({"name": hours.header, "categories": ["Oversikt", first, 1, last, 1],
                     "values": ["Oversikt", first, 2, last, 2],
@@ -1016,7 +992,7 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     for sub, plan_row in pairs:
         if number := _criterion_number(result, plan_row):
             grid.setdefault(sub.region or "", {})[number] = plan_row.shown(assessment.key)
-    received = [s for s in result.regions if _counted(s)]
+    received = [s for s in result.regions if s.counted]
     row = 3
     for summary in received:
         ws.write_string(row, 0, summary.region.code, fmt.cell())
