@@ -243,6 +243,21 @@ class NationalTotal:
     twice_rows: int = 0
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A row whose deadline has passed or comes soon and that is not done (Frister)."""
+
+    submission: Submission
+    sheet: Sheet          # the template's sheet of the row
+    row: PlanRow
+    deadline: dt.date
+    days: int             # from the consolidation's today; negative when it has passed
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+
 @dataclass
 class Consolidation:
     year: int | None
@@ -338,6 +353,24 @@ class Consolidation:
                 name = str(plan_row.shown(title) or "(uten navn)")
                 hours[name] = hours.get(name, 0) + value
         return sorted(hours.items(), key=lambda item: (-item[1], fold(item[0])))
+
+    def deadlines(self, within_days: int) -> list[Deadline]:
+        """The deadlines passed or within ``within_days`` of rows not done, on every sheet
+        with deadlines, the earliest first (sheets in the template's order, regions in the
+        region list's order within a day)."""
+        template, today = self.template, self.today
+        horizon = today + dt.timedelta(days=within_days)
+        found: list[tuple[int, Deadline]] = []
+        for order, sheet in enumerate(s for s in template.tables if s.key_of("deadline")):
+            deadline_key, status_key = sheet.key_of("deadline") or "", sheet.key_of("status")
+            for sub, row in self.rows(sheet.name):
+                deadline = row.values.get(deadline_key)
+                if (isinstance(deadline, dt.date) and deadline <= horizon
+                        and not template.is_done(row.values.get(status_key or ""))):
+                    found.append((order, Deadline(sub, sheet, row, deadline,
+                                                  (deadline - today).days)))
+        found.sort(key=lambda item: (item[1].deadline, item[0]))  # stable
+        return [deadline for _, deadline in found]
 
     def shares_rows_with(self, code: str) -> list[str]:
         """The regions whose plan has the same rows as region ``code``'s (:attr:`shared`)."""

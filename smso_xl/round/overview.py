@@ -39,7 +39,7 @@ from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date, text_date
 from ..workbook.writer import DATE_FORMAT
-from .compare import ADDED, CHANGED, REMOVED, Comparison, completed_since
+from .compare import ADDED, CHANGED, REMOVED, Comparison
 from .consolidation import (
     NO_STATUS,
     NOT_RECEIVED,
@@ -627,13 +627,9 @@ def _fitted(texts: Sequence[str], minimum: float, maximum: float = MAX_FITTED) -
 
 def _progress(changes: Comparison, code: str) -> list[object]:
     """Actions completed, deadlines moved and rows removed since the previous round."""
-    region = next((r for r in changes.regions if r.code == code), None)
-    if region is None or region.old is None or region.new is None:
-        return [None] * len(_PROGRESS)
-    template = changes.template
-    return [region.count(lambda c: completed_since(template, c)),
-            region.count(lambda c: bool(c.days)),
-            region.count(lambda c: c.change == REMOVED)]
+    moved = changes.progress(code)
+    return [None] * len(_PROGRESS) if moved is None else [
+        moved.completed, moved.moved, moved.removed]
 
 
 def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Formats,
@@ -1069,27 +1065,20 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
 
 
 def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
-    template, today = result.template, result.today
+    """The deadlines the consolidation found (:meth:`Consolidation.deadlines`), a row each."""
+    template = result.template
     yes, no = template.yes_no
-    horizon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
-    found: list[tuple[dt.date, int, list[object]]] = []
     region_name = _region_namer(result)
-    sheets = [s for s in template.tables if s.key_of("deadline")]
-    for order, sheet in enumerate(sheets):
-        deadline_key = sheet.key_of("deadline") or ""
-        status_key, ident_key = sheet.key_of("status") or "", sheet.key_of("id") or ""
-        what_key, owner_key = sheet.key_of("title") or "", sheet.key_of("owner") or ""
-        for sub, r in result.rows(sheet.name):
-            deadline = r.values.get(deadline_key)
-            if (not isinstance(deadline, dt.date) or template.is_done(r.values.get(status_key))
-                    or deadline > horizon):
-                continue
-            ident = r.shown(ident_key) if ident_key else _criterion_number(result, r)
-            found.append((deadline, order, [
-                sub.region, region_name(sub), sheet.name, ident, r.shown(what_key),
-                r.shown(owner_key), deadline, r.shown(status_key), (deadline - today).days,
-                yes if deadline < today else no, sub.path.name, r.sheet, r.row]))
-    found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
+    rows = []
+    for due in result.deadlines(DUE_WITHIN_DAYS):
+        sub, sheet, r = due.submission, due.sheet, due.row
+        ident_key = sheet.key_of("id")
+        ident = r.shown(ident_key) if ident_key else _criterion_number(result, r)
+        rows.append([sub.region, region_name(sub), sheet.name, ident,
+                     r.shown(sheet.key_of("title") or ""), r.shown(sheet.key_of("owner") or ""),
+                     due.deadline, r.shown(sheet.key_of("status") or ""), due.days,
+                     yes if due.overdue else no, sub.path.name, r.sheet, r.row])
+
     def header(role: str) -> str:
         return _actions_header(template, role)
 
@@ -1099,7 +1088,6 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                _Col("Dager", 8, "number"), _Col("Forfalt", 9),
                _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
-    rows = [values for _, _, values in found]
     red = [range(len(columns)) if values[9] == yes else () for values in rows]
     _table(ws, fmt, "tblFrister", columns, rows, red=red, unprinted=3,
            empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.",
