@@ -25,13 +25,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..base.batch import paused_gc
-from ..base.findings import ERROR, WARNING, Finding, finding
+from ..base.findings import Finding, finding
 from ..template.config import Region, default_parties, default_regions, plan_of_file_name
 from ..template.definition import Figure, Sheet, Template, TemplateSet, load_templates
 from ..template.rules import PlanRow
 from ..template.values import fold
+from .submission import (
+    DUPLICATE,
+    EXCLUDED,
+    INCLUDED,
+    INCLUDED_WITH_ERRORS,
+    NOT_TEMPLATE,
+    OTHER_YEAR,
+    SUPERSEDED,
+    UNKNOWN_REGION,
+    UNREADABLE,
+    WRONG_FORMAT,
+    Submission,
+)
 from .validation import (
-    FileReport,
     ProvenanceLookup,
     add_provenance,
     find_workbooks,
@@ -41,17 +53,6 @@ from .validation import (
 if TYPE_CHECKING:
     import pandas as pd
 
-# Submission statuses, as the overview's Innsendinger sheet names them.
-INCLUDED = "Med"
-INCLUDED_WITH_ERRORS = "Med – har feil"
-SUPERSEDED = "Erstattet av nyere versjon"
-DUPLICATE = "Lik kopi"
-EXCLUDED = "Utelatt – har feil"
-UNREADABLE = "Kan ikke leses"
-WRONG_FORMAT = "Feil filformat"  # a workbook saved in a format the tool does not read (.xls)
-NOT_TEMPLATE = "Ikke fra malen"
-OTHER_YEAR = "Annet planår"
-UNKNOWN_REGION = "Ukjent region"
 NO_STATUS = "Ikke satt"  # an action without a status, in the counts by status
 
 # An expected region's status, on Oversikt and in the console (RegionSummary.status).
@@ -71,75 +72,6 @@ _UNUSABLE = (UNREADABLE, WRONG_FORMAT, NOT_TEMPLATE)
 # What sniff says of a workbook it will not parse because of its format: the region sent
 # its plan, in the wrong format, and a Save As fixes it. (Why .xls is not read: docs.)
 _FORMAT_CODES = frozenset({"file-legacy-xls", "file-unsupported-type"})
-
-
-@dataclass
-class Submission:
-    """One file seen in the inbox."""
-
-    report: FileReport
-    status: str = UNREADABLE
-    superseded_by: Path | None = None
-    # The expected region a file that cannot be read is credited to (by the name generate
-    # gave it, or by its sender); None for a readable one (its metadata says) or nobody's.
-    credited_to: str | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.report.path
-
-    @property
-    def identity(self) -> Any:
-        return self.report.workbook.identity if self.report.workbook else None
-
-    @property
-    def region(self) -> str | None:
-        return self.report.region
-
-    @property
-    def year(self) -> int | None:
-        return self.report.year
-
-    @property
-    def sha256(self) -> str | None:
-        return self.report.workbook.sha256 if self.report.workbook else None
-
-    @property
-    def saved_at(self) -> dt.datetime | None:
-        return self.report.workbook.saved_at if self.report.workbook else None
-
-    @property
-    def last_updated(self) -> dt.date | None:
-        """``Sist oppdatert (dato)`` from the Organisering form, if the region filled it."""
-        plan = self.report.plan
-        return plan.last_updated if plan else None
-
-    @property
-    def sent_at(self) -> dt.datetime | None:
-        """When the mail that brought the file was sent (``collect`` manifest), if known."""
-        return self.report.mail.sent if self.report.mail else None
-
-    @property
-    def received_at(self) -> dt.datetime | None:
-        """When it came: the time its mail was sent, else the workbook's own saved time."""
-        return self.sent_at or self.saved_at
-
-    @property
-    def included(self) -> bool:
-        return self.status in (INCLUDED, INCLUDED_WITH_ERRORS)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.report.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.report.findings if f.severity == WARNING)
-
-    def reason(self) -> str:
-        """Why an unreadable file could not be used (its first file-level finding)."""
-        first = next((f for f in self.report.findings if f.sheet is None), None)
-        return first.message if first else ""
 
 
 @dataclass
@@ -291,9 +223,13 @@ class Consolidation:
     def frames(self) -> dict[str, pd.DataFrame]:
         """pandas DataFrames for analysts: goals, actions, risks, parties, assessments,
         findings and submissions; one row per filled row, with region and source."""
-        from .frames import build_frames
+        from .frames import FrameSource, build_frames
 
-        return build_frames(self)
+        names: dict[str, str] = {}
+        for summary in self.regions:  # the first of a repeated code wins, as on the sheets
+            names.setdefault(summary.region.code, summary.region.name)
+        return build_frames(FrameSource(self.template, names, self.submissions, self.rows,
+                                        self.all_findings()))
 
     def counted_twice(self) -> dict[str, tuple[float, int]]:
         """What the regions' figures count twice because two regions sent the same rows:
