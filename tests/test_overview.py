@@ -660,7 +660,7 @@ def test_libreoffice_opens_the_overview(overview: Path, tmp_path: Path) -> None:
 def test_frames_have_one_row_per_plan_row(result: Consolidation) -> None:
     frames = result.frames()
     assert set(frames) == {"goals", "actions", "risks", "parties", "assessments", "findings",
-                           "submissions"}
+                           "submissions", "regions", "totals"}
     sheets = {"goals": "Mål", "actions": "Tiltak", "risks": "Risiko", "parties": "Parter",
               "assessments": "Egenvurdering"}
     for name, sheet in sheets.items():
@@ -673,6 +673,21 @@ def test_frames_have_one_row_per_plan_row(result: Consolidation) -> None:
     assert list(zip(actions["region"], actions["id"], strict=True)) == _expected_ids("Tiltak")
     assert len(frames["findings"]) == len(result.all_findings())
     assert len(frames["submissions"]) == 5
+
+
+def test_frames_render_oversikt_as_computed(result: Consolidation,
+                                             book: openpyxl.Workbook) -> None:
+    """The regions and totals frames hold Oversikt's numbers: one model, rendered twice."""
+    frames = result.frames()
+    regions = frames["regions"].set_index("region")
+    lines = summary_rows(book["Oversikt"])
+    assert list(regions.index) == [r.region.code for r in result.regions]
+    assert regions.loc["03", "actions"] == lines["03"][OVERSIKT_HEADERS.index("Tiltak")]
+    assert regions.loc["03", "budget"] == lines["03"][OVERSIKT_HEADERS.index("Budsjett (kr)")]
+    assert regions["actions"].isna().sum() == sum(1 for r in result.regions if not r.counted)
+    totals = frames["totals"].set_index("figure")["value"]
+    assert totals.to_dict() == pytest.approx(result.to_json()["totals"])
+    assert str(frames["regions"]["received_at"].dtype) == "datetime64[ns, UTC]"
 
 
 def test_frames_have_real_dtypes(result: Consolidation) -> None:
@@ -696,7 +711,9 @@ def test_frames_have_real_dtypes(result: Consolidation) -> None:
 
 def test_frames_of_an_empty_run_keep_their_columns_and_dtypes(tmp_path: Path) -> None:
     frames = consolidate([tmp_path], today=TODAY).frames()
-    assert all(frame.empty for frame in frames.values())
+    assert all(frames[name].empty for name in frames if name not in ("regions", "totals"))
+    assert set(frames["regions"]["status"]) == {"Ikke mottatt"}  # every expected region
+    assert frames["totals"].set_index("figure")["value"]["actions"] == 0
     assert str(frames["goals"]["frist"].dtype) == "datetime64[ns]"
     assert "ansvarlig" in frames["goals"].columns
 

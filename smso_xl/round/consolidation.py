@@ -222,14 +222,23 @@ class Consolidation:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """pandas DataFrames for analysts: goals, actions, risks, parties, assessments,
-        findings and submissions; one row per filled row, with region and source."""
+        findings and submissions (one row per filled row, with region and source), and
+        regions and totals: Oversikt's lines and its Totalt, the numbers computed once."""
         from .frames import FrameSource, build_frames
 
         names: dict[str, str] = {}
         for summary in self.regions:  # the first of a repeated code wins, as on the sheets
             names.setdefault(summary.region.code, summary.region.name)
+        figures = self.template.figures
+        lines = [{"region": r.region.code, "region_name": r.region.name, "status": r.status,
+                  "received_at": r.received_at, "file": str(r.file.path) if r.file else None,
+                  "errors": r.file.errors if r.file else None,
+                  "warnings": r.file.warnings if r.file else None,
+                  **{f.key: r.figure(f) if r.counted else None for f in figures}}
+                 for r in self.regions]
+        totals = {key: total.value for key, total in self.national_totals.items()}
         return build_frames(FrameSource(self.template, names, self.submissions, self.rows,
-                                        self.all_findings()))
+                                        self.all_findings(), lines, totals))
 
     def counted_twice(self) -> dict[str, tuple[float, int]]:
         """What the regions' figures count twice because two regions sent the same rows:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -41,6 +41,11 @@ class FrameSource:
     submissions: Sequence[Submission]
     rows: Callable[[str], Sequence[tuple[Submission, PlanRow]]]  # a sheet's chosen rows
     findings: Sequence[tuple[Submission | None, Finding]]
+    # Oversikt's lines and Totalt, as the consolidation computed them: per expected region
+    # its code, name, status, received_at, file, errors, warnings and a value per figure
+    # key (None where its plan is not counted); per figure key its national value.
+    regions: Sequence[Mapping[str, object]] = ()
+    totals: Mapping[str, float | None] = field(default_factory=dict)
 
 
 #: Frame name → the role of its template sheet.
@@ -51,6 +56,12 @@ PLAN_FRAMES = {"goals": "goals", "actions": "actions", "risks": "risks", "partie
 def build_frames(result: FrameSource) -> dict[str, pd.DataFrame]:
     frames = {name: _plan_frame(result, result.template.sheet_by_role(role))
               for name, role in PLAN_FRAMES.items()}
+    frames["regions"] = _regions_frame(result)
+    frames["totals"] = pd.DataFrame({
+        "figure": pd.Series([f.key for f in result.template.figures], dtype=object),
+        "label": pd.Series([f.label for f in result.template.figures], dtype=object),
+        "value": pd.Series([result.totals.get(f.key) for f in result.template.figures],
+                           dtype="float64")})
     frames["findings"] = _findings_frame(result)
     frames["submissions"] = _submissions_frame(result)
     return frames
@@ -95,6 +106,26 @@ def _plan_frame(result: FrameSource, sheet: Sheet) -> pd.DataFrame:
     data["source_file"] = pd.Series([str(sub.path) for sub, _ in pairs], dtype=object)
     data["source_sheet"] = pd.Series([row.sheet for _, row in pairs], dtype=object)
     data["source_row"] = pd.Series([row.row for _, row in pairs], dtype="int64")
+    return pd.DataFrame(data)
+
+
+def _regions_frame(result: FrameSource) -> pd.DataFrame:
+    """Oversikt's table: one row per expected region, its status and figures."""
+    keys = [f.key for f in result.template.figures]
+
+    def column(name: str) -> list[object]:
+        return [line.get(name) for line in result.regions]
+
+    data: dict[str, pd.Series] = {
+        name: pd.Series(column(name), dtype=object)
+        for name in ("region", "region_name", "status", "file")}
+    data["received_at"] = pd.Series(pd.to_datetime(pd.Series(column("received_at"),
+                                                              dtype=object), utc=True),
+                                    dtype="datetime64[ns, UTC]")
+    for key in keys:
+        data[key] = pd.Series(column(key), dtype="float64")
+    for name in ("errors", "warnings"):
+        data[name] = pd.Series(column(name), dtype="Int64")
     return pd.DataFrame(data)
 
 
