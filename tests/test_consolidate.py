@@ -434,6 +434,10 @@ def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
     assert {r["code"]: r["shares_rows_with"] for r in report["regions"]
             if r["shares_rows_with"]} == {"03": ["42"], "42": ["03"]}
     assert [f["code"] for f in report["findings"]] == ["plan-shared"]
+    # One computed model: the JSON's totals are Oversikt's Totalt, the copy counted once.
+    assert (report["totals"]["goals"], report["totals"]["actions"],
+            report["totals"]["budget"]) == (2, 6, 9000)
+    assert report["totals"]["owner_share"] == pytest.approx((4 + 4 + 3 - 4) / (5 + 5 + 3 - 5))
 
 
 def test_one_plan_under_three_regions_counts_once_in_the_totals(tmp_path: Path) -> None:
@@ -452,6 +456,9 @@ def test_one_plan_under_three_regions_counts_once_in_the_totals(tmp_path: Path) 
     total = next(r for r in cached.iter_rows(min_row=5) if r[0].value == "Totalt")
     assert total[header.index("Tiltak")].value == 2
     assert total[header.index("Budsjett (kr)")].value == 3000
+    national = result.national_totals  # what the cells cache and the JSON reports
+    assert (national["actions"].value, national["budget"].value) == (2, 3000)
+    assert result.to_json()["totals"]["budget"] == 3000
 
 
 def test_a_few_rows_alike_are_not_one_plan(tmp_path: Path) -> None:

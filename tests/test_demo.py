@@ -48,7 +48,7 @@ def test_demo_chooses_the_corrected_version_and_lists_silent_regions(
         demo_run: tuple[Path, str]) -> None:
     folder, _ = demo_run
     book = openpyxl.load_workbook(folder / "4-nasjonal-oversikt-2027.xlsx")
-    rows = list(book["Innsendinger"].iter_rows(values_only=True))
+    rows = list(book["Innsendinger"].iter_rows(min_row=3, values_only=True))  # the table
     header = rows[0]
     status = {r[header.index("Fil")]: r[header.index("Status")] for r in rows[1:]}
     assert status["Kopi av SMSO-handlingsplan-2027-42-Agder (2).xlsx"] == "Med"

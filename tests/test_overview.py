@@ -18,9 +18,15 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl.base.fileio import OutputError
-from smso_xl.round.consolidation import SUPERSEDED, UNREADABLE, Consolidation, consolidate
+from smso_xl.round.consolidation import (
+    SUPERSEDED,
+    UNREADABLE,
+    Consolidation,
+    consolidate,
+    regions_in_words,
+)
 from smso_xl.round.generator import generate
-from smso_xl.round.overview import sheet_names, write_overview
+from smso_xl.round.overview import CHARS_PER_WIDTH, sheet_names, write_overview
 from smso_xl.template.config import default_regions
 from smso_xl.template.definition import load_template
 from tests.workbooks import edit_workbook, fill_plan
@@ -160,9 +166,14 @@ def records(ws: Worksheet, table: str | None = None) -> list[dict[str, Any]]:
             for r in rows[1:]]
 
 
+def header_row(ws: Worksheet) -> list[Any]:
+    """The headers of the sheet's table (under the sheet's title and its note)."""
+    ref = next(iter(ws.tables.values())).ref
+    return [c.value for c in next(iter(ws[ref]))]
+
+
 def cell_of(ws: Worksheet, row: dict[str, Any], header: str) -> Any:
-    headers = [c.value for c in ws[1]]
-    return ws.cell(row["_row"], headers.index(header) + 1)
+    return ws.cell(row["_row"], header_row(ws).index(header) + 1)
 
 
 def summary_rows(ws: Worksheet) -> dict[str, list[Any]]:
@@ -204,38 +215,89 @@ def test_data_sheets_are_filtered_tables_set_up_for_print(book: openpyxl.Workboo
     assert re.fullmatch(r"tbl[A-Za-z]+", name)  # never cell-like (T1) or with spaces
     assert ws.tables[name].autoFilter is not None and ws.tables[name].autoFilter.ref == ref
     _readable_on_a4_landscape(ws)
+    assert ws["A1"].font.b and ws["A1"].value.startswith(sheet)  # the sheet's title row
+    assert ws["A2"].value.startswith("Per 01.04.2026.")  # the date, and what it lists
     if sheet != "Egenvurdering":  # two blocks there: only the region columns are frozen
-        assert ws.freeze_panes == "C2"
-        assert ws.print_title_rows == "$1:$1"
+        assert ref.startswith("A3:") and ws.freeze_panes == "C4"
+        assert ws.print_title_rows == "$3:$3"
         # The region (and on the plan sheets the row's ID or name) on every page across.
-        assert ws.print_title_cols == ("$A:$C" if sheet in PLAN_SHEETS else "$A:$B")
+        assert ws.print_title_cols == KEY_COLUMNS.get(sheet, "$A:$B")
     else:
-        assert ws.freeze_panes == "C1"
+        assert ws.freeze_panes == "C1" and ws.print_title_cols == "$A:$B"
+
+
+# Repeated on every page across: the region, and what names the row.
+KEY_COLUMNS = {"Tiltak": "$A:$C", "Mål": "$A:$C", "Risiko": "$A:$C", "Parter": "$A:$C",
+               "Avvik": "$A:$C", "Endringer": "$A:$D"}
 
 
 def _readable_on_a4_landscape(ws: Worksheet) -> None:
-    """A fixed scale of at least 80 %, never shrunk to fit (tests/test_print.py measures
-    the printed text), and a footer naming the overview, its year, the sheet and the page."""
+    """A fixed scale of at least 75 % (11 pt prints at 8.25 pt), never shrunk to fit
+    (tests/test_overview_print.py measures the printed text), and a footer naming the
+    overview, its year and date, the sheet and the page."""
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert not ws.sheet_properties.pageSetUpPr.fitToPage
-    assert 80 <= ws.page_setup.scale <= 100
+    assert 75 <= ws.page_setup.scale <= 100
     assert (ws.oddFooter.left.text, ws.oddFooter.right.text) == (
-        "Nasjonal oversikt 2026 – &A", "Side &P av &N")
+        "Nasjonal oversikt 2026 per 01.04.2026 – &A", "Side &P av &N")
 
 
-def test_plan_sheets_print_without_where_the_rows_came_from(book: openpyxl.Workbook) -> None:
+def test_plan_sheets_print_without_where_the_rows_came_from(book: openpyxl.Workbook,
+                                                            overview: Path) -> None:
     ws = book["Tiltak"]
-    headers = [c.value for c in ws[1]]
+    headers = header_row(ws)
     assert headers[-3:] == ["Kildefil", "Kildeark", "Kilderad"]
-    assert ws.print_area == f"'Tiltak'!$A$1:${get_column_letter(len(headers) - 3)}$" \
+    # Two pages across: from the table's header; the title and note are the page header.
+    assert ws.print_area == f"'Tiltak'!$A$3:${get_column_letter(len(headers) - 3)}$" \
         f"{ws.max_row}"
+    with zipfile.ZipFile(overview) as archive:
+        sheet = archive.read("xl/worksheets/sheet3.xml").decode()
+    header = re.search(r"<oddHeader>(.*?)</oddHeader>", sheet)
+    assert header and "Tiltak – alle regioners tiltak&amp;\"-,Regular\" – Per 01.04.2026. Én rad" \
+        in header.group(1)
 
 
-def test_oversikt_prints_readable_on_a4_landscape(book: openpyxl.Workbook) -> None:
+def test_oversikt_is_one_a4_landscape_page(book: openpyxl.Workbook,
+                                           result: Consolidation) -> None:
+    """Excel's page setup: one page, the table, its note and the charts; the charts'
+    numbers below the page (tests/test_overview_print.py renders it in LibreOffice)."""
     ws = book["Oversikt"]
-    _readable_on_a4_landscape(ws)
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # (1 is the default, which openpyxl reads as None)
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight or 1) == (1, 1)
+    assert 75 <= ws.page_setup.scale <= 100  # what the layout was made for
     assert [c.value for c in ws[4]][:15] == OVERSIKT_HEADERS
-    assert "2026" in ws["A1"].value and "01.04.2026" in ws["A2"].value
+    assert ws["A1"].value == "SMSØ – nasjonal oversikt over lokale handlingsplaner 2026"
+    assert ws["A2"].value == f"Per 01.04.2026. {regions_in_words(result)}"
+    (area,) = ws.print_area.split(",")
+    _, last = area.split("!")[1].replace("$", "").split(":")
+    data_title = next(r for r in range(1, ws.max_row + 1)
+                      if str(ws.cell(r, 1).value).endswith("(data til diagrammene)"))
+    assert int(last[1:]) < data_title  # the charts' numbers are not printed
+    assert get_column_letter(len([c for c in ws[4] if c.value])) == last[0]
+    # The number columns' headers stand on end, so that the table fits across the page.
+    assert ws.cell(4, OVERSIKT_HEADERS.index("Mål") + 1).alignment.textRotation == 90
+    assert ws.cell(4, OVERSIKT_HEADERS.index("Fil") + 1).alignment.textRotation == 0
+
+
+def test_oversikt_charts_sit_side_by_side_in_cells(overview: Path,
+                                                   book: openpyxl.Workbook) -> None:
+    """Each chart is anchored to a cell and ends in one (it moves and sizes with them),
+    the second beginning where the first ends: Excel and LibreOffice place them alike."""
+    with zipfile.ZipFile(overview) as archive:
+        drawing = archive.read("xl/drawings/drawing1.xml").decode()
+    anchors = re.findall(r"<xdr:twoCellAnchor>\s*<xdr:from><xdr:col>(\d+)</xdr:col>.*?"
+                         r"<xdr:row>(\d+)</xdr:row>.*?<xdr:to><xdr:col>(\d+)</xdr:col>.*?"
+                         r"<xdr:row>(\d+)</xdr:row>", drawing, re.S)
+    assert len(anchors) == 2, drawing[:400]
+    (col1, row1, end1, bottom1), (col2, row2, end2, bottom2) = (
+        tuple(map(int, a)) for a in anchors)
+    assert col1 == 0 and row1 == row2 and bottom1 == bottom2
+    assert end1 <= col2 and end2 <= len(OVERSIKT_HEADERS) - 1
+    ws = book["Oversikt"]
+    totals = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Totalt")
+    assert row1 > totals  # beneath the table (0-based row after the 1-based Totalt row)
 
 
 # --- no row lost, none doubled -------------------------------------------------------------
@@ -277,13 +339,13 @@ def test_parties_and_assessments_keep_every_row(book: openpyxl.Workbook) -> None
 
 def test_columns_follow_the_template_then_extras_then_sources(book: openpyxl.Workbook,
                                                               result: Consolidation) -> None:
-    headers = [c.value for c in book["Tiltak"][1]]
+    headers = header_row(book["Tiltak"])
     template = [c.header for c in result.template.sheet("Tiltak").columns]
     assert headers == ["Region", "Regionnavn", *template, "Egne kolonner", "Kildefil",
                        "Kildeark", "Kilderad"]
     first = records(book["Tiltak"])[0]
     assert first["Egne kolonner"] == "Egen merknad: Viktig!"
-    risk_headers = [c.value for c in book["Risiko"][1]]
+    risk_headers = header_row(book["Risiko"])
     assert "Egne kolonner" not in risk_headers  # only where a region added a column
     risk = records(book["Risiko"])[0]
     assert (risk["Risikoskår"], risk["Risikonivå"]) == (16, "Høy")  # recomputed
@@ -315,7 +377,8 @@ def test_numbers_are_numbers(book: openpyxl.Workbook) -> None:
 def test_template_columns_keep_their_kinds_number_format(book: openpyxl.Workbook) -> None:
     ws = book["Tiltak"]
     first = records(ws)[0]
-    assert cell_of(ws, first, "Budsjett (kr)").number_format == "#,##0"  # the column's own
+    # The column's own, in Norwegian: 1 234 567 wherever the overview is opened.
+    assert cell_of(ws, first, "Budsjett (kr)").number_format == "[$-414]#,##0"
     assert cell_of(ws, first, "Timer").number_format == "General"
     assert cell_of(ws, first, "Tiltak").number_format == "@"
     ws = book["Risiko"]
@@ -423,6 +486,8 @@ def test_two_charts_draw_on_the_oversikt_data(overview: Path, book: openpyxl.Wor
         ref = re.search(r"<c:cat>.*?<c:f>(.*?)</c:f>", chart, re.S)
         assert ref is not None and ref.group(1).startswith("Oversikt!$")
         assert column_values(ws, ref.group(1)) == expected
+    for chart in (column, bar):  # every region and every party named, none skipped
+        assert '<c:tickLblSkip val="1"/>' in chart
     values = re.search(r"<c:val>.*?<c:f>(.*?)</c:f>", bar, re.S)
     assert values is not None
     # Skatteetaten 100 + 40, LO 50 + 10, the added party 25: largest first
@@ -445,15 +510,21 @@ def test_status_chart_colours_can_be_told_apart(overview: Path) -> None:
 
 
 def test_file_names_are_not_cut_off(book: openpyxl.Workbook) -> None:
+    """A file name fits its column, or wraps in a row tall enough for it."""
     ws = book["Oversikt"]
     assert ws["E4"].value == "Fil"
-    names = [ws.cell(r, 5).value for r in range(5, 20) if ws.cell(r, 5).value]
-    assert ws.column_dimensions["E"].width >= max(len(n) for n in names)
+    width = ws.column_dimensions["E"].width
+    for row in range(5, 20):
+        name = ws.cell(row, 5).value
+        if name and len(name) > width * CHARS_PER_WIDTH:
+            assert ws.cell(row, 5).alignment.wrap_text
+            assert ws.row_dimensions[row].height >= 2 * 13, name  # two lines
     ws = book["Innsendinger"]
-    header = [c.value for c in ws[1]]
-    letter = get_column_letter(header.index("Fil") + 1)
-    longest = max(len(r["Fil"]) for r in records(ws))
-    assert ws.column_dimensions[letter].width >= longest
+    letter = get_column_letter(header_row(ws).index("Fil") + 1)
+    for record in records(ws):
+        cell = cell_of(ws, record, "Fil")
+        assert ws.column_dimensions[letter].width * CHARS_PER_WIDTH >= len(cell.value) or (
+            cell.alignment.wrap_text and (ws.row_dimensions[cell.row].height or 0) >= 30)
 
 
 # --- Egenvurdering, Frister, Avvik, Innsendinger -------------------------------------------
@@ -472,8 +543,8 @@ def test_assessment_matrix_is_coloured(book: openpyxl.Workbook, result: Consolid
     table_top = int(ws.tables["tblEgenvurdering"].ref.split(":")[0][1:])
     assert table_top > 6 + 9  # below the matrix and the legend: no overlap
     # The criteria's columns are one width, whatever the detail table below holds.
-    widths = {ws.column_dimensions[get_column_letter(c)].width for c in range(3, 12)}
-    assert len(widths) == 1
+    columns = ws.column_dimensions["C"]  # one <col> for C:K, as openpyxl reads it
+    assert (columns.min, columns.max) == (3, 11)
 
 
 def test_deadlines_overdue_and_next_90_days_sorted(book: openpyxl.Workbook) -> None:
@@ -591,7 +662,7 @@ def test_libreoffice_opens_the_overview(overview: Path, tmp_path: Path) -> None:
 def test_frames_have_one_row_per_plan_row(result: Consolidation) -> None:
     frames = result.frames()
     assert set(frames) == {"goals", "actions", "risks", "parties", "assessments", "findings",
-                           "submissions"}
+                           "submissions", "regions", "totals"}
     sheets = {"goals": "Mål", "actions": "Tiltak", "risks": "Risiko", "parties": "Parter",
               "assessments": "Egenvurdering"}
     for name, sheet in sheets.items():
@@ -604,6 +675,21 @@ def test_frames_have_one_row_per_plan_row(result: Consolidation) -> None:
     assert list(zip(actions["region"], actions["id"], strict=True)) == _expected_ids("Tiltak")
     assert len(frames["findings"]) == len(result.all_findings())
     assert len(frames["submissions"]) == 5
+
+
+def test_frames_render_oversikt_as_computed(result: Consolidation,
+                                             book: openpyxl.Workbook) -> None:
+    """The regions and totals frames hold Oversikt's numbers: one model, rendered twice."""
+    frames = result.frames()
+    regions = frames["regions"].set_index("region")
+    lines = summary_rows(book["Oversikt"])
+    assert list(regions.index) == [r.region.code for r in result.regions]
+    assert regions.loc["03", "actions"] == lines["03"][OVERSIKT_HEADERS.index("Tiltak")]
+    assert regions.loc["03", "budget"] == lines["03"][OVERSIKT_HEADERS.index("Budsjett (kr)")]
+    assert regions["actions"].isna().sum() == sum(1 for r in result.regions if not r.counted)
+    totals = frames["totals"].set_index("figure")["value"]
+    assert totals.to_dict() == pytest.approx(result.to_json()["totals"])
+    assert str(frames["regions"]["received_at"].dtype) == "datetime64[ns, UTC]"
 
 
 def test_frames_have_real_dtypes(result: Consolidation) -> None:
@@ -627,7 +713,9 @@ def test_frames_have_real_dtypes(result: Consolidation) -> None:
 
 def test_frames_of_an_empty_run_keep_their_columns_and_dtypes(tmp_path: Path) -> None:
     frames = consolidate([tmp_path], today=TODAY).frames()
-    assert all(frame.empty for frame in frames.values())
+    assert all(frames[name].empty for name in frames if name not in ("regions", "totals"))
+    assert set(frames["regions"]["status"]) == {"Ikke mottatt"}  # every expected region
+    assert frames["totals"].set_index("figure")["value"]["actions"] == 0
     assert str(frames["goals"]["frist"].dtype) == "datetime64[ns]"
     assert "ansvarlig" in frames["goals"].columns
 

@@ -17,73 +17,28 @@ no ID and no formula: a blank table prints its header row alone.
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 import shutil
-import subprocess
-import xml.etree.ElementTree as ET
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
-import xlsxwriter
 
 from smso_xl.round.consolidation import consolidate
 from smso_xl.round.demo import answers
 from smso_xl.round.overview import write_overview
 from smso_xl.template.prefill import next_ids
+from smso_xl.template.values import format_date
 from smso_xl.workbook.fill import fill_plan as fill_into
 from tests.libreoffice import convert_many, require_soffice, runs_libreoffice
+from tests.printed import Page
+from tests.printed import by_sheet as _by_sheet
+from tests.printed import calibration as _calibration
+from tests.printed import pages_of as _pages
 from tests.workbooks import edit_workbook, template_copy
 
 MIN_PT = 8.0
 YEAR = 2026
-
-
-@dataclass
-class Page:
-    sheet: str
-    footer: str
-    words: list[tuple[float, float, float, str]]  # x, top, height, text (without footer)
-
-
-def _pages(pdf: Path) -> list[Page]:
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                         capture_output=True, text=True).stdout
-    out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
-    pages = []
-    for page in ET.fromstring(out).iter("page"):
-        words = [(float(w.get("xMin", 0)), float(w.get("yMin", 0)),
-                  float(w.get("yMax", 0)) - float(w.get("yMin", 0)), w.text or "")
-                 for w in page.iter("word")]
-        bottom = max((top for _, top, _, _ in words), default=0.0)
-        footer = [w for w in words if w[1] > bottom - 1]
-        text = " ".join(w[3] for w in sorted(footer))
-        match = re.search(r"– (.+?) Side \d+ av \d+$", text)
-        if not re.search(r"Side \d+ av \d+$", text):
-            footer, text = [], ""
-        pages.append(Page(match[1] if match else "", text,
-                          [w for w in words if w not in footer]))
-    return pages
-
-
-def _by_sheet(pages: list[Page]) -> dict[str, list[Page]]:
-    sheets: dict[str, list[Page]] = defaultdict(list)
-    for page in pages:
-        sheets[page.sheet].append(page)
-    return dict(sheets)
-
-
-def _calibration(path: Path) -> Path:
-    """One word at 10 pt, printed at 100 %."""
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet("Kalibrering")
-    ws.write_string(0, 0, "Kalibrering", book.add_format({"font_name": "Calibri",
-                                                          "font_size": 10}))
-    ws.set_print_scale(100)
-    book.close()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +78,8 @@ def test_printed_text_is_at_least_8_pt_on_every_page(printed: dict[str, list[Pag
 
 
 @pytest.mark.parametrize("name,title", [("blank", f"Agder {YEAR}"), ("filled", f"Agder {YEAR}"),
-                                        ("overview", f"Nasjonal oversikt {YEAR}")])
+                                        ("overview", f"Nasjonal oversikt {YEAR} per "
+                                                     f"{format_date(dt.date.today())}")])
 def test_every_page_names_workbook_sheet_and_page(printed: dict[str, list[Page]], name: str,
                                                   title: str) -> None:
     pages = printed[name]

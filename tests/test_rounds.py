@@ -170,8 +170,10 @@ def test_a_year_of_rounds_through_libreoffice(tmp_path: Path) -> None:
                          changes=changes_between(before, result))
     overview = openpyxl.load_workbook(out)
     assert "Endringer" in overview.sheetnames
-    endringer = list(overview["Endringer"].iter_rows(min_row=2, values_only=True))
-    assert ("42", "Tiltak", "T3", "Frist flyttet", "Frist", "15.10.2026", "01.12.2026", 47) in [
+    # under the sheet's title and note, the table; before and after are dates
+    endringer = list(overview["Endringer"].iter_rows(min_row=4, values_only=True))
+    assert ("42", "Tiltak", "T3", "Frist flyttet", "Frist", dt.datetime(2026, 10, 15),
+            dt.datetime(2026, 12, 1), 47) in [
         (r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in endringer]
     header = [c.value for c in overview["Oversikt"][4]]
     agder_row = next(r for r in overview["Oversikt"].iter_rows(min_row=5, values_only=True)
@@ -373,7 +375,7 @@ def test_the_commands_of_a_round(tmp_path: Path) -> None:
                                 "--regions", str(regions), "--previous", str(inbox1)])
     assert done.exit_code == 0, done.output
     book = openpyxl.load_workbook(overview)
-    assert "Endringer" in book.sheetnames and book["Endringer"].max_row == 3
+    assert "Endringer" in book.sheetnames and book["Endringer"].max_row == 5  # title, note
     plain = runner.invoke(main, ["consolidate", str(inbox2), "--out",
                                  str(tmp_path / "uten.xlsx"), "--regions", str(regions)])
     assert plain.exit_code == 0

@@ -152,7 +152,7 @@ def test_a_number_column_with_a_total_on_oversikt_is_one_template_edit(tmp_path:
     assert cached[total_row[column].coordinate].value == pytest.approx(3750.5)
     # The tiltak sheet of the overview carries the column too, with its number format.
     actions = openpyxl.load_workbook(out)["Tiltak"]
-    headers = [c.value for c in actions[1]]
+    headers = [c.value for c in actions[3]]  # under the title and the note
     assert "Reisekostnader (kr)" in headers
 
 

@@ -100,6 +100,12 @@ def print_scale(widths: Sequence[float]) -> int:
     return max(MIN_PRINT_SCALE, min(100, math.floor(100 * printable / max(width, 1))))
 
 
+def page_width(scale: int = MIN_PRINT_SCALE) -> float:
+    """How many characters of column width fit across one A4 landscape page at ``scale``
+    (%): what a sheet that may span pages lays its columns out against."""
+    return (_A4_LANDSCAPE_PT - 2 * _SIDE_MARGIN_IN * 72) / (_PT_PER_CHAR * scale / 100)
+
+
 def footer_parts(title: str) -> tuple[str, str]:
     """Every printed page names the workbook (region and year, or the national overview),
     the sheet and the page: a loose page finds its place again. (Left, right.)"""

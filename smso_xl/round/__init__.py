@@ -2,8 +2,10 @@
 
 - ``generator`` — ``generate``: one workbook per region; ``rounds`` — ``generate --from``.
 - ``validation`` — ``validate``: a report per file; ``feedback`` — the marked-up copies.
-- ``consolidation`` — ``consolidate``: one submission per region, every row once;
-  ``frames`` — its DataFrames; ``overview`` — the national overview workbook.
+- ``submission`` — one file seen in the inbox and its status;
+  ``consolidation`` — ``consolidate``: one submission per region, every row once, the
+  national totals, deadlines and hours computed once; ``frames`` — its DataFrames;
+  ``overview`` — the national overview workbook, which renders it.
 - ``compare`` — what changed between two rounds; ``demo`` — a whole season on example data.
 - ``workflows`` — what ``validate`` and ``consolidate`` run, whole (the CLI only renders).
 """

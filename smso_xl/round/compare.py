@@ -109,6 +109,26 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         return {"regions": [r.to_json() for r in self.regions], "summary": self.summary}
 
+    def progress(self, code: str) -> Progress | None:
+        """What region ``code`` moved since the previous round (Oversikt shows it); None
+        when it has no plan in one of the rounds."""
+        region = next((r for r in self.regions if r.code == code), None)
+        if region is None or region.old is None or region.new is None:
+            return None
+        return Progress(region.count(lambda c: completed_since(self.template, c)),
+                        region.count(lambda c: bool(c.days)),
+                        region.count(lambda c: c.change == REMOVED))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A region's progress since the previous round: actions completed, deadlines moved,
+    rows removed."""
+
+    completed: int
+    moved: int
+    removed: int
+
 
 def is_status_change(change: Change) -> bool:
     return change.change == CHANGED and change.role == "status"

@@ -20,17 +20,30 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..base.batch import paused_gc
-from ..base.findings import ERROR, WARNING, Finding, finding
+from ..base.findings import Finding, finding
 from ..template.config import Region, default_parties, default_regions, plan_of_file_name
 from ..template.definition import Figure, Sheet, Template, TemplateSet, load_templates
 from ..template.rules import PlanRow
 from ..template.values import fold
+from .submission import (
+    DUPLICATE,
+    EXCLUDED,
+    INCLUDED,
+    INCLUDED_WITH_ERRORS,
+    NOT_TEMPLATE,
+    OTHER_YEAR,
+    SUPERSEDED,
+    UNKNOWN_REGION,
+    UNREADABLE,
+    WRONG_FORMAT,
+    Submission,
+)
 from .validation import (
-    FileReport,
     ProvenanceLookup,
     add_provenance,
     find_workbooks,
@@ -40,17 +53,6 @@ from .validation import (
 if TYPE_CHECKING:
     import pandas as pd
 
-# Submission statuses, as the overview's Innsendinger sheet names them.
-INCLUDED = "Med"
-INCLUDED_WITH_ERRORS = "Med – har feil"
-SUPERSEDED = "Erstattet av nyere versjon"
-DUPLICATE = "Lik kopi"
-EXCLUDED = "Utelatt – har feil"
-UNREADABLE = "Kan ikke leses"
-WRONG_FORMAT = "Feil filformat"  # a workbook saved in a format the tool does not read (.xls)
-NOT_TEMPLATE = "Ikke fra malen"
-OTHER_YEAR = "Annet planår"
-UNKNOWN_REGION = "Ukjent region"
 NO_STATUS = "Ikke satt"  # an action without a status, in the counts by status
 
 # An expected region's status, on Oversikt and in the console (RegionSummary.status).
@@ -70,75 +72,6 @@ _UNUSABLE = (UNREADABLE, WRONG_FORMAT, NOT_TEMPLATE)
 # What sniff says of a workbook it will not parse because of its format: the region sent
 # its plan, in the wrong format, and a Save As fixes it. (Why .xls is not read: docs.)
 _FORMAT_CODES = frozenset({"file-legacy-xls", "file-unsupported-type"})
-
-
-@dataclass
-class Submission:
-    """One file seen in the inbox."""
-
-    report: FileReport
-    status: str = UNREADABLE
-    superseded_by: Path | None = None
-    # The expected region a file that cannot be read is credited to (by the name generate
-    # gave it, or by its sender); None for a readable one (its metadata says) or nobody's.
-    credited_to: str | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.report.path
-
-    @property
-    def identity(self) -> Any:
-        return self.report.workbook.identity if self.report.workbook else None
-
-    @property
-    def region(self) -> str | None:
-        return self.report.region
-
-    @property
-    def year(self) -> int | None:
-        return self.report.year
-
-    @property
-    def sha256(self) -> str | None:
-        return self.report.workbook.sha256 if self.report.workbook else None
-
-    @property
-    def saved_at(self) -> dt.datetime | None:
-        return self.report.workbook.saved_at if self.report.workbook else None
-
-    @property
-    def last_updated(self) -> dt.date | None:
-        """``Sist oppdatert (dato)`` from the Organisering form, if the region filled it."""
-        plan = self.report.plan
-        return plan.last_updated if plan else None
-
-    @property
-    def sent_at(self) -> dt.datetime | None:
-        """When the mail that brought the file was sent (``collect`` manifest), if known."""
-        return self.report.mail.sent if self.report.mail else None
-
-    @property
-    def received_at(self) -> dt.datetime | None:
-        """When it came: the time its mail was sent, else the workbook's own saved time."""
-        return self.sent_at or self.saved_at
-
-    @property
-    def included(self) -> bool:
-        return self.status in (INCLUDED, INCLUDED_WITH_ERRORS)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.report.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.report.findings if f.severity == WARNING)
-
-    def reason(self) -> str:
-        """Why an unreadable file could not be used (its first file-level finding)."""
-        first = next((f for f in self.report.findings if f.sheet is None), None)
-        return first.message if first else ""
 
 
 @dataclass
@@ -194,6 +127,11 @@ class RegionSummary:
             return None if total == 0 else value / total
         return value
 
+    @property
+    def counted(self) -> bool:
+        """Its figures count in the national totals: a plan came and it was included."""
+        return self.submission is not None and self.submission.included
+
     # The figures the command line reports, by their keys in the shipped template.
     @property
     def goals(self) -> int:
@@ -222,6 +160,34 @@ class SharedRows:
     @property
     def count(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
+
+
+@dataclass(frozen=True)
+class NationalTotal:
+    """One figure for the whole country: the counted regions' figures summed, the rows two
+    regions sent alike counted once. ``twice`` is what those rows add to the regions' sum
+    (the total subtracts it), ``twice_rows`` how many rows they are (a share leaves them
+    out of its denominator too)."""
+
+    figure: Figure
+    value: float | None  # a count or sum; a share (None without rows)
+    twice: float = 0
+    twice_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A row whose deadline has passed or comes soon and that is not done (Frister)."""
+
+    submission: Submission
+    sheet: Sheet          # the template's sheet of the row
+    row: PlanRow
+    deadline: dt.date
+    days: int             # from the consolidation's today; negative when it has passed
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
 
 
 @dataclass
@@ -258,15 +224,32 @@ class Consolidation:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """pandas DataFrames for analysts: goals, actions, risks, parties, assessments,
-        findings and submissions; one row per filled row, with region and source."""
-        from .frames import build_frames
+        findings and submissions (one row per filled row, with region and source), and
+        regions and totals: Oversikt's lines and its Totalt, the numbers computed once."""
+        from .frames import FrameSource, build_frames
 
-        return build_frames(self)
+        names: dict[str, str] = {}
+        for summary in self.regions:  # the first of a repeated code wins, as on the sheets
+            names.setdefault(summary.region.code, summary.region.name)
+        figures = self.template.figures
+        lines = [{"region": r.region.code, "region_name": r.region.name, "status": r.status,
+                  "received_at": r.received_at, "file": str(r.file.path) if r.file else None,
+                  "errors": r.file.errors if r.file else None,
+                  "warnings": r.file.warnings if r.file else None,
+                  **{f.key: r.figure(f) if r.counted else None for f in figures}}
+                 for r in self.regions]
+        totals = {key: total.value for key, total in self.national_totals.items()}
+        return build_frames(FrameSource(self.template, names, self.submissions, self.rows,
+                                        self.all_findings(), lines, totals))
 
     def counted_twice(self) -> dict[str, tuple[float, int]]:
         """What the regions' figures count twice because two regions sent the same rows:
         per figure key, the value and the number of rows of the later plans' shared rows.
-        Oversikt's totals subtract it, so that each shared row counts once."""
+        The national totals subtract it, so that each shared row counts once."""
+        return self._twice
+
+    @cached_property
+    def _twice(self) -> dict[str, tuple[float, int]]:
         # A plan sent by three regions is in two pairs with the first: each later plan's
         # shared rows are gathered over its pairs, so that no row is subtracted twice.
         copies: dict[int, dict[str, dict[int, PlanRow]]] = defaultdict(lambda: defaultdict(dict))
@@ -281,6 +264,60 @@ class Consolidation:
                 old_value, old_count = twice.get(figure.key, (0, 0))
                 twice[figure.key] = (old_value + value, old_count + count)
         return twice
+
+    @cached_property
+    def national_totals(self) -> dict[str, NationalTotal]:
+        """Every figure of the template for the whole country (by its key), computed once:
+        what Oversikt's Totalt row shows (as the cached values of its formulas) and
+        ``--format json`` reports under ``totals``."""
+        counted = [s for s in self.regions if s.counted]
+        totals = {}
+        for figure in self.template.figures:
+            less, less_rows = self._twice.get(figure.key, (0, 0))
+            summed = sum(s.figures.get(figure.key, 0) for s in counted) - less
+            if figure.share:
+                rows = sum(s.totals.get(figure.key, 0) for s in counted) - less_rows
+                value: float | None = summed / rows if rows else None
+            else:
+                value = summed
+            totals[figure.key] = NationalTotal(figure, value, less, less_rows)
+        return totals
+
+    @cached_property
+    def party_hours(self) -> list[tuple[str, float]]:
+        """The hours a year of the participating parties (Parter: ``Timer per år``), summed
+        by party over the chosen plans, largest first; empty when none gave hours."""
+        template = self.template
+        parties = template.sheet_by_role("parties")
+        stand, hours_key = parties.key_of("stand") or "", parties.key_of("hours") or ""
+        title = parties.key_of("title") or ""
+        hours: dict[str, float] = {}
+        for _, plan_row in self.rows(parties.name):
+            if plan_row.values.get(stand) not in template.participating:
+                continue
+            value = plan_row.values.get(hours_key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                name = str(plan_row.shown(title) or "(uten navn)")
+                hours[name] = hours.get(name, 0) + value
+        return sorted(hours.items(), key=lambda item: (-item[1], fold(item[0])))
+
+    def deadlines(self, within_days: int) -> list[Deadline]:
+        """The deadlines passed or within ``within_days`` of rows not done, on every sheet
+        with deadlines, the earliest first (sheets in the template's order, regions in the
+        region list's order within a day)."""
+        template, today = self.template, self.today
+        horizon = today + dt.timedelta(days=within_days)
+        found: list[tuple[int, Deadline]] = []
+        for order, sheet in enumerate(s for s in template.tables if s.key_of("deadline")):
+            deadline_key, status_key = sheet.key_of("deadline") or "", sheet.key_of("status")
+            for sub, row in self.rows(sheet.name):
+                deadline = row.values.get(deadline_key)
+                if (isinstance(deadline, dt.date) and deadline <= horizon
+                        and not template.is_done(row.values.get(status_key or ""))):
+                    found.append((order, Deadline(sub, sheet, row, deadline,
+                                                  (deadline - today).days)))
+        found.sort(key=lambda item: (item[1].deadline, item[0]))  # stable
+        return [deadline for _, deadline in found]
 
     def shares_rows_with(self, code: str) -> list[str]:
         """The regions whose plan has the same rows as region ``code``'s (:attr:`shared`)."""
@@ -321,6 +358,9 @@ class Consolidation:
                              "sent": _iso(s.sent_at)}
                             for s in self.submissions],
             "findings": [f.to_json() for f in self.findings],
+            "totals": {key: total.value for key, total in self.national_totals.items()},
+            "party_hours": [{"party": name, "hours": hours}
+                            for name, hours in self.party_hours],
             "summary": {"files": len(self.submissions), "regions": len(self.regions),
                         **{REGION_STATUS_KEYS[k]: v for k, v in counts.items()}},
         }
@@ -522,7 +562,10 @@ def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
 
 def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
     """Every pair of chosen plans of two regions that share most of their goal and action
-    rows, the earlier saved first (its region's plan is taken as the original)."""
+    rows, the earlier saved first (its region's plan is taken as the original). Plans meet
+    through an index from each row's fingerprint to the plans that hold it, so the work
+    grows with the rows, not with the pairs of plans: two plans that share no row are
+    never compared."""
     sheets = [template.sheet_by_role(role) for role in _PLAN_ROLES]
     keyed: list[tuple[Submission, dict[tuple[str, ...], PlanRow]]] = []
     for sub in sorted(chosen, key=_newness):
@@ -533,18 +576,24 @@ def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[Share
                 if (key := _row_key(sheet, row)) is not None:
                     keys.setdefault(key, row)  # a row repeated within a plan counts once
         keyed.append((sub, keys))
+    holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    common: Counter[tuple[int, int]] = Counter()  # (earlier, later) → rows alike
+    for index, (_, keys) in enumerate(keyed):
+        for key in keys:
+            for earlier in holders[key]:
+                common[earlier, index] += 1
+            holders[key].append(index)
     pairs = []
-    for index, (earlier, first) in enumerate(keyed):
-        for later, second in keyed[index + 1:]:
-            same = first.keys() & second.keys()
-            smaller = min(len(first), len(second))
-            if (earlier.region != later.region and len(same) >= MIN_SHARED_ROWS
-                    and len(same) >= MIN_SHARED_SHARE * smaller):
-                rows: dict[str, list[PlanRow]] = defaultdict(list)
-                for key, row in second.items():
-                    if key in same:
-                        rows[row.sheet].append(row)
-                pairs.append(SharedRows(earlier, later, dict(rows), smaller))
+    for (first_index, second_index), same in sorted(common.items()):
+        (earlier, first), (later, second) = keyed[first_index], keyed[second_index]
+        smaller = min(len(first), len(second))
+        if (earlier.region != later.region and same >= MIN_SHARED_ROWS
+                and same >= MIN_SHARED_SHARE * smaller):
+            rows: dict[str, list[PlanRow]] = defaultdict(list)
+            for key, row in second.items():
+                if key in first:
+                    rows[row.sheet].append(row)
+            pairs.append(SharedRows(earlier, later, dict(rows), smaller))
     return pairs
 
 

@@ -18,92 +18,59 @@ columns keep what the region typed when it is not a valid choice, so nothing typ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..base.findings import Finding
 from ..template.definition import Sheet, Template
 from ..template.kinds import kind_of
-
-if TYPE_CHECKING:
-    from ..base.findings import Finding
-    from ..template.config import Region
-    from ..template.model import Identity
-    from ..template.rules import PlanRow
-    from .validation import FileReport
+from ..template.rules import PlanRow
+from .submission import Submission
 
 
-# ``consolidation`` imports this module (in ``Consolidation.frames()``), so this module must
-# not import it back: it names the shape of what it reads instead of the classes.
-class Source(Protocol):
-    """A file the consolidation saw (``consolidation.Submission``), as the frames read it."""
+@dataclass(frozen=True)
+class FrameSource:
+    """What the frames are made of, handed over by ``Consolidation.frames()`` (which
+    imports this module only when asked, for pandas' sake; so this module cannot import
+    the consolidation back)."""
 
-    @property
-    def report(self) -> FileReport: ...
-    @property
-    def path(self) -> Path: ...
-    @property
-    def region(self) -> str | None: ...
-    @property
-    def year(self) -> int | None: ...
-    @property
-    def identity(self) -> Identity | None: ...
-    @property
-    def saved_at(self) -> dt.datetime | None: ...
-    @property
-    def sha256(self) -> str | None: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def superseded_by(self) -> Path | None: ...
-    @property
-    def included(self) -> bool: ...
-    @property
-    def errors(self) -> int: ...
-    @property
-    def warnings(self) -> int: ...
-    def reason(self) -> str: ...
+    template: Template
+    names: Mapping[str, str]     # region code → name in the region list
+    submissions: Sequence[Submission]
+    rows: Callable[[str], Sequence[tuple[Submission, PlanRow]]]  # a sheet's chosen rows
+    findings: Sequence[tuple[Submission | None, Finding]]
+    # Oversikt's lines and Totalt, as the consolidation computed them: per expected region
+    # its code, name, status, received_at, file, errors, warnings and a value per figure
+    # key (None where its plan is not counted); per figure key its national value.
+    regions: Sequence[Mapping[str, object]] = ()
+    totals: Mapping[str, float | None] = field(default_factory=dict)
 
-
-class Expected(Protocol):
-    """An expected region's line (``consolidation.RegionSummary``)."""
-
-    @property
-    def region(self) -> Region: ...
-
-
-class Consolidated(Protocol):
-    """A consolidation (``consolidation.Consolidation``), as the frames read it."""
-
-    @property
-    def template(self) -> Template: ...
-    @property
-    def regions(self) -> Sequence[Expected]: ...
-    @property
-    def submissions(self) -> Sequence[Source]: ...
-    def rows(self, sheet: str) -> Sequence[tuple[Source, PlanRow]]: ...
-    def all_findings(self) -> Sequence[tuple[Source | None, Finding]]: ...
 
 #: Frame name → the role of its template sheet.
 PLAN_FRAMES = {"goals": "goals", "actions": "actions", "risks": "risks", "parties": "parties",
                "assessments": "assessment"}
 
 
-def build_frames(result: Consolidated) -> dict[str, pd.DataFrame]:
+def build_frames(result: FrameSource) -> dict[str, pd.DataFrame]:
     frames = {name: _plan_frame(result, result.template.sheet_by_role(role))
               for name, role in PLAN_FRAMES.items()}
+    frames["regions"] = _regions_frame(result)
+    frames["totals"] = pd.DataFrame({
+        "figure": pd.Series([f.key for f in result.template.figures], dtype=object),
+        "label": pd.Series([f.label for f in result.template.figures], dtype=object),
+        "value": pd.Series([result.totals.get(f.key) for f in result.template.figures],
+                           dtype="float64")})
     frames["findings"] = _findings_frame(result)
     frames["submissions"] = _submissions_frame(result)
     return frames
 
 
-def _region_name(result: Consolidated, sub: Source | None) -> str | None:
+def _region_name(result: FrameSource, sub: Submission | None) -> str | None:
     if sub is None:
         return None
-    names = {s.region.code: s.region.name for s in result.regions}
-    known = names.get(sub.region or "")
+    known = result.names.get(sub.region or "")
     return known or (sub.identity.region_name if sub.identity else None)
 
 
@@ -119,7 +86,7 @@ def _typed(dtype: str, values: list[object]) -> pd.Series:
     return pd.Series(values, dtype=dtype)
 
 
-def _plan_frame(result: Consolidated, sheet: Sheet) -> pd.DataFrame:
+def _plan_frame(result: FrameSource, sheet: Sheet) -> pd.DataFrame:
     pairs = result.rows(sheet.name)
     data: dict[str, pd.Series] = {
         "region": pd.Series([sub.region for sub, _ in pairs], dtype=object),
@@ -142,8 +109,28 @@ def _plan_frame(result: Consolidated, sheet: Sheet) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _findings_frame(result: Consolidated) -> pd.DataFrame:
-    pairs = result.all_findings()
+def _regions_frame(result: FrameSource) -> pd.DataFrame:
+    """Oversikt's table: one row per expected region, its status and figures."""
+    keys = [f.key for f in result.template.figures]
+
+    def column(name: str) -> list[object]:
+        return [line.get(name) for line in result.regions]
+
+    data: dict[str, pd.Series] = {
+        name: pd.Series(column(name), dtype=object)
+        for name in ("region", "region_name", "status", "file")}
+    data["received_at"] = pd.Series(pd.to_datetime(pd.Series(column("received_at"),
+                                                              dtype=object), utc=True),
+                                    dtype="datetime64[ns, UTC]")
+    for key in keys:
+        data[key] = pd.Series(column(key), dtype="float64")
+    for name in ("errors", "warnings"):
+        data[name] = pd.Series(column(name), dtype="Int64")
+    return pd.DataFrame(data)
+
+
+def _findings_frame(result: FrameSource) -> pd.DataFrame:
+    pairs = result.findings
     columns: dict[str, list[object]] = {
         "region": [sub.region if sub else None for sub, _ in pairs],
         "region_name": [_region_name(result, sub) for sub, _ in pairs],
@@ -163,7 +150,7 @@ def _findings_frame(result: Consolidated) -> pd.DataFrame:
     return frame
 
 
-def _submissions_frame(result: Consolidated) -> pd.DataFrame:
+def _submissions_frame(result: FrameSource) -> pd.DataFrame:
     subs = result.submissions
     saved = [s.saved_at for s in subs]
     frame = pd.DataFrame({
