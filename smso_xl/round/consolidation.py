@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..base.batch import paused_gc
 from ..base.findings import ERROR, WARNING, Finding, finding
 from ..template.config import Region, default_parties, default_regions, plan_of_file_name
-from ..template.definition import Figure, Sheet, Template, TemplateSet, load_templates
+from ..template.definition import Figure, Role, Sheet, Template, TemplateSet, load_templates
 from ..template.rules import PlanRow
 from ..template.values import fold
 from .validation import (
@@ -495,17 +495,17 @@ def _conflicting_copies(submissions: Sequence[Submission]) -> list[Finding]:
 # say. Two plans share a plan when at least this many rows, and at least this share of the
 # smaller plan's rows, are the same: one common row is chance, half a plan is a paste.
 MIN_SHARED_ROWS, MIN_SHARED_SHARE = 2, 0.5
-_PLAN_ROLES = ("goals", "actions")
+_PLAN_ROLES = (Role.GOALS, Role.ACTIONS)
 
 
 def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
     """What makes a row the same in another plan: its text, responsible and deadline, as
     the region sees them (case, spacing and æøå spellings aside); None without a text."""
-    title = row.shown(sheet.key_of("title") or "")
+    title = row.shown(sheet.key_of(Role.TITLE) or "")
     if title is None or not str(title).strip():
         return None
     return (sheet.name, *(fold(str(row.shown(sheet.key_of(role) or "") or ""))
-                          for role in ("title", "owner", "deadline")))
+                          for role in (Role.TITLE, Role.OWNER, Role.DEADLINE)))
 
 
 def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
@@ -561,8 +561,8 @@ def _summarise(region: Region, submissions: Sequence[Submission], template: Temp
         summary.figures[figure.key], total = _figure(figure, rows, template, today)
         if figure.share:
             summary.totals[figure.key] = total
-    actions = template.sheet_by_role("actions")
-    status = actions.key_of("status") or ""
+    actions = template.sheet_by_role(Role.ACTIONS)
+    status = actions.key_of(Role.STATUS) or ""
     summary.status_counts = dict(Counter(str(r.values.get(status) or NO_STATUS)
                                          for r in rows.get(actions.name, [])))
     return summary
@@ -583,7 +583,7 @@ def _figure(figure: Figure, rows: dict[str, list[PlanRow]], template: Template,
 
 
 def _owned_with_deadline(sheet: Sheet, row: PlanRow) -> bool:
-    owner, deadline = sheet.key_of("owner"), sheet.key_of("deadline")
+    owner, deadline = sheet.key_of(Role.OWNER), sheet.key_of(Role.DEADLINE)
     return (owner is not None and row.values.get(owner) is not None
             and deadline is not None and isinstance(row.values.get(deadline), dt.date))
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
-from ..template.definition import Sheet, Template
+from ..template.definition import Role, Sheet, Template
 from ..template.kinds import kind_of
 
 if TYPE_CHECKING:
@@ -87,8 +87,8 @@ class Consolidated(Protocol):
     def all_findings(self) -> Sequence[tuple[Source | None, Finding]]: ...
 
 #: Frame name → the role of its template sheet.
-PLAN_FRAMES = {"goals": "goals", "actions": "actions", "risks": "risks", "parties": "parties",
-               "assessments": "assessment"}
+PLAN_FRAMES = {"goals": Role.GOALS, "actions": Role.ACTIONS, "risks": Role.RISKS,
+               "parties": Role.PARTIES, "assessments": Role.ASSESSMENT}
 
 
 def build_frames(result: Consolidated) -> dict[str, pd.DataFrame]:

@@ -26,7 +26,7 @@ from ..base.cells import a1_range
 from ..base.fileio import atomic_output
 from ..base.findings import ERROR, SEVERITY_LABELS, WARNING
 from ..base.formats import ERROR_FILL, HEADER_FILL, OK_FILL, WARNING_FILL, set_up_page
-from ..template.definition import Column, Figure, Sheet, Template
+from ..template.definition import Column, Figure, Role, Sheet, Template
 from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date
@@ -53,8 +53,8 @@ CONTACTS_SHEET = "Kontakter"  # after Oversikt: the address book for the follow-
 CHANGES_SHEET = "Endringer"
 # How Endringer names a change: the kinds the coordinator follows up get their own word.
 CHANGE_WORDS = {ADDED: "Ny", REMOVED: "Fjernet", CHANGED: "Endret"}
-ROLE_CHANGE_WORDS = {"status": "Status endret", "deadline": "Frist flyttet",
-                     "owner": "Ansvarlig byttet"}
+ROLE_CHANGE_WORDS = {Role.STATUS: "Status endret", Role.DEADLINE: "Frist flyttet",
+                     Role.OWNER: "Ansvarlig byttet"}
 DUE_WITHIN_DAYS = 90
 MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
 # A column fitted to its values: text wraps beyond MAX_FITTED; a file name, on one line, is
@@ -116,7 +116,7 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
             template = result.template
             year = f" {result.year}" if result.year else ""
             fmt = _Formats(book, _value_fills(template), f"Nasjonal oversikt{year}")
-            assessment = template.sheet_by_role("assessment")
+            assessment = template.sheet_by_role(Role.ASSESSMENT)
             names = sheet_names(template, changes is not None)
             sheets = {name: book.add_worksheet(name) for name in names}
             _oversikt(book, sheets[SUMMARY_SHEET], result, fmt, changes)
@@ -142,7 +142,7 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
 
 def sheet_names(template: Template, with_changes: bool = False) -> tuple[str, ...]:
     """The overview's sheets, in order; Endringer after Frister when it has a previous round."""
-    assessment = template.sheet_by_role("assessment")
+    assessment = template.sheet_by_role(Role.ASSESSMENT)
     frister, *rest = OWN_SHEETS
     return (SUMMARY_SHEET, CONTACTS_SHEET, *template.overview_sheets, assessment.name, frister,
             *([CHANGES_SHEET] if with_changes else []), *rest)
@@ -483,9 +483,9 @@ def _party_hours(result: Consolidation) -> list[tuple[str, float]]:
     """The hours of participating parties (Parter: ``Timer per år``), summed by party over
     the chosen submissions, largest first."""
     template = result.template
-    parties = template.sheet_by_role("parties")
-    stand, hours_key = parties.key_of("stand") or "", parties.key_of("hours") or ""
-    title = parties.key_of("title") or ""
+    parties = template.sheet_by_role(Role.PARTIES)
+    stand, hours_key = parties.key_of(Role.STAND) or "", parties.key_of(Role.HOURS) or ""
+    title = parties.key_of(Role.TITLE) or ""
     hours: dict[str, float] = {}
     for _, plan_row in result.rows(parties.name):
         if plan_row.values.get(stand) not in template.participating:
@@ -516,7 +516,7 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
             row: int, columns: Sequence[_Col]) -> None:
     """Side by side under the table: actions by status per region, and hours per party."""
     template = result.template
-    status = template.sheet_by_role("actions").by_role("status")
+    status = template.sheet_by_role(Role.ACTIONS).by_role(Role.STATUS)
     known = template.vocabularies[status.list or ""] if status else ()
     found = {status for s in result.regions for status in s.status_counts}
     statuses = [*known, *sorted(found - {*known, NO_STATUS}), NO_STATUS]
@@ -543,8 +543,8 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     column.set_y_axis({"name": "Antall tiltak", "min": 0, "num_format": "0",
                        "num_font": CHART_FONT, "name_font": CHART_FONT,
                        "major_unit": max(1, math.ceil(highest / 8))})
-    parties = template.sheet_by_role("parties")
-    party, hours = (parties.by_role(role) for role in ("title", "hours"))
+    parties = template.sheet_by_role(Role.PARTIES)
+    party, hours = (parties.by_role(role) for role in (Role.TITLE, Role.HOURS))
     assert party is not None and hours is not None, "the parties sheet names parties and hours"
     first, last = _chart_data(ws, fmt, last + 2, f"{hours.header} per {party.header.lower()}",
                               ["", party.header, hours.header],
@@ -600,11 +600,11 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
     with_extras = any(row.extra for _, row in pairs)
     columns = [_Col("Region", 8), _Col("Regionnavn", 16),
                *(_Col(c.header, min(c.width, MAX_WIDTH), _column_kind(c),
-                      colour=c.role == "risk_level") for c in sheet.columns),
+                      colour=c.role == Role.RISK_LEVEL) for c in sheet.columns),
                *([_Col("Egne kolonner", 30)] if with_extras else []),
                _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
-    deadline = sheet.key_of("deadline")
+    deadline = sheet.key_of(Role.DEADLINE)
     marked = 2 + [c.key for c in sheet.columns].index(deadline) if deadline else -1
     region_name = _region_namer(result)
     rows = [[sub.region, region_name(sub),
@@ -624,13 +624,13 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
 def _criterion_number(result: Consolidation, row: PlanRow) -> str | None:
     """K1…K9 for a criterion of the template (matched tolerantly); None for one it lacks."""
     numbers = {fold(text): f"K{i}" for i, text in enumerate(result.template.criteria, start=1)}
-    title = result.template.sheet(row.sheet).key_of("title") or ""
+    title = result.template.sheet(row.sheet).key_of(Role.TITLE) or ""
     return numbers.get(fold(str(row.shown(title) or "")))
 
 
 def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
-    criteria, sheet = result.template.criteria, result.template.sheet_by_role("assessment")
-    assessment = sheet.by_role("assessment")
+    criteria, sheet = result.template.criteria, result.template.sheet_by_role(Role.ASSESSMENT)
+    assessment = sheet.by_role(Role.ASSESSMENT)
     assert assessment is not None, "the self-assessment sheet has an assessment column"
     pairs = result.rows(sheet.name)
     ws.write_string(0, 0, f"{sheet.name} – regioner × kriterier", fmt.title)
@@ -684,13 +684,13 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
     criteria take the matrix's width (longer text wraps); the criterion's text and the file
     name, which need room, come after them. Returns the columns' widths."""
     with_extras = any(r.extra for _, r in pairs)
-    order = ("assessment", "owner", "deadline", "status", "follow_up")
+    order = (Role.ASSESSMENT, Role.OWNER, Role.DEADLINE, Role.STATUS, Role.FOLLOW_UP)
     first = [c for role in order if (c := sheet.by_role(role)) is not None]
-    title = [c for c in sheet.columns if c.role == "title"]
+    title = [c for c in sheet.columns if c.role == Role.TITLE]
     middle = [c for c in sheet.columns if c not in first and c not in title]
     shown = [*first, *middle]
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Nr", 13),
-               *(_Col(c.header, _MATRIX_WIDTH, _column_kind(c), colour=c.role == "assessment")
+               *(_Col(c.header, _MATRIX_WIDTH, _column_kind(c), colour=c.role == Role.ASSESSMENT)
                  for c in shown),
                _Col("Kildeark", 14), _Col("Kilderad", 14, "number"),
                *(_Col(c.header, 48) for c in title),
@@ -699,7 +699,7 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
     beneath = range(2, 2 + len(result.template.criteria))
     columns = [dataclasses.replace(c, width=_MATRIX_WIDTH, wrap=True, fit=False)
                if i in beneath else c for i, c in enumerate(columns)]
-    deadline = next((3 + i for i, c in enumerate(shown) if c.role == "deadline"), -1)
+    deadline = next((3 + i for i, c in enumerate(shown) if c.role == Role.DEADLINE), -1)
     region_name = _region_namer(result)
     rows = [[sub.region, region_name(sub), _criterion_number(result, r),
              *(r.shown(c.key) for c in shown), r.sheet, r.row,
@@ -720,11 +720,11 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     horizon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
     found: list[tuple[dt.date, int, list[object]]] = []
     region_name = _region_namer(result)
-    sheets = [s for s in template.tables if s.key_of("deadline")]
+    sheets = [s for s in template.tables if s.key_of(Role.DEADLINE)]
     for order, sheet in enumerate(sheets):
-        deadline_key = sheet.key_of("deadline") or ""
-        status_key, ident_key = sheet.key_of("status") or "", sheet.key_of("id") or ""
-        what_key, owner_key = sheet.key_of("title") or "", sheet.key_of("owner") or ""
+        deadline_key = sheet.key_of(Role.DEADLINE) or ""
+        status_key, ident_key = sheet.key_of(Role.STATUS) or "", sheet.key_of(Role.ID) or ""
+        what_key, owner_key = sheet.key_of(Role.TITLE) or "", sheet.key_of(Role.OWNER) or ""
         for sub, r in result.rows(sheet.name):
             deadline = r.values.get(deadline_key)
             if (not isinstance(deadline, dt.date) or template.is_done(r.values.get(status_key))
@@ -736,12 +736,12 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                 r.shown(owner_key), deadline, r.shown(status_key), (deadline - today).days,
                 yes if deadline < today else no, sub.path.name, r.sheet, r.row]))
     found.sort(key=lambda item: (item[0], item[1]))  # stable: region order within a day
-    def header(role: str) -> str:
+    def header(role: Role) -> str:
         return _actions_header(template, role)
 
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
-               _Col(header("id"), 7), _Col("Hva", 44), _Col(header("owner"), 22),
-               _Col(header("deadline"), 12, "date"), _Col(header("status"), 13),
+               _Col(header(Role.ID), 7), _Col("Hva", 44), _Col(header(Role.OWNER), 22),
+               _Col(header(Role.DEADLINE), 12, "date"), _Col(header(Role.STATUS), 13),
                _Col("Dager", 8, "number"), _Col("Forfalt", 9),
                _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
@@ -751,9 +751,9 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
            empty=f"Ingen frister som er passert eller kommer innen {DUE_WITHIN_DAYS} dager.")
 
 
-def _actions_header(template: Template, role: str) -> str:
+def _actions_header(template: Template, role: Role) -> str:
     """A column of the overview's own named as on the actions sheet (ID, Frist, Status …)."""
-    column = template.sheet_by_role("actions").by_role(role)
+    column = template.sheet_by_role(Role.ACTIONS).by_role(role)
     return column.header if column else role
 
 
@@ -761,7 +761,7 @@ def _endringer(ws: Worksheet, result: Consolidation, changes: Comparison,
                fmt: _Formats) -> None:
     """One row per change since the previous round, as ``smso-xl compare`` lists them."""
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
-               _Col(_actions_header(result.template, "id"), 12), _Col("Endring", 16),
+               _Col(_actions_header(result.template, Role.ID), 12), _Col("Endring", 16),
                _Col("Felt", 18), _Col("Før", 30), _Col("Nå", 30),
                _Col("Dager", 8, "number"), _Col("Forrige fil", 28, wrap=False, fit=True),
                _Col("Ny fil", 28, wrap=False, fit=True)]
