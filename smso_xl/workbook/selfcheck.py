@@ -98,9 +98,11 @@ def _sum_check(table: TableRefs, label: str, codes: frozenset[str], rules: Seque
         total = "+".join(f"({r.formula(table.rng)})" for r in rules)
         formula = f"SUMPRODUCT({scope(table.rng)}({total}))"
     if each_row:
-        # No filled row, nothing to count: the rules are not computed at all (IF
-        # evaluates one branch), which is most of a blank plan's checks.
-        formula = f"IF(SUMPRODUCT({table.present(table.rng)}*1)=0,0,{formula})"
+        # No cell that fills a row, nothing to count: the rules are not computed at all (IF
+        # evaluates one branch), which is most of a blank plan's checks. COUNTA only counts
+        # (a cell holding "" counts, and then the rules say 0 themselves).
+        cells = ",".join(table.rng(key) for key in table.filled)
+        formula = f"IF(COUNTA({cells})=0,0,{formula})"
     marks = tuple(Mark(table.target(r.column.key),
                        f"{scope(table.cell)}({r.formula(table.cell)})>0") for r in rules)
     name = table.sheet.name
