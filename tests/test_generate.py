@@ -39,6 +39,7 @@ from smso_xl.template.config import (
     load_settings,
 )
 from smso_xl.template.definition import Column, Sheet, load_template
+from smso_xl.template.formulas import NAME_PREFIX
 from smso_xl.template.kinds import input_columns, is_input
 from smso_xl.template.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
 from smso_xl.template.prefill import NEW_YEAR, Carried
@@ -759,6 +760,9 @@ def test_sjekk_formulas_point_at_the_table_columns_they_name(
         formula = cell.find(f"{{{M}}}f").text or ""
         if sheet_name == "Organisering":
             continue
+        for name, defined in wb.defined_names.items():  # the checks' named helper formulas
+            if name.startswith(NAME_PREFIX):
+                formula = re.sub(rf"\b{name}\b", lambda _m, d=defined: d.attr_text, formula)
         # The Table's rows and those a region adds below it: the validator reads them all.
         last_data_row = checked_last_row(_data_rows(wb[sheet_name]))
         ranges = ref.findall(formula)

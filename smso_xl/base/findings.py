@@ -198,6 +198,45 @@ CATALOGUE: dict[str, Entry] = _entries(
 )
 
 
+#: How the workbook's sheet Sjekk names the count of a code's findings: the one label of the
+#: rule behind the code (``template.checks``). Fields: {column} the column a required-rule is
+#: about, {plural} the sheet's rows, {minimum} and {maximum} a scale's ends. A Sjekk count
+#: blocks sending exactly when its code's severity is an error.
+_MISSING_IN_ROWS = "Rader uten {column}"
+CHECK_LABELS: dict[str, str] = {
+    "sheet-empty": "Ingen utfylte {plural}",
+    "form-field-missing": "Felt som mangler",
+    **dict.fromkeys(("responsible-missing", "deadline-missing", "party-no-stand",
+                     "party-field-missing", "risk-unmitigated", "criterion-not-assessed",
+                     "follow-up-missing"), _MISSING_IN_ROWS),
+    "id-assigned": "Rader uten ID",
+    "id-duplicate": "ID brukt flere ganger",
+    "reference-unknown": "Viser til en rad som ikke finnes",
+    "responsible-placeholder": "Ikke en navngitt person",
+    "date-invalid": "Ikke en dato",
+    "date-as-text": "Dato skrevet som tekst",
+    "date-outside-period": "Dato utenfor planperioden",
+    "deadline-before-start": "Frist før start",
+    "choice-invalid": "Ikke et valg fra listen",
+    "party-unknown": "Ukjent part",
+    "choice-near-miss": "Stavet annerledes enn i listen",
+    "number-invalid": "Ikke et tall",
+    "number-negative": "Negativt tall",
+    "number-as-text": "Tall skrevet som tekst",
+    "scale-invalid": "Ikke et helt tall fra {minimum} til {maximum}",
+}
+
+
+def check_label(code: str, **fields: object) -> str:
+    """The Sjekk label of ``code``'s rule (``CHECK_LABELS``), its fields filled in."""
+    return CHECK_LABELS[code].format(**fields)
+
+
+def blocks(code: str) -> bool:
+    """A finding of ``code`` stops «Klar til innsending»: it is an error."""
+    return CATALOGUE[code].severity == ERROR
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..template.config import Region
-from ..template.definition import Sheet, Template, TemplateSet
+from ..template.definition import Role, Sheet, Template, TemplateSet
 from ..template.kinds import is_input
 from ..template.rules import Plan, PlanRow
 from ..template.values import fold
@@ -42,7 +42,7 @@ class Change:
     @property
     def days(self) -> int | None:
         """How many days a deadline moved (later is positive)."""
-        if self.role == "deadline" and isinstance(self.old, dt.date) and isinstance(
+        if self.role == Role.DEADLINE and isinstance(self.old, dt.date) and isinstance(
                 self.new, dt.date):
             return (self.new - self.old).days
         return None
@@ -102,7 +102,7 @@ class Comparison:
             "changed": sum(1 for c in every if c.change == CHANGED),
             "status_changed": sum(1 for c in every if is_status_change(c)),
             "deadlines_moved": sum(1 for c in every if c.days),
-            "responsible_changed": sum(1 for c in every if c.role == "owner"
+            "responsible_changed": sum(1 for c in every if c.role == Role.OWNER
                                        and c.change == CHANGED),
         }
 
@@ -131,12 +131,12 @@ class Progress:
 
 
 def is_status_change(change: Change) -> bool:
-    return change.change == CHANGED and change.role == "status"
+    return change.change == CHANGED and change.role == Role.STATUS
 
 
 def completed_since(template: Template, change: Change) -> bool:
     """An action whose status became one that closes it (Fullført, Avlyst)."""
-    actions = template.sheet_by_role("actions").name
+    actions = template.sheet_by_role(Role.ACTIONS).name
     return (is_status_change(change) and change.sheet == actions
             and template.is_done(change.new) and not template.is_done(change.old))
 
@@ -206,7 +206,7 @@ def row_key(sheet: Sheet, row: PlanRow) -> str:
     """What identifies a row across rounds: its ID, else its name, else its place."""
     if row.id:
         return row.id.strip().upper()
-    title = sheet.key_of("title")
+    title = sheet.key_of(Role.TITLE)
     name = row.shown(title) if title else None
     return str(name).strip() if name else f"rad {row.row}"
 
@@ -224,7 +224,7 @@ def _keyed(sheet: Sheet, rows: Sequence[PlanRow]) -> dict[str, PlanRow]:
 def _row_changes(sheet: Sheet, key: str, old: PlanRow, new: PlanRow) -> list[Change]:
     changes = []
     for column in sheet.columns:
-        if column.role in ("id", "risk_score", "risk_level", "first_deadline"):
+        if column.role in (Role.ID, Role.RISK_SCORE, Role.RISK_LEVEL, Role.FIRST_DEADLINE):
             continue  # the key itself, values computed from others, the kept first deadline
         before, after = old.shown(column.key), new.shown(column.key)
         if _differs(before, after):

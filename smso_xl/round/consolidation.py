@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..base.batch import paused_gc
 from ..base.findings import Finding, finding
 from ..template.config import Region, default_parties, default_regions, plan_of_file_name
-from ..template.definition import Figure, Sheet, Template, TemplateSet, load_templates
+from ..template.definition import Figure, Role, Sheet, Template, TemplateSet, load_templates
 from ..template.rules import PlanRow
 from ..template.values import fold
 from .submission import (
@@ -288,9 +288,9 @@ class Consolidation:
         """The hours a year of the participating parties (Parter: ``Timer per år``), summed
         by party over the chosen plans, largest first; empty when none gave hours."""
         template = self.template
-        parties = template.sheet_by_role("parties")
-        stand, hours_key = parties.key_of("stand") or "", parties.key_of("hours") or ""
-        title = parties.key_of("title") or ""
+        parties = template.sheet_by_role(Role.PARTIES)
+        stand, hours_key = parties.key_of(Role.STAND) or "", parties.key_of(Role.HOURS) or ""
+        title = parties.key_of(Role.TITLE) or ""
         hours: dict[str, float] = {}
         for _, plan_row in self.rows(parties.name):
             if plan_row.values.get(stand) not in template.participating:
@@ -308,8 +308,8 @@ class Consolidation:
         template, today = self.template, self.today
         horizon = today + dt.timedelta(days=within_days)
         found: list[tuple[int, Deadline]] = []
-        for order, sheet in enumerate(s for s in template.tables if s.key_of("deadline")):
-            deadline_key, status_key = sheet.key_of("deadline") or "", sheet.key_of("status")
+        for order, sheet in enumerate(s for s in template.tables if s.key_of(Role.DEADLINE)):
+            deadline_key, status_key = sheet.key_of(Role.DEADLINE) or "", sheet.key_of(Role.STATUS)
             for sub, row in self.rows(sheet.name):
                 deadline = row.values.get(deadline_key)
                 if (isinstance(deadline, dt.date) and deadline <= horizon
@@ -547,17 +547,17 @@ def _conflicting_copies(submissions: Sequence[Submission]) -> list[Finding]:
 # say. Two plans share a plan when at least this many rows, and at least this share of the
 # smaller plan's rows, are the same: one common row is chance, half a plan is a paste.
 MIN_SHARED_ROWS, MIN_SHARED_SHARE = 2, 0.5
-_PLAN_ROLES = ("goals", "actions")
+_PLAN_ROLES = (Role.GOALS, Role.ACTIONS)
 
 
 def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
     """What makes a row the same in another plan: its text, responsible and deadline, as
     the region sees them (case, spacing and æøå spellings aside); None without a text."""
-    title = row.shown(sheet.key_of("title") or "")
+    title = row.shown(sheet.key_of(Role.TITLE) or "")
     if title is None or not str(title).strip():
         return None
     return (sheet.name, *(fold(str(row.shown(sheet.key_of(role) or "") or ""))
-                          for role in ("title", "owner", "deadline")))
+                          for role in (Role.TITLE, Role.OWNER, Role.DEADLINE)))
 
 
 def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
@@ -622,8 +622,8 @@ def _summarise(region: Region, submissions: Sequence[Submission], template: Temp
         summary.figures[figure.key], total = _figure(figure, rows, template, today)
         if figure.share:
             summary.totals[figure.key] = total
-    actions = template.sheet_by_role("actions")
-    status = actions.key_of("status") or ""
+    actions = template.sheet_by_role(Role.ACTIONS)
+    status = actions.key_of(Role.STATUS) or ""
     summary.status_counts = dict(Counter(str(r.values.get(status) or NO_STATUS)
                                          for r in rows.get(actions.name, [])))
     return summary
@@ -644,7 +644,7 @@ def _figure(figure: Figure, rows: dict[str, list[PlanRow]], template: Template,
 
 
 def _owned_with_deadline(sheet: Sheet, row: PlanRow) -> bool:
-    owner, deadline = sheet.key_of("owner"), sheet.key_of("deadline")
+    owner, deadline = sheet.key_of(Role.OWNER), sheet.key_of(Role.DEADLINE)
     return (owner is not None and row.values.get(owner) is not None
             and deadline is not None and isinstance(row.values.get(deadline), dt.date))
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..base.findings import Finding
-from ..template.definition import Sheet, Template
+from ..template.definition import Role, Sheet, Template
 from ..template.kinds import kind_of
 from ..template.rules import PlanRow
 from .submission import Submission
@@ -49,8 +49,8 @@ class FrameSource:
 
 
 #: Frame name → the role of its template sheet.
-PLAN_FRAMES = {"goals": "goals", "actions": "actions", "risks": "risks", "parties": "parties",
-               "assessments": "assessment"}
+PLAN_FRAMES = {"goals": Role.GOALS, "actions": Role.ACTIONS, "risks": Role.RISKS,
+               "parties": Role.PARTIES, "assessments": Role.ASSESSMENT}
 
 
 def build_frames(result: FrameSource) -> dict[str, pd.DataFrame]:

@@ -34,7 +34,7 @@ from ..base.formats import (
     page_width,
     set_up_page,
 )
-from ..template.definition import Column, Figure, Sheet, Template
+from ..template.definition import Column, Figure, Role, Sheet, Template
 from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date, text_date
@@ -61,8 +61,8 @@ CONTACTS_SHEET = "Kontakter"  # after Oversikt: the address book for the follow-
 CHANGES_SHEET = "Endringer"
 # How Endringer names a change: the kinds the coordinator follows up get their own word.
 CHANGE_WORDS = {ADDED: "Ny", REMOVED: "Fjernet", CHANGED: "Endret"}
-ROLE_CHANGE_WORDS = {"status": "Status endret", "deadline": "Frist flyttet",
-                     "owner": "Ansvarlig byttet"}
+ROLE_CHANGE_WORDS = {Role.STATUS: "Status endret", Role.DEADLINE: "Frist flyttet",
+                     Role.OWNER: "Ansvarlig byttet"}
 DUE_WITHIN_DAYS = 90
 MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page readable
 # A column fitted to its values: text wraps beyond MAX_FITTED; a file name, on one line, is
@@ -145,7 +145,7 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
             as_of = f"Per {format_date(result.today)}"
             fmt = _Formats(book, _value_fills(template),
                            f"Nasjonal oversikt{year} {as_of.lower()}", as_of)
-            assessment = template.sheet_by_role("assessment")
+            assessment = template.sheet_by_role(Role.ASSESSMENT)
             names = sheet_names(template, changes is not None)
             sheets = {name: book.add_worksheet(name) for name in names}
             _oversikt(book, sheets[SUMMARY_SHEET], result, fmt, changes)
@@ -171,7 +171,7 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
 
 def sheet_names(template: Template, with_changes: bool = False) -> tuple[str, ...]:
     """The overview's sheets, in order; Endringer after Frister when it has a previous round."""
-    assessment = template.sheet_by_role("assessment")
+    assessment = template.sheet_by_role(Role.ASSESSMENT)
     frister, *rest = OWN_SHEETS
     return (SUMMARY_SHEET, CONTACTS_SHEET, *template.overview_sheets, assessment.name, frister,
             *([CHANGES_SHEET] if with_changes else []), *rest)
@@ -827,7 +827,7 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     it in the same cells; their numbers stand below, outside the printed page. Returns the
     last row used."""
     template = result.template
-    status = template.sheet_by_role("actions").by_role("status")
+    status = template.sheet_by_role(Role.ACTIONS).by_role(Role.STATUS)
     known = template.vocabularies[status.list or ""] if status else ()
     found = {status for s in result.regions for status in s.status_counts}
     statuses = [*known, *sorted(found - {*known, NO_STATUS}), NO_STATUS]
@@ -856,8 +856,8 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
     column.set_y_axis({"name": "Antall tiltak", "min": 0, "num_format": "0",
                        "num_font": font, "name_font": font,
                        "major_unit": max(1, math.ceil(highest / 6))})
-    parties = template.sheet_by_role("parties")
-    party, hours = (parties.by_role(role) for role in ("title", "hours"))
+    parties = template.sheet_by_role(Role.PARTIES)
+    party, hours = (parties.by_role(role) for role in (Role.TITLE, Role.HOURS))
     assert party is not None and hours is not None, "the parties sheet names parties and hours"
     first, last = _chart_data(ws, fmt, last + 2, f"{hours.header} per {party.header.lower()}",
                               ["", party.header, hours.header],
@@ -927,11 +927,11 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
     columns = [_Col("Region", 8), _Col("Regionnavn", 16),
                *(_Col(c.header, min(c.width, MAX_WIDTH),
                       "date" if c.role in _DATE_LABELS else _column_kind(c),
-                      colour=c.role == "risk_level") for c in sheet.columns),
+                      colour=c.role == Role.RISK_LEVEL) for c in sheet.columns),
                *([_Col("Egne kolonner", 30)] if with_extras else []),
                _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
-    deadline = sheet.key_of("deadline")
+    deadline = sheet.key_of(Role.DEADLINE)
     marked = 2 + [c.key for c in sheet.columns].index(deadline) if deadline else -1
     region_name = _region_namer(result)
     rows = [[sub.region, region_name(sub),
@@ -951,7 +951,7 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
 
 # A prefilled text column that holds a date (the first deadline, carried from round to
 # round as d.m.åååå): a date on the overview, so that it sorts and filters as one.
-_DATE_LABELS = frozenset({"first_deadline"})
+_DATE_LABELS = frozenset({Role.FIRST_DEADLINE})
 
 
 def _typed(column: Column, row: PlanRow) -> object:
@@ -967,13 +967,13 @@ def _typed(column: Column, row: PlanRow) -> object:
 def _criterion_number(result: Consolidation, row: PlanRow) -> str | None:
     """K1…K9 for a criterion of the template (matched tolerantly); None for one it lacks."""
     numbers = {fold(text): f"K{i}" for i, text in enumerate(result.template.criteria, start=1)}
-    title = result.template.sheet(row.sheet).key_of("title") or ""
+    title = result.template.sheet(row.sheet).key_of(Role.TITLE) or ""
     return numbers.get(fold(str(row.shown(title) or "")))
 
 
 def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
-    criteria, sheet = result.template.criteria, result.template.sheet_by_role("assessment")
-    assessment = sheet.by_role("assessment")
+    criteria, sheet = result.template.criteria, result.template.sheet_by_role(Role.ASSESSMENT)
+    assessment = sheet.by_role(Role.ASSESSMENT)
     assert assessment is not None, "the self-assessment sheet has an assessment column"
     pairs = result.rows(sheet.name)
     _titled(ws, fmt, f"{sheet.name} – regioner × kriterier",
@@ -1030,13 +1030,13 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
     criteria take the matrix's width (longer text wraps); the criterion's text and the file
     name, which need room, come after them. Returns the columns' widths."""
     with_extras = any(r.extra for _, r in pairs)
-    order = ("assessment", "owner", "deadline", "status", "follow_up")
+    order = (Role.ASSESSMENT, Role.OWNER, Role.DEADLINE, Role.STATUS, Role.FOLLOW_UP)
     first = [c for role in order if (c := sheet.by_role(role)) is not None]
-    title = [c for c in sheet.columns if c.role == "title"]
+    title = [c for c in sheet.columns if c.role == Role.TITLE]
     middle = [c for c in sheet.columns if c not in first and c not in title]
     shown = [*first, *middle]
     columns = [_Col("Region", 7, fixed=True), _Col("Regionnavn", 13, fixed=True), _Col("Nr", 13),
-               *(_Col(c.header, _MATRIX_WIDTH, _column_kind(c), colour=c.role == "assessment")
+               *(_Col(c.header, _MATRIX_WIDTH, _column_kind(c), colour=c.role == Role.ASSESSMENT)
                  for c in shown),
                _Col("Kildeark", 14), _Col("Kilderad", 14, "number"),
                *(_Col(c.header, 48, wrap=False) for c in title),
@@ -1046,7 +1046,7 @@ def _assessment_table(ws: Worksheet, result: Consolidation, sheet: Sheet,
     columns = [dataclasses.replace(c, width=_MATRIX_WIDTH, wrap=True, fit=False, fixed=True)
                if i in beneath else c for i, c in enumerate(columns)]
     printed = 3 + len(shown)  # on paper: up to the assessments' own columns
-    deadline = next((3 + i for i, c in enumerate(shown) if c.role == "deadline"), -1)
+    deadline = next((3 + i for i, c in enumerate(shown) if c.role == Role.DEADLINE), -1)
     region_name = _region_namer(result)
     rows = [[sub.region, region_name(sub), _criterion_number(result, r),
              *(r.shown(c.key) for c in shown), r.sheet, r.row,
@@ -1072,19 +1072,20 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     rows = []
     for due in result.deadlines(DUE_WITHIN_DAYS):
         sub, sheet, r = due.submission, due.sheet, due.row
-        ident_key = sheet.key_of("id")
+        ident_key = sheet.key_of(Role.ID)
         ident = r.shown(ident_key) if ident_key else _criterion_number(result, r)
         rows.append([sub.region, region_name(sub), sheet.name, ident,
-                     r.shown(sheet.key_of("title") or ""), r.shown(sheet.key_of("owner") or ""),
-                     due.deadline, r.shown(sheet.key_of("status") or ""), due.days,
+                     r.shown(sheet.key_of(Role.TITLE) or ""),
+                     r.shown(sheet.key_of(Role.OWNER) or ""),
+                     due.deadline, r.shown(sheet.key_of(Role.STATUS) or ""), due.days,
                      yes if due.overdue else no, sub.path.name, r.sheet, r.row])
 
     def header(role: str) -> str:
         return _actions_header(template, role)
 
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
-               _Col(header("id"), 7), _Col("Hva", 44), _Col(header("owner"), 22),
-               _Col(header("deadline"), 12, "date"), _Col(header("status"), 13),
+               _Col(header(Role.ID), 7), _Col("Hva", 44), _Col(header(Role.OWNER), 22),
+               _Col(header(Role.DEADLINE), 12, "date"), _Col(header(Role.STATUS), 13),
                _Col("Dager", 8, "number"), _Col("Forfalt", 9),
                _Col("Kildefil", 30, wrap=False, fit=True), _Col("Kildeark", 14),
                _Col("Kilderad", 8, "number")]
@@ -1097,9 +1098,9 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                   "passert."))
 
 
-def _actions_header(template: Template, role: str) -> str:
+def _actions_header(template: Template, role: Role) -> str:
     """A column of the overview's own named as on the actions sheet (ID, Frist, Status …)."""
-    column = template.sheet_by_role("actions").by_role(role)
+    column = template.sheet_by_role(Role.ACTIONS).by_role(role)
     return column.header if column else role
 
 
@@ -1108,7 +1109,7 @@ def _endringer(ws: Worksheet, result: Consolidation, changes: Comparison,
     """One row per change since the previous round, as ``smso-xl compare`` lists them.
     Before and after sit side by side, each value by its own type: a date is a date."""
     columns = [_Col("Region", 8), _Col("Regionnavn", 16), _Col("Ark", 14),
-               _Col(_actions_header(result.template, "id"), 12), _Col("Endring", 16),
+               _Col(_actions_header(result.template, Role.ID), 12), _Col("Endring", 16),
                _Col("Felt", 18), _Col("Før", 30, VALUE_KIND), _Col("Nå", 30, VALUE_KIND),
                _Col("Dager", 8, "number"), _Col("Forrige fil", 28, wrap=False, fit=True),
                _Col("Ny fil", 28, wrap=False, fit=True)]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..template.config import ConfigError, Party, Region, default_parties, region_of_file_name
-from ..template.definition import Sheet, Template, TemplateSet, load_templates
+from ..template.definition import Role, Sheet, Template, TemplateSet, load_templates
 from ..template.kinds import is_input
 from ..template.prefill import LEFTOVERS_SHEET, NEW_YEAR, STATUS_ROUND, Carried, Leftover, RowValues
 from ..template.rules import Plan, PlanRow
@@ -135,15 +135,15 @@ def carry(sub: Submission, *, target: Template, year: int,
     marked: dict[str, tuple[str, ...]] = {}
     for sheet in target.tables:
         source_rows = plan.rows.get(sheet.name, [])
-        if new_year and sheet.role == "assessment":
+        if new_year and sheet.role == Role.ASSESSMENT:
             continue  # a new year's self-assessment starts blank
-        dropped = new_year and sheet.role in ("actions", "risks")  # only while not done
+        dropped = new_year and sheet.role in (Role.ACTIONS, Role.RISKS)  # only while not done
         kept = [r for r in source_rows if not (dropped and _done(target, sheet, r))]
         rows[sheet.name] = [_carry_row(sheet, r, leftovers) for r in kept]
-        if new_year and sheet.key_of("id"):
+        if new_year and sheet.key_of(Role.ID):
             marked[sheet.name] = tuple(str(r.id) for r in kept if r.id)
-    if "parties" in {s.role for s in target.tables}:
-        _add_missing_parties(target.sheet_by_role("parties"), rows, parties)
+    if Role.PARTIES in {s.role for s in target.tables}:
+        _add_missing_parties(target.sheet_by_role(Role.PARTIES), rows, parties)
     leftovers += _other_sheets(workbook.sheet_names, target)
     number = 1 if new_year else (sub.identity.round if sub.identity else 1) + 1
     # Every ID the plan holds or had given, carried or not: none is given to a new row.
@@ -156,7 +156,7 @@ def carry(sub: Submission, *, target: Template, year: int,
 
 
 def _done(template: Template, sheet: Sheet, row: PlanRow) -> bool:
-    status = sheet.key_of("status")
+    status = sheet.key_of(Role.STATUS)
     return status is not None and template.is_done(row.values.get(status))
 
 
@@ -168,7 +168,7 @@ def _carry_form(plan: Plan, target: Template) -> dict[str, object]:
 def _carry_row(sheet: Sheet, row: PlanRow, leftovers: list[Leftover]) -> RowValues:
     """Every value by key into the new sheet; computed columns are computed anew."""
     values: RowValues = {}
-    name = row.id or str(row.shown(sheet.key_of("title") or "") or f"rad {row.row}")
+    name = row.id or str(row.shown(sheet.key_of(Role.TITLE) or "") or f"rad {row.row}")
     keys = {c.key for c in sheet.columns if c.formula is None}
     for key in set(row.values) | set(row.texts):
         value = row.shown(key)
@@ -183,7 +183,7 @@ def _carry_row(sheet: Sheet, row: PlanRow, leftovers: list[Leftover]) -> RowValu
         if text:
             leftovers.append(Leftover(row.sheet, name, header, text,
                                       "regionens egen kolonne"))
-    first, deadline = sheet.key_of("first_deadline"), sheet.key_of("deadline")
+    first, deadline = sheet.key_of(Role.FIRST_DEADLINE), sheet.key_of(Role.DEADLINE)
     if first and not values.get(first) and deadline and values.get(deadline):
         # The deadline the row was first given stays with it, so a move stays visible.
         values[first] = _text(values[deadline])
@@ -193,7 +193,7 @@ def _carry_row(sheet: Sheet, row: PlanRow, leftovers: list[Leftover]) -> RowValu
 def _add_missing_parties(sheet: Sheet, rows: dict[str, list[RowValues]],
                          parties: Sequence[Party]) -> None:
     """Every configured party has a row, also one the region's plan lacked."""
-    title, kind = sheet.key_of("title"), sheet.key_of("party_type")
+    title, kind = sheet.key_of(Role.TITLE), sheet.key_of(Role.PARTY_TYPE)
     if title is None:
         return
     carried = rows.setdefault(sheet.name, [])

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,16 +26,48 @@ KIND_NAMES = frozenset(
     {"id", "label", "text", "person", "email", "phone", "date", "choice", "party",
      "reference", "whole", "amount", "formula"}
 )
-#: What a column means to the tool. Rules, conditional formats, the overview and the frames
-#: find a column by its role, never by its key or header.
+class Role(StrEnum):
+    """What a column, a form field or a table sheet means to the tool. Rules, conditional
+    formats, the overview and the frames find a column by its role, never by its key or
+    header; the code names a role only as a member of this enum (a typo is an error, not
+    an empty value), and every template version's roles are checked against it at load."""
+
+    # columns
+    ID = "id"
+    TITLE = "title"
+    DEADLINE = "deadline"
+    START = "start"
+    STATUS = "status"
+    OWNER = "owner"
+    STAND = "stand"
+    MANDATE = "mandate"
+    ASSESSMENT = "assessment"  # a column, and the sheet of the self-assessment
+    FOLLOW_UP = "follow_up"
+    RISK_SCORE = "risk_score"
+    RISK_LEVEL = "risk_level"
+    LIKELIHOOD = "likelihood"
+    IMPACT = "impact"
+    HOURS = "hours"
+    PARTY_TYPE = "party_type"
+    FIRST_DEADLINE = "first_deadline"
+    # form fields
+    LAST_UPDATED = "last_updated"
+    # table sheets
+    PARTIES = "parties"
+    GOALS = "goals"
+    ACTIONS = "actions"
+    RISKS = "risks"
+
+
+#: The roles a column may have.
 COLUMN_ROLES = frozenset({
-    "id", "title", "deadline", "start", "status", "owner", "stand", "mandate", "assessment",
-    "follow_up", "risk_score", "risk_level", "likelihood", "impact", "hours",
-    "party_type", "first_deadline"})
-#: What a field of the form means to the tool.
-FORM_ROLES = frozenset({"last_updated"})
-#: What a table sheet is to the tool.
-SHEET_ROLES = frozenset({"parties", "goals", "actions", "risks", "assessment"})
+    Role.ID, Role.TITLE, Role.DEADLINE, Role.START, Role.STATUS, Role.OWNER, Role.STAND,
+    Role.MANDATE, Role.ASSESSMENT, Role.FOLLOW_UP, Role.RISK_SCORE, Role.RISK_LEVEL,
+    Role.LIKELIHOOD, Role.IMPACT, Role.HOURS, Role.PARTY_TYPE, Role.FIRST_DEADLINE})
+#: The roles a field of the form may have.
+FORM_ROLES = frozenset({Role.LAST_UPDATED})
+#: The roles a table sheet may have.
+SHEET_ROLES = frozenset({Role.PARTIES, Role.GOALS, Role.ACTIONS, Role.RISKS, Role.ASSESSMENT})
 #: How a plan year becomes a plan period.
 PLAN_PERIODS = frozenset({"calendar_year"})
 
@@ -72,7 +105,7 @@ class Column:
     bound: str = "end"               # how an imprecise date is read: "start" or "end" of period
     smart: bool = False              # part of the S.M.A.R.T. check of a goal
     number_format: str = "General"   # how Excel shows a number (amounts, whole numbers)
-    role: str | None = None          # what the column means to the tool (COLUMN_ROLES)
+    role: Role | None = None         # what the column means to the tool (COLUMN_ROLES)
     summary: str | None = None       # "sum": a figure of its own on the overview's Oversikt
 
 
@@ -88,7 +121,7 @@ class FormField:
     required: Requirement | None = None
     missing: str | None = None
     height: float | None = None      # row height (points) for an answer of several lines
-    role: str | None = None          # what the field means to the tool (FORM_ROLES)
+    role: Role | None = None         # what the field means to the tool (FORM_ROLES)
 
 
 @dataclass(frozen=True)
@@ -103,7 +136,7 @@ class Sheet:
     present_when: str | None = None  # a row counts only when this column has a value
     columns: tuple[Column, ...] = ()
     fields: tuple[FormField, ...] = ()
-    role: str | None = None          # what the sheet is to the tool (SHEET_ROLES)
+    role: Role | None = None         # what the sheet is to the tool (SHEET_ROLES)
     plural: str = ""                 # its rows, in a sentence: "Ingen tiltak …"
     at_least_one: str | None = None  # a plan needs a filled row here: the finding code if not
 
@@ -116,14 +149,14 @@ class Sheet:
     def has_column(self, key: str) -> bool:
         return any(col.key == key for col in self.columns)
 
-    def field_by_role(self, role: str) -> FormField | None:
+    def field_by_role(self, role: Role) -> FormField | None:
         return next((f for f in self.fields if f.role == role), None)
 
-    def by_role(self, role: str) -> Column | None:
+    def by_role(self, role: Role) -> Column | None:
         """The column with this role, if the sheet has one."""
         return next((c for c in self.columns if c.role == role), None)
 
-    def key_of(self, role: str) -> str | None:
+    def key_of(self, role: Role) -> str | None:
         column = self.by_role(role)
         return None if column is None else column.key
 
@@ -199,7 +232,7 @@ class Template:
     def metadata_sheet(self) -> Sheet:
         return self.sheets_of_type("metadata")[0]
 
-    def sheet_by_role(self, role: str) -> Sheet:
+    def sheet_by_role(self, role: Role) -> Sheet:
         for sheet in self.tables:
             if sheet.role == role:
                 return sheet
@@ -223,7 +256,7 @@ class Template:
                 values: Mapping[str, object]) -> object:
         """A computed column's value for a row, as the workbook's formula computes it (None:
         blank): the validator recomputes with it, the writer caches it."""
-        p, k = (values.get(sheet.key_of(role) or "") for role in ("likelihood", "impact"))
+        p, k = (values.get(sheet.key_of(role) or "") for role in (Role.LIKELIHOOD, Role.IMPACT))
         score = p * k if isinstance(p, int) and isinstance(k, int) else None
         if formula == "risk_score":
             return score
@@ -235,7 +268,7 @@ class Template:
         """``compute`` as a spreadsheet expression (no leading '='), the cells named by
         ``ref`` (a key → a cell, or a column's rows inside an array formula: the expression
         is evaluated element by element there, so it uses no AND)."""
-        p, k = (ref(sheet.key_of(role) or "") for role in ("likelihood", "impact"))
+        p, k = (ref(sheet.key_of(role) or "") for role in (Role.LIKELIHOOD, Role.IMPACT))
         if formula == "risk_score":
             value = f"{p}*{k}"
         elif formula == "risk_level":
@@ -261,7 +294,7 @@ class Template:
     def is_overdue(self, sheet: Sheet, values: Mapping[str, object], today: dt.date) -> bool:
         """Its deadline has passed and its status (where the sheet has one) is not done: the
         one overdue rule of the validator, the overview and Frister."""
-        deadline_key, status_key = sheet.key_of("deadline"), sheet.key_of("status")
+        deadline_key, status_key = sheet.key_of(Role.DEADLINE), sheet.key_of(Role.STATUS)
         if deadline_key is None or status_key is None:
             return False
         deadline = values.get(deadline_key)
@@ -321,6 +354,18 @@ def _column_figures(sheets: Sequence[Sheet]) -> list[Figure]:
             for sheet in sheets for col in sheet.columns if col.summary == "sum"]
 
 
+def _role(raw: Mapping[str, Any]) -> Role | None:
+    """The role a column, field or sheet is given; one the tool does not know is an error."""
+    name = raw.get("role")
+    if name is None:
+        return None
+    try:
+        return Role(name)
+    except ValueError:
+        where = raw.get("header") or raw.get("label") or raw.get("name")
+        raise TemplateError(f"{where!r}: unknown role {name!r}") from None
+
+
 def _requirement(raw: object) -> Requirement | None:
     if raw is None:
         return None
@@ -344,7 +389,7 @@ def _column(raw: Mapping[str, Any]) -> Column:
         refers_to=tuple([refers] if isinstance(refers, str) else refers),
         minimum=raw.get("min"), maximum=raw.get("max"), formula=raw.get("formula"),
         bound=raw.get("bound", "end"), smart=bool(raw.get("smart", False)),
-        number_format=raw.get("number_format", "General"), role=raw.get("role"),
+        number_format=raw.get("number_format", "General"), role=_role(raw),
         summary=raw.get("summary"),
     )
 
@@ -353,7 +398,7 @@ def _field(raw: Mapping[str, Any]) -> FormField:
     return FormField(
         key=raw["key"], label=raw["label"], kind=raw["kind"], source=raw.get("source"),
         help=raw.get("help", ""), required=_requirement(raw.get("required")),
-        missing=raw.get("missing"), height=raw.get("height"), role=raw.get("role"),
+        missing=raw.get("missing"), height=raw.get("height"), role=_role(raw),
     )
 
 
@@ -364,7 +409,7 @@ def _sheet(raw: Mapping[str, Any]) -> Sheet:
         present_when=raw.get("present_when"),
         columns=tuple(_column(c) for c in raw.get("columns", ())),
         fields=tuple(_field(f) for f in raw.get("fields", ())),
-        role=raw.get("role"), plural=raw.get("plural", ""),
+        role=_role(raw), plural=raw.get("plural", ""),
         at_least_one=raw.get("at_least_one"),
     )
 

@@ -24,8 +24,9 @@ from types import MappingProxyType
 from typing import Any
 
 from ..base.findings import Finding, finding
+from . import checks
 from .config import FIRST_PLAN_YEAR, LAST_PLAN_YEAR
-from .definition import KIND_NAMES, Column, FormField, Sheet, Template
+from .definition import KIND_NAMES, Column, FormField, Role, Sheet, Template
 from .model import Cell
 from .values import (
     EPOCH_1904,
@@ -108,9 +109,9 @@ class Kind:
     is_date: bool = False    # a date typed in: the self-check counts text and out-of-period
     names_a_person: bool = False  # a placeholder («?», «alle») is no value: checked and marked
     names_a_party: bool = False   # one of the parties: the configured ones or those on Parter
-    #: The rules of the workbook's own check a cell of this kind gets (selfcheck builds each
-    #: as a formula; ``parse`` below is the validator's side of the same rules).
-    sheet_checks: tuple[str, ...] = ()
+    #: The rules of the workbook's own check a cell of this kind gets (``checks``; selfcheck
+    #: renders each as a count and a mark; ``parse`` below reads a cell with the same twins).
+    rules: tuple[checks.CellRule, ...] = ()
 
     # The workbook.
 
@@ -161,7 +162,7 @@ class Kind:
 
 class Id(Kind):
     name, is_input, verbatim = "id", False, True
-    sheet_checks = ("id",)
+    rules = (checks.ID_DUPLICATE,)
 
 
 class Label(Kind):
@@ -179,7 +180,7 @@ class Phone(Kind):
 class Person(Kind):
     name = "person"
     names_a_person = True
-    sheet_checks = ("person",)
+    rules = (checks.RESPONSIBLE_PLACEHOLDER,)
 
     def default_help(self, column: Column, template: Template, *, year: int,
                      form: bool) -> str:
@@ -190,8 +191,8 @@ class Person(Kind):
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
         if is_placeholder(raw, ctx.template.placeholders):
-            return Parsed(None, True, (found("responsible-placeholder"),))
-        if column.role == "owner" and several_people(text):
+            return Parsed(None, True, (found(checks.RESPONSIBLE_PLACEHOLDER.code),))
+        if column.role == Role.OWNER and several_people(text):
             return Parsed(text, True, (found("responsible-several"),))
         return Parsed(text, True)
 
@@ -208,7 +209,7 @@ class Email(Kind):
 
 class Date(Kind):
     name, is_date = "date", True
-    sheet_checks = ("date",)
+    rules = (checks.DATE_INVALID, checks.DATE_AS_TEXT, checks.DATE_OUTSIDE_PERIOD)
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
@@ -249,17 +250,19 @@ class Date(Kind):
         if isinstance(raw, str):
             day = text_date(text)
             if day is None:
-                return Parsed(None, True, (found("date-invalid", year=ctx.year,
+                return Parsed(None, True, (found(checks.DATE_INVALID.code, year=ctx.year,
                                                  suggestion=date_suggestion(text, ctx.year)),))
-            return Parsed(day, True, (found("date-as-text", reading=format_date(day),
+            return Parsed(day, True, (found(checks.DATE_AS_TEXT.code, reading=format_date(day),
                                             iso=day.isoformat()),))
         date = sheet_date(raw, epoch1904=ctx.epoch1904)
         if date is None:
-            return Parsed(None, True, (found("date-invalid", year=ctx.year, suggestion=""),))
+            return Parsed(None, True, (found(checks.DATE_INVALID.code, year=ctx.year,
+                                             suggestion=""),))
         start, end = ctx.period
         if check_period and not start <= date <= end:
-            return Parsed(date, True, (found("date-outside-period", date=format_date(date),
-                                             start=format_date(start), end=format_date(end)),))
+            return Parsed(date, True, (found(
+                checks.DATE_OUTSIDE_PERIOD.code, date=format_date(date),
+                start=format_date(start), end=format_date(end)),))
         return Parsed(date, True)
 
     def dtype(self, column: Column) -> str:
@@ -277,7 +280,7 @@ class Whole(_Number):
     """A whole number within the column's ``min`` and ``max`` (a 1–5 scale)."""
 
     name = "whole"
-    sheet_checks = ("scale",)
+    rules = (checks.SCALE_INVALID,)
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
@@ -298,7 +301,8 @@ class Whole(_Number):
         in_range = value is not None and (low is None or value >= low) and (
             high is None or value <= high)
         if not in_range:
-            return Parsed(None, True, (found("scale-invalid", minimum=low, maximum=high),))
+            return Parsed(None, True, (found(checks.SCALE_INVALID.code, minimum=low,
+                                             maximum=high),))
         return Parsed(value, True)
 
     def dtype(self, column: Column) -> str:
@@ -309,7 +313,7 @@ class Amount(_Number):
     """A number, 0 or more (hours, kroner)."""
 
     name = "amount"
-    sheet_checks = ("amount",)
+    rules = (checks.NUMBER_INVALID, checks.NUMBER_NEGATIVE, checks.NUMBER_AS_TEXT)
 
     def validation(self, column: Column, *, period: tuple[dt.date, dt.date],
                    form: bool) -> Rule | None:
@@ -327,19 +331,20 @@ class Amount(_Number):
             # decimal comma (values.text_number); it is read, with a warning that says how.
             value = text_number(text)
             if value is None:
-                return Parsed(None, True, (found("number-invalid"),))
+                return Parsed(None, True, (found(checks.NUMBER_INVALID.code),))
             if m := _THOUSANDS_OR_DECIMALS.fullmatch(excel_trim(text)):
                 # «1,500» pasted from an English sheet: 1 500, or 1,5 as a Norwegian writes it?
                 # Read the Norwegian way, and say so.
                 return Parsed(value, True, (found(
-                    "number-ambiguous", reading=f"{m[1]},{m[2].rstrip('0') or '0'}",
+                    checks.NUMBER_AMBIGUOUS, reading=f"{m[1]},{m[2].rstrip('0') or '0'}",
                     other=f"{m[1]} {m[2]}"),))
-            return Parsed(value, True, (found("number-as-text", reading=cell_text(value)),))
+            return Parsed(value, True, (found(checks.NUMBER_AS_TEXT.code,
+                                              reading=cell_text(value)),))
         number = parse_number(raw)
         if number.status != "ok" or number.value is None:
-            return Parsed(None, True, (found("number-invalid"),))
+            return Parsed(None, True, (found(checks.NUMBER_INVALID.code),))
         if number.value < 0:
-            return Parsed(number.value, True, (found("number-negative"),))
+            return Parsed(number.value, True, (found(checks.NUMBER_NEGATIVE.code),))
         return Parsed(number.value, True)
 
     def dtype(self, column: Column) -> str:
@@ -362,7 +367,7 @@ class Choice(_Listed):
     """A value from one of the template's vocabularies (the column's ``list``)."""
 
     name = "choice"
-    sheet_checks = ("choice",)
+    rules = (checks.CHOICE_INVALID, checks.CHOICE_NEAR_MISS)
 
     def list_name(self, column: Column) -> str | None:
         return f"lst_{column.list}"
@@ -382,7 +387,7 @@ class Choice(_Listed):
         return ctx.template.vocabularies[column.list or ""]
 
     def unknown(self, found: _Found, choices: Sequence[str]) -> Finding:
-        return found("choice-invalid", choices=", ".join(choices))
+        return found(checks.CHOICE_INVALID.code, choices=", ".join(choices))
 
     def parse(self, column: Column, raw: object, text: str, ctx: Context, found: _Found,
               check_period: bool) -> Parsed:
@@ -391,7 +396,8 @@ class Choice(_Listed):
         if choice.status == "ok":
             return Parsed(choice.value, True)
         if choice.status == "near":
-            return Parsed(choice.value, True, (found("choice-near-miss", canonical=choice.value),))
+            return Parsed(choice.value, True, (found(checks.CHOICE_NEAR_MISS.code,
+                                                     canonical=choice.value),))
         return Parsed(None, True, (self.unknown(found, choices),))
 
     def spelled(self, column: Column, ctx: Context) -> Sequence[str]:
@@ -405,6 +411,7 @@ class Party(Choice):
 
     name = "party"
     names_a_party = True
+    rules = (checks.PARTY_UNKNOWN, checks.CHOICE_NEAR_MISS)
     strict = False  # a party the region added itself is not on the list
 
     def list_name(self, column: Column) -> str | None:
@@ -422,7 +429,7 @@ class Party(Choice):
         return ctx.parties
 
     def unknown(self, found: _Found, choices: Sequence[str]) -> Finding:
-        return found("party-unknown")
+        return found(checks.PARTY_UNKNOWN.code)
 
     def spelled(self, column: Column, ctx: Context) -> Sequence[str]:
         return ctx.configured  # parties the region added have no plain spelling on the list
@@ -433,7 +440,7 @@ class Reference(_Listed):
     rules, once every sheet is read)."""
 
     name = "reference"
-    sheet_checks = ("reference",)
+    rules = (checks.REFERENCE_UNKNOWN,)
     strict = False  # a row the region added itself is not on the list
 
     def list_name(self, column: Column) -> str | None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from ..base.cells import a1, column_letter
 from ..base.findings import Finding, finding, group, location
-from .definition import Column, Sheet, Template
+from . import checks
+from .definition import Column, Role, Sheet, Template
 from .kinds import Context, Parsed, filled_by, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .prefill import next_ids
@@ -87,7 +88,7 @@ def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
     findings += _check_references(wb, template, rows, file)
     findings += _check_content(wb, template, rows, file)
     findings = group(_visible(findings, wb))
-    updated = template.form.field_by_role("last_updated")
+    updated = template.form.field_by_role(Role.LAST_UPDATED)
     last_updated = form_values.get(updated.key) if updated else None
     texts = ({key: cell_text(cell.value) for key, cell in wb.form.values.items()}
              if wb.form is not None else {})
@@ -117,8 +118,8 @@ def _accepted_parties(wb: Workbook, template: Template,
                       configured: Sequence[str]) -> tuple[str, ...]:
     """The configured parties plus any party the region added on its own Parter sheet."""
     names = list(configured)
-    sheet = template.sheet_by_role("parties")
-    table, title = wb.tables.get(sheet.name), sheet.key_of("title")
+    sheet = template.sheet_by_role(Role.PARTIES)
+    table, title = wb.tables.get(sheet.name), sheet.key_of(Role.TITLE)
     if table is not None and title is not None:
         for row in table.rows:
             name = cell_text(row.raw(title))
@@ -194,8 +195,8 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
                  findings: list[Finding]) -> list[PlanRow]:
     sheet = table.spec
     layout = _Layout.of(table)
-    id_column = next((c for c in layout.columns if c.role == "id"), None)
-    id_key = layout.key("id")
+    id_column = next((c for c in layout.columns if c.role == Role.ID), None)
+    id_key = layout.key(Role.ID)
     plan_rows: list[PlanRow] = []
     memo: dict[tuple[str, type, object], Parsed] = {}
 
@@ -261,7 +262,7 @@ def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
     findings = []
     for plan_row, new_id in zip(missing, fresh, strict=True):
         plan_row.values[id_key] = new_id
-        findings.append(finding("id-assigned", file=ctx.file, sheet=ctx.sheet,
+        findings.append(finding(checks.ID_ASSIGNED.code, file=ctx.file, sheet=ctx.sheet,
                                 cell=plan_row.cells.get(id_key), row=plan_row.row,
                                 column=table.spec.column(id_key).header, value=new_id))
     return findings
@@ -270,9 +271,9 @@ def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
 def _row_label(sheet: Sheet, row: Row, values: dict[str, object]) -> str:
     """How a message names the row: its ID, else its name (a party), else "Kriteriet" on a
     sheet of prefilled criteria."""
-    if (key := sheet.key_of("id")) and values.get(key):
+    if (key := sheet.key_of(Role.ID)) and values.get(key):
         return str(values[key])
-    if (key := sheet.key_of("title")) and sheet.prefill == "parties" and values.get(key):
+    if (key := sheet.key_of(Role.TITLE)) and sheet.prefill == "parties" and values.get(key):
         return str(values[key])
     if sheet.prefill == "criteria":
         return "Kriteriet"
@@ -284,7 +285,7 @@ def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
     """A filled row's ID that another row of the sheet also holds, filled or not (the
     workbook's COUNTIF over the ID column, any case): each such filled row is named, with
     the rows that hold the same ID."""
-    id_key = layout.key("id")
+    id_key = layout.key(Role.ID)
     rows_by_id: dict[str, list[int]] = {}
     typed: dict[int, str] = {}
     for row in table.rows:
@@ -298,9 +299,9 @@ def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
         if text and len(same) > 1:  # COUNTIF(IDs, TRIM(ID)) > 1
             others = ", ".join(str(r) for r in same if r != plan_row.row)
             findings.append(finding(
-                "id-duplicate", file=ctx.file, sheet=ctx.sheet, cell=plan_row.cells[id_key],
-                row=plan_row.row, column=layout.header(id_key), value=text.strip(),
-                rows=others))
+                checks.ID_DUPLICATE.code, file=ctx.file, sheet=ctx.sheet,
+                cell=plan_row.cells[id_key], row=plan_row.row, column=layout.header(id_key),
+                value=text.strip(), rows=others))
     return findings
 
 
@@ -334,14 +335,14 @@ def _check_required(table: TableData, layout: _Layout, row: Row, texts: dict[str
         findings.append(finding(
             code, file=ctx.file, sheet=ctx.sheet,
             cell=table.address(column.key, row.row), row=row.row, column=column.header,
-            what=label, year=ctx.year, party=label, level=values.get(layout.key("risk_level")),
-            assessment=values.get(layout.key("assessment"))))
+            what=label, year=ctx.year, party=label, level=values.get(layout.key(Role.RISK_LEVEL)),
+            assessment=values.get(layout.key(Role.ASSESSMENT))))
     return findings
 
 
 def _check_dates(table: TableData, layout: _Layout, row: Row, values: dict[str, object],
                  ctx: Context, today: dt.date) -> list[Finding]:
-    deadline_key = layout.key("deadline")
+    deadline_key = layout.key(Role.DEADLINE)
     deadline = values.get(deadline_key)
     if not isinstance(deadline, dt.date):
         return []
@@ -353,15 +354,15 @@ def _check_dates(table: TableData, layout: _Layout, row: Row, values: dict[str, 
                 "column": sheet.column(deadline_key).header,
                 "value": cell_text(row.raw(deadline_key))}
 
-    start_key = layout.key("start")
+    start_key = layout.key(Role.START)
     start = values.get(start_key)
     # Dates written as text are no dates to the workbook's check: nor to this rule.
     as_numbers = not any(isinstance(row.raw(key), str) for key in (start_key, deadline_key))
     if isinstance(start, dt.date) and deadline < start and as_numbers:
-        findings.append(finding("deadline-before-start", date=format_date(deadline),
+        findings.append(finding(checks.DEADLINE_BEFORE_START.code, date=format_date(deadline),
                                 start=format_date(start), **where()))
     if ctx.template.is_overdue(sheet, values, today):
-        status_key = layout.key("status")
+        status_key = layout.key(Role.STATUS)
         # A status outside the list is shown as typed (it has its own finding), not as
         # "ikke satt": the user sees their own text in the cell.
         shown = values.get(status_key) or cell_text(row.raw(status_key)) or "ikke satt"
@@ -381,8 +382,8 @@ def _check_row_rules(table: TableData, layout: _Layout, row: Row, texts: dict[st
             "goal-not-smart", file=ctx.file, sheet=ctx.sheet,
             cell=table.address(first.key, row.row), row=row.row, column=first.header,
             missing=" og ".join(c.header.lower() for c in lacking)))
-    mandate, no = layout.key("mandate"), ctx.template.yes_no[1]
-    if (mandate and values.get(layout.key("stand")) in ctx.template.participating
+    mandate, no = layout.key(Role.MANDATE), ctx.template.yes_no[1]
+    if (mandate and values.get(layout.key(Role.STAND)) in ctx.template.participating
             and values.get(mandate) == no):
         findings.append(finding(
             "party-mandate-unsettled", file=ctx.file, sheet=ctx.sheet,
@@ -408,7 +409,7 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
             if not column.refers_to or column.key not in table.columns:
                 continue
             targets = [wb.tables.get(name) for name in column.refers_to]
-            if any(t is None or not {t.spec.key_of("id"), t.spec.key_of("title")}
+            if any(t is None or not {t.spec.key_of(Role.ID), t.spec.key_of(Role.TITLE)}
                    <= set(t.columns) for t in targets):
                 # A referred sheet or its ID or title column is missing (its own finding):
                 # its IDs cannot be known, and calling every reference to it unknown would
@@ -419,7 +420,7 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
                 ref = plan_row.values.get(column.key)
                 if ref is not None and str(ref).casefold() not in known:
                     findings.append(finding(
-                        "reference-unknown", file=file, sheet=table.name,
+                        checks.REFERENCE_UNKNOWN.code, file=file, sheet=table.name,
                         cell=plan_row.cells[column.key], row=plan_row.row,
                         column=column.header, value=ref))
     return findings
@@ -427,7 +428,7 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
 
 def _written_ids(table: TableData) -> Iterable[str]:
     """The IDs of a sheet's rows whose title is written, in any case."""
-    id_key, title_key = table.spec.key_of("id"), table.spec.key_of("title")
+    id_key, title_key = table.spec.key_of(Role.ID), table.spec.key_of(Role.TITLE)
     for row in table.rows:
         if cell_text(row.raw(title_key)) and (text := cell_text(row.raw(id_key))):
             yield text.casefold()

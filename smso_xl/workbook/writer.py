@@ -32,8 +32,9 @@ from ..base.formats import (
     OVERDUE_TEXT,
     set_up_page,
 )
+from ..template import formulas as words
 from ..template.config import Party, Region, Settings
-from ..template.definition import Column, Sheet, Template, load_yaml
+from ..template.definition import Column, Role, Sheet, Template, load_yaml
 from ..template.kinds import DATE_FORMAT, filled_by, kind_of, list_name
 from ..template.model import (
     FORM_FIRST_ROW,
@@ -100,7 +101,7 @@ class PlanContext:
         """The highest ID per table that earlier rounds gave (Identity.issued_ids)."""
         carried = self.carried
         return highest_ids([*self.issued, *(carried.issued if carried else ()), *(
-            str(row.get(sheet.key_of("id") or "") or "") for sheet in self.template.tables
+            str(row.get(sheet.key_of(Role.ID) or "") or "") for sheet in self.template.tables
             for row in (carried.rows.get(sheet.name, ()) if carried else ()))])
 
     def identity(self) -> dict[str, str]:
@@ -119,11 +120,11 @@ class PlanContext:
 
 def prefilled_rows(ctx: PlanContext, sheet: Sheet) -> list[dict[str, object]]:
     """The values the template puts into a table before the region sees it."""
-    title = sheet.key_of("title")
+    title = sheet.key_of(Role.TITLE)
     if ctx.carried is not None and sheet.name in ctx.carried.rows:
         return _carried_rows(ctx.carried, sheet, ctx.template.criteria)
     if sheet.prefill == "parties" and title:
-        kind = sheet.key_of("party_type") or ""
+        kind = sheet.key_of(Role.PARTY_TYPE) or ""
         return [{title: p.name, kind: p.type} for p in ctx.parties]
     if sheet.prefill == "criteria" and title:
         return [{title: text} for text in ctx.template.criteria]
@@ -138,7 +139,7 @@ def _carried_rows(carried: Carried, sheet: Sheet,
     """Last round's rows with their IDs; the criteria in the template's order, any the
     template no longer has after them."""
     rows = [dict(row) for row in carried.rows[sheet.name]]
-    title, ident = sheet.key_of("title"), sheet.key_of("id")
+    title, ident = sheet.key_of(Role.TITLE), sheet.key_of(Role.ID)
     if sheet.prefill == "criteria" and title:
         by_text = {fold(str(r.get(title) or "")): r for r in rows}
         ordered = [by_text.pop(fold(text), {title: text}) for text in criteria]
@@ -176,6 +177,9 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
     rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
     counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
     checks = selfcheck.all_checks(ctx.template, counts, ctx.period, [p.name for p in ctx.parties])
+    # The checks' named helper formulas (template.formulas), each defined once.
+    for name, formula in {n: f for check in checks for n, f in check.names.items()}.items():
+        workbook.define_name(name, "=" + formula)
     with warnings.catch_warnings():
         # xlsxwriter warns and carries on for many mistakes; in our own writer they are bugs.
         warnings.simplefilter("error")
@@ -420,7 +424,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
                 column.prefilled == "label" and bool(given))
             cell_format = fmt.locked_center if kind.computed else fmt.cell(column, locked)
             _write_value(ws, row, index, given.get(column.key), cell_format)
-        rule = (_id_validation(column, sheet, ctx) if column.role == "id" and sheet.id_prefix
+        rule = (_id_validation(column, sheet, ctx) if column.role == Role.ID and sheet.id_prefix
                 else _validation(column, ctx, form=False))
         if rule:
             ws.data_validation(first, index, last, index, rule)
@@ -439,7 +443,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
     if protects_table(sheet):
         ws.protect("", PROTECTION)
     # Across pages, each row keeps its ID and name beside it.
-    title = sheet.key_of("title")
+    title = sheet.key_of(Role.TITLE)
     keys = [c.key for c in sheet.columns]
     _print_setup(ws, ctx, [c.width for c in sheet.columns], repeat_header=True,
                  key_columns=keys.index(title) + 1 if title else 1)
@@ -447,7 +451,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
 
 def _is_new_id(column: Column, given: Mapping[str, object]) -> bool:
     """An ID cell of a row that has none yet: the region gives it."""
-    return column.role == "id" and not given.get(column.key)
+    return column.role == Role.ID and not given.get(column.key)
 
 
 def next_id_list(sheet: Sheet) -> str:
@@ -467,20 +471,21 @@ def _id_validation(column: Column, sheet: Sheet, ctx: PlanContext) -> dict[str, 
 
 
 def _is_filled(sheet: Sheet, row: Mapping[str, object]) -> bool:
-    """``_filled_formula`` in Python: the cached results of the formulas built on it."""
-    return any(row.get(key) not in (None, "") for key in filled_by(sheet))
+    """The word «filled» in Python (template.formulas): the cached results of its formulas."""
+    return words.is_filled(row, filled_by(sheet))
 
 
 def _filled_formula(sheet: Sheet, rows: str, *, qualified: bool = False) -> str:
-    """``LEN(…)>0`` over the filled-by columns of ``rows`` ("4" for one row, "$2:$1001" for
-    a block of rows); a block, or a row when ``qualified``, names the sheet."""
-    def ref(letter: str) -> str:
+    """The word «filled» over the filled-by columns of ``rows`` ("4" for one row, "$2:$1001"
+    for a block of rows); a block, or a row when ``qualified``, names the sheet."""
+    def ref(key: str) -> str:
+        letter = _col_letter(sheet, key)
         if ":" not in rows:
             return sheet_ref(sheet.name, f"${letter}{rows}") if qualified else f"${letter}{rows}"
         start, end = rows.split(":")
         return sheet_ref(sheet.name, f"${letter}{start}:${letter}{end}")
 
-    return "LEN(" + "&".join(ref(_col_letter(sheet, key)) for key in filled_by(sheet)) + ")>0"
+    return words.filled([ref(key) for key in filled_by(sheet)])
 
 
 def _print_area(wb: XlsxWorkbook, sheet: Sheet, data_rows: int) -> None:
@@ -493,7 +498,7 @@ def _print_area(wb: XlsxWorkbook, sheet: Sheet, data_rows: int) -> None:
     first_row = TABLE_HEADER_ROW + 1
     rows = sheet_ref(sheet.name, f"$A${first_row}:$A${last}")
     filled = _filled_formula(sheet, f"${first_row}:${last}")
-    height = f"MAX({TABLE_HEADER_ROW},SUMPRODUCT(MAX(({filled})*ROW({rows}))))"
+    height = f"MAX({TABLE_HEADER_ROW},SUMPRODUCT(MAX({filled}*ROW({rows}))))"
     origin = sheet_ref(sheet.name, f"$A${TABLE_HEADER_ROW}")
     wb.define_name(sheet_ref(sheet.name, "_xlnm.Print_Area"),
                    f"=OFFSET({origin},0,0,{height}-{TABLE_HEADER_ROW - 1},"
@@ -504,7 +509,7 @@ def _mark_carried_over(ws: Worksheet, sheet: Sheet, ctx: PlanContext,
                        prefilled: Sequence[Mapping[str, object]], first: int) -> None:
     """A new plan year: each goal, action and risk carried from last year's plan says so
     in a note on its ID, so the region reviews it rather than taking it as new."""
-    ident = sheet.key_of("id")
+    ident = sheet.key_of(Role.ID)
     marked = set(ctx.carried.carried_over.get(sheet.name, ())) if ctx.carried else set()
     if not ident or not marked or ctx.carried is None:
         return
@@ -569,21 +574,20 @@ def _conditional_formats(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Fo
         index = [c.key for c in sheet.columns].index(key)
         return a1_range(first + 1, index + 1, last + 1, index + 1)
 
-    deadline_key, status_key = sheet.key_of("deadline"), sheet.key_of("status")
-    if deadline_key and status_key:  # Template.is_overdue, as a formula
+    deadline_key, status_key = sheet.key_of(Role.DEADLINE), sheet.key_of(Role.STATUS)
+    if deadline_key and status_key:  # the word «overdue» (its twin: Template.is_overdue)
         deadline, status = cell(deadline_key, False), cell(status_key)
-        done = ",".join(f'{status}<>"{s}"' for s in ctx.template.done_statuses)
         ws.conditional_format(rng(deadline_key), {
             "type": "formula",
-            "criteria": f"=AND(ISNUMBER({deadline}),{deadline}<TODAY(),{done})",
+            "criteria": "=" + words.overdue(deadline, status, ctx.template.done_statuses),
             "format": fmt.overdue})
-    if level_key := sheet.key_of("risk_level"):
+    if level_key := sheet.key_of(Role.RISK_LEVEL):
         # Coloured from the scores themselves: a row the region adds has no formula, and
         # its level shows as colour while it is typed (the validator and the feedback copy
         # write the level).
         level = ctx.template.formula(sheet, sheet.column(level_key).formula, cell)
         for name, level_fmt in fmt.risk.items():
-            for key in dict.fromkeys([level_key, sheet.key_of("risk_score") or level_key]):
+            for key in dict.fromkeys([level_key, sheet.key_of(Role.RISK_SCORE) or level_key]):
                 ws.conditional_format(rng(key), {
                     "type": "formula", "criteria": f'={level}="{name}"', "format": level_fmt})
 
@@ -674,7 +678,7 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
 
     def ids(target: str) -> list[str]:
         sheet = ctx.template.sheet(target)
-        key = sheet.key_of("id") or ""
+        key = sheet.key_of(Role.ID) or ""
         return [str(row[key]) for row in prefilled_rows(ctx, sheet) if row.get(key)]
 
     for sheet in ctx.template.sheets:
@@ -734,7 +738,7 @@ def _filled_count(ws: Worksheet, col: int, sheet: Sheet,
     k-th filled row is where the count first reaches k."""
     ws.set_column(col, col, 14)
     ws.write_string(0, col, f"{sheet.name}: utfylte", fmt.header)
-    ident = sheet.key_of("id") or ""
+    ident = sheet.key_of(Role.ID) or ""
     filled_ids: list[str] = []
     letter = _col_letter(sheet, ident)
     # A filled row that has an ID: a row without one cannot be referred to yet.
@@ -782,7 +786,7 @@ def _write_next_id(wb: XlsxWorkbook, ws: Worksheet, col: int, name: str, sheet: 
     """The one entry of a table's ID dropdown: the prefix and one more than the highest
     number after it in the ID column or given in an earlier round (prefill.next_ids, which
     the validator gives a filled row without an ID)."""
-    prefix, ident = sheet.id_prefix or "", sheet.key_of("id") or ""
+    prefix, ident = sheet.id_prefix or "", sheet.key_of(Role.ID) or ""
     floor = int(next_ids(prefix, issued, 1)[0][len(prefix):]) - 1
     letter = _col_letter(sheet, ident)
     ids = sheet_ref(sheet.name, f"${letter}${TABLE_HEADER_ROW + 1}:"
