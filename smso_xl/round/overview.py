@@ -117,7 +117,8 @@ _PADDING = 0.71  # what a column's stored width adds to the characters it was gi
 class _Col:
     header: str
     width: float = 14
-    kind: str = "text"  # text | date | datetime | number | count | percent | a number format
+    shape: str = "text"  # how its values show: text | date | datetime | number | count | percent
+    # | a number format (not a template kind: the overview's own columns have none)
     wrap: bool = True   # False for file names and hashes: one line, cut off at the border
     colour: bool = False  # the value picks its own fill (_Formats.fills): levels, assessments
     fit: bool = False     # as wide as its longest value (file names): never cut off
@@ -334,14 +335,14 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = ("red" if index in marked else
                      str(value) if column.colour and str(value) in fmt.fills else None)
-            if column.kind == VALUE_KIND:  # before and after: each value by its own type
+            if column.shape == VALUE_KIND:  # before and after: each value by its own type
                 cell_format = fmt.cell(_kind_of_value(value), style, column.wrap)
             elif style is None:
                 cell_format = plain[index]
                 if cell_format is None:
-                    cell_format = plain[index] = fmt.cell(column.kind, None, column.wrap)
+                    cell_format = plain[index] = fmt.cell(column.shape, None, column.wrap)
             else:
-                cell_format = fmt.cell(column.kind, style, column.wrap)
+                cell_format = fmt.cell(column.shape, style, column.wrap)
             _put(ws, row, index, value, cell_format)
             # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
             # text on opening a generated file, so the height is set here from the text.
@@ -536,7 +537,7 @@ def _widen(widths: list[float], wrapping: Sequence[int],
 
 
 def _wraps(column: _Col) -> bool:
-    return column.wrap and column.kind in ("text", "@") and not column.colour
+    return column.wrap and column.shape in ("text", "@") and not column.colour
 
 
 def _region_name(result: Consolidation, sub: Submission) -> str:
@@ -614,7 +615,7 @@ def _summary_columns(result: Consolidation, changes: Comparison | None) -> tuple
 def _number_width(column: _Col, values: Sequence[object]) -> float:
     """A number column on Oversikt: as wide as its widest number (grouped, or a share),
     and as its header, turned on end, needs for its lines."""
-    longest = max((5 if column.kind == "percent" else _shown_length(v) for v in values
+    longest = max((5 if column.shape == "percent" else _shown_length(v) for v in values
                    if v is not None), default=1)
     lines = _lines(column.header, _TURNED_LINE_CHARS)
     return round(max(longest * 1.1 + 1.5, 2.0 * lines + 1, 4.5), 1)
@@ -673,7 +674,7 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
             style = (summary.status if index == _STATUS_COL
                      else "shared" if index == _NAME_COL and shared
                      else "grey" if summary.submission is None else None)
-            _put(ws, row, index, value, fmt.cell(column.kind, style, wrap=column.wrap))
+            _put(ws, row, index, value, fmt.cell(column.shape, style, wrap=column.wrap))
             if isinstance(value, str) and column.wrap:
                 lines = max(lines, _lines(value, column.width))
         heights.append(15.0 if lines == 1 else _WRAPPED_LINE * lines)
@@ -755,7 +756,7 @@ def _totals(ws: Worksheet, result: Consolidation, fmt: _Formats, first: int, las
         return a1_range(first + 1, col + 1, last + 1, col + 1)
 
     for col, column in enumerate(columns):
-        ws.write_blank(row, col, None, fmt.cell(column.kind, "total"))
+        ws.write_blank(row, col, None, fmt.cell(column.shape, "total"))
     ws.write_string(row, 0, "Totalt", fmt.cell("text", "total"))
     # The regions whose plan came, as the sentence above the table counts them.
     ws.write_formula(row, _STATUS_COL, "=" + "+".join(
