@@ -24,7 +24,7 @@ from tests.libreoffice import convert, convert_many, require_soffice
 from tests.workbooks import edit_workbook, fill_plan
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-FIRST_CHECK_ROW = 5  # Sjekk: title, explanation, blank, header row, then one check per row
+FIRST_CHECK_ROW = 5  # Sjekk: verdict, explanation, legend, header row, then one check per row
 Checks = dict[tuple[str, str], object]
 
 
@@ -32,13 +32,12 @@ def _sjekk(path: Path) -> tuple[Checks, object]:
     """(sheet, label) → the cached count in column C; and the "Klar til innsending" value."""
     ws = openpyxl.load_workbook(path, data_only=True)["Sjekk"]
     values: Checks = {}
-    ready: object = None
+    assert ws["A1"].value == "Klar til innsending:"  # the verdict first
+    ready = ws["C1"].value
     for row in range(FIRST_CHECK_ROW, ws.max_row + 1):
         sheet, label, value = (ws.cell(row, col).value for col in (1, 2, 3))
         if sheet and label:
             values[(sheet, label)] = value
-        elif label == "Klar til innsending:":
-            ready = value
     return values, ready
 
 
