@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 
 from smso_xl.cli.commands import main
 from smso_xl.round.validation import validate
-from smso_xl.template.definition import load_template
 from tests.test_rules import TODAY, clean_plan
+from tests.workbooks import ADDRESSED_VERSION
 
 TODAY_ARG = TODAY.isoformat()
 FILE_KEYS = {"path", "region", "year", "template_version", "ok", "findings"}
@@ -73,7 +73,7 @@ def test_json_shape(inbox: Path) -> None:
             assert item["severity"] in ("error", "warning", "info")
     agder = by_name["Agder.xlsx"]
     assert (agder["region"], agder["year"], agder["template_version"], agder["ok"]) == (
-        "42", 2026, load_template().version, False)
+        "42", 2026, ADDRESSED_VERSION, False)
     # A file-level finding has no sheet, cell, row or column.
     assert agder["findings"] == [{
         "code": "year-mismatch", "severity": "error", "sheet": None, "cell": None, "row": None,

@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..base.cells import a1, column_letter, sheet_ref
 from ..base.formats import FONT_NAME, FONT_SIZE, HEADER_FILL, set_up_page
-from ..template.definition import Section, Sheet, Template
+from ..template.definition import Column, Section, Sheet, Template
 from ..template.kinds import DATE_FORMAT, kind_of
 from ..template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from . import layout, selfcheck
@@ -32,7 +32,7 @@ from .filled import col_letter, filled_formula, is_filled
 
 #: The page's grid: ID, title, then three narrower columns; the line to sign spans the last
 #: two. (Characters of width; it prints on A4 portrait.)
-WIDTHS = (5, 34, 16, 12, 11, 14)
+WIDTHS = (5, 32, 16, 14, 11, 14)
 SIGN_FIRST_COL = 4
 ROW_PT, SIGN_ROW_PT, TEXT_ROW_PT = 17.0, 30.0, 60.0
 #: What the parties confirm by signing.
@@ -100,14 +100,16 @@ def write_signing(wb: XlsxWorkbook, ws: Worksheet, lists: Worksheet, first_col: 
         index, field = fields[key]
         source = sheet_ref(form.name, a1(FORM_FIRST_ROW + index, FORM_VALUE_COL, absolute=True))
         value = plan.form.get(key)
-        is_date = isinstance(value, dt.date) or field.kind == "date"
+        column = Column(key=field.key, header=field.label, kind=field.kind)
+        is_date = isinstance(value, dt.date) or (
+            kind_of(column).number_format(column) == DATE_FORMAT)
         ws.merge_range(row, 0, row, 1, field.label, looks.label)
         ws.merge_range(row, 2, row, last_col, "",
                        looks.number(DATE_FORMAT, boxed=False) if is_date else looks.text)
         ws.write_formula(row, 2, f'=IF({source}="","",{source})',
                          looks.number(DATE_FORMAT, boxed=False) if is_date else looks.text,
                          _cached(value))
-        ws.set_row(row, TEXT_ROW_PT if field.kind == "text" else ROW_PT)
+        ws.set_row(row, TEXT_ROW_PT if field.height else ROW_PT)  # an answer of lines
         row += 1
     ws.merge_range(row, 0, row, last_col, STATEMENT, looks.text)
     ws.set_row(row, 34)
