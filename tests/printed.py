@@ -23,7 +23,8 @@ import xlsxwriter
 class Page:
     sheet: str
     footer: str
-    words: list[tuple[float, float, float, str]]  # x, top, height, text (without footer)
+    words: list[tuple[float, float, float, str, float]]  # x, top, height, text, right
+    # (without the footer)
 
 
 def pages_of(pdf: Path) -> list[Page]:
@@ -34,9 +35,9 @@ def pages_of(pdf: Path) -> list[Page]:
     pages = []
     for page in ET.fromstring(out).iter("page"):
         words = [(float(w.get("xMin", 0)), float(w.get("yMin", 0)),
-                  float(w.get("yMax", 0)) - float(w.get("yMin", 0)), w.text or "")
-                 for w in page.iter("word")]
-        bottom = max((top for _, top, _, _ in words), default=0.0)
+                  float(w.get("yMax", 0)) - float(w.get("yMin", 0)), w.text or "",
+                  float(w.get("xMax", 0))) for w in page.iter("word")]
+        bottom = max((w[1] for w in words), default=0.0)
         footer = [w for w in words if w[1] > bottom - 1]
         text = " ".join(w[3] for w in sorted(footer))
         match = re.search(r"– (.+?) Side \d+ av \d+$", text)

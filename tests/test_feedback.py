@@ -44,7 +44,7 @@ except ImportError:  # tests/ itself on sys.path
 D = dt.date
 TODAY = D(2026, 6, 1)
 TEMPLATE_SHEETS = ("Veiledning", "Organisering", "Parter", "Mål", "Tiltak", "Risiko",
-                   "Egenvurdering", "Sjekk", "Lister", "Metadata")
+                   "Egenvurdering", "Sjekk", "Forankring", "Lister", "Metadata")
 # What every region fills before the rows a test is about: the rest of the plan is then clean.
 FORM = {"Leder": "Kari Nordmann", "E-post leder": "kari@example.no",
         "Overordnet mål for samarbeidet": "Mindre svart arbeid i Agder."}
@@ -62,9 +62,9 @@ TILTAK = [
     {"Tiltak": "Seminar", "Ansvarlig": "?", "Frist": "snart"},
     {"Tiltak": "Bransjemøte", "Frist": D(2026, 9, 1), "Intern merknad": "budsjett?"},
 ]
-EXPECTED = [("deadline-overdue", "Tiltak", "L2"), ("responsible-missing", "Tiltak", "H3"),
-            ("deadline-missing", "Tiltak", "L3"), ("responsible-placeholder", "Tiltak", "H4"),
-            ("date-invalid", "Tiltak", "L4"), ("responsible-missing", "Tiltak", "H5")]
+EXPECTED = [("deadline-overdue", "Tiltak", "F2"), ("responsible-missing", "Tiltak", "D3"),
+            ("deadline-missing", "Tiltak", "F3"), ("responsible-placeholder", "Tiltak", "D4"),
+            ("date-invalid", "Tiltak", "F4"), ("responsible-missing", "Tiltak", "D5")]
 
 
 # --- building returned workbooks ----------------------------------------------------------
@@ -189,8 +189,8 @@ def test_first_and_active_sheet_lists_every_finding_errors_first(
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [SHEET]
     rows = table_rows(wb[SHEET])
     assert [(r[0], r[1], r[2]) for r in rows] == [
-        ("Feil", "Tiltak", "H3"), ("Feil", "Tiltak", "L3"), ("Feil", "Tiltak", "H4"),
-        ("Feil", "Tiltak", "L4"), ("Feil", "Tiltak", "H5"), ("Advarsel", "Tiltak", "L2")]
+        ("Feil", "Tiltak", "D3"), ("Feil", "Tiltak", "F3"), ("Feil", "Tiltak", "D4"),
+        ("Feil", "Tiltak", "F4"), ("Feil", "Tiltak", "D5"), ("Advarsel", "Tiltak", "F2")]
     assert rows[3][3:5] == ("Frist", "snart")
     summary = {a.value: b.value for a, b in zip(wb[SHEET]["A"], wb[SHEET]["B"], strict=True)
                if isinstance(b.value, int)}
@@ -203,8 +203,8 @@ def test_links_lead_to_the_finding_cells(returned: SimpleNamespace) -> None:
     header = next(c.row for c in ws["A"] if c.value == "Alvorlighet")
     links = [ws.cell(row, 3).hyperlink for row in range(header + 1, ws.max_row + 1)]
     assert [link.location for link in links] == [
-        "'Tiltak'!H3", "'Tiltak'!L3", "'Tiltak'!H4", "'Tiltak'!L4", "'Tiltak'!H5",
-        "'Tiltak'!L2"]
+        "'Tiltak'!D3", "'Tiltak'!F3", "'Tiltak'!D4", "'Tiltak'!F4", "'Tiltak'!D5",
+        "'Tiltak'!F2"]
     for link in links:  # a link works when its sheet exists and its cell is a cell
         sheet, _, ref = link.location.partition("!")
         assert sheet.strip("'") in returned.copy.sheetnames
@@ -222,23 +222,23 @@ def live_marks(ws: Worksheet) -> dict[str, tuple[str, str]]:
 def test_each_finding_cell_has_a_comment_and_a_live_mark(returned: SimpleNamespace) -> None:
     book = returned.copy
     assert set(marked(book)) == {(f.sheet, f.cell) for f in returned.report.findings}
-    assert "«snart» er ikke en dato" in marked(book)[("Tiltak", "L4")]
+    assert "«snart» er ikke en dato" in marked(book)[("Tiltak", "F4")]
     tiltak = book["Tiltak"]
     marks = live_marks(tiltak)
     assert {(ref, fill) for ref, (fill, _) in marks.items()} == {
-        ("L2", FILLS["warning"]), ("H3", FILLS["error"]), ("L3", FILLS["error"]),
-        ("H4", FILLS["error"]), ("L4", FILLS["error"]), ("H5", FILLS["error"])}
+        ("F2", FILLS["warning"]), ("D3", FILLS["error"]), ("F3", FILLS["error"]),
+        ("D4", FILLS["error"]), ("F4", FILLS["error"]), ("D5", FILLS["error"])}
     # Marked while the cell holds what was flagged: nothing, the same text, the same date.
-    assert marks["H3"][1] == "LEN(H3)=0"
-    assert marks["H4"][1] == 'EXACT(LEFT(H4,200),"?")'
-    assert marks["L2"][1] == "AND(ISNUMBER(L2),INT(L2)=DATE(2026,5,1))"
+    assert marks["D3"][1] == "LEN(D3)=0"
+    assert marks["D4"][1] == 'EXACT(LEFT(D4,200),"?")'
+    assert marks["F2"][1] == "AND(ISNUMBER(F2),INT(F2)=DATE(2026,5,1))"
     original = returned.original["Tiltak"]
-    assert tiltak["H3"].fill.start_color.rgb == original["H3"].fill.start_color.rgb  # no fixed
-    assert style(tiltak["H2"]) == style(returned.original["Tiltak"]["H2"])  # not marked
+    assert tiltak["D3"].fill.start_color.rgb == original["D3"].fill.start_color.rgb  # no fixed
+    assert style(tiltak["D2"]) == style(returned.original["Tiltak"]["D2"])  # not marked
 
 
 def test_marking_keeps_value_format_font_borders_and_lock(returned: SimpleNamespace) -> None:
-    for sheet, ref in [("Tiltak", "L2"), ("Tiltak", "L4"), ("Tiltak", "H4")]:
+    for sheet, ref in [("Tiltak", "F2"), ("Tiltak", "F4"), ("Tiltak", "D4")]:
         before, after = returned.original[sheet][ref], returned.copy[sheet][ref]
         assert (after.value, after.number_format) == (before.value, before.number_format)
         assert style(after) == style(before)  # the mark is a conditional format
@@ -292,7 +292,7 @@ def test_dropdowns_and_conditional_formats_survive(returned: SimpleNamespace) ->
         assert _formats(other) == _formats(ws), ws.title
     dropdowns = {str(dv.sqref): dv.formula1 for dv in returned.copy["Tiltak"].data_validations
                  .dataValidation if dv.type == "list"}
-    assert dropdowns["M2:M201"] == "lst_status" and dropdowns["I2:I201"] == "lst_parter"
+    assert dropdowns["G2:G201"] == "lst_status" and dropdowns["E2:E201"] == "lst_parter"
     # every error check's mark on Tiltak (selfcheck), and the overdue deadline's red text
     template = load_template()
     counts = {s.name: 200 for s in template.tables}
@@ -349,39 +349,39 @@ def test_odd_findings_never_crash(returned: SimpleNamespace, tmp_path: Path) -> 
     def at(sheet: str | None, cell: str | None, message: str) -> Finding:
         return Finding(code="x", severity="warning", message=message, sheet=sheet, cell=cell)
 
-    odd = [at("Tiltak", "H3", "første"), at("Tiltak", "H3", "andre"),  # one comment, both
+    odd = [at("Tiltak", "D3", "første"), at("Tiltak", "D3", "andre"),  # one comment, both
            at("Sjekk", "C2", "flettet"),                                # inside merged A2:D2
            at("Slettet ark", "B2", "borte"), at("Tiltak", "ikke en celle", "rar"),
            at("Tiltak", None, "hele arket"), at(None, None, "hele filen")]
     report = dataclasses.replace(returned.report, findings=odd)
     path = write_feedback(report, tmp_path)
     book = openpyxl.load_workbook(path)
-    assert marked(book) == {("Tiltak", "H3"): "første\n\nandre", ("Sjekk", "A2"): "flettet"}
+    assert marked(book) == {("Tiltak", "D3"): "første\n\nandre", ("Sjekk", "A2"): "flettet"}
     rows = table_rows(book[SHEET])
     assert [(r[1], r[2]) for r in rows] == [(f.sheet, f.cell) for f in odd]
     header = book[SHEET].max_row - len(odd)
     links = [next((c.hyperlink.location for c in book[SHEET][header + i][1:3] if c.hyperlink),
                   None) for i in range(1, len(odd) + 1)]
-    assert links == ["'Tiltak'!H3", "'Tiltak'!H3", "'Sjekk'!C2", None, "'Tiltak'!A1",
+    assert links == ["'Tiltak'!D3", "'Tiltak'!D3", "'Sjekk'!C2", None, "'Tiltak'!A1",
                      "'Tiltak'!A1", None]
     # Next round, nothing found: the marks go, and the cells look as the template made them.
     again = dataclasses.replace(validate([path], today=TODAY).files[0], findings=[])
     book = openpyxl.load_workbook(write_feedback(again, tmp_path / "runde2"))
     assert marked(book) == {}
-    for sheet, ref in [("Tiltak", "H3"), ("Sjekk", "A2")]:
+    for sheet, ref in [("Tiltak", "D3"), ("Sjekk", "A2")]:
         assert style(book[sheet][ref]) == style(returned.original[sheet][ref])
 
 
 def test_second_round_replaces_the_old_marks(returned: SimpleNamespace, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(returned.result.path)
-    wb["Tiltak"]["H3"] = "Ola Nordmann"  # fixed; L3, H4, L4, H5 are not
+    wb["Tiltak"]["D3"] = "Ola Nordmann"  # fixed; F3, D4, F4, D5 are not
     wb["Tiltak"]["C2"].comment = openpyxl.comments.Comment("Vår egen merknad", "Kari")
     wb.save(tmp_path / "runde2.xlsx")
     report = validate([tmp_path / "runde2.xlsx"], today=TODAY).files[0]
     book = openpyxl.load_workbook(write_feedback(report, tmp_path / "ut"))
-    assert book.sheetnames.count(SHEET) == 1 and len(book.sheetnames) == 12
-    assert set(marked(book)) == {("Tiltak", ref) for ref in ("L2", "L3", "H4", "L4", "H5")}
-    assert style(book["Tiltak"]["H3"]) == style(returned.original["Tiltak"]["H3"])
+    assert book.sheetnames.count(SHEET) == 1 and len(book.sheetnames) == 13
+    assert set(marked(book)) == {("Tiltak", ref) for ref in ("F2", "F3", "D4", "F4", "D5")}
+    assert style(book["Tiltak"]["D3"]) == style(returned.original["Tiltak"]["D3"])
     assert book["Tiltak"]["C2"].comment.text == "Vår egen merknad"
 
 
@@ -477,7 +477,7 @@ def test_ods_is_rebuilt_with_the_regions_values_and_marks(returned: SimpleNamesp
                         assert _plain(cell.value) == _plain(value), (name, cell.coordinate)
     assert book["Tiltak"]["P3"].data_type == "s"
     assert set(marked(book)) == {(f.sheet, f.cell) for f in report.findings}
-    assert live_marks(book["Tiltak"])["L4"][0] == FILLS["error"]
+    assert live_marks(book["Tiltak"])["F4"][0] == FILLS["error"]
     assert book.sheetnames[0] == SHEET and book["Notater"].sheet_state == "hidden"
     assert book["Metadata"].sheet_state == "veryHidden"
     assert any(dv.formula1 == "lst_status" for dv in book["Tiltak"].data_validations.dataValidation)
@@ -500,19 +500,19 @@ def test_a_fixed_cell_loses_its_mark_in_libreoffice(returned: SimpleNamespace,
     copy = tmp_path / "copy.xlsx"
     assert returned.result.path is not None
     book = openpyxl.load_workbook(returned.result.path)
-    book["Tiltak"]["H3"] = "Kari Nordmann"   # responsible-missing: fixed
-    book["Tiltak"]["L4"] = D(2026, 10, 1)    # date-invalid «snart»: fixed
+    book["Tiltak"]["D3"] = "Kari Nordmann"   # responsible-missing: fixed
+    book["Tiltak"]["F4"] = D(2026, 10, 1)    # date-invalid «snart»: fixed
     book.save(copy)
     out = convert(copy, tmp_path / "lo", "xlsx", recalc=True)
     sheet = openpyxl.load_workbook(out, data_only=True)[SHEET]
     header = next(r for r in sheet.iter_rows(min_row=1) if r[0].value == "Alvorlighet")[0].row
     status = {(r[1], r[2]): r[6] for r in sheet.iter_rows(min_row=header + 1, values_only=True)}
-    assert status[("Tiltak", "H3")] == "Endret" and status[("Tiltak", "L4")] == "Endret"
-    assert {v for k, v in status.items() if k not in {("Tiltak", "H3"), ("Tiltak", "L4")}} == {
+    assert status[("Tiltak", "D3")] == "Endret" and status[("Tiltak", "F4")] == "Endret"
+    assert {v for k, v in status.items() if k not in {("Tiltak", "D3"), ("Tiltak", "F4")}} == {
         "Gjenstår"}
     again = [(f.code, f.cell) for f in validate([out], today=TODAY).files[0].findings]
-    assert ("responsible-missing", "H3") not in again and ("date-invalid", "L4") not in again
-    assert ("responsible-placeholder", "H4") in again
+    assert ("responsible-missing", "D3") not in again and ("date-invalid", "F4") not in again
+    assert ("responsible-placeholder", "D4") in again
 
 
 # --- marks in rows the region hid ------------------------------------------------------------
@@ -602,23 +602,23 @@ def test_a_risk_the_region_added_gets_its_level_in_the_copy(agder_plan: Path,
     require_soffice()
     source = fill(agder_plan, tmp_path / "risiko.xlsx", {"Risiko": [
         {"Risiko": "Få deltar", "Sannsynlighet (1–5)": 4, "Konsekvens (1–5)": 4}]})
-    assert openpyxl.load_workbook(source)["Risiko"]["F2"].value is None
+    assert openpyxl.load_workbook(source)["Risiko"]["C2"].value is None
     report = validate([source], today=TODAY).files[0]
-    assert ("risk-unmitigated", "H2") in {(f.code, f.cell) for f in report.findings}
+    assert ("risk-unmitigated", "J2") in {(f.code, f.cell) for f in report.findings}
     copy_path = write_feedback(report, tmp_path / "ut")
     risiko = openpyxl.load_workbook(copy_path)["Risiko"]
-    assert risiko["F2"].value == '=IF(ISNUMBER(D2)*ISNUMBER(E2),D2*E2,"")'
-    assert risiko["G2"].value.startswith("=IF(ISNUMBER(D2)*ISNUMBER(E2),IF(D2*E2>=15,")
-    assert risiko["F3"].value is None  # an empty row stays empty
+    assert risiko["C2"].value == '=IF(ISNUMBER(H2)*ISNUMBER(I2),H2*I2,"")'
+    assert risiko["D2"].value.startswith("=IF(ISNUMBER(H2)*ISNUMBER(I2),IF(H2*I2>=15,")
+    assert risiko["C3"].value is None  # an empty row stays empty
     shown = openpyxl.load_workbook(convert(copy_path, tmp_path / "lo", "xlsx", recalc=True),
                                    data_only=True)["Risiko"]
-    assert (shown["F2"].value, shown["G2"].value) == (16, "Høy")
+    assert (shown["C2"].value, shown["D2"].value) == (16, "Høy")
     # The same through the command line, which keeps tables and plans only for the copies.
     result = CliRunner().invoke(main, ["validate", str(source), "--feedback",
                                        str(tmp_path / "cli"), "--today", "01.06.2026"])
     assert result.exit_code == 1, result.output
     (cli_copy,) = (tmp_path / "cli").glob("*.xlsx")
-    assert openpyxl.load_workbook(cli_copy)["Risiko"]["F2"].value == risiko["F2"].value
+    assert openpyxl.load_workbook(cli_copy)["Risiko"]["C2"].value == risiko["C2"].value
 
 
 @pytest.mark.libreoffice
@@ -635,14 +635,14 @@ def test_risk_levels_come_back_as_formulas_in_an_ods_copy_and_merges_are_left(
     ods = convert(source, tmp_path / "ods", "ods")
     rebuilt = openpyxl.load_workbook(write_feedback(validate([ods], today=TODAY).files[0],
                                                     tmp_path / "ut"))["Risiko"]
-    assert rebuilt["F2"].value == '=IF(ISNUMBER(D2)*ISNUMBER(E2),D2*E2,"")'
-    assert rebuilt["G2"].value.startswith("=IF(ISNUMBER(D2)*ISNUMBER(E2),")
+    assert rebuilt["C2"].value == '=IF(ISNUMBER(H2)*ISNUMBER(I2),H2*I2,"")'
+    assert rebuilt["D2"].value.startswith("=IF(ISNUMBER(H2)*ISNUMBER(I2),")
     book = openpyxl.load_workbook(source)
-    book["Risiko"].merge_cells("F2:F3")
+    book["Risiko"].merge_cells("C2:C3")
     book.save(source)
     merged = openpyxl.load_workbook(write_feedback(validate([source], today=TODAY).files[0],
                                                    tmp_path / "ut-2"))["Risiko"]
-    # F2 keeps what the region typed; F3, under the merge, is not written (openpyxl
+    # C2 keeps what the region typed; C3, under the merge, is not written (openpyxl
     # refuses); the second risk's level is.
-    assert merged["F2"].value == 16 and isinstance(merged["F3"], MergedCell)
-    assert merged["G3"].value.startswith("=IF(")
+    assert merged["C2"].value == 16 and isinstance(merged["C3"], MergedCell)
+    assert merged["D3"].value.startswith("=IF(")

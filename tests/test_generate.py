@@ -28,7 +28,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from smso_xl import __version__
 from smso_xl.base.fileio import OutputError
-from smso_xl.base.formats import print_scale
 from smso_xl.cli.commands import main
 from smso_xl.round.generator import generate
 from smso_xl.template.config import (
@@ -43,7 +42,7 @@ from smso_xl.template.formulas import NAME_PREFIX
 from smso_xl.template.kinds import input_columns, is_input
 from smso_xl.template.model import FORM_FIRST_ROW, IDENTITY_KEYS, PROPERTY_PREFIX
 from smso_xl.template.prefill import NEW_YEAR, Carried
-from smso_xl.workbook import selfcheck, writer
+from smso_xl.workbook import layout, selfcheck, writer
 from smso_xl.workbook.selfcheck import checked_last_row
 from smso_xl.workbook.writer import list_name, protects_table, write_plan
 
@@ -173,7 +172,7 @@ def test_sheets_in_order_with_hidden_lists_and_very_hidden_metadata(agder_plan: 
     assert [name for name, _ in sheets] == [s.name for s in TEMPLATE.sheets]
     assert [name for name, _ in sheets] == [
         "Veiledning", "Organisering", "Parter", "Mål", "Tiltak", "Risiko", "Egenvurdering",
-        "Sjekk", "Lister", "Metadata"]
+        "Sjekk", "Forankring", "Lister", "Metadata"]
     assert sheets[-2:] == [("Lister", "hidden"), ("Metadata", "veryHidden")]
     assert all(state is None for _, state in sheets[:-2])
 
@@ -200,10 +199,12 @@ def test_table_headers_in_row_1(agder_book: Workbook, sheet: Sheet) -> None:
 def test_headers_spot_check_contract_wording(agder_book: Workbook) -> None:
     wb = agder_book
     tiltak = [c.value for c in wb["Tiltak"][1]]
-    assert tiltak[:3] == ["ID", "Mål-ID", "Tiltak"]
-    assert {"Ansvarlig", "Ansvarlig part", "Frist", "Start", "Status"} <= set(tiltak)
-    assert [c.value for c in wb["Mål"][1]][-4:] == ["Frist", "Ansvarlig", "Status", "Første frist"]
-    assert [c.value for c in wb["Risiko"][1]][5:7] == ["Risikoskår", "Risikonivå"]
+    # Version 3: what, who, when and status first, then the details.
+    assert tiltak[:8] == ["ID", "Mål-ID", "Tiltak", "Ansvarlig", "Ansvarlig part", "Frist",
+                          "Status", "Start"]
+    assert [c.value for c in wb["Mål"][1]][:5] == ["ID", "Mål", "Ansvarlig", "Frist", "Status"]
+    assert [c.value for c in wb["Risiko"][1]][:7] == [
+        "ID", "Risiko", "Risikoskår", "Risikonivå", "Ansvarlig", "Frist", "Status"]
     assert [c.value for c in wb["Parter"][1]][:3] == ["Part", "Type", "Deltakelse"]
 
 
@@ -314,7 +315,8 @@ def test_dropdown_lists_spot_checks(agder_book: Workbook) -> None:
     assert values("lst_parter") == [p.name for p in default_parties()]
     assert values("lst_status") == ["Ikke startet", "Pågår", "Fullført", "Utsatt", "Avlyst"]
     assert _validation(wb["Tiltak"], "B2:B201").formula1 == "lst_ref_mal"
-    assert _validation(wb["Risiko"], "C2:C201").formula1 == "lst_ref_mal_tiltak"
+    gjelder = _col(TEMPLATE.sheet("Risiko"), "gjelder")
+    assert _validation(wb["Risiko"], f"{gjelder}2:{gjelder}201").formula1 == "lst_ref_mal_tiltak"
 
 
 @pytest.mark.parametrize("sheet", [s for s in TABLES if s.has_column("frist")],
@@ -413,7 +415,8 @@ def test_missing_required_value_gets_red_fill(agder_book: Workbook, sheet: Sheet
         req = column.required
         if req.when and sheet.column(req.when).kind == "formula":
             # the risk level, computed from its cells (empty rows hold no formula)
-            assert formula.count("ISNUMBER($D2)*ISNUMBER($E2)") == len(req.values)
+            p, k = (_col(sheet, sheet.key_of(role) or "") for role in ("likelihood", "impact"))
+            assert formula.count(f"ISNUMBER(${p}2)*ISNUMBER(${k}2)") == len(req.values)
             for value in req.values:
                 assert f'))="{value}")' in formula
         elif req.when:
@@ -457,8 +460,10 @@ def test_risk_level_colours(agder_book: Workbook) -> None:
     ws = agder_book["Risiko"]
     rules = _rules(ws, _marked_range(ws, sheet, "risikoniva"))
     # Computed from likelihood and impact: a new row has no formula, and shows its colour.
+    likelihood = _col(sheet, sheet.key_of("likelihood") or "")
     colours = {r.formula[0].rsplit('="', 1)[1].strip('"'): r.dxf.fill.bgColor.rgb
-               for r in rules if r.type == "expression" and "ISNUMBER($D2)" in r.formula[0]}
+               for r in rules if r.type == "expression"
+               and f"ISNUMBER(${likelihood}2)" in r.formula[0]}
     assert colours == RISK_FILLS
     assert set(colours) == set(TEMPLATE.vocabularies["risikoniva"])
 
@@ -485,9 +490,12 @@ def test_print_setup_landscape_readable_header_and_key_columns_repeated(
     ws = agder_book[sheet.name]
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.paperSize == 9  # A4
-    # A fixed scale, never below 80 %: a wide table goes on to a second page instead.
+    # A fixed scale (text never below 8 pt): a wide table goes on to a second page instead.
     assert not ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.scale == print_scale([c.width for c in sheet.columns]) >= 80
+    widths = [c.width for c in sheet.columns]
+    keys = writer.key_columns(sheet)
+    assert ws.page_setup.scale == layout.table_scale(widths, keys, writer.first_page_end(sheet))
+    assert ws.page_setup.scale * 11 / 100 >= 8
     assert ws.print_title_rows == "$1:$1"
     assert ws.print_title_cols == _key_columns(sheet)
     assert ws.oddFooter.left.text == "Agder 2026 – &A"
@@ -514,6 +522,8 @@ def test_tables_print_down_to_their_last_filled_row(agder_plan: Path) -> None:
     areas = {names[int(d.get("localSheetId", "-1"))]: (d.text or "").replace("'", "")
              for d in workbook.iter(f"{{{M}}}definedName")
              if d.get("name") == "_xlnm.Print_Area"}
+    # The signing sheet's area is fixed: it prints the same everywhere.
+    assert areas.pop("Forankring") == "Forankring!$A$1:$F$43"
     assert sorted(areas) == sorted(s.name for s in TABLES)
     tiltak = TEMPLATE.sheet("Tiltak")
     area = areas["Tiltak"]
@@ -724,9 +734,10 @@ def test_sjekk_formulas_cached_with_python_counts(agder_plan: Path, agder_book: 
         assert cell.find(f"{{{M}}}f").text == check.formula
         assert cell.find(f"{{{M}}}v").text == str(check.count(blank, {}))
         assert ws[f"D{row}"].value == ("Ja" if check.blocking else "Nei")
-    ready_row = 5 + len(checks) + 1
-    assert ws[f"B{ready_row}"].value == "Klar til innsending:"
-    ready = cells[f"C{ready_row}"]
+    # The verdict first: «Klar til innsending» in the top row.
+    assert ws["A1"].value == "Klar til innsending:"
+    assert ws.max_row == 4 + len(checks)  # nothing below the checks
+    ready = cells["C1"]
     assert ready.get("t") == "str" and ready.find(f"{{{M}}}v").text == "Nei"
     blocking = [f"C{5 + i}" for i, c in enumerate(checks) if c.blocking]
     assert ready.find(f"{{{M}}}f").text == f'IF(({"+".join(blocking)})=0,"Ja","Nei")'
@@ -746,7 +757,7 @@ def test_sjekk_cached_values_by_hand(agder_plan: Path) -> None:
     }
     assert not_zero[("Parter", "Rader uten Deltakelse")] == "19"
     for key in (("Mål", "Rader uten Ansvarlig"), ("Tiltak", "Rader uten Frist"),
-                ("Tiltak", "Dato utenfor planperioden (Start, Frist)"),
+                ("Tiltak", "Dato utenfor planperioden (Frist, Start)"),
                 ("Parter", "Rader uten Representant")):
         assert rows[key] == "0", key
 

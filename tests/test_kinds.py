@@ -73,8 +73,8 @@ def test_what_the_region_types_into() -> None:
     assert {name for name, kind in KINDS.items() if kind.verbatim} == {
         "id", "label", "text", "phone"}
     assert [c.key for c in input_columns(TEMPLATE.sheet("Risiko"))] == [
-        "risiko", "gjelder", "sannsynlighet", "konsekvens", "tiltak", "ansvarlig", "frist",
-        "status"]
+        "risiko", "ansvarlig", "frist", "status", "sannsynlighet", "konsekvens", "tiltak",
+        "gjelder"]
     form = {f.key: is_input(f) for f in TEMPLATE.form.fields}
     assert not form["region"] and not form["periode_fra"] and form["leder"]
 

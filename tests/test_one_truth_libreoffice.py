@@ -44,8 +44,8 @@ PLANS = 200
 YEAR = 2026
 TODAY = dt.date(YEAR, 1, 2)
 NOW = dt.datetime(2025, 11, 3, 9, 30, tzinfo=dt.UTC)
-VERSIONS = ("1", "2")
-FIRST_CHECK_ROW = 5  # Sjekk: title, explanation, blank, header, then one check per row
+VERSIONS = ("1", "2", "3")
+FIRST_CHECK_ROW = 5  # Sjekk: verdict, explanation, legend, header, then one check per row
 BATCHES = 2          # LibreOffice starts, run side by side
 
 
@@ -111,14 +111,16 @@ def sjekk(planted: Planted, request: pytest.FixtureRequest) -> list[Sjekk]:
 
 def _read_sjekk(path: Path) -> Sjekk:
     """The check rows (from row 5 to the first without a sheet), and «Klar til innsending»:
-    the next row with a label (anything below it, a legend, is not read)."""
+    the verdict in the top row, first and large."""
     with path.open(encoding="utf-8", newline="") as handle:
-        lines = [[*line, "", "", ""][:3] for line in csv.reader(handle)][FIRST_CHECK_ROW - 1:]
+        every = [[*line, "", "", ""][:3] for line in csv.reader(handle)]
+    lines = every[FIRST_CHECK_ROW - 1:]
     rows: list[tuple[str, str, str]] = []
     while lines and lines[0][0]:
         sheet, label, count = lines.pop(0)
         rows.append((sheet, label, count))
-    ready = next((count for _, label, count in lines if label), "")
+    label, _, ready = every[0]
+    assert label == "Klar til innsending:", every[0]
     return Sjekk(rows, ready)
 
 

@@ -572,8 +572,8 @@ def test_findings_sheet_lists_every_finding(book: openpyxl.Workbook,
     assert {r["Alvorlighet"] for r in rows} <= {"Feil", "Advarsel", "Merknad"}
     snart = next(r for r in rows if r["Kode"] == "date-invalid" and r["Region"] == "03"
                  and r["Verdi"] == "snart")
-    assert (snart["Ark"], snart["Celle"], snart["Verdi"]) == ("Tiltak", "L4", "snart")
-    assert ("Tiltak", "K3", "0001-01-01") in {
+    assert (snart["Ark"], snart["Celle"], snart["Verdi"]) == ("Tiltak", "F4", "snart")
+    assert ("Tiltak", "H3", "0001-01-01") in {
         (r["Ark"], r["Celle"], r["Verdi"]) for r in rows if r["Kode"] == "date-invalid"}
 
 

@@ -1,6 +1,7 @@
-"""Plans that print (issue 16), measured on paper: headless LibreOffice renders the blank
-plan, a plan filled as in the demo and the national overview to PDF, and the test reads the
-pages back with ``pdftotext -bbox``.
+"""Plans that print (issues 16 and 23), measured on paper: headless LibreOffice renders the
+blank plan, a plan filled as in the demo, its status round (``generate --from``), its
+feedback copy and the national overview to PDF, and the test reads the pages back with
+``pdftotext -bbox``.
 
 The size of printed text is read from the word boxes. A box is taller than the font's point
 size by a factor of the font (ascent plus descent); it is measured on a cell of known size
@@ -26,7 +27,12 @@ import pytest
 
 from smso_xl.round.consolidation import consolidate
 from smso_xl.round.demo import answers
+from smso_xl.round.feedback import write_feedback
 from smso_xl.round.overview import write_overview
+from smso_xl.round.rounds import generate_round
+from smso_xl.round.validation import validate
+from smso_xl.template.config import default_regions
+from smso_xl.template.definition import load_template
 from smso_xl.template.prefill import next_ids
 from smso_xl.template.values import format_date
 from smso_xl.workbook.fill import fill_plan as fill_into
@@ -37,7 +43,10 @@ from tests.printed import calibration as _calibration
 from tests.printed import pages_of as _pages
 from tests.workbooks import edit_workbook, template_copy
 
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
+
 MIN_PT = 8.0
+V3 = load_template().version  # the newest: what generate writes
 YEAR = 2026
 
 
@@ -48,16 +57,27 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Page]]:
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext (poppler-utils) is needed to read the printed pages")
     tmp = tmp_path_factory.mktemp("print")
-    blank = template_copy(tmp, region="42", year=YEAR, name="blank.xlsx")
+    blank = template_copy(tmp, region="42", year=YEAR, name="blank.xlsx", version=V3)
     filled = fill_into(blank, tmp / "filled.xlsx", **answers("42", YEAR, set()))
     inbox = tmp / "innboks"
     inbox.mkdir()
     for code in ("42", "03", "11"):
-        fill_into(template_copy(tmp, region=code, year=YEAR), inbox / f"plan-{code}.xlsx",
-                  **answers(code, YEAR, set()))
+        fill_into(template_copy(tmp, region=code, year=YEAR, version=V3),
+                  inbox / f"plan-{code}.xlsx", **answers(code, YEAR, set()))
     overview = write_overview(consolidate([inbox], year=YEAR), tmp / "overview.xlsx")
-    pdfs = convert_many([blank, filled, overview, _calibration(tmp / "calibration.xlsx")],
-                        tmp / "pdf", "pdf")
+    # The status round: Agder's plan carried into a new workbook, as generate --from does.
+    status_round = generate_round([inbox / "plan-42.xlsx"], regions=default_regions(),
+                                  out_dir=tmp / "runde-2", region_codes=["42"])
+    status = status_round.generated.files[0].path.rename(tmp / "status.xlsx")
+    # The feedback copy of a plan with mistakes in it (the demo's kind).
+    mistaken = fill_into(
+        template_copy(tmp, region="42", year=YEAR, name="mistaken.xlsx", version=V3),
+        tmp / "mistaken.xlsx", **answers("42", YEAR, {"missing_responsible", "text_dates"}))
+    copy = write_feedback(validate([mistaken]).files[0], tmp / "retur")
+    assert copy is not None
+    feedback = copy.rename(tmp / "feedback.xlsx")
+    pdfs = convert_many([blank, filled, status, feedback, overview,
+                         _calibration(tmp / "calibration.xlsx")], tmp / "pdf", "pdf")
     return {pdf.stem: _pages(pdf) for pdf in pdfs}
 
 
@@ -67,7 +87,7 @@ def _box_per_point(printed: dict[str, list[Page]]) -> float:
     return word[2] / 10
 
 
-@pytest.mark.parametrize("name", ["blank", "filled", "overview"])
+@pytest.mark.parametrize("name", ["blank", "filled", "status", "feedback", "overview"])
 def test_printed_text_is_at_least_8_pt_on_every_page(printed: dict[str, list[Page]],
                                                      name: str) -> None:
     per_point = _box_per_point(printed)
@@ -78,6 +98,7 @@ def test_printed_text_is_at_least_8_pt_on_every_page(printed: dict[str, list[Pag
 
 
 @pytest.mark.parametrize("name,title", [("blank", f"Agder {YEAR}"), ("filled", f"Agder {YEAR}"),
+                                        ("status", f"Agder {YEAR}"),
                                         ("overview", f"Nasjonal oversikt {YEAR} per "
                                                      f"{format_date(dt.date.today())}")])
 def test_every_page_names_workbook_sheet_and_page(printed: dict[str, list[Page]], name: str,
@@ -90,14 +111,15 @@ def test_every_page_names_workbook_sheet_and_page(printed: dict[str, list[Page]]
 # Pages per sheet, at most (measured with DejaVu Sans; see the module's docstring). Before
 # issue 16: a blank plan printed 15 pages, its tables fitted one page wide at 3.5–5.5 pt;
 # with 200 prefilled IDs at a readable size LibreOffice printed 54 (blank) and 63 (filled).
-# A table is as many pages wide as its columns need (Tiltak 4) and, filled as in the demo,
-# one page down.
-PLAN_PAGES = {
-    "blank": {"Veiledning": 2, "Organisering": 1, "Parter": 2, "Mål": 2, "Tiltak": 4,
-              "Risiko": 3, "Egenvurdering": 2, "Sjekk": 3},
-    "filled": {"Veiledning": 2, "Organisering": 1, "Parter": 2, "Mål": 2, "Tiltak": 4,
-               "Risiko": 3, "Egenvurdering": 2, "Sjekk": 3},
-}
+# Before issue 23 (template version 2): 19 pages, Tiltak 4 across, Risiko 3, Mål 2, and
+# nine of them nothing but a blue header bar. Version 3: a table is at most two pages
+# across (Parter and Egenvurdering one), Sjekk prints at the smallest readable scale, and
+# Forankring on one page. Sjekk's 67 checks need two pages at 8 pt: 13 pages in all.
+PLAN = {"Veiledning": 1, "Organisering": 1, "Parter": 1, "Mål": 2, "Tiltak": 2,
+        "Risiko": 2, "Egenvurdering": 1, "Sjekk": 2, "Forankring": 1}
+PLAN_PAGES = {"blank": PLAN, "filled": PLAN, "status": PLAN,
+              "feedback": {"Tilbakemelding": 1, **PLAN}}
+MOST_PAGES = {"blank": 13, "filled": 14, "status": 14}
 
 
 @pytest.mark.parametrize("name", PLAN_PAGES)
@@ -105,6 +127,59 @@ def test_page_counts_of_the_plans(printed: dict[str, list[Page]], name: str) -> 
     pages = {sheet: len(p) for sheet, p in _by_sheet(printed[name]).items()}
     assert list(pages) == list(PLAN_PAGES[name])  # in the workbook's order
     assert {s: n for s, n in pages.items() if n > PLAN_PAGES[name][s]} == {}
+    assert sum(pages.values()) <= MOST_PAGES.get(name, 99)
+
+
+TABLES = [s for s in load_template().tables]
+
+
+def _header_words(page: Page) -> list[str]:
+    """The header row's words, left to right: the top line of the page."""
+    top = min(w[1] for w in page.words)
+    return [w[3] for w in sorted(w for w in page.words if w[1] < top + 2)]
+
+
+@pytest.mark.parametrize("name", ["blank", "filled", "status"])
+@pytest.mark.parametrize("sheet", [s.name for s in TABLES if s.key_of("id")])
+def test_first_page_across_carries_who_when_and_status(printed: dict[str, list[Page]],
+                                                       name: str, sheet: str) -> None:
+    """Every page repeats the ID and the title; the first across has Ansvarlig, Frist and
+    Status; a row spans at most two pages across."""
+    table = load_template().sheet(sheet)
+    title = table.column(table.key_of("title") or "").header
+    owner, deadline, status = (table.column(table.key_of(role) or "").header
+                               for role in ("owner", "deadline", "status"))
+    pages = _by_sheet(printed[name])[sheet]
+    headers = [_header_words(page) for page in pages]
+    for words in headers:
+        assert words[0] == "ID" and title in words[:3], words
+    assert {owner, deadline, status} <= set(headers[0]), headers[0]
+    across = {tuple(words) for words in headers}
+    assert len(across) <= 2, across
+
+
+def _overlaps(page: Page) -> list[tuple[str, str]]:
+    """Words printed over other words: boxes on different lines that share columns and
+    more than a third of their height. (A box is taller than the line: the lines of one
+    paragraph touch.)"""
+    found = []
+    words = sorted(page.words, key=lambda w: w[1])
+    for i, (x, top, height, text, right) in enumerate(words):
+        for x2, top2, _, text2, right2 in words[i + 1:]:
+            if top2 >= top + height * 2 / 3:
+                break  # sorted by top: no later word reaches up to this one
+            if abs(top2 - top) > 0.5 and x < right2 - 0.5 and x2 < right - 0.5:
+                found.append((text, text2))
+    return found
+
+
+@pytest.mark.parametrize("name", ["blank", "filled", "status", "feedback"])
+def test_no_text_prints_over_another_row(printed: dict[str, list[Page]], name: str) -> None:
+    """Every row the tool writes text into is as tall as its text (Veiledning, Sjekk,
+    carried rows, the feedback copy's findings): no word's box meets another's."""
+    overlaps = {f"{page.sheet} {number}": _overlaps(page)
+                for number, page in enumerate(printed[name], start=1) if _overlaps(page)}
+    assert overlaps == {}
 
 
 OVERVIEW_PAGES = {"Oversikt": 4, "Kontakter": 4, "Tiltak": 12, "Mål": 4, "Risiko": 2,
@@ -164,7 +239,7 @@ def test_id_dropdowns_offer_the_filled_rows_in_libreoffice(tmp_path: Path) -> No
     """Mål-ID and Gjelder list the IDs of filled rows only: LibreOffice, recalculating,
     resolves the defined names to them."""
     require_soffice()
-    plan = template_copy(tmp_path, region="42", year=YEAR, name="probe.xlsx")
+    plan = template_copy(tmp_path, region="42", year=YEAR, name="probe.xlsx", version=V3)
     fill_into(plan, plan, rows={
         "Mål": [{"ID": "M1", "Mål": "Flere lærlinger"}, {"ID": "M2", "Mål": "Færre svarte jobber"},
                 {"Mål": "Uten ID ennå"}],  # no ID: nothing to refer to yet

@@ -27,7 +27,7 @@ from tests.workbooks import edit_workbook, fill_plan
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-FIRST_CHECK_ROW = 5  # Sjekk: title, explanation, blank, header row, then one check per row
+FIRST_CHECK_ROW = 5  # Sjekk: verdict, explanation, legend, header row, then one check per row
 Checks = dict[tuple[str, str], object]
 
 
@@ -35,13 +35,12 @@ def _sjekk(path: Path) -> tuple[Checks, object]:
     """(sheet, label) → the cached count in column C; and the "Klar til innsending" value."""
     ws = openpyxl.load_workbook(path, data_only=True)["Sjekk"]
     values: Checks = {}
-    ready: object = None
+    assert ws["A1"].value == "Klar til innsending:"  # the verdict first
+    ready = ws["C1"].value
     for row in range(FIRST_CHECK_ROW, ws.max_row + 1):
         sheet, label, value = (ws.cell(row, col).value for col in (1, 2, 3))
         if sheet and label:
             values[(sheet, label)] = value
-        elif label == "Klar til innsending:":
-            ready = value
     return values, ready
 
 
@@ -146,11 +145,11 @@ def test_filled_plan_recalculated_by_libreoffice(
     # openpyxl's save keeps the dropdowns bound to their named ranges on Lister.
     saved = openpyxl.load_workbook(path)
     tiltak_status = [dv for dv in saved["Tiltak"].data_validations.dataValidation
-                     if str(dv.sqref) == "M2:M201"]
+                     if str(dv.sqref) == "G2:G201"]  # version 3: Status beside Frist
     assert [dv.formula1 for dv in tiltak_status] == ["lst_status"]
     assert [str(dv.sqref) for dv in saved["Parter"].data_validations.dataValidation
             if dv.formula1 == "lst_deltakelse"] == ["C2:C201"]
-    assert list(saved.defined_names["lst_status"].destinations) == [("Lister", "$G$2:$G$6")]
+    assert list(saved.defined_names["lst_status"].destinations) == [("Lister", "$E$2:$E$6")]
 
     out = convert(path, tmp_path / "lo", "xlsx", recalc=True)
 
@@ -167,8 +166,8 @@ def test_filled_plan_recalculated_by_libreoffice(
         ("Mål", "Ikke en dato (Frist)"): 1,                  # «mars 2026»
         ("Tiltak", "Rader uten Ansvarlig"): 2,
         ("Tiltak", "Rader uten Frist"): 2,
-        ("Tiltak", "Dato skrevet som tekst (Start, Frist)"): 1,  # «15.03.2026»: a warning
-        ("Tiltak", "Dato utenfor planperioden (Start, Frist)"): 2,
+        ("Tiltak", "Dato skrevet som tekst (Frist, Start)"): 1,  # «15.03.2026»: a warning
+        ("Tiltak", "Dato utenfor planperioden (Frist, Start)"): 2,
         ("Tiltak", "Ikke en navngitt person (Ansvarlig)"): 1,  # « ALLE »: trimmed, any case
         ("Risiko", "Rader uten Risikoreduserende tiltak"): 1,
         ("Risiko", "Rader uten Ansvarlig"): 1,
@@ -183,13 +182,13 @@ def test_filled_plan_recalculated_by_libreoffice(
     # ... and so does LibreOffice's.
     converted = openpyxl.load_workbook(out)
     assert [dv.formula1 for dv in converted["Tiltak"].data_validations.dataValidation
-            if str(dv.sqref) == "M2:M201"] == ["lst_status"]
-    assert list(converted.defined_names["lst_status"].destinations) == [("Lister", "$G$2:$G$6")]
+            if str(dv.sqref) == "G2:G201"] == ["lst_status"]
+    assert list(converted.defined_names["lst_status"].destinations) == [("Lister", "$E$2:$E$6")]
 
     # A risk the region adds holds no formula (issue 16): Sjekk computed its level inline
     # (the counts above), and validate computes score and level.
     risiko = openpyxl.load_workbook(out, data_only=True)["Risiko"]
-    assert all(risiko[f"{c}{r}"].value in (None, "") for c in "FG" for r in (2, 3, 4, 5))
+    assert all(risiko[f"{c}{r}"].value in (None, "") for c in "CD" for r in (2, 3, 4, 5))
     (report,) = validate([out], today=dt.date(2026, 6, 1), year=2026).files
     assert report.plan is not None
     assert [(r.values["risikoskar"], r.values["risikoniva"])
@@ -228,7 +227,7 @@ def test_complete_plan_is_ready_in_libreoffice_despite_a_warning(
 
     values, ready = _sjekk(out)
     assert {key: value for key, value in values.items() if value != 0} == {
-        ("Tiltak", "Dato utenfor planperioden (Start, Frist)"): 1}
+        ("Tiltak", "Dato utenfor planperioden (Frist, Start)"): 1}
     assert values == _python_counts(template, out)
     assert ready == "Ja"
     (report,) = validate([out], today=dt.date(2026, 6, 1), year=2026).files

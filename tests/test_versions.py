@@ -1,8 +1,10 @@
 """Template versions side by side (docs/reference.md §9), and the template as the single source.
 
-Version 2 adds a ``Status`` to the self-assessment's follow-ups. Workbooks of version 1 are
+Version 2 adds a ``Status`` to the self-assessment's follow-ups; version 3 moves what, who,
+when and status to the front and adds the signing sheet. Workbooks of versions 1 and 2 are
 already in regions' hands: they must validate exactly as before, while ``generate`` writes
-version 2. And adding a number column with a total on Oversikt is one edit of the template.
+version 3, and ``generate --from`` carries them into it with nothing lost. And adding a
+number column with a total on Oversikt is one edit of the template.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import openpyxl
 import pytest
 import yaml
 
+from smso_xl.round.compare import compare
 from smso_xl.round.consolidation import consolidate
 from smso_xl.round.generator import generate
 from smso_xl.round.overview import write_overview
+from smso_xl.round.rounds import generate_round
 from smso_xl.round.validation import validate
 from smso_xl.template.config import default_regions
 from smso_xl.template.definition import (
@@ -28,10 +32,11 @@ from smso_xl.template.definition import (
     templates_dir,
 )
 from smso_xl.workbook.fill import fill_plan
+from tests.libreoffice import convert_many, require_soffice
 
 TODAY = dt.date(2026, 6, 1)
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
-V1, V2 = load_template("1"), load_template("2")
+V1, V2, V3 = load_template("1"), load_template("2"), load_template("3")
 CRITERION = V1.criteria[0]
 
 
@@ -65,17 +70,17 @@ def _codes(report_file: object) -> list[tuple[str, str | None, str | None]]:
 def test_every_published_version_is_shipped_and_generate_writes_the_newest(
         tmp_path: Path) -> None:
     templates = load_templates()
-    assert sorted(templates.versions) == ["1", "2"]
-    assert templates.newest is V2
+    assert sorted(templates.versions) == ["1", "2", "3"]
+    assert templates.newest is V3
     files = sorted((templates_dir() / templates.id).glob("*.yaml"))
-    assert [f.stem for f in files] == ["1", "2"]
+    assert [f.stem for f in files] == ["1", "2", "3"]
     result = generate(regions=default_regions(), region_codes=["42"], year=2026,
                       out_dir=tmp_path, now=NOW)
     book = openpyxl.load_workbook(result.files[0].path)
     meta = {row[0]: row[1] for row in book[V2.metadata_sheet.name].iter_rows(values_only=True)}
-    assert meta["template_version"] == "2"
+    assert meta["template_version"] == "3"
     headers = [c.value for c in book["Egenvurdering"][1]]
-    assert headers == [c.header for c in V2.sheet("Egenvurdering").columns]
+    assert headers == [c.header for c in V3.sheet("Egenvurdering").columns]
     assert headers[-1] == "Status" and "Status" not in [
         c.header for c in V1.sheet("Egenvurdering").columns]
 
@@ -173,3 +178,118 @@ def test_a_blank_plan_is_not_a_plan_from_version_2_on(tmp_path: Path) -> None:
     marks = [rule.formula[0] for rng, rules in book["Mål"].conditional_formatting._cf_rules.items()
              if str(rng.sqref) == "B2" for rule in rules]
     assert len(marks) == 1 and marks[0].startswith("SUMPRODUCT((LEN($B$2:$B$401&")
+
+
+# --- version 3 ---------------------------------------------------------------------------
+
+FRONT = {  # version 3: each table's first columns, what, who, when and status
+    "Tiltak": ["ID", "Mål-ID", "Tiltak", "Ansvarlig", "Ansvarlig part", "Frist", "Status",
+               "Start", "Beskrivelse", "Aktivitetstype", "Område", "Målgruppe",
+               "Samarbeidspartnere", "Timer", "Budsjett (kr)", "Kommentar"],
+    "Mål": ["ID", "Mål", "Ansvarlig", "Frist", "Status"],
+    "Risiko": ["ID", "Risiko", "Risikoskår", "Risikonivå", "Ansvarlig", "Frist", "Status"],
+}
+
+
+def test_version_3_only_moves_columns_headers_and_keys_unchanged() -> None:
+    for sheet in V2.tables:
+        old, new = sheet.columns, V3.sheet(sheet.name).columns
+        assert sorted((c.key, c.header, c.kind, c.role) for c in new) == sorted(
+            (c.key, c.header, c.kind, c.role) for c in old), sheet.name
+    for name, front in FRONT.items():
+        assert [c.header for c in V3.sheet(name).columns][:len(front)] == front
+    assert [s.name for s in V3.sheets if s.name not in {s.name for s in V2.sheets}] == [
+        "Forankring"]
+
+
+def _v12_plans(tmp_path: Path) -> list[Path]:
+    """A version-1 plan (Agder) and a version-2 plan (Oslo), every kind of value filled."""
+    follow = {"Oppfølging": "Ny runde", "Ansvarlig": "Per Hansen", "Frist": dt.date(2026, 9, 1)}
+    extra = {"Beskrivelse": "Besøk på alle videregående", "Aktivitetstype": "Skolebesøk",
+             "Område": "Aktivitet", "Målgruppe": "Ungdom/elever", "Start": dt.date(2026, 2, 1),
+             "Samarbeidspartnere": "Fylkeskommunen", "Timer": 12.5, "Ansvarlig part": "LO",
+             "Kommentar": "Med elevrådene"}
+    return [_plan(tmp_path, V1, "42", follow_up=follow, extra=extra),
+            _plan(tmp_path, V2, "03", follow_up={**follow, "Status": "Pågår"}, extra=extra)]
+
+
+def test_generate_from_carries_versions_1_and_2_into_3_with_nothing_lost(
+        tmp_path: Path) -> None:
+    sources = _v12_plans(tmp_path)
+    round2 = generate_round(sources, regions=default_regions(), out_dir=tmp_path / "ut",
+                            now=NOW)
+    files = {f.region.code: f.path for f in round2.generated.files
+             if f.region.code in ("42", "03")}
+    for path in files.values():
+        book = openpyxl.load_workbook(path)
+        meta = {r[0]: r[1] for r in book["Metadata"].iter_rows(values_only=True)}
+        assert meta["template_version"] == "3"
+        assert "Ikke overført" not in book.sheetnames  # every value has its place
+        assert [c.value for c in book["Tiltak"][1]][:len(FRONT["Tiltak"])] == FRONT["Tiltak"]
+    # Compared by key, the moved columns are the same fields: no change at all.
+    same = compare(sources, list(files.values()), regions=default_regions(), today=TODAY)
+    assert same.summary == {"regions": 2, "regions_changed": 0, "added": 0, "removed": 0,
+                            "changed": 0, "status_changed": 0, "deadlines_moved": 0,
+                            "responsible_changed": 0}
+    # ... and the values did arrive: the action's every field, by its header.
+    carried = validate(list(files.values()), today=TODAY)
+    for report in carried.files:
+        assert report.plan is not None and report.template_version == "3"
+        (action,) = report.plan.rows["Tiltak"]
+        assert {h: action.shown(V3.sheet("Tiltak").column(k).key) for h, k in (
+            ("Beskrivelse", "beskrivelse"), ("Timer", "timer"), ("Start", "start"))} == {
+            "Beskrivelse": "Besøk på alle videregående", "Timer": 12.5,
+            "Start": dt.date(2026, 2, 1)}
+
+
+def test_compare_reports_a_moved_column_as_no_change_and_a_changed_value_by_header(
+        tmp_path: Path) -> None:
+    old = _plan(tmp_path, V2, "42", follow_up={})
+    new = _plan(tmp_path, V3, "42", follow_up={},
+                extra={"Status": "Fullført"})  # one real change, in a moved column
+    result = compare([old], [new], regions=default_regions(), today=TODAY)
+    (region,) = [r for r in result.regions if r.code == "42"]
+    assert [(c.change, c.sheet, c.id, c.field, c.old, c.new) for c in region.changes] == [
+        ("changed", "Tiltak", "T1", "Status", "Pågår", "Fullført")]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_a_version_2_plan_goes_into_version_3_and_back_out_through_libreoffice(
+        tmp_path: Path) -> None:
+    """Saved by a region in LibreOffice, carried into version 3 by generate --from, saved in
+    LibreOffice again: validate, compare and consolidate see every value."""
+    require_soffice()
+    follow = {"Oppfølging": "Ny runde", "Ansvarlig": "Per Hansen", "Frist": dt.date(2026, 9, 1),
+              "Status": "Pågår"}
+    extra = {"Beskrivelse": "Besøk på alle videregående", "Aktivitetstype": "Skolebesøk",
+             "Område": "Aktivitet", "Målgruppe": "Ungdom/elever", "Start": dt.date(2026, 2, 1),
+             "Samarbeidspartnere": "Fylkeskommunen", "Timer": 12.5, "Ansvarlig part": "LO",
+             "Kommentar": "Med elevrådene"}
+    (v2,) = convert_many([_plan(tmp_path, V2, "03", follow_up=follow, extra=extra)],
+                         tmp_path / "runde-1", "xlsx")
+    round2 = generate_round([v2], regions=default_regions(), out_dir=tmp_path / "ut",
+                            now=NOW, region_codes=["03"])
+    (v3,) = convert_many([round2.generated.files[0].path], tmp_path / "runde-2", "xlsx")
+
+    before, after = validate([v2], today=TODAY).files[0], validate([v3], today=TODAY).files[0]
+    assert (before.template_version, after.template_version) == ("2", "3")
+    # The same errors, by code (their cells moved); the rows without an ID got theirs when
+    # they were carried, so «id-assigned» and the reference to a goal without one are gone.
+    gone = {"id-assigned", "reference-unknown"}
+    assert sorted(f.code for f in after.findings) == sorted(
+        f.code for f in before.findings if f.code not in gone)
+    same = compare([v2], [v3], regions=default_regions(), today=TODAY)
+    assert same.summary["changed"] == same.summary["added"] == same.summary["removed"] == 0
+    actions = consolidate([v3], today=TODAY).rows("Tiltak")
+    out = write_overview(consolidate([v3], today=TODAY), tmp_path / "oversikt.xlsx")
+    sheet = openpyxl.load_workbook(out)["Tiltak"]
+    headers = [c.value for c in sheet[1]]
+    (row,) = [dict(zip(headers, (c.value for c in r), strict=False))
+              for r in sheet.iter_rows(min_row=2) if r[0].value]
+    assert len(actions) == 1
+    for header, value in {**extra, "Tiltak": "Skolebesøk (03)", "Ansvarlig": "Kari Nordmann",
+                          "Frist": dt.date(2026, 10, 1), "Status": "Pågår",
+                          "Budsjett (kr)": 10000}.items():
+        shown = row[header].date() if isinstance(row[header], dt.datetime) else row[header]
+        assert shown == value, header

@@ -92,12 +92,16 @@ _A4_LANDSCAPE_PT, _SIDE_MARGIN_IN = 842.0, 0.4
 _PT_PER_CHAR = 7.25
 
 
+def printable_width() -> float:
+    """Points across A4 landscape between the side margins."""
+    return _A4_LANDSCAPE_PT - 2 * _SIDE_MARGIN_IN * 72
+
+
 def print_scale(widths: Sequence[float]) -> int:
     """The print scale (%) at which columns of these widths (Excel's characters) fit across
     A4 landscape, between MIN_PRINT_SCALE and 100."""
-    printable = _A4_LANDSCAPE_PT - 2 * _SIDE_MARGIN_IN * 72
     width = sum(widths) * _PT_PER_CHAR
-    return max(MIN_PRINT_SCALE, min(100, math.floor(100 * printable / max(width, 1))))
+    return max(MIN_PRINT_SCALE, min(100, math.floor(100 * printable_width() / max(width, 1))))
 
 
 def page_width(scale: int = MIN_PRINT_SCALE) -> float:
@@ -118,13 +122,13 @@ def footer(title: str) -> str:
 
 
 def set_up_page(ws: Any, title: str, widths: Sequence[float], *, header_row: int | None = None,
-                key_columns: int = 0) -> None:
-    """Print setup of an xlsxwriter worksheet: A4 landscape at a readable scale, the header
-    row (0-based) on every page, the first ``key_columns`` on every page across, the
-    footer."""
+                key_columns: int = 0, scale: int | None = None) -> None:
+    """Print setup of an xlsxwriter worksheet: A4 landscape at a readable scale (``scale``,
+    else ``print_scale``), the header row (0-based) on every page, the first ``key_columns``
+    on every page across, the footer."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.set_print_scale(print_scale(widths))
+    ws.set_print_scale(scale or print_scale(widths))
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_footer(footer(title))
     if header_row is not None:

@@ -74,6 +74,7 @@ from ..template.config import Region, default_parties, load_settings, return_dat
 from ..template.definition import load_templates
 from ..template.model import Identity, ReadError, TableData
 from ..workbook.fill import load_workbook
+from ..workbook.layout import text_height
 from ..workbook.reader import find_sheet
 from ..workbook.sniff import Package, sniff
 from ..workbook.writer import DATE_FORMAT, PlanContext, write_plan
@@ -490,6 +491,10 @@ def _findings_table(wb: XlWorkbook, ws: Worksheet, findings: Sequence[Finding],
                   item.message)
         for col, value in enumerate(values, start=1):
             _put_text(ws.cell(row, col), value).alignment = wrap
+        # A stored height as tall as the longest text: no finding prints over the next.
+        ws.row_dimensions[row].height = max(
+            text_height(str(value or ""), width)
+            for value, (_, width) in zip(values, HEADERS[:len(values)], strict=True))
         target_ws = _sheet(wb, item.sheet)
         spots = [spot for ref in item.every_cell
                  if target_ws is not None and (spot := _position(target_ws, ref)) is not None]

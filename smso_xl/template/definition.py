@@ -125,9 +125,20 @@ class FormField:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of the signing sheet: the first ``rows`` rows of a table (of a parties table,
+    those that take part), in these columns; ``sign``: a line to sign for each."""
+
+    sheet: str
+    rows: int
+    columns: tuple[str, ...]
+    sign: bool = False
+
+
+@dataclass(frozen=True)
 class Sheet:
     name: str
-    type: str                        # instructions | form | table | check | lists | metadata
+    type: str             # instructions | form | table | check | signing | lists | metadata
     hidden: str | None = None        # None | "hidden" | "very"
     table: str | None = None         # Excel Table name
     rows: int = 0                    # data rows in the table (0: as many as prefilled)
@@ -139,6 +150,8 @@ class Sheet:
     role: Role | None = None         # what the sheet is to the tool (SHEET_ROLES)
     plural: str = ""                 # its rows, in a sentence: "Ingen tiltak …"
     at_least_one: str | None = None  # a plan needs a filled row here: the finding code if not
+    form_keys: tuple[str, ...] = ()  # signing: the form's fields it shows, in order
+    sections: tuple[Section, ...] = ()  # signing: the tables it shows
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -410,7 +423,10 @@ def _sheet(raw: Mapping[str, Any]) -> Sheet:
         columns=tuple(_column(c) for c in raw.get("columns", ())),
         fields=tuple(_field(f) for f in raw.get("fields", ())),
         role=_role(raw), plural=raw.get("plural", ""),
-        at_least_one=raw.get("at_least_one"),
+        at_least_one=raw.get("at_least_one"), form_keys=tuple(raw.get("form", ())),
+        sections=tuple(Section(sheet=str(sec["sheet"]), rows=int(sec["rows"]),
+                               columns=tuple(sec["columns"]), sign=bool(sec.get("sign")))
+                       for sec in raw.get("sections", ())),
     )
 
 
@@ -454,9 +470,26 @@ def _check(template: Template) -> None:
                 if target not in names:
                     raise TemplateError(f"{sheet.name}.{col.header}: refers to unknown {target}")
     _check_roles(template)
+    _check_signing(template)
     hidden = [s for s in template.sheets if s.hidden]
     if template.sheets[-len(hidden):] != tuple(hidden):
         raise TemplateError("hidden sheets must come last")
+
+
+def _check_signing(template: Template) -> None:
+    tables = {s.name: s for s in template.tables}
+    fields = {f.key for f in template.form.fields}
+    for sheet in template.sheets_of_type("signing"):
+        for key in sheet.form_keys:
+            if key not in fields:
+                raise TemplateError(f"{sheet.name}: the form has no field {key!r}")
+        for section in sheet.sections:
+            table = tables.get(section.sheet)
+            if table is None or not section.columns or section.rows < 1:
+                raise TemplateError(f"{sheet.name}: bad section {section.sheet!r}")
+            for key in section.columns:
+                if not table.has_column(key):
+                    raise TemplateError(f"{sheet.name}: {section.sheet} has no {key!r}")
 
 
 def _check_roles(template: Template) -> None:

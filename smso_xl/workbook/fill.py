@@ -8,6 +8,7 @@ without losing its print areas (the feedback copies use it too).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
@@ -20,6 +21,7 @@ from ..template.definition import Sheet, Template, load_template
 from ..template.kinds import kind_of
 from ..template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from ..template.values import fold
+from .layout import LINE_PT, text_height
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -38,9 +40,8 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
     any other row goes into the next row whose input cells are empty. ``saved_at`` sets the
     workbook's own "last saved" time, which decides which of two versions is newer.
     """
-    template = template or load_template()
     book = load_workbook(src.read_bytes())
-    fill_book(book, template, form=form, rows=rows)
+    fill_book(book, template or _named_template(book), form=form, rows=rows)
     buffer = io.BytesIO()
     book.save(buffer)
     data = buffer.getvalue()
@@ -60,6 +61,19 @@ def fill_book(book: Workbook | Mapping[str, Worksheet], template: Template, *,
         _fill_form(book[template.form.name], template.form, form)
     for sheet_name, sheet_rows in (rows or {}).items():
         _fill_table(book[sheet_name], template.sheet(sheet_name), sheet_rows)
+
+
+def _named_template(book: Workbook) -> Template:
+    """The template version the workbook's identity names (its columns are that version's),
+    else the newest."""
+    newest = load_template()
+    meta = newest.metadata_sheet.name
+    if meta in book.sheetnames:
+        for key, value, *_ in book[meta].iter_rows(values_only=True):
+            if key == "template_version":
+                with contextlib.suppress(Exception):
+                    return load_template(str(value))
+    return newest
 
 
 def load_workbook(data: bytes, **options: object) -> Workbook:
@@ -120,13 +134,12 @@ def _fill_table(ws: Worksheet, spec: Sheet, rows: Sequence[RowValues]) -> None:
 def _fit_height(ws: Worksheet, spec: Sheet, row: int) -> None:
     """Grow the row for wrapped text, as Excel does while a person types (files written by
     a library keep the default height, and text would overlap the next row)."""
-    lines = 1
-    for index, column in enumerate(spec.columns, start=1):
-        value = ws.cell(row, index).value
-        if isinstance(value, str) and value:
-            lines = max(lines, -(-len(value) // max(int(column.width * 1.1), 1)))
-    if lines > 1:
-        ws.row_dimensions[row].height = 15 * lines
+    height = max((text_height(value, column.width)
+                  for index, column in enumerate(spec.columns, start=1)
+                  if isinstance(value := ws.cell(row, index).value, str) and value),
+                 default=LINE_PT)
+    if height > LINE_PT:
+        ws.row_dimensions[row].height = height
 
 
 def _row_of_label(ws: Worksheet, values: RowValues, label_keys: list[str],

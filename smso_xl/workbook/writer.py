@@ -16,7 +16,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..base.cells import a1, a1_range, column_letter, sheet_ref
+from ..base.cells import a1, a1_range, sheet_ref
 from ..base.formats import (
     ERROR_FILL,
     ERROR_TEXT,
@@ -25,7 +25,6 @@ from ..base.formats import (
     HEADER_FILL,
     INPUT_FILL,
     LEGEND,
-    LEGEND_BY_STYLE,
     LOCKED_FILL,
     OK_FILL,
     OK_TEXT,
@@ -35,7 +34,7 @@ from ..base.formats import (
 from ..template import formulas as words
 from ..template.config import Party, Region, Settings
 from ..template.definition import Column, Role, Sheet, Template, load_yaml
-from ..template.kinds import DATE_FORMAT, filled_by, kind_of, list_name
+from ..template.kinds import DATE_FORMAT, kind_of, list_name
 from ..template.model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
@@ -46,7 +45,10 @@ from ..template.model import (
 )
 from ..template.prefill import LEFTOVERS_SHEET, STATUS_ROUND, Carried, highest_ids, next_ids
 from ..template.values import fold, format_date
-from . import selfcheck
+from . import forankring, layout, selfcheck
+from .filled import col_letter as _col_letter
+from .filled import filled_formula as _filled_formula
+from .filled import is_filled as _is_filled
 
 # Colours (formats.LEGEND): yellow = type here, grey = given or computed, red = missing or
 # refused, green = in order.
@@ -195,11 +197,16 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
             elif sheet.type == "check":
                 _write_self_check(ws, ctx, fmt, rows_by_sheet, checks)
             elif sheet.type == "lists":
-                _write_lists(workbook, ws, ctx, fmt, rows_by_sheet, counts)
+                lists = ws, _write_lists(workbook, ws, ctx, fmt, rows_by_sheet, counts)
             elif sheet.type == "metadata":
                 _write_metadata(ws, ctx, fmt)
             _mark_errors(ws, sheet, checks, fmt)
             _set_visibility(ws, sheet)
+        for sheet in ctx.template.sheets_of_type("signing"):  # its helpers go on Lister
+            lists = lists[0], forankring.write_signing(
+                workbook, sheets[sheet.name], *lists, forankring.Signing(
+                    template=ctx.template, sheet=sheet, title=f"{ctx.region.name} {ctx.year}",
+                    form=form_values(ctx), rows=rows_by_sheet, data_rows=counts))
         if LEFTOVERS_SHEET in sheets and ctx.carried is not None:
             _write_leftovers(sheets[LEFTOVERS_SHEET], ctx, ctx.carried, fmt)
         sheets[ctx.template.sheets[0].name].activate()
@@ -227,6 +234,11 @@ class _Formats:
         self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF",
                                      "bg_color": HEADER_FILL, "border": 1})
         self.label = wb.add_format({**base, "bold": True, **border})
+        self.verdict_label = wb.add_format({"font_name": FONT_NAME, "font_size": 18,
+                                            "bold": True, "valign": "vcenter"})
+        self.verdict = wb.add_format({"font_name": FONT_NAME, "font_size": 18, "bold": True,
+                                      "align": "center", "valign": "vcenter", **border,
+                                      "bg_color": LOCKED_FILL})
         font = {"font_name": FONT_NAME}
         self.title = wb.add_format({**font, "bold": True, "font_size": 16,
                                     "font_color": HEADER_FILL})
@@ -261,27 +273,12 @@ class _Formats:
         return self.input if number_format is None else self.input_number(number_format)
 
 
-def _text_height(text: str, width_chars: float, line_height: float = 15.0) -> float:
-    """Row height for wrapped text: Excel keeps the stored height of a file it opens. A line
-    holds about 1.3 letters of running text per character of column width (a width counts
-    Calibri's digits, wider than the average letter); words wrap whole."""
-    per_line = max(width_chars * 1.3, 1)
-    lines = 0
-    for part in text.split("\n"):
-        lines, used = lines + 1, 0
-        for word in part.split(" "):
-            if used and used + 1 + len(word) > per_line:
-                lines, used = lines + 1, len(word)
-            else:
-                used += len(word) + (1 if used else 0)
-    return max(line_height, lines * line_height)
-
-
 def _print_setup(ws: Worksheet, ctx: PlanContext, widths: Sequence[float], *,
-                 repeat_header: bool = False, key_columns: int = 0) -> None:
+                 repeat_header: bool = False, key_columns: int = 0,
+                 scale: int | None = None) -> None:
     set_up_page(ws, f"{ctx.region.name} {ctx.year}", widths,
                 header_row=TABLE_HEADER_ROW - 1 if repeat_header else None,
-                key_columns=key_columns)
+                key_columns=key_columns, scale=scale)
 
 
 def _set_visibility(ws: Worksheet, sheet: Sheet) -> None:
@@ -314,26 +311,32 @@ def _guide() -> Mapping[str, Any]:
 def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
     guide = _guide()
     values = _placeholders(ctx)
-    width = 110
+    width = 142  # across the page at the scale below: fewer lines, one page
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, width)
     ws.hide_gridlines(2)
     ws.write_string(0, 1, guide["title"].format(**values) + ctx.round_note, fmt.title)
     ws.set_row(0, 24)
+    ws.set_row(1, 8)
     row = 2
     for section in guide["sections"]:
         ws.write_string(row, 1, section["heading"], fmt.heading)
-        ws.set_row(row, 22)
+        ws.set_row(row, 20)
         row += 1
         for paragraph in section.get("paragraphs", ()):
             text = " ".join(paragraph.format(**values).split())
             ws.write_string(row, 1, text, fmt.text)
-            ws.set_row(row, _text_height(text, width))
+            ws.set_row(row, layout.text_height(text, width))
             row += 1
+        names = {sheet.name for sheet in ctx.template.sheets}
         for item in section.get("items", ()):
+            if isinstance(item, Mapping):  # an item about a sheet only some versions have
+                if item["sheet"] not in names:
+                    continue
+                item = item["text"]
             text = "• " + item.format(**values)
             ws.write_string(row, 1, text, fmt.text)
-            ws.set_row(row, _text_height(text, width))
+            ws.set_row(row, layout.text_height(text, width))
             row += 1
         if section.get("legend"):  # the one legend (formats.LEGEND), then the risk levels'
             legend = [(e.style, e.text) for e in LEGEND] + [("risk", section["legend"])]
@@ -342,23 +345,34 @@ def _write_instructions(ws: Worksheet, ctx: PlanContext, fmt: _Formats) -> None:
                 _write_value(ws, row, 0, "01.03" if style == "overdue" else None,
                              fmt.swatch[style])
                 ws.write_string(row, 1, text, fmt.text)
-                ws.set_row(row, _text_height(text, width))
+                ws.set_row(row, layout.text_height(text, width))
                 row += 1
+        ws.set_row(row, 8)  # a little space before the next heading
         row += 1
     ws.protect("", PROTECTION)
-    _print_setup(ws, ctx, (5, width))
+    _print_setup(ws, ctx, (5, width), scale=layout.fit_scale((5, width)))
 
 
 # --- Organisering ----------------------------------------------------------------------------
 
 
-def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) -> None:
+def _sources(ctx: PlanContext) -> dict[str, object]:
+    """The values of the form's prefilled fields, by their ``source``."""
     start, end = ctx.period
-    sources: dict[str, object] = {
-        "region_name": f"{ctx.region.name} ({ctx.region.code})",
-        "counties": ctx.region.counties or ctx.region.name,
-        "period_start": start, "period_end": end,
-    }
+    return {"region_name": f"{ctx.region.name} ({ctx.region.code})",
+            "counties": ctx.region.counties or ctx.region.name,
+            "period_start": start, "period_end": end}
+
+
+def form_values(ctx: PlanContext) -> dict[str, object]:
+    """Every field of the form as the workbook is written: prefilled or carried."""
+    sources, carried = _sources(ctx), ctx.carried.form if ctx.carried else {}
+    return {f.key: sources[f.source] if f.source is not None else carried.get(f.key)
+            for f in ctx.template.form.fields}
+
+
+def _write_form(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats) -> None:
+    sources = _sources(ctx)
     label_col, value_col = FORM_LABEL_COL - 1, FORM_VALUE_COL - 1
     ws.set_column(label_col, label_col, 34)
     ws.set_column(value_col, value_col, 70)  # (the widths _print_setup is given below)
@@ -431,22 +445,43 @@ def _write_table(ws: Worksheet, sheet: Sheet, ctx: PlanContext, fmt: _Formats,
     ws.set_row(header_row, 32)
     # Excel and LibreOffice keep a stored row height: a row prefilled with long text (a
     # criterion, last round's description) gets room for all of its lines.
-    for offset, given in enumerate(prefilled):
-        height = max((_text_height(value, column.width) for column in sheet.columns
+    # The first data row has a set height even when empty (a line and a little: a stored
+    # 15 pt is Excel's default, which xlsxwriter leaves out): a row without one is laid out
+    # by each application its own way.
+    for offset, given in enumerate(prefilled or [{}]):
+        height = max((layout.text_height(value, column.width) for column in sheet.columns
                       if isinstance(value := given.get(column.key), str)), default=15.0)
-        if height > 15.0:
-            ws.set_row(first + offset, height)
+        if height > 15.0 or offset == 0:
+            ws.set_row(first + offset, max(height, layout.FIRST_ROW_PT) if offset == 0
+                       else height)
     _mark_carried_over(ws, sheet, ctx, prefilled, first)
     # Marks cover the rows a region adds below the Table too, as the checks on Sjekk do.
     _conditional_formats(ws, sheet, ctx, fmt, first, selfcheck.checked_last_row(data_rows) - 1)
-    ws.freeze_panes(header_row + 1, 1)
+    # The ID and the title stay in view on the screen, and on every page across and down.
+    keys = key_columns(sheet)
+    ws.freeze_panes(header_row + 1, keys)
     if protects_table(sheet):
         ws.protect("", PROTECTION)
-    # Across pages, each row keeps its ID and name beside it.
+    widths = [c.width for c in sheet.columns]
+    _print_setup(ws, ctx, widths, repeat_header=True, key_columns=keys,
+                 scale=layout.table_scale(widths, keys, first_page_end(sheet)))
+
+
+def key_columns(sheet: Sheet) -> int:
+    """How many columns, from the first, name a row: the ID to the title."""
     title = sheet.key_of(Role.TITLE)
+    return [c.key for c in sheet.columns].index(title) + 1 if title else 1
+
+
+#: The roles the first page across carries: who, when and in what state.
+FIRST_PAGE_ROLES = (Role.OWNER, Role.DEADLINE, Role.STATUS)
+
+
+def first_page_end(sheet: Sheet) -> int:
+    """The index of the last column the first printed page across must hold."""
     keys = [c.key for c in sheet.columns]
-    _print_setup(ws, ctx, [c.width for c in sheet.columns], repeat_header=True,
-                 key_columns=keys.index(title) + 1 if title else 1)
+    return max([key_columns(sheet) - 1, *(keys.index(key) for role in FIRST_PAGE_ROLES
+                                           if (key := sheet.key_of(role)))])
 
 
 def _is_new_id(column: Column, given: Mapping[str, object]) -> bool:
@@ -468,24 +503,6 @@ def _id_validation(column: Column, sheet: Sheet, ctx: PlanContext) -> dict[str, 
         "smso-xl raden neste ledige ID når planen kommer inn.")
     return {"validate": "list", "source": f"={next_id_list(sheet)}", "show_error": False,
             "input_title": column.header[:32], "input_message": help_text[:255]}
-
-
-def _is_filled(sheet: Sheet, row: Mapping[str, object]) -> bool:
-    """The word «filled» in Python (template.formulas): the cached results of its formulas."""
-    return words.is_filled(row, filled_by(sheet))
-
-
-def _filled_formula(sheet: Sheet, rows: str, *, qualified: bool = False) -> str:
-    """The word «filled» over the filled-by columns of ``rows`` ("4" for one row, "$2:$1001"
-    for a block of rows); a block, or a row when ``qualified``, names the sheet."""
-    def ref(key: str) -> str:
-        letter = _col_letter(sheet, key)
-        if ":" not in rows:
-            return sheet_ref(sheet.name, f"${letter}{rows}") if qualified else f"${letter}{rows}"
-        start, end = rows.split(":")
-        return sheet_ref(sheet.name, f"${letter}{start}:${letter}{end}")
-
-    return words.filled([ref(key) for key in filled_by(sheet)])
 
 
 def _print_area(wb: XlsxWorkbook, sheet: Sheet, data_rows: int) -> None:
@@ -519,10 +536,6 @@ def _mark_carried_over(ws: Worksheet, sheet: Sheet, ctx: PlanContext,
             ws.write_comment(first + offset, col,
                              f"Videreført fra handlingsplanen for {ctx.carried.source_year}. "
                              "Se over og oppdater.", {"author": "smso-xl"})
-
-
-def _col_letter(sheet: Sheet, key: str) -> str:
-    return column_letter([c.key for c in sheet.columns].index(key) + 1)
 
 
 def _write_formula_cell(ws: Worksheet, sheet: Sheet, ctx: PlanContext, column: Column,
@@ -606,61 +619,63 @@ def _mark_errors(ws: Worksheet, sheet: Sheet, checks: Sequence[selfcheck.Check],
 
 # --- Sjekk -----------------------------------------------------------------------------------
 
+#: Sjekk's legend: what a red and a green count mean. (No «feil» on a sheet that may say the
+#: plan is ready: red asks for a correction.)
+SJEKK_LEGEND = ("må rettes før innsending", "i orden")
+
 
 def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
                       rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
                       checks: Sequence[selfcheck.Check]) -> None:
     form = dict(ctx.carried.form) if ctx.carried else {}
-    widths = (16, 62, 14, 14)
+    widths = (13, 70, 10, 11)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    ws.write_string(0, 0, "Sjekk før innsending", fmt.title)
-    ws.merge_range(1, 0, 1, 3, "Arket teller det som mangler, og oppdateres når dere fyller "
-                   "ut planen. Kontrollene som hindrer innsending, skal vise 0 før dere "
-                   "sender planen.", fmt.text)
-    ws.set_row(1, 32)
-    # The legend's colours of the counts (formats.LEGEND), with a sample count in each.
-    for col, (style, sample) in enumerate((("error", 1), ("ok", 0))):
-        entry = LEGEND_BY_STYLE[style]
-        ws.write_number(2, 2 * col, sample, fmt.swatch[style])
-        ws.write_string(2, 2 * col + 1, entry.short, fmt.text)
+    # The verdict first and large; then what the sheet is, the colours, the counts.
+    yes, no = ctx.template.yes_no
+    blocking_total = sum(c.count(rows_by_sheet, form) for c in checks if c.blocking)
+    ws.merge_range(0, 0, 0, 1, "Klar til innsending:", fmt.verdict_label)
     header = 3
+    cells = [a1(header + 2 + i, 3) for i, c in enumerate(checks) if c.blocking]
+    ws.merge_range(0, 2, 0, 3, "", fmt.verdict)
+    ws.write_formula(0, 2, "=" + selfcheck.ready_formula(cells, ctx.template.yes_no),
+                     fmt.verdict, yes if blocking_total == 0 else no)
+    ws.set_row(0, 32)
+    for value, style in ((yes, fmt.ok), (no, fmt.missing)):
+        ws.conditional_format("C1", {"type": "cell", "criteria": "==", "value": f'"{value}"',
+                                     "format": style})
+    intro = ("Arket teller det som mangler, og oppdateres når dere fyller ut planen. "
+             "Kontrollene som hindrer innsending, skal vise 0 før dere sender planen.")
+    ws.merge_range(1, 0, 1, 3, intro, fmt.text)
+    ws.set_row(1, layout.text_height(intro, sum(widths)))
+    # The colours of the counts (formats.LEGEND) as a legend: a swatch and what it means.
+    for col, (style, meaning) in enumerate((("error", SJEKK_LEGEND[0]),
+                                            ("ok", SJEKK_LEGEND[1]))):
+        ws.write_blank(2, 2 * col, None, fmt.swatch[style])
+        ws.write_string(2, 2 * col + 1, meaning, fmt.text)
     for col, text in enumerate(("Ark", "Kontroll", "Antall", "Hindrer innsending")):
         ws.write_string(header, col, text, fmt.header)
     ws.set_row(header, 32)  # two lines for "Hindrer innsending"
-    blocking_cells: list[str] = []
-    yes, no = ctx.template.yes_no
     for offset, check in enumerate(checks):
         row = header + 1 + offset
         value = check.count(rows_by_sheet, form)
         ws.write_string(row, 0, check.sheet, fmt.locked)
         ws.write_string(row, 1, check.label, fmt.locked)
+        ws.set_row(row, layout.text_height(check.label, widths[1]))
         # An array formula: Excel then evaluates every part over the rows, as LibreOffice does.
         ws.write_array_formula(row, 2, row, 2, "{=" + check.formula + "}", fmt.locked_center,
                                value)
         ws.write_string(row, 3, yes if check.blocking else no, fmt.locked_center)
-        if check.blocking:
-            blocking_cells.append(a1(row + 1, 3))
     last = header + len(checks)
     count_range = a1_range(header + 2, 3, last + 1, 3)
     ws.conditional_format(count_range, {"type": "cell", "criteria": ">", "value": 0,
                                         "format": fmt.missing})
     ws.conditional_format(count_range, {"type": "cell", "criteria": "==", "value": 0,
                                         "format": fmt.ok})
-    ready_row = last + 2
-    blocking_total = sum(c.count(rows_by_sheet, form) for c in checks if c.blocking)
-    ws.write_string(ready_row, 1, "Klar til innsending:", fmt.label)
-    cells = [a1(header + 2 + i, 3) for i, c in enumerate(checks) if c.blocking]
-    ws.write_formula(ready_row, 2, "=" + selfcheck.ready_formula(cells, ctx.template.yes_no),
-                     fmt.locked_center, yes if blocking_total == 0 else no)
-    ready = a1(ready_row + 1, 3)
-    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": f'"{yes}"',
-                                  "format": fmt.ok})
-    ws.conditional_format(ready, {"type": "cell", "criteria": "==", "value": f'"{no}"',
-                                  "format": fmt.missing})
     ws.freeze_panes(header + 1, 0)
     ws.protect("", PROTECTION)
-    _print_setup(ws, ctx, widths)
+    # The smallest readable scale: the checks on as few pages as they go.
+    _print_setup(ws, ctx, widths, scale=layout.smallest_scale())
 
 
 # --- Lister and Metadata ---------------------------------------------------------------------
@@ -668,10 +683,11 @@ def _write_self_check(ws: Worksheet, ctx: PlanContext, fmt: _Formats,
 
 def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Formats,
                  rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
-                 counts: Mapping[str, int]) -> None:
+                 counts: Mapping[str, int]) -> int:
     """Every dropdown's values, each column a defined name: the standard validation block
     keeps lists by name through openpyxl and LibreOffice round trips. A list of IDs
-    (``refers_to``) offers the rows that are filled: see ``_write_id_list``."""
+    (``refers_to``) offers the rows that are filled: see ``_write_id_list``. Returns the
+    next free column (the signing sheet's helpers go there)."""
     lists: dict[str, list[str]] = {}
     refers: dict[str, tuple[str, ...]] = {}
     parties = [p.name for p in ctx.parties]
@@ -718,6 +734,7 @@ def _write_lists(wb: XlsxWorkbook, ws: Worksheet, ctx: PlanContext, fmt: _Format
         ref = a1_range(2, index + 1, 1 + len(values), index + 1, absolute=True)
         wb.define_name(name, "=" + sheet_ref(ws.get_name(), ref))
     ws.protect("", PROTECTION)
+    return len(lists) + len(targets)  # the next free column
 
 
 @dataclass(frozen=True)
