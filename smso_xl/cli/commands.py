@@ -204,9 +204,9 @@ def main() -> None:
 
 
 _coordinator_option = click.option(
-    "--coordinator", metavar="\"NAVN <E-POST>\"", help="Koordinatoren regionene sender "
-    "planene til (står i hver arbeidsbok og hvert utkast). Påkrevd når innstillingsfilen "
-    "ikke har coordinator.email.")
+    "--coordinator", metavar="ADRESSE", help="Koordinatoren regionene sender planene til, "
+    "som «Navn <e-post>» (står i hver arbeidsbok og hvert utkast). Påkrevd når "
+    "innstillingsfilen ikke har coordinator.email.")
 
 
 @main.command()

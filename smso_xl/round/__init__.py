@@ -5,4 +5,6 @@
 - ``consolidation`` — ``consolidate``: one submission per region, every row once;
   ``frames`` — its DataFrames; ``overview`` — the national overview workbook.
 - ``compare`` — what changed between two rounds; ``demo`` — a whole season on example data.
+- ``workflows`` — what ``validate`` and ``consolidate`` run, whole: validate, choose each
+  region's newest return, write the feedback copies; consolidate with the previous round.
 """
