@@ -18,12 +18,12 @@ from pathlib import Path
 
 import click
 
-from smso_xl.cli.render import render_text
+from smso_xl.cli.render import render_text, superseded_text
 from smso_xl.round.consolidation import consolidate
 from smso_xl.round.demo import simulate_returns
 from smso_xl.round.generator import generate
 from smso_xl.round.overview import write_overview
-from smso_xl.round.validation import validate
+from smso_xl.round.workflows import check_returns
 from smso_xl.template.config import default_regions
 
 YEAR = 2027
@@ -46,9 +46,10 @@ def build(target: Path) -> list[Path]:
         for old in inbox.glob("*.xlsx"):
             old.unlink()
         simulate_returns(generated, inbox, YEAR)
-        report = validate([inbox], today=AS_OF, year=YEAR)
-        Path("rapport.txt").write_text(click.unstyle(render_text(report)) + "\n",
-                                       encoding="utf-8")
+        # What `smso-xl validate innboks/` prints: each region by its newest return.
+        check = check_returns([inbox], today=AS_OF, year=YEAR)
+        text = render_text(check.report) + "\n" + superseded_text(check.superseded)
+        Path("rapport.txt").write_text(click.unstyle(text) + "\n", encoding="utf-8")
         result = consolidate([inbox], year=YEAR, today=AS_OF)
         write_overview(result, Path(f"nasjonal-oversikt-{YEAR}.xlsx"),
                        inputs=tuple(s.path for s in result.submissions), created=GENERATED_AT)
