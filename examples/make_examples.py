@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from smso_xl.cli.render import render_text, superseded_text
+from smso_xl.cli.render import render_text
 from smso_xl.round.consolidation import consolidate
 from smso_xl.round.demo import simulate_returns
 from smso_xl.round.generator import generate
@@ -46,10 +46,12 @@ def build(target: Path) -> list[Path]:
         for old in inbox.glob("*.xlsx"):
             old.unlink()
         simulate_returns(generated, inbox, YEAR)
-        # What `smso-xl validate innboks/` prints: each region by its newest return.
-        check = check_returns([inbox], today=AS_OF, year=YEAR)
-        text = render_text(check.report) + "\n" + superseded_text(check.superseded)
-        Path("rapport.txt").write_text(click.unstyle(text) + "\n", encoding="utf-8")
+        # What `smso-xl validate innboks/ --all` prints: every file, Agder's first version
+        # too, so that the example shows the typical mistakes (without --all, Agder would be
+        # judged by its corrected copy alone).
+        check = check_returns([inbox], today=AS_OF, year=YEAR, each_file=True)
+        Path("rapport.txt").write_text(click.unstyle(render_text(check.report)) + "\n",
+                                       encoding="utf-8")
         result = consolidate([inbox], year=YEAR, today=AS_OF)
         write_overview(result, Path(f"nasjonal-oversikt-{YEAR}.xlsx"),
                        inputs=tuple(s.path for s in result.submissions), created=GENERATED_AT)
