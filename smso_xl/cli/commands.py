@@ -526,7 +526,6 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     """
     from ..base.errors import ConfigError
     from ..mail import ManifestIndex
-    from ..round.overview import write_overview
     from ..round.workflows import consolidate_round
     from ..template.config import load_regions
     from .render import changes_summary, consolidation_text, reminders_text
@@ -538,15 +537,12 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
                 if drafts_dir is not None else None)
     _require_workbooks([*paths, *previous])
     tick = _progress("Leser", output_format == "text")
-    done = consolidate_round(list(paths), previous=list(previous),
+    done = consolidate_round(list(paths), out=out_file, previous=list(previous),
                              regions=load_regions(regions_file), year=year,
                              today=_today(today), exclude_invalid=exclude_invalid,
                              progress=tick, jobs=jobs, provenance=ManifestIndex().lookup)
     _end_progress(tick)
-    result, written = done.result, None
-    if result.chosen:
-        inputs = tuple(s.path for s in result.submissions)
-        written = write_overview(result, out_file, inputs=inputs, changes=done.changes)
+    result, written = done.result, done.written
     if output_format == "json":
         click.echo(json.dumps(result.to_json(written), ensure_ascii=False, indent=2))
     else:
