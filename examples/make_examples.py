@@ -23,7 +23,7 @@ from smso_xl.round.consolidation import consolidate
 from smso_xl.round.demo import simulate_returns
 from smso_xl.round.generator import generate
 from smso_xl.round.overview import write_overview
-from smso_xl.round.validation import validate
+from smso_xl.round.workflows import check_returns
 from smso_xl.template.config import default_regions
 
 YEAR = 2027
@@ -46,8 +46,11 @@ def build(target: Path) -> list[Path]:
         for old in inbox.glob("*.xlsx"):
             old.unlink()
         simulate_returns(generated, inbox, YEAR)
-        report = validate([inbox], today=AS_OF, year=YEAR)
-        Path("rapport.txt").write_text(click.unstyle(render_text(report)) + "\n",
+        # What `smso-xl validate innboks/ --all` prints: every file, Agder's first version
+        # too, so that the example shows the typical mistakes (without --all, Agder would be
+        # judged by its corrected copy alone).
+        check = check_returns([inbox], today=AS_OF, year=YEAR, each_file=True)
+        Path("rapport.txt").write_text(click.unstyle(render_text(check.report)) + "\n",
                                        encoding="utf-8")
         result = consolidate([inbox], year=YEAR, today=AS_OF)
         write_overview(result, Path(f"nasjonal-oversikt-{YEAR}.xlsx"),

@@ -142,3 +142,19 @@ def test_status_round_says_so_with_its_own_return_date(tmp_path: Path) -> None:
     # Oslo sent nothing: its blank workbook is a plan to start, not a status report.
     title, _, organisering = guide_text(by_code["03"])
     assert "Statusrunde" not in title and "Statusrunde" not in organisering
+
+
+def test_reply_drafts_need_the_coordinator_too(tmp_path: Path) -> None:
+    inbox = tmp_path / "innboks"
+    inbox.mkdir()
+    clean_plan(inbox, name="Agder.xlsx", action={"Ansvarlig": None})
+    result = CliRunner().invoke(main, ["validate", str(inbox), "--feedback",
+                                       str(tmp_path / "retur"), "--drafts"])
+    assert result.exit_code == 2 and "--coordinator «Navn <e-post>»" in result.stderr
+    assert not (tmp_path / "retur").exists()  # stopped before anything was written
+    result = CliRunner().invoke(main, ["validate", str(inbox), "--feedback",
+                                       str(tmp_path / "retur"), "--drafts",
+                                       "--coordinator", KARI])
+    assert result.exit_code == 1, result.output  # the plan's error
+    draft = (tmp_path / "retur" / "Agder-tilbakemelding.eml").read_text(encoding="utf-8")
+    assert "From: Kari Koordinator <kari@example.no>" in draft

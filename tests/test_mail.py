@@ -299,7 +299,7 @@ def test_cli_validate_feedback_drafts(tmp_path: Path) -> None:
     workbook = make_plan(inbox, region="42", rows=BAD_ROWS, name="Agder.xlsx")
     before = hashlib.sha256(workbook.read_bytes()).hexdigest()
     result = CliRunner().invoke(main, ["validate", str(inbox), "--feedback",
-                                       str(tmp_path / "retur"), "--drafts",
+                                       str(tmp_path / "retur"), "--drafts", *COORDINATOR,
                                        "--today", "01.06.2026"])
     no_traceback(result)
     assert result.exit_code == 1  # the file has errors

@@ -122,3 +122,19 @@ def test_identical_copies_are_listed_as_copies(tmp_path: Path) -> None:
 ])
 def test_feedback_name_once(name: str, copy: str) -> None:
     assert feedback_name(Path(name), Path(name).suffix.lstrip(".")) == copy
+
+
+def test_consolidate_previous_prints_what_changed(tmp_path: Path) -> None:
+    """consolidate --previous: the changes since the earlier round in one sentence (28.6)."""
+    spring, autumn = tmp_path / "innboks", tmp_path / "innboks-statusrunde"
+    spring.mkdir()
+    autumn.mkdir()
+    clean_plan(spring, name="Agder.xlsx", action={"Status": "Pågår"})
+    clean_plan(autumn, name="Statusrapport Agder.xlsx", action={"Status": "Fullført"})
+    result = CliRunner().invoke(main, ["consolidate", str(autumn), "--out",
+                                       str(tmp_path / "o.xlsx"), "--previous", str(spring),
+                                       "--today", TODAY_ARG])
+    assert result.exit_code == 0, result.output
+    assert ("Endringer siden forrige runde: 1 region med endringer: 0 nye rader og 0 fjernede "
+            "rader, 1 statusendring, 0 frister flyttet, 0 med ny ansvarlig. Hver endring står "
+            "på arket Endringer.") in result.stdout.splitlines()

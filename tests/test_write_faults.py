@@ -142,7 +142,8 @@ def test_validate_feedback_and_drafts_on_a_locked_folder(
     inbox = agder_inbox(tmp_path, Ansvarlig=None)
     locked(monkeypatch)
     out = tmp_path / "retur"
-    result = run("validate", inbox, "--feedback", out, "--drafts", "--today", TODAY_ARG)
+    result = run("validate", inbox, "--feedback", out, "--drafts", *COORDINATOR,
+                 "--today", TODAY_ARG)
     assert result.exit_code == 1
     assert "Ingen tilbakemelding for Agder.xlsx: Kan ikke skrive Agder-tilbakemelding.xlsx" in (
         result.stderr)

@@ -204,9 +204,9 @@ def main() -> None:
 
 
 _coordinator_option = click.option(
-    "--coordinator", metavar="\"NAVN <E-POST>\"", help="Koordinatoren regionene sender "
-    "planene til (står i hver arbeidsbok og hvert utkast). Påkrevd når innstillingsfilen "
-    "ikke har coordinator.email.")
+    "--coordinator", metavar="ADRESSE", help="Koordinatoren regionene sender planene til, "
+    "som «Navn <e-post>» (står i hver arbeidsbok og hvert utkast). Påkrevd når "
+    "innstillingsfilen ikke har coordinator.email.")
 
 
 @main.command()
@@ -383,12 +383,13 @@ def _end_progress(tick: Callable[[Path], None] | None) -> None:
               "til avsenderen av hver fil med funn, med kopien vedlagt.")
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FIL", help="Koordinatorens innstillinger (avsender i svarutkastene).")
+@_coordinator_option
 @_jobs_option
 @_user_errors
 def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
              feedback_dir: Path | None, today: str | None, strict: bool, verbose: bool,
              regions_file: Path | None, year: int | None, drafts: bool,
-             settings_file: Path | None, jobs: int | None) -> None:
+             settings_file: Path | None, coordinator: str | None, jobs: int | None) -> None:
     """Kontroller returnerte arbeidsbøker (filer eller mapper).
 
     Leser .xlsx, .xlsm og .ods; mapper søkes rekursivt. I en mappe vurderes hver region etter
@@ -405,13 +406,13 @@ def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
       smso-xl validate innboks/ --feedback retur/ --today 01.06.2027
       smso-xl validate innboks/ --all                       hver fil for seg
       smso-xl validate Agder.xlsx --format json > rapport.json
-      smso-xl validate innboks/ --feedback retur/ --drafts   med svarutkast til avsenderne
+      smso-xl validate innboks/ --feedback retur/ --drafts --coordinator kari@example.no
     """
     from ..base.errors import ConfigError, NoWorkbooksError
     from ..mail import ManifestIndex
     from ..round.validation import ValidationReport, no_workbooks_message, without_workbooks
     from ..round.workflows import check_returns
-    from ..template.config import load_regions, load_settings
+    from ..template.config import load_regions
     from .render import feedback_text, render_text, superseded_text
 
     if drafts and feedback_dir is None:
@@ -422,7 +423,8 @@ def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
             click.echo(json.dumps({**ValidationReport().to_json(), "superseded": []},
                                   ensure_ascii=False, indent=2))
         raise NoWorkbooksError(no_workbooks_message(empty))
-    settings = load_settings(settings_file) if drafts else None
+    # The replies come from the coordinator: as for generate, a real address is needed.
+    settings = _coordinator_settings(settings_file, coordinator, None) if drafts else None
     tick = _progress("Kontrollerer", output_format == "text")
     regions = load_regions(regions_file) if regions_file else None
     check = check_returns(list(paths), each_file=each_file, feedback_dir=feedback_dir,
@@ -524,7 +526,6 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
     """
     from ..base.errors import ConfigError
     from ..mail import ManifestIndex
-    from ..round.overview import write_overview
     from ..round.workflows import consolidate_round
     from ..template.config import load_regions
     from .render import changes_summary, consolidation_text, reminders_text
@@ -536,15 +537,12 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
                 if drafts_dir is not None else None)
     _require_workbooks([*paths, *previous])
     tick = _progress("Leser", output_format == "text")
-    done = consolidate_round(list(paths), previous=list(previous),
+    done = consolidate_round(list(paths), out=out_file, previous=list(previous),
                              regions=load_regions(regions_file), year=year,
                              today=_today(today), exclude_invalid=exclude_invalid,
                              progress=tick, jobs=jobs, provenance=ManifestIndex().lookup)
     _end_progress(tick)
-    result, written = done.result, None
-    if result.chosen:
-        inputs = tuple(s.path for s in result.submissions)
-        written = write_overview(result, out_file, inputs=inputs, changes=done.changes)
+    result, written = done.result, done.written
     if output_format == "json":
         click.echo(json.dumps(result.to_json(written), ensure_ascii=False, indent=2))
     else:

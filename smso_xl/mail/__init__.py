@@ -5,7 +5,7 @@ opens what holds attachments (zip, winmail.dat, attached mails); ``inbox`` is
 ``collect`` (the attachments into a folder) and the manifest of who sent what; ``drafts``
 writes the ``.eml`` drafts — the plans out (``generate --drafts``) and the replies with
 feedback copies (``validate --feedback DIR --drafts``); ``reminders`` the reminders to the
-regions not yet done (``consolidate --drafts DIR``).
+regions whose plan is missing, faulty or unreadable (``consolidate --drafts DIR``).
 
 A layer above validation and feedback (see ``smso_xl/__init__.py``): mail may use their
 results, they never import mail. What they need from here is handed in by the caller: the

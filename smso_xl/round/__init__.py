@@ -7,5 +7,6 @@
   national totals, deadlines and hours computed once; ``frames`` — its DataFrames;
   ``overview`` — the national overview workbook, which renders it.
 - ``compare`` — what changed between two rounds; ``demo`` — a whole season on example data.
-- ``workflows`` — what ``validate`` and ``consolidate`` run, whole (the CLI only renders).
+- ``workflows`` — what ``validate`` and ``consolidate`` run, whole: validate, choose each
+  region's newest return, write the feedback copies; consolidate with the previous round.
 """

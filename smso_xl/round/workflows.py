@@ -22,6 +22,7 @@ from ..template.config import Region, default_regions
 from .compare import Comparison, changes_between
 from .consolidation import DUPLICATE, SUPERSEDED, Consolidation, Submission, choose, consolidate
 from .feedback import FeedbackFile, write_all
+from .overview import write_overview
 from .validation import ProvenanceLookup, ValidationReport, find_workbooks, validate
 
 
@@ -108,16 +109,19 @@ def _newest_only(report: ValidationReport, paths: Sequence[Path],
 
 @dataclass
 class RoundOverview:
-    """``consolidate``'s work: this round, and with earlier rounds what changed since."""
+    """``consolidate``'s work: this round, with earlier rounds what changed since, and the
+    overview written (None: nothing could be consolidated, or none was asked for)."""
 
     result: Consolidation
     previous: Consolidation | None = None
     changes: Comparison | None = None
+    written: Path | None = None
 
 
 def consolidate_round(
     paths: Sequence[Path],
     *,
+    out: Path | None = None,
     previous: Sequence[Path] = (),
     regions: Sequence[Region] | None = None,
     year: int | None = None,
@@ -128,13 +132,18 @@ def consolidate_round(
     provenance: ProvenanceLookup | None = None,
 ) -> RoundOverview:
     """Consolidate ``paths``; with ``previous`` (an earlier round's files) consolidate those
-    as well, on the same «today», and compare the two."""
+    as well, on the same «today», and compare the two; with ``out``, write the overview
+    there when there is anything to show (with its sheet Endringer when compared)."""
     result = consolidate(list(paths), regions=regions, year=year, today=today,
                          exclude_invalid=exclude_invalid, progress=progress, jobs=jobs,
                          keep_tables=False, provenance=provenance)
-    if not previous:
-        return RoundOverview(result)
-    before = consolidate(list(previous), regions=regions, today=result.today,
-                         progress=progress, jobs=jobs, keep_tables=False,
-                         provenance=provenance)
-    return RoundOverview(result, before, changes_between(before, result))
+    done = RoundOverview(result)
+    if previous:
+        done.previous = consolidate(list(previous), regions=regions, today=result.today,
+                                    progress=progress, jobs=jobs, keep_tables=False,
+                                    provenance=provenance)
+        done.changes = changes_between(done.previous, result)
+    if out is not None and result.chosen:
+        done.written = write_overview(result, out, changes=done.changes,
+                                      inputs=tuple(s.path for s in result.submissions))
+    return done
