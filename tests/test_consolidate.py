@@ -43,7 +43,8 @@ from smso_xl.round.consolidation import (
 from smso_xl.round.overview import write_overview
 from smso_xl.template.config import Region, default_parties, default_regions
 from smso_xl.workbook.sniff import OLE_MAGIC
-from tests.libreoffice import convert, convert_many, require_soffice, runs_libreoffice
+from tests.libreoffice import convert, convert_many, require_soffice
+from tests.tiers import runs_libreoffice
 from tests.workbooks import edit_workbook, make_plan
 
 TODAY = dt.date(2026, 6, 1)

@@ -34,7 +34,8 @@ from smso_xl.round.demo import answers
 from smso_xl.round.overview import write_overview
 from smso_xl.template.prefill import next_ids
 from smso_xl.workbook.fill import fill_plan as fill_into
-from tests.libreoffice import convert_many, require_soffice, runs_libreoffice
+from tests.libreoffice import convert_many, require_soffice
+from tests.tiers import runs_libreoffice
 from tests.workbooks import edit_workbook, template_copy
 
 MIN_PT = 8.0

@@ -12,7 +12,8 @@ import pytest
 from smso_xl.round.validation import validate
 from smso_xl.template.definition import load_template
 from tests.builders import TODAY, YEAR, clean_plan, codes_at, risk
-from tests.libreoffice import convert, require_soffice, runs_libreoffice
+from tests.libreoffice import convert, require_soffice
+from tests.tiers import runs_libreoffice
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
