@@ -116,6 +116,7 @@ COMMANDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_command_leaves_every_input_unchanged(inbox: Path, tmp_path: Path,
                                               command: str) -> None:
@@ -135,6 +136,7 @@ def test_command_leaves_every_input_unchanged(inbox: Path, tmp_path: Path,
     assert temp_files(inbox, out) == []
 
 
+@pytest.mark.slow
 def test_feedback_never_writes_over_last_rounds_copy(inbox: Path) -> None:
     """The second round's inbox holds the first round's copy: a new copy gets a new name."""
     agder = inbox / "Agder.xlsx"
@@ -147,6 +149,7 @@ def test_feedback_never_writes_over_last_rounds_copy(inbox: Path) -> None:
                                                "Agder-tilbakemelding-tilbakemelding.xlsx"]
 
 
+@pytest.mark.slow
 def test_generate_never_writes_over_a_file_in_its_folder(inbox: Path) -> None:
     taken = inbox / "SMSO-handlingsplan-2026-42-Agder.xlsx"
     shutil.copy2(inbox / "Agder.xlsx", taken)
@@ -157,6 +160,7 @@ def test_generate_never_writes_over_a_file_in_its_folder(inbox: Path) -> None:
     assert list(unchanged(before, inbox)) == ["SMSO-handlingsplan-2026-03-Oslo.xlsx"]
 
 
+@pytest.mark.slow
 def test_demo_leaves_its_inbox_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo's own round, cut to two regions so that it runs in seconds (one answers
     twice, one sends a cut-off file): the inbox is recorded when checking starts and
@@ -208,6 +212,7 @@ def half_then_disk_full(target: str | os.PathLike[str]) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+@pytest.mark.slow
 def test_failed_overview_write_keeps_the_old_overview(inbox: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import xlsxwriter.workbook
@@ -297,6 +302,7 @@ def test_killed_mid_write_leaves_the_target_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["neste.xlsx", "oversikt.xlsx"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_killed_generate_leaves_only_whole_workbooks(tmp_path: Path) -> None:
     out = tmp_path / "utsendt"
