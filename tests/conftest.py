@@ -5,7 +5,8 @@ Contributing).
 - A test that runs LibreOffice must be marked ``libreoffice``: tests/libreoffice.py fails
   it otherwise (this file tells it which test runs), so the inner loop
   ``-m "not libreoffice and not slow"`` can never start LibreOffice by surprise. A test
-  that uses a fixture marked ``@runs_libreoffice`` is marked here.
+  gets the markers of the fixtures it uses (``tests.tiers``: ``@runs_libreoffice``,
+  ``@takes_seconds``).
 - A test that takes seconds should be marked ``slow``: the run ends with a list of those
   that took more than ``SLOW_SECONDS`` unmarked (a list to read, not a failure: timings on
   a shared machine vary).
@@ -28,6 +29,7 @@ from smso_xl.round.generator import generate
 from smso_xl.template.config import Region, Settings, default_regions
 from smso_xl.template.definition import Template, load_template
 from tests import libreoffice
+from tests.tiers import MARKS_ATTRIBUTE, runs_libreoffice
 
 #: An unmarked test that takes longer than this (setup and call) is listed at the end.
 SLOW_SECONDS = 2.0
@@ -108,7 +110,7 @@ def outlook_msg() -> Path:
 
 
 @pytest.fixture(scope="session")
-@libreoffice.runs_libreoffice
+@runs_libreoffice
 def libreoffice_edits(request: pytest.FixtureRequest,
                       tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The ``UNO_SCENARIOS`` of every collected test module, done in real LibreOffice in ONE
@@ -137,13 +139,14 @@ def libreoffice_edits(request: pytest.FixtureRequest,
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that use a fixture that runs LibreOffice (``@runs_libreoffice``)."""
+    """Give each test the markers of the fixtures it uses (tests/tiers.py)."""
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         definitions = info.name2fixturedefs.values() if info is not None else ()
-        if any(getattr(d.func, "runs_libreoffice", False) for defs in definitions for d in defs):
-            item.add_marker(pytest.mark.libreoffice)
-            item.add_marker(pytest.mark.slow)
+        names = {name for defs in definitions for d in defs
+                 for name in getattr(d.func, MARKS_ATTRIBUTE, ())}
+        for name in sorted(names):
+            item.add_marker(getattr(pytest.mark, name))
 
 
 @pytest.hookimpl(hookwrapper=True)

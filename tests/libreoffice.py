@@ -37,7 +37,7 @@ process ends; without ``uno``, or with ``SMSO_LIBREOFFICE_SERVER=0``, each call
 starts ``soffice --convert-to`` of its own.  A test that runs LibreOffice
 must carry the ``libreoffice`` marker: ``check_marked`` fails it otherwise
 (conftest.py tells this module which test runs); a fixture that runs it says
-so with ``@runs_libreoffice``, and conftest.py marks the tests that use it.
+so with ``tests.tiers.runs_libreoffice``, and conftest.py marks its tests.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = ["check_marked", "convert", "convert_many", "edit_in_libreoffice", "render_png",
-           "require_soffice", "require_uno", "run_jobs", "runs_libreoffice", "sheet_csv_many",
+           "require_soffice", "require_uno", "run_jobs", "sheet_csv_many",
            "shutdown", "soffice_path"]
 
 #: The Python with LibreOffice's ``uno`` module: the system one (Debian's python3-uno).
@@ -152,13 +152,6 @@ def _has_uno() -> bool:
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
         return False
     return True
-
-
-def runs_libreoffice(fixture_function: Callable[..., Any]) -> Callable[..., Any]:
-    """Say that a fixture runs LibreOffice (under ``@pytest.fixture``): conftest.py marks every
-    test that uses it, directly or through other fixtures, ``libreoffice`` and ``slow``."""
-    fixture_function.runs_libreoffice = True  # type: ignore[attr-defined]
-    return fixture_function
 
 
 def check_marked() -> None:

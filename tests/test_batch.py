@@ -45,6 +45,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow  # starts worker processes
 def test_reports_are_the_same_in_workers_as_in_one_process(inbox: Path) -> None:
     alone = validate([inbox], today=TODAY, year=YEAR, jobs=1)
     workers = validate([inbox], today=TODAY, year=YEAR, jobs=2)
@@ -60,6 +61,7 @@ def test_reports_are_the_same_in_workers_as_in_one_process(inbox: Path) -> None:
     assert tables["Tiltak"].spec is load_template(version).sheet("Tiltak")
 
 
+@pytest.mark.slow  # starts worker processes
 def test_consolidation_is_the_same_in_workers(inbox: Path) -> None:
     alone = consolidate([inbox], today=TODAY, year=YEAR, jobs=1)
     workers = consolidate([inbox], today=TODAY, year=YEAR, jobs=2)
@@ -70,6 +72,7 @@ def test_consolidation_is_the_same_in_workers(inbox: Path) -> None:
     assert workers.rows("Tiltak") == alone.rows("Tiltak")
 
 
+@pytest.mark.slow  # starts worker processes
 def test_progress_is_told_every_file_in_order(inbox: Path) -> None:
     seen: list[str] = []
     validate([inbox], today=TODAY, year=YEAR, jobs=2, progress=lambda p: seen.append(p.name))
@@ -94,6 +97,7 @@ def _in_workers(func: object, paths: list[Path]) -> list[FileReport]:
                                crashed=crashed_report, shared=template_sheets))
 
 
+@pytest.mark.slow  # starts worker processes
 def test_a_worker_that_dies_costs_only_its_file(inbox: Path) -> None:
     paths = sorted(inbox.iterdir())
     reports = _in_workers(_dies_on_truncated, paths)
@@ -107,6 +111,7 @@ def test_a_worker_that_dies_costs_only_its_file(inbox: Path) -> None:
         r.to_json() for r in alone.files if r.path.name != "e-truncated.xlsx"]
 
 
+@pytest.mark.slow  # starts worker processes
 def test_workers_that_cannot_run_are_an_error_not_a_finding(inbox: Path) -> None:
     with pytest.raises(RuntimeError, match="exit code 3"):
         _in_workers(_exits, sorted(inbox.iterdir())[:2])
@@ -117,6 +122,7 @@ def _sheet_and_square(template: Template, item: tuple[str, int]) -> tuple[object
     return template.sheet(name), number * number
 
 
+@pytest.mark.slow  # starts worker processes
 def test_the_pool_is_a_generic_ordered_map_that_shares_the_context_s_objects() -> None:
     """``map_in_workers`` knows nothing of validation: any function, context and items."""
     template = load_template()
@@ -145,6 +151,7 @@ def test_auto_uses_workers_only_for_many_files() -> None:
     assert resolve_jobs(1, 500) == 1
 
 
+@pytest.mark.slow  # starts worker processes
 def test_cli_jobs_gives_the_same_report(inbox: Path) -> None:
     runner = CliRunner()
     outputs = []
@@ -163,6 +170,7 @@ def test_cli_jobs_must_be_a_number_or_auto(inbox: Path, value: str) -> None:
     assert "--jobs" in result.output
 
 
+@pytest.mark.slow  # starts worker processes
 def test_consolidate_takes_jobs(inbox: Path, tmp_path: Path) -> None:
     out = tmp_path / "oversikt.xlsx"
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "--out", str(out), "--jobs",
@@ -171,6 +179,7 @@ def test_consolidate_takes_jobs(inbox: Path, tmp_path: Path) -> None:
     assert out.exists()
 
 
+@pytest.mark.slow  # starts worker processes
 def test_reports_without_tables_have_the_same_findings_and_plans(inbox: Path) -> None:
     full = validate([inbox], today=TODAY, year=YEAR)
     lean = validate([inbox], today=TODAY, year=YEAR, keep_tables=False, jobs=2)
@@ -180,6 +189,7 @@ def test_reports_without_tables_have_the_same_findings_and_plans(inbox: Path) ->
     assert kept and all(wb.tables == {} and wb.form is not None for wb in kept)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_reports_without_plans_have_the_same_findings(inbox: Path) -> None:
     """What ``validate`` on the command line asks its workers for: the findings alone."""
     full = validate([inbox], today=TODAY, year=YEAR)

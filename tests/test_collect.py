@@ -113,6 +113,7 @@ def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 # --- collecting .eml ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_norwegian_names_rfc2231_and_rfc2047_are_decoded_and_kept(
         tmp_path: Path, workbooks: dict[str, bytes]) -> None:
     sources = [write(tmp_path / "1.eml", mail(attachments=[(NORWEGIAN, workbooks["first"],

@@ -43,7 +43,8 @@ from smso_xl.round.consolidation import (
 from smso_xl.round.overview import write_overview
 from smso_xl.template.config import Region, default_parties, default_regions
 from smso_xl.workbook.sniff import OLE_MAGIC
-from tests.libreoffice import convert, convert_many, require_soffice, runs_libreoffice
+from tests.libreoffice import convert, convert_many, require_soffice
+from tests.tiers import runs_libreoffice
 from tests.workbooks import edit_workbook, make_plan
 
 TODAY = dt.date(2026, 6, 1)
@@ -254,6 +255,7 @@ def _with_addresses() -> list[Region]:
                    if r.code == "46" else r.email) for r in default_regions()]
 
 
+@pytest.mark.slow
 def test_each_expected_region_has_one_status(statuses: Path) -> None:
     result = consolidate([statuses], year=2026, today=TODAY, regions=_with_addresses(),
                          provenance=_sender)
@@ -270,6 +272,7 @@ def test_each_expected_region_has_one_status(statuses: Path) -> None:
                                       NOT_RECEIVED: 11}
 
 
+@pytest.mark.slow
 def test_console_oversikt_and_json_say_the_same(statuses: Path, tmp_path: Path) -> None:
     out = tmp_path / "oversikt.xlsx"
     text = _consolidate_cli(statuses, out)
@@ -440,6 +443,7 @@ def test_one_plan_under_two_regions_is_a_finding_and_counted_once(
     assert report["totals"]["owner_share"] == pytest.approx((4 + 4 + 3 - 4) / (5 + 5 + 3 - 5))
 
 
+@pytest.mark.slow
 def test_one_plan_under_three_regions_counts_once_in_the_totals(tmp_path: Path) -> None:
     plan = _budgeted("Oslo", 2)  # 1 goal, 2 actions, budget 1000 + 2000
     for days, (code, name) in enumerate((("03", "Oslo"), ("42", "Agder"), ("11", "Rogaland"))):
@@ -461,6 +465,7 @@ def test_one_plan_under_three_regions_counts_once_in_the_totals(tmp_path: Path) 
     assert result.to_json()["totals"]["budget"] == 3000
 
 
+@pytest.mark.slow
 def test_a_few_rows_alike_are_not_one_plan(tmp_path: Path) -> None:
     """Two regions may well share a goal, or even two, in a plan of their own."""
     common = [_goal("Felles mål"), _goal("Felles mål 2")]
@@ -519,6 +524,7 @@ def test_identical_copies_collapse(tmp_path: Path) -> None:
     assert len(result.rows("Tiltak")) == 1
 
 
+@pytest.mark.slow
 def test_last_updated_breaks_a_tie_of_saved_times(tmp_path: Path) -> None:
     for name, updated in (("b.xlsx", dt.date(2026, 2, 1)), ("a.xlsx", dt.date(2026, 2, 9))):
         plan = make_plan(tmp_path, region="42", rows=_rows(name, 1),
@@ -554,6 +560,7 @@ def test_files_with_errors_are_flagged_or_excluded(tmp_path: Path) -> None:
     assert next(r for r in excluded.regions if r.region.code == "42").received
 
 
+@pytest.mark.slow
 def test_other_years_and_foreign_workbooks_are_listed_not_used(tmp_path: Path) -> None:
     make_plan(tmp_path, region="42", year=2025, rows=_rows("Agder", 1), form=FORM,
               name="gammel.xlsx")

@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from smso_xl.cli.commands import main
+from tests.tiers import takes_seconds
 
 
 @pytest.fixture(scope="module")
+@takes_seconds  # the whole demo round
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     cwd = tmp_path_factory.mktemp("tom")
     with pytest.MonkeyPatch.context() as patch:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 from python_calamine import CalamineWorkbook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -26,6 +27,7 @@ def _values(path: Path) -> dict[str, list[list[object]]]:
             for name in book.sheet_names}
 
 
+@pytest.mark.slow
 def test_examples_are_up_to_date(tmp_path: Path) -> None:
     written = _builder().build(tmp_path)
     committed = sorted(p.relative_to(EXAMPLES) for p in EXAMPLES.rglob("*")

@@ -333,6 +333,7 @@ def test_copy_reads_back_as_the_same_submission(returned: SimpleNamespace) -> No
 # --- special cases --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_clean_file_gets_the_sheet_saying_no_errors(agder_plan: Path, tmp_path: Path) -> None:
     source = fill(agder_plan, tmp_path / "ren.xlsx", {"Tiltak": [
         {"Tiltak": "Skolebesøk", "Ansvarlig": "Kari Nordmann", "Frist": D(2026, 10, 1)}]})
@@ -345,6 +346,7 @@ def test_clean_file_gets_the_sheet_saying_no_errors(agder_plan: Path, tmp_path: 
     assert marked(book) == {}
 
 
+@pytest.mark.slow
 def test_odd_findings_never_crash(returned: SimpleNamespace, tmp_path: Path) -> None:
     def at(sheet: str | None, cell: str | None, message: str) -> Finding:
         return Finding(code="x", severity="warning", message=message, sheet=sheet, cell=cell)
@@ -372,6 +374,7 @@ def test_odd_findings_never_crash(returned: SimpleNamespace, tmp_path: Path) -> 
         assert style(book[sheet][ref]) == style(returned.original[sheet][ref])
 
 
+@pytest.mark.slow
 def test_second_round_replaces_the_old_marks(returned: SimpleNamespace, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(returned.result.path)
     wb["Tiltak"]["D3"] = "Ola Nordmann"  # fixed; F3, D4, F4, D5 are not
@@ -385,6 +388,7 @@ def test_second_round_replaces_the_old_marks(returned: SimpleNamespace, tmp_path
     assert book["Tiltak"]["C2"].comment.text == "Vår egen merknad"
 
 
+@pytest.mark.slow
 def test_write_all_goes_on_after_a_failure(returned: SimpleNamespace, tmp_path: Path) -> None:
     inbox = tmp_path / "inn"
     for folder in ("a", "b", "c"):
@@ -570,6 +574,7 @@ def _check_shown(source: Path, out: Path) -> openpyxl.Workbook:
     return copy_
 
 
+@pytest.mark.slow
 def test_marks_in_filtered_and_hidden_rows_are_shown(agder_plan: Path, tmp_path: Path) -> None:
     source = _filtered(agder_plan, tmp_path / "Agder filtrert.xlsx")
     before = sha256(source)

@@ -662,6 +662,7 @@ def test_empty_risk_rows_hold_no_formula(agder_plan: Path, agder_book: Workbook)
                                     and cell.find(f"{{{M}}}v") is None), (key, row)
 
 
+@pytest.mark.slow
 def test_next_id_comes_after_the_ids_given_before(tmp_path: Path) -> None:
     """The ID dropdown's entry and the identity's issued_ids, when earlier rounds gave IDs
     (odd ones typed by a region, «TILTAK1», are not IDs)."""
@@ -816,6 +817,7 @@ def test_sjekk_covers_ansvarlig_frist_period_and_parties(agder_plan: Path) -> No
 # --- files: names, overwrite, determinism, formula-like text -------------------------------
 
 
+@pytest.mark.slow
 def test_file_names_ascii_with_year_code_and_name(generate_plan: Callable) -> None:
     assert generate_plan("42").name == "SMSO-handlingsplan-2026-42-Agder.xlsx"
     assert generate_plan("15").name == "SMSO-handlingsplan-2026-15-More-og-Romsdal.xlsx"
@@ -823,6 +825,7 @@ def test_file_names_ascii_with_year_code_and_name(generate_plan: Callable) -> No
     assert generate_plan("03").name == "SMSO-handlingsplan-2026-03-Oslo.xlsx"
 
 
+@pytest.mark.slow
 def test_generate_all_regions_by_default(tmp_path: Path, fixed: Fixed) -> None:
     result = generate(regions=default_regions(), year=2026, out_dir=tmp_path, now=fixed.now)
     assert [f.region.code for f in result.files] == [r.code for r in default_regions()]
@@ -831,6 +834,7 @@ def test_generate_all_regions_by_default(tmp_path: Path, fixed: Fixed) -> None:
     assert len({f.file_id for f in result.files}) == 15  # each file its own random id
 
 
+@pytest.mark.slow
 def test_no_overwrite_without_force(generate_plan: Callable, tmp_path: Path) -> None:
     path = generate_plan("42", file_id="a" * 32)
     before = path.read_bytes()
@@ -845,12 +849,14 @@ def test_no_overwrite_without_force(generate_plan: Callable, tmp_path: Path) -> 
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_same_time_and_id_give_identical_bytes(generate_plan: Callable, tmp_path: Path) -> None:
     first = generate_plan("15", out_dir=tmp_path / "one")
     second = generate_plan("15", out_dir=tmp_path / "two")
     assert first.read_bytes() == second.read_bytes()
 
 
+@pytest.mark.slow
 def test_different_ids_differ_only_in_identity(generate_plan: Callable, tmp_path: Path) -> None:
     one, two = "1a2b3c4d" * 4, "9f8e7d6c" * 4
     first = generate_plan("42", out_dir=tmp_path / "one", file_id=one)
@@ -866,6 +872,7 @@ def test_different_ids_differ_only_in_identity(generate_plan: Callable, tmp_path
     assert set(differing) <= {"docProps/custom.xml", "xl/sharedStrings.xml", metadata_part}
 
 
+@pytest.mark.slow
 def test_formula_like_region_text_is_written_as_text(generate_plan: Callable) -> None:
     name = '=HYPERLINK("http://x.invalid","klikk")'
     regions = [Region(code="99", name=name, counties="=1+1", email="@SUM(A1)")]
@@ -903,6 +910,7 @@ def _assert_usage_error(result: Result, *words: str) -> None:
         assert word in message
 
 
+@pytest.mark.slow
 def test_cli_generate_one_region(tmp_path: Path) -> None:
     result = _run(["generate", *COORDINATOR,
                    "--region", "42", "--year", "2026", "--out", str(tmp_path)])
@@ -921,6 +929,7 @@ def test_cli_unknown_region(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     args = ["generate", *COORDINATOR, "--region", "42", "--year", "2026", "--out", str(tmp_path)]
     assert _run(args).exit_code == 0
@@ -934,6 +943,7 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert path.read_bytes() != before  # a new file id
 
 
+@pytest.mark.slow
 def test_generate_writes_what_is_missing_and_keeps_what_exists(tmp_path: Path) -> None:
     args = ["generate", *COORDINATOR, "--year", "2026", "--out", str(tmp_path)]
     assert _run(args).exit_code == 0
@@ -950,6 +960,7 @@ def test_generate_writes_what_is_missing_and_keeps_what_exists(tmp_path: Path) -
         p: b for p, b in before.items() if p != gone}
 
 
+@pytest.mark.slow
 def test_force_checks_every_target_first_and_writes_all_or_nothing(tmp_path: Path) -> None:
     args = ["generate", *COORDINATOR, "--year", "2026", "--out", str(tmp_path)]
     assert _run(args).exit_code == 0
@@ -965,6 +976,7 @@ def test_force_checks_every_target_first_and_writes_all_or_nothing(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".~smso")) == []
 
 
+@pytest.mark.slow
 def test_force_writes_nothing_when_one_workbook_fails(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from smso_xl.round import generator
@@ -1039,6 +1051,7 @@ def test_cli_one_column_csv_is_a_usage_error(tmp_path: Path) -> None:
     _assert_usage_error(result, "code")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix,code", [
     (".csv", "03"), (".xlsx", "03"), (".yaml", "03"),
     (".xlsx", 3),

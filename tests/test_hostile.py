@@ -623,6 +623,7 @@ def _mutate(parts: dict[str, bytes], choice: st.DataObject) -> bytes:
     return bytes(raw)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(choice=st.data())

@@ -120,6 +120,7 @@ COMMANDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_command_leaves_every_input_unchanged(inbox: Path, tmp_path: Path,
                                               command: str) -> None:
@@ -139,6 +140,7 @@ def test_command_leaves_every_input_unchanged(inbox: Path, tmp_path: Path,
     assert temp_files(inbox, out) == []
 
 
+@pytest.mark.slow
 def test_feedback_never_writes_over_last_rounds_copy(inbox: Path) -> None:
     """The second round's inbox holds the first round's copy: a new copy gets a new name."""
     agder = inbox / "Agder.xlsx"
@@ -152,6 +154,7 @@ def test_feedback_never_writes_over_last_rounds_copy(inbox: Path) -> None:
                                                "Agder-tilbakemelding-3.xlsx"]
 
 
+@pytest.mark.slow
 def test_generate_never_writes_over_a_file_in_its_folder(inbox: Path) -> None:
     taken = inbox / "SMSO-handlingsplan-2026-42-Agder.xlsx"
     shutil.copy2(inbox / "Agder.xlsx", taken)
@@ -162,6 +165,7 @@ def test_generate_never_writes_over_a_file_in_its_folder(inbox: Path) -> None:
     assert list(unchanged(before, inbox)) == ["SMSO-handlingsplan-2026-03-Oslo.xlsx"]
 
 
+@pytest.mark.slow
 def test_demo_leaves_its_inbox_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo's own round, cut to two regions so that it runs in seconds (one answers
     twice, one sends a cut-off file): the inbox is recorded when checking starts and
@@ -213,6 +217,7 @@ def half_then_disk_full(target: str | os.PathLike[str]) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+@pytest.mark.slow
 def test_failed_overview_write_keeps_the_old_overview(inbox: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import xlsxwriter.workbook
@@ -304,6 +309,7 @@ def test_killed_mid_write_leaves_the_target_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["neste.xlsx", "oversikt.xlsx"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_killed_generate_leaves_only_whole_workbooks(tmp_path: Path) -> None:
     out = tmp_path / "utsendt"

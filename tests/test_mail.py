@@ -80,6 +80,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory):
                     new_file_id=lambda: "fixed-id", drafts=PlanDrafts())
 
 
+@pytest.mark.slow
 def test_each_workbook_gets_a_draft_beside_it(generated) -> None:
     assert [(f.path.name, f.draft.name if f.draft else None) for f in generated.files] == [
         ("SMSO-handlingsplan-2027-15-More-og-Romsdal.xlsx",
@@ -120,6 +121,7 @@ def test_draft_without_address_still_written_with_no_recipient(generated) -> Non
     assert only_attachment(message).get_content() == generated.files[1].path.read_bytes()
 
 
+@pytest.mark.slow
 def test_drafts_are_deterministic_apart_from_date_and_message_id(tmp_path: Path) -> None:
     def run(folder: str) -> bytes:
         result = generate(regions=REGIONS[:1], year=2027, out_dir=tmp_path / folder,
@@ -146,6 +148,7 @@ def test_non_ascii_file_name_is_rfc2231_encoded(tmp_path: Path) -> None:
     assert attachment.get_content() == workbook.read_bytes()
 
 
+@pytest.mark.slow
 def test_existing_draft_is_kept_without_force(tmp_path: Path) -> None:
     generate(regions=REGIONS[:1], year=2027, out_dir=tmp_path, settings=SETTINGS, now=NOW)
     draft = tmp_path / "SMSO-handlingsplan-2027-15-More-og-Romsdal.eml"
@@ -161,6 +164,7 @@ def test_existing_draft_is_kept_without_force(tmp_path: Path) -> None:
     assert parse(draft)["X-Unsent"] == "1"
 
 
+@pytest.mark.slow
 def test_cli_generate_drafts_names_the_regions_without_address(tmp_path: Path) -> None:
     regions = tmp_path / "regioner.csv"
     regions.write_text("code;name;counties;email\n15;Møre og Romsdal;Møre og Romsdal;"

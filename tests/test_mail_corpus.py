@@ -102,6 +102,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"root": root, "mails": mails, "expected": expected}
 
 
+@pytest.mark.slow
 def test_every_workbook_the_standard_library_finds_is_saved_byte_identical(
         corpus: dict[str, object], tmp_path: Path) -> None:
     root: Path = corpus["root"]  # type: ignore[assignment]

@@ -176,6 +176,7 @@ def reply_drafts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             for d in drafts} | {f"{d.source.stem}.eml": d.path for d in drafts}
 
 
+@pytest.mark.slow
 def test_3_reply_goes_to_the_whole_address_and_greets_by_first_name(
         reply_drafts: dict[str, Any]) -> None:
     draft = reply_drafts["Møre og Romsdal"]

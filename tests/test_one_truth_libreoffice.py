@@ -36,8 +36,9 @@ from smso_xl.round.validation import validate
 from smso_xl.template.config import default_regions
 from smso_xl.template.definition import Template, load_template
 from smso_xl.workbook import selfcheck
-from tests.libreoffice import require_soffice, runs_libreoffice, sheet_csv_many
+from tests.libreoffice import require_soffice, sheet_csv_many
 from tests.planting import FAULTS, Base, PlantedPlan, planted_plans
+from tests.tiers import runs_libreoffice
 
 SEED = 20261201
 PLANS = 200

@@ -415,6 +415,7 @@ def test_kontakter_is_every_regions_organisering_form(book: openpyxl.Workbook) -
     assert nothing["Status"] == "Ikke mottatt" and nothing["Leder"] is None
 
 
+@pytest.mark.slow
 def test_kontakter_shows_dates_as_dates(tmp_path: Path) -> None:
     form = {"Leder": "Siri Eide", "Forankret hos partene (dato)": D(2025, 11, 20),
             "Sist oppdatert (dato)": "28.01.2026", "Telefon leder": "+47 22 07 70 00"}

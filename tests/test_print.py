@@ -36,11 +36,12 @@ from smso_xl.template.definition import load_template
 from smso_xl.template.prefill import next_ids
 from smso_xl.template.values import format_date
 from smso_xl.workbook.fill import fill_plan as fill_into
-from tests.libreoffice import convert_many, require_soffice, runs_libreoffice
+from tests.libreoffice import convert_many, require_soffice
 from tests.printed import Page
 from tests.printed import by_sheet as _by_sheet
 from tests.printed import calibration as _calibration
 from tests.printed import pages_of as _pages
+from tests.tiers import runs_libreoffice
 from tests.workbooks import edit_workbook, template_copy
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]

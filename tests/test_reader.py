@@ -262,6 +262,7 @@ def test_calamine_types(tmp_path: Path) -> None:
 # --- tolerated edits ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_moved_columns(tmp_path: Path) -> None:
     path = make_plan(tmp_path, rows={"Tiltak": [{"Ansvarlig": "Kari", "Frist": "15.03.2026"}]})
     with edit_workbook(path) as wb:
@@ -276,6 +277,7 @@ def test_moved_columns(tmp_path: Path) -> None:
     assert tiltak.address("frist", 9) == "H9"
 
 
+@pytest.mark.slow
 def test_inserted_column_keeps_true_addresses(tmp_path: Path) -> None:
     path = make_plan(tmp_path, rows={"Tiltak": [{"Tiltak": "Skolebesøk", "Frist": "15.03.2026"}]})
     with edit_workbook(path) as wb:
@@ -291,6 +293,7 @@ def test_inserted_column_keeps_true_addresses(tmp_path: Path) -> None:
     assert tiltak.missing == () and book.findings == []
 
 
+@pytest.mark.slow
 def test_retyped_headers_and_line_breaks(tmp_path: Path) -> None:
     path = make_plan(tmp_path, rows={"Tiltak": [{"Ansvarlig": "Kari", "Budsjett (kr)": 900}]})
     with edit_workbook(path) as wb:
@@ -308,6 +311,7 @@ def test_retyped_headers_and_line_breaks(tmp_path: Path) -> None:
     assert tiltak.rows[0].cells["budsjett"].address == "O2"
 
 
+@pytest.mark.slow
 def test_title_row_inserted_above_the_header(tmp_path: Path) -> None:
     path = make_plan(tmp_path, rows={"Mål": [{"Mål": "Flere skolebesøk"}]})
     with edit_workbook(path) as wb:
@@ -319,6 +323,7 @@ def test_title_row_inserted_above_the_header(tmp_path: Path) -> None:
     assert mal.rows[0].cells["id"].value == "M1"
 
 
+@pytest.mark.slow
 def test_row_far_below_the_table_is_read(tmp_path: Path) -> None:
     path = make_plan(tmp_path, rows={"Tiltak": [{"Tiltak": "Skolebesøk"}]})
     with edit_workbook(path) as wb:
@@ -383,6 +388,7 @@ def test_missing_sheet(tmp_path: Path) -> None:
     assert "Risiko" not in book.tables and "Tiltak" in book.tables
 
 
+@pytest.mark.slow
 def test_missing_column(tmp_path: Path) -> None:
     path = make_plan(tmp_path, rows={"Mål": [{"Mål": "Flere skolebesøk", "Frist": "1.6.2026"}]})
     with edit_workbook(path) as wb:
@@ -422,6 +428,7 @@ def test_missing_organisering(tmp_path: Path) -> None:
 # --- identity ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_identity_from_properties_when_the_metadata_sheet_is_gone(tmp_path: Path) -> None:
     path = make_plan(tmp_path, region="03")
     with edit_workbook(path) as wb:

@@ -183,6 +183,7 @@ def test_a_year_of_rounds_through_libreoffice(tmp_path: Path) -> None:
     assert agder_row[header.index("Rader fjernet")] == 1
 
 
+@pytest.mark.slow
 def test_a_new_plan_year_carries_what_is_not_done(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -208,6 +209,7 @@ def test_a_new_plan_year_carries_what_is_not_done(tmp_path: Path) -> None:
     assert ids["A4"].value is None and ids["A4"].comment is None  # a fresh row: empty
 
 
+@pytest.mark.slow
 def test_the_newest_of_two_versions_is_carried_and_bad_sources_get_blank(
         tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
@@ -229,6 +231,7 @@ def test_the_newest_of_two_versions_is_carried_and_bad_sources_get_blank(
     assert len(result.generated.files) == len(REGIONS)  # every region gets a workbook
 
 
+@pytest.mark.slow
 def test_what_has_no_place_is_listed_not_dropped(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -249,6 +252,7 @@ def test_what_has_no_place_is_listed_not_dropped(tmp_path: Path) -> None:
     assert listed[0][:4] == ["Tiltak", "T1", "Egen merknad", "ring Kari"]
 
 
+@pytest.mark.slow
 def test_the_id_dropdowns_offer_the_carried_rows(tmp_path: Path) -> None:
     """Mål-ID and Gjelder list the IDs of the filled rows, and a prefilled workbook has some
     from the start: the lists' cached values (what a viewer that does not recalculate
@@ -286,6 +290,7 @@ ACTION = st.fixed_dictionaries({
 })
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(actions=st.lists(ACTION, min_size=1, max_size=6), leader=TEXT)
@@ -321,6 +326,7 @@ def test_a_prefilled_workbook_gives_back_every_carried_value(
 # --- the command line ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_commands_of_a_round(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

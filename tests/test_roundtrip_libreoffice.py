@@ -11,7 +11,8 @@ import pytest
 
 from smso_xl.round.validation import validate
 from tests.builders import TODAY, YEAR, clean_plan, codes_at, risk
-from tests.libreoffice import convert, require_soffice, runs_libreoffice
+from tests.libreoffice import convert, require_soffice
+from tests.tiers import runs_libreoffice
 from tests.workbooks import ADDRESSED_VERSION
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]

@@ -659,6 +659,7 @@ def test_computed_level_is_recomputed_not_trusted() -> None:
 # --- structure: where the data is --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rows_outside_table_are_read_at_their_true_cells(tmp_path: Path) -> None:
     path = clean_plan(tmp_path)
     far = TABLE_LAST_ROW + 40
@@ -688,6 +689,7 @@ def _swap_columns(ws: object, first: str, second: str) -> None:
         a.value, b.value = b.value, a.value
 
 
+@pytest.mark.slow
 def test_moved_columns(tmp_path: Path) -> None:
     path = clean_plan(tmp_path, action={"Ansvarlig": None, "Frist": "snart"})
     with edit_workbook(path) as book:
@@ -699,6 +701,7 @@ def test_moved_columns(tmp_path: Path) -> None:
     assert only(report, "date-invalid").startswith("Tiltak H2: ")
 
 
+@pytest.mark.slow
 def test_inserted_extra_column(tmp_path: Path) -> None:
     path = clean_plan(tmp_path, action={"Ansvarlig": None, "Frist": "snart"})
     with edit_workbook(path) as book:
@@ -715,6 +718,7 @@ def test_inserted_extra_column(tmp_path: Path) -> None:
     assert row.cells["ansvarlig"] == "I2" and row.values["tiltak"] == CLEAN_ACTION["Tiltak"]
 
 
+@pytest.mark.slow
 def test_retyped_header_and_header_with_line_break(tmp_path: Path) -> None:
     path = clean_plan(tmp_path, action={"Ansvarlig": None, "Budsjett (kr)": -100})
     with edit_workbook(path) as book:
@@ -728,6 +732,7 @@ def test_retyped_header_and_header_with_line_break(tmp_path: Path) -> None:
                                 ("number-negative", "Tiltak", "O2")]
 
 
+@pytest.mark.slow
 def test_missing_column_is_a_finding_not_silence(tmp_path: Path) -> None:
     path = clean_plan(tmp_path)
     with edit_workbook(path) as book:
@@ -736,6 +741,7 @@ def test_missing_column_is_a_finding_not_silence(tmp_path: Path) -> None:
     assert codes_at(report) == [("column-missing", "Tiltak", "H1")]
 
 
+@pytest.mark.slow
 def test_renamed_sheet_is_found_and_reported_by_its_name_in_the_file(tmp_path: Path) -> None:
     path = clean_plan(tmp_path, action={"Frist": "snart"})
     with edit_workbook(path) as book:
@@ -744,6 +750,7 @@ def test_renamed_sheet_is_found_and_reported_by_its_name_in_the_file(tmp_path: P
     assert codes_at(check(path)) == [("date-invalid", "TILTAK", "L2")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sheet", "gjelder"), [("Tiltak", "T1"), ("Mål", "M1")])
 def test_missing_sheet_is_one_finding_not_a_cascade(tmp_path: Path, sheet: str,
                                                     gjelder: str) -> None:
@@ -755,6 +762,7 @@ def test_missing_sheet_is_one_finding_not_a_cascade(tmp_path: Path, sheet: str,
     assert codes_at(check(path)) == [("sheet-missing", sheet, None)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sheet", "renamed"), [("Tiltak", "Aktiviteter"), ("Mål", "Mål 2026")])
 def test_renamed_data_sheet_is_read_by_its_headers(tmp_path: Path, sheet: str,
                                                    renamed: str) -> None:
@@ -772,6 +780,7 @@ def test_renamed_data_sheet_is_read_by_its_headers(tmp_path: Path, sheet: str,
     assert plan is not None and len(plan.rows[sheet]) == 1
 
 
+@pytest.mark.slow
 def test_missing_id_column_is_one_finding_not_a_cascade(tmp_path: Path) -> None:
     path = clean_plan(tmp_path, extra={"Risiko": [risk(Gjelder="M1")]})
     with edit_workbook(path) as book:
@@ -779,6 +788,7 @@ def test_missing_id_column_is_one_finding_not_a_cascade(tmp_path: Path) -> None:
     assert codes_at(check(path)) == [("column-missing", "Mål", "A1")]
 
 
+@pytest.mark.slow
 def test_merged_cells_in_a_filled_area(tmp_path: Path) -> None:
     second = {"ID": "T2", "Mål-ID": "M1", "Tiltak": "Foreldremøte", "Ansvarlig": "Ola Nordmann",
               "Frist": "snart", "Status": "Pågår"}
@@ -799,6 +809,7 @@ def test_merged_cells_in_a_filled_area(tmp_path: Path) -> None:
     assert (row2.row, row2.id) == (3, "T2")
 
 
+@pytest.mark.slow
 def test_date1904_workbook(tmp_path: Path) -> None:
     """A workbook saved by old Mac Excel counts dates from 1904-01-01. The same dates as
     serial numbers in the 1900 system would be four years and a day later: outside the plan
@@ -858,6 +869,7 @@ def _set_identity(path: Path, key: str, value: str, *, metadata: bool = True) ->
         prop.value = value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metadata", [True, False], ids=["metadata-sheet", "properties-only"])
 def test_template_version_unknown(tmp_path: Path, metadata: bool) -> None:
     path = clean_plan(tmp_path)
@@ -870,6 +882,7 @@ def test_template_version_unknown(tmp_path: Path, metadata: bool) -> None:
         "og 3.")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metadata", [True, False], ids=["metadata-sheet", "properties-only"])
 def test_region_unknown(tmp_path: Path, metadata: bool) -> None:
     path = clean_plan(tmp_path)
@@ -879,6 +892,7 @@ def test_region_unknown(tmp_path: Path, metadata: bool) -> None:
     assert report.files[0].region == "99" and not report.files[0].ok
 
 
+@pytest.mark.slow
 def test_other_template_id_is_not_the_template(tmp_path: Path) -> None:
     path = clean_plan(tmp_path)
     _set_identity(path, "template_id", "noe-annet")

@@ -68,6 +68,7 @@ def _json(*args: str) -> Any:
     return json.loads(run.stdout)
 
 
+@pytest.mark.slow
 def test_validate_output_matches_its_schema(rounds: tuple[Path, Path]) -> None:
     spring, _ = rounds
     report = _json("validate", str(spring), "--today", "2026-06-01")

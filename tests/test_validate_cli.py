@@ -243,6 +243,7 @@ def test_text_shows_file_level_findings_without_a_cell(tmp_path: Path) -> None:
 # --- inputs are never modified ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [
     pytest.param([], id="text"),
     pytest.param(["--format", "json"], id="json"),

@@ -67,6 +67,7 @@ def _codes(report_file: object) -> list[tuple[str, str | None, str | None]]:
     return [(f.code, f.sheet, f.cell) for f in report_file.findings]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_every_published_version_is_shipped_and_generate_writes_the_newest(
         tmp_path: Path) -> None:
     templates = load_templates()
@@ -85,6 +86,7 @@ def test_every_published_version_is_shipped_and_generate_writes_the_newest(
         c.header for c in V1.sheet("Egenvurdering").columns]
 
 
+@pytest.mark.slow
 def test_v1_and_v2_workbooks_validate_side_by_side(tmp_path: Path) -> None:
     passed = {"Oppfølging": "Ny runde med partene", "Ansvarlig": "Per Hansen",
               "Frist": dt.date(2026, 3, 1)}
@@ -106,6 +108,7 @@ def test_v1_and_v2_workbooks_validate_side_by_side(tmp_path: Path) -> None:
     assert ("deadline-overdue", "Egenvurdering", "F2") not in _codes(by_path[old])
 
 
+@pytest.mark.slow
 def test_frister_follows_the_version_of_each_plan(tmp_path: Path) -> None:
     passed = {"Oppfølging": "Ny runde med partene", "Ansvarlig": "Per Hansen",
               "Frist": dt.date(2026, 3, 1)}
@@ -118,6 +121,7 @@ def test_frister_follows_the_version_of_each_plan(tmp_path: Path) -> None:
     assert follow_ups == [("42", "Egenvurdering")]  # v1: no status, still followed up
 
 
+@pytest.mark.slow
 def test_an_unknown_version_is_a_file_level_finding(tmp_path: Path) -> None:
     raw = yaml.safe_load((templates_dir() / "smso-handlingsplan" / "2.yaml").read_text("utf-8"))
     future = parse_template({**raw, "version": "9"})
@@ -130,6 +134,7 @@ NEW_COLUMN = ('      - {key: reise, header: Reisekostnader (kr), kind: amount, w
               'number_format: "#,##0", summary: sum}\n')
 
 
+@pytest.mark.slow
 def test_a_number_column_with_a_total_on_oversikt_is_one_template_edit(tmp_path: Path) -> None:
     text = (templates_dir() / "smso-handlingsplan" / "2.yaml").read_text("utf-8")
     anchor = '         help: "Beløp i kroner (et tall)."}\n'
@@ -161,6 +166,7 @@ def test_a_number_column_with_a_total_on_oversikt_is_one_template_edit(tmp_path:
     assert "Reisekostnader (kr)" in headers
 
 
+@pytest.mark.slow
 def test_a_blank_plan_is_not_a_plan_from_version_2_on(tmp_path: Path) -> None:
     """A rule that comes with a version: version 2's Sjekk counts empty goal and action
     sheets, so version 2's validator does; version 1's Sjekk never did, nor does its check."""

@@ -9,8 +9,8 @@
 Row dicts are keyed by column *header*; a row naming a prefilled label (``Part``,
 ``Kriterium``) or an ``ID`` updates that row, any other row takes the next empty one
 (``smso_xl.workbook.fill.fill_plan``). Form dicts are keyed by the Organisering *label*.
-Generated templates are cached per region and year for the test session; each test gets
-its own copy.
+Generated templates, and plans filled with the same rows and form, are cached for the test
+session; each test gets its own copy.
 """
 
 from __future__ import annotations
@@ -75,11 +75,28 @@ def template_copy(tmp_path: Path, *, region: str = "42", year: int = 2026,
 def make_plan(tmp_path: Path, *, region: str = "42", year: int = 2026,
               rows: Rows | None = None, form: Mapping[str, object] | None = None,
               name: str | None = None, version: str = ADDRESSED_VERSION) -> Path:
-    """A plan for ``region`` and ``year`` in ``tmp_path``, filled with ``rows`` and ``form``."""
-    path = template_copy(tmp_path, region=region, year=year, name=name, version=version)
-    if rows or form:
-        fill_plan(path, rows=rows, form=form)
+    """A plan for ``region`` and ``year`` in ``tmp_path`` of template ``version``, filled with
+    ``rows`` and ``form``.
+
+    A plan filled once is copied when a test asks for the same rows and form again (filling
+    costs half a second; many tests start from the same clean plan)."""
+    if not (rows or form):
+        return template_copy(tmp_path, region=region, year=year, name=name, version=version)
+    key = repr((region, year, version, rows, form))
+    filled = _FILLED.get(key)
+    if filled is None:
+        folder = _CACHE / "filled" / str(len(_FILLED))
+        folder.mkdir(parents=True)
+        filled = fill_plan(template_copy(folder, region=region, year=year, version=version),
+                           rows=rows, form=form)
+        _FILLED[key] = filled
+    path = tmp_path / (name or f"plan-{region}-{year}.xlsx")
+    shutil.copyfile(filled, path)
     return path
+
+
+#: Plans filled by ``make_plan``, by what was typed into them (their repr).
+_FILLED: dict[str, Path] = {}
 
 
 # --- filling and editing any template-shaped workbook ---------------------------------------
