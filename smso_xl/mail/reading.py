@@ -682,7 +682,7 @@ def _sender(msg: Message) -> tuple[str, str]:
         return "", ""
     header = _header_object("From", raw)
     name, address = sender_of(getattr(header, "addresses", None), str(header))
-    if "=?" in raw and not _ADDR_SPEC.fullmatch(address):
+    if "=?" in raw and not _BARE_ADDRESS.fullmatch(address):
         decoded = _encoded_words_decoded(_repaired(raw))
         header = _header_object("From", decoded)
         name, address = sender_of(getattr(header, "addresses", None), decoded)
@@ -722,11 +722,11 @@ def sender_of(addresses: Sequence[Any] | None, text: str) -> tuple[str, str]:
                 break
             before.insert(0, earlier.username)
         name = ", ".join(part for part in [*before, address.display_name] if part)
-        if _ADDR_SPEC.fullmatch(_text(address.addr_spec)):
+        if _BARE_ADDRESS.fullmatch(_text(address.addr_spec)):
             return _text(name), _text(address.addr_spec)
     # No address at all: keep what there is as the name, never as the address.
     name, address = email.utils.parseaddr(text)
-    if not _ADDR_SPEC.fullmatch(address):
+    if not _BARE_ADDRESS.fullmatch(address):
         name, address = text, ""
     return _decoded(" ".join(name.split())), _text(address)
 
@@ -802,7 +802,7 @@ def msg_mail(message: Any, path: Path) -> Mail:
 _MSG_SMTP_STREAMS = (("__substg1.0_5D01", None), ("__substg1.0_5D02", None),
                      ("__substg1.0_0C1F", "__substg1.0_0C1E"),
                      ("__substg1.0_0065", "__substg1.0_0064"))
-_ADDR_SPEC = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\".]+")
+_BARE_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\".]+")
 
 
 def _msg_smtp_address(message: Any) -> str:
@@ -817,7 +817,7 @@ def _msg_smtp_address(message: Any) -> str:
             value = _text(str(read(stream) or "")).strip()
         except Exception:  # a damaged stream: try the next
             continue
-        if _ADDR_SPEC.fullmatch(value):
+        if _BARE_ADDRESS.fullmatch(value):
             return value
     return ""
 
