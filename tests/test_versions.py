@@ -290,9 +290,10 @@ def test_a_version_2_plan_goes_into_version_3_and_back_out_through_libreoffice(
     actions = consolidate([v3], today=TODAY).rows("Tiltak")
     out = write_overview(consolidate([v3], today=TODAY), tmp_path / "oversikt.xlsx")
     sheet = openpyxl.load_workbook(out)["Tiltak"]
-    headers = [c.value for c in sheet[1]]
+    table = list(sheet[next(iter(sheet.tables.values())).ref])  # under the title and note
+    headers = [c.value for c in table[0]]
     (row,) = [dict(zip(headers, (c.value for c in r), strict=False))
-              for r in sheet.iter_rows(min_row=2) if r[0].value]
+              for r in table[1:] if r[0].value]
     assert len(actions) == 1
     for header, value in {**extra, "Tiltak": "Skolebesøk (03)", "Ansvarlig": "Kari Nordmann",
                           "Frist": dt.date(2026, 10, 1), "Status": "Pågår",
