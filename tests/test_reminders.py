@@ -23,6 +23,9 @@ from smso_xl.template.config import Region, load_settings
 from tests.season import COORDINATOR
 from tests.test_rules import TODAY, clean_plan
 
+# Each test consolidates a round and writes its overview: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
+
 REGIONS = [Region("03", "Oslo", "Oslo", "smso@oslo.example.no"),
            Region("40", "Telemark", "Telemark", "smso@telemark.example.no"),
            Region("42", "Agder", "Agder", "smso@agder.example.no"),

@@ -219,6 +219,7 @@ def _v12_plans(tmp_path: Path) -> list[Path]:
             _plan(tmp_path, V2, "03", follow_up={**follow, "Status": "Pågår"}, extra=extra)]
 
 
+@pytest.mark.slow
 def test_generate_from_carries_versions_1_and_2_into_3_with_nothing_lost(
         tmp_path: Path) -> None:
     sources = _v12_plans(tmp_path)
