@@ -4,3 +4,7 @@
 - ``render`` — results as Norwegian console text; ``text`` — click's own words in
   Norwegian; ``docs`` — the generated page of finding codes.
 """
+
+from .commands import main  # the console script `smso-xl` (setup.cfg: smso_xl.cli:main)
+
+__all__ = ["main"]
