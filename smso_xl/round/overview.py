@@ -590,6 +590,7 @@ _WRAPPED_LINE = 13.5
 # height for the charts. (Inches; the footer stays 0.3 in from the edge.)
 _OVERSIKT_MARGINS = {"left": 0.4, "right": 0.4, "top": 0.4, "bottom": 0.5}
 MIN_CHART_ROWS = 12
+MIN_EXCEL_SCALE = 10  # the smallest print scale Excel (and xlsxwriter) accepts
 MIN_CHART_PT = 8.2  # the charts' text printed at least this size, whatever the page's scale
 _FORFALT = ("Forfalt = mål, tiltak og risikoer med frist før denne datoen og status ikke "
             "Fullført eller Avlyst (arket Frister viser også oppfølgingen av egenvurderingen).")
@@ -703,6 +704,8 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
     chart_rows = max(MIN_CHART_ROWS,
                      math.floor((_PAGE_HEIGHT_PT * 100 / scale - used) / 15) - 1)
     scale = min(scale, math.floor(100 * _PAGE_HEIGHT_PT / (used + 15 * (chart_rows + 1))))
+    # Hundreds of regions do not fit one page at any scale Excel allows: the least it does.
+    scale = max(scale, MIN_EXCEL_SCALE)
     _charts(book, ws, result, fmt, note + 2, chart_rows, columns, scale)
     ws.print_area(0, 0, note + 2 + chart_rows, len(columns) - 1)
     _print_setup(ws, fmt, widths)
