@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import warnings
 from collections.abc import Callable, Collection, Sequence
@@ -255,6 +256,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> 
 CHARS_PER_WIDTH = 1.2
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same texts recur in many regions' plans
 def _lines(text: str, width: float) -> int:
     """How many lines wrapped text takes in a column ``width`` characters wide (roughly)."""
     per_line = max(width * CHARS_PER_WIDTH, 1)
@@ -325,30 +327,39 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
         ws.write_string(first_row + 1, 0, empty, fmt.cell("text", "note"))
     # Per column, once per table (a table has up to a million cells): the format without a
     # style, made on first use as before (the order formats are made in numbers them in the
-    # file), and the length from which text may wrap to a second line.
+    # file), and the length from which wrapping text may take a second line (None: it
+    # does not wrap).
     plain: list[Any] = [None] * len(columns)
-    one_line = [max(column.width * CHARS_PER_WIDTH, 1) for column in columns]
+    one_line = [max(column.width * CHARS_PER_WIDTH, 1) if column.wrap else None
+                for column in columns]
+    styled = {index for index, column in enumerate(columns)
+              if column.colour or column.shape == VALUE_KIND}
+    write_string = ws.write_string
     for offset, values in enumerate(rows, start=1):
         marked = red[offset - 1] if red else ()
         row = first_row + offset
         lines = 1
-        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
-            style = ("red" if index in marked else
-                     str(value) if column.colour and str(value) in fmt.fills else None)
-            if column.shape == VALUE_KIND:  # before and after: each value by its own type
-                cell_format = fmt.cell(_kind_of_value(value), style, column.wrap)
-            elif style is None:
+        for index, value in enumerate(values):
+            if marked or index in styled:
+                cell_format = _styled_format(fmt, columns[index], value, index in marked)
+            else:
                 cell_format = plain[index]
                 if cell_format is None:
+                    column = columns[index]
                     cell_format = plain[index] = fmt.cell(column.shape, None, column.wrap)
+            if value.__class__ is str and value and len(value) <= MAX_CELL_TEXT:
+                write_string(row, index, value, cell_format)  # most cells (as _put does)
+                # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
+                # text on opening a generated file, so the height is set here from the text.
+                limit = one_line[index]
+                if limit is not None and (len(value) > limit or "\n" in value):
+                    lines = max(lines, _lines(value, columns[index].width))
             else:
-                cell_format = fmt.cell(column.shape, style, column.wrap)
-            _put(ws, row, index, value, cell_format)
-            # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
-            # text on opening a generated file, so the height is set here from the text.
-            if (column.wrap and isinstance(value, str)
-                    and (len(value) > one_line[index] or "\n" in value)):
-                lines = max(lines, _lines(value, column.width))
+                _put(ws, row, index, value, cell_format)
+                if one_line[index] is not None and isinstance(value, str):
+                    lines = max(lines, _lines(value, columns[index].width))
+        if len(values) != len(columns):
+            raise ValueError(f"a row of {len(values)} values in a table of {len(columns)} columns")
         if lines > 1:
             ws.set_row(row, min(15.0 * lines, 409))
     if data_sheet:
@@ -368,7 +379,20 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
             ws.set_header(f'&L&"-,Bold"{_escaped(title[0])}&"-,Regular" – '
                           f"{_escaped(title[1])}")
         ws.print_area(first_row if across else 0, 0, last, len(printed) - 1)
+    # xlsxwriter remembers each cell of a table, to refuse a later table or merged range
+    # over it: 130 bytes a cell, a third of the memory the overview takes. Nothing is put
+    # over a table once it is written (its title is above it).
+    ws.table_cells.clear()
     return [c.width for c in columns]
+
+
+def _styled_format(fmt: _Formats, column: _Col, value: object, red: bool) -> Any:
+    """The format of a cell shown red (overdue), coloured by its value (``column.colour``),
+    or by its value's own type (Endringer's Før and Nå)."""
+    style = ("red" if red else
+             str(value) if column.colour and str(value) in fmt.fills else None)
+    kind = _kind_of_value(value) if column.shape == VALUE_KIND else column.shape
+    return fmt.cell(kind, style, column.wrap)
 
 
 def _escaped(text: str) -> str:
@@ -400,13 +424,22 @@ def _shown_length(value: object) -> int:
     return 0
 
 
+def _longest(values: Sequence[object]) -> int:
+    """The most characters any of ``values`` takes on one line (:func:`_shown_length`);
+    text on one line, the most of a table's cells, measured by its length alone."""
+    texts = [v for v in values if v.__class__ is str and "\n" not in v]  # type: ignore[operator]
+    others = [v for v in values if v.__class__ is not str or "\n" in v]  # type: ignore[operator]
+    return max(max(map(len, texts), default=0),  # type: ignore[arg-type]
+               max(map(_shown_length, others), default=0))
+
+
 def _fitted_columns(columns: Sequence[_Col], rows: Sequence[Sequence[object]]) -> list[_Col]:
     """Each column as wide as its longest value on one line, within bounds: a ``fit``
     column (a file name) may grow to be never cut; any other only shrinks from its width,
     never below its header's longest word (a header wraps between words)."""
     fitted = []
     for index, column in enumerate(columns):
-        longest = max((_shown_length(values[index]) for values in rows), default=0)
+        longest = _longest([values[index] for values in rows])
         word = max(map(len, column.header.split()), default=1)
         if column.fixed:
             width = column.width
@@ -510,8 +543,8 @@ def _widen(widths: list[float], wrapping: Sequence[int],
     per_column = {i: lines(i, widths[i]) for i in wrapping}
 
     def measure(columns: dict[int, list[int]]) -> tuple[int, int]:
-        tall = sum(max((column[r] for column in columns.values()), default=1)
-                   for r in range(count))
+        # each row as tall as its most lines (a row without wrapping columns: one line)
+        tall = sum(map(max, zip(*columns.values(), strict=True))) if columns else count
         return tall, sum(map(sum, columns.values()))
 
     now = measure(per_column)
