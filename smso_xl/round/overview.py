@@ -1106,15 +1106,17 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     template = result.template
     yes, no = template.yes_no
     region_name = _region_namer(result)
+    # Per sheet, once: the keys of the columns shown (a sheet has thousands of deadlines).
+    keys = {sheet.name: [sheet.key_of(role) or "" for role in
+                         (Role.ID, Role.TITLE, Role.OWNER, Role.STATUS)]
+            for sheet in template.tables}
     rows = []
     for due in result.deadlines(DUE_WITHIN_DAYS):
         sub, sheet, r = due.submission, due.sheet, due.row
-        ident_key = sheet.key_of(Role.ID)
+        ident_key, title, owner, status = keys[sheet.name]
         ident = r.shown(ident_key) if ident_key else _criterion_number(result, r)
-        rows.append([sub.region, region_name(sub), sheet.name, ident,
-                     r.shown(sheet.key_of(Role.TITLE) or ""),
-                     r.shown(sheet.key_of(Role.OWNER) or ""),
-                     due.deadline, r.shown(sheet.key_of(Role.STATUS) or ""), due.days,
+        rows.append([sub.region, region_name(sub), sheet.name, ident, r.shown(title),
+                     r.shown(owner), due.deadline, r.shown(status), due.days,
                      yes if due.overdue else no, sub.path.name, r.sheet, r.row])
 
     def header(role: str) -> str:
