@@ -416,7 +416,9 @@ def consolidate(
     year = choose(submissions, known, year, exclude_invalid=exclude_invalid)
     findings = _conflicting_copies(submissions)
     _credit(submissions, expected, year)
-    summaries = [_summarise(region, submissions, template, today) for region in expected]
+    chosen_by_region, credited = _by_region(submissions)
+    summaries = [_summarise(region, chosen_by_region, credited, template, today)
+                 for region in expected]
     names = {r.code: r.name for r in expected}
     shared = _shared_rows([s for s in submissions if s.included], template)
     findings += [_shared_finding(pair, names) for pair in shared]
@@ -481,10 +483,13 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
             newest.status = INCLUDED
         else:
             newest.status = EXCLUDED if exclude_invalid else INCLUDED_WITH_ERRORS
+    by_path: dict[Path, Submission] = {}
+    for sub in reversed(submissions):  # the first of a path, as a search from the start
+        by_path[sub.path] = sub
     for sub in submissions:
         # A copy of a version that was itself superseded points at the version that won.
-        original = next((s for s in submissions if s.path == sub.superseded_by), None)
-        if sub.status == DUPLICATE and original is not None and original.superseded_by:
+        original = by_path.get(sub.superseded_by) if sub.status == DUPLICATE else None
+        if original is not None and original.superseded_by:
             sub.superseded_by = original.superseded_by
 
 
@@ -619,12 +624,25 @@ def _shared_finding(pair: SharedRows, names: dict[str, str]) -> Finding:
                    count=pair.count, of=pair.of)
 
 
-def _summarise(region: Region, submissions: Sequence[Submission], template: Template,
+def _by_region(submissions: Sequence[Submission]) -> tuple[dict[str, Submission],
+                                                             dict[str, list[Submission]]]:
+    """Per region code, once for all regions: its chosen submission (the first), and the
+    unreadable files credited to it (:func:`_credit`)."""
+    chosen: dict[str, Submission] = {}
+    credited: dict[str, list[Submission]] = defaultdict(list)
+    for sub in submissions:
+        if sub.status in (INCLUDED, INCLUDED_WITH_ERRORS, EXCLUDED):
+            chosen.setdefault(sub.region or "", sub)
+        if sub.credited_to is not None:
+            credited[sub.credited_to].append(sub)
+    return chosen, credited
+
+
+def _summarise(region: Region, chosen_by_region: dict[str, Submission],
+               credited: dict[str, list[Submission]], template: Template,
                today: dt.date) -> RegionSummary:
-    chosen = next((s for s in submissions if s.region == region.code and s.status in
-                   (INCLUDED, INCLUDED_WITH_ERRORS, EXCLUDED)), None)
-    unreadable = sorted((s for s in submissions if s.credited_to == region.code),
-                        key=_newness, reverse=True)
+    chosen = chosen_by_region.get(region.code)
+    unreadable = sorted(credited.get(region.code, ()), key=_newness, reverse=True)
     summary = RegionSummary(region=region, submission=chosen, unreadable=unreadable)
     if chosen is None or chosen.report.plan is None or not chosen.included:
         return summary

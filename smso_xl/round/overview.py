@@ -573,14 +573,9 @@ def _wraps(column: _Col) -> bool:
     return column.wrap and column.shape in ("text", "@") and not column.colour
 
 
-def _region_name(result: Consolidation, sub: Submission) -> str:
-    """The name from the region list; the workbook's own for a region not on it."""
-    known = next((s.region.name for s in result.regions if s.region.code == sub.region), None)
-    return known or (sub.identity.region_name if sub.identity else "")
-
-
 def _region_namer(result: Consolidation) -> Callable[[Submission], str]:
-    """:func:`_region_name` for a sheet of thousands of rows: the list is looked up once."""
+    """A submission's region's name from the region list (the list looked up once); the
+    workbook's own for a region not on it."""
     names: dict[str | None, str] = {}
     for summary in reversed(result.regions):  # the first of a repeated code wins, as above
         names[summary.region.code] = summary.region.name
@@ -1197,7 +1192,8 @@ def _innsendinger(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                _Col("Avsender", 20, fit=True), _Col("Emne", 30), _Col("År", 7, "number"),
                _Col("Malversjon", 10), _Col("SHA-256", 24, wrap=False),
                _Col("Sti", 40, wrap=False)]
-    rows = [[sub.region, _region_name(result, sub), sub.path.name, sub.status,
+    region_name = _region_namer(result)
+    rows = [[sub.region, region_name(sub), sub.path.name, sub.status,
              sub.superseded_by.name if sub.superseded_by else None,
              # why a file is not used, unless another file replaced it
              None if sub.included or sub.superseded_by else sub.reason(),
