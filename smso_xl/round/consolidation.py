@@ -28,7 +28,7 @@ from ..base.batch import paused_gc
 from ..base.findings import Finding, finding
 from ..template.config import Region, default_parties, default_regions, plan_of_file_name
 from ..template.definition import Figure, Role, Sheet, Template, TemplateSet, load_templates
-from ..template.rules import PlanRow
+from ..template.rules import Plan, PlanRow
 from ..template.values import fold
 from .submission import (
     DUPLICATE,
@@ -396,7 +396,8 @@ def consolidate(
     """Read, validate and choose; the result is ready for ``overview.write_overview``.
     ``jobs`` worker processes read the files (``None``: one per core for many files);
     ``keep_tables``, ``templates`` and ``provenance`` (who sent each file, which the newest
-    version falls back on) as for :func:`validation.validate`."""
+    version falls back on) as for :func:`validation.validate`; ``keep_tables=False`` also
+    leaves out the plan rows' cell addresses (``PlanRow.cells``), which the findings made."""
     templates = templates or load_templates()
     template = templates.newest  # the overview's columns: every version's keys land in them
     today = today or dt.date.today()
@@ -409,16 +410,28 @@ def consolidate(
                                      known_regions=known, year=year, parties=parties,
                                      jobs=jobs, progress=progress, keep_tables=keep_tables):
             add_provenance(report, provenance)
+            if not keep_tables and report.plan is not None:
+                _without_addresses(report.plan)
             submissions.append(Submission(report=report))
     year = choose(submissions, known, year, exclude_invalid=exclude_invalid)
     findings = _conflicting_copies(submissions)
     _credit(submissions, expected, year)
-    summaries = [_summarise(region, submissions, template, today) for region in expected]
+    chosen_by_region, credited = _by_region(submissions)
+    summaries = [_summarise(region, chosen_by_region, credited, template, today)
+                 for region in expected]
     names = {r.code: r.name for r in expected}
     shared = _shared_rows([s for s in submissions if s.included], template)
     findings += [_shared_finding(pair, names) for pair in shared]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
                          submissions=submissions, findings=findings, shared=shared)
+
+
+def _without_addresses(plan: Plan) -> None:
+    """Each row's cell addresses only the findings needed, and they are made: a quarter of
+    the memory of a round's plans, which stay until the overview is written."""
+    for rows in plan.rows.values():
+        for row in rows:
+            row.cells = {}
 
 
 def choose(submissions: list[Submission], known: set[str], year: int | None = None, *,
@@ -470,10 +483,13 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
             newest.status = INCLUDED
         else:
             newest.status = EXCLUDED if exclude_invalid else INCLUDED_WITH_ERRORS
+    by_path: dict[Path, Submission] = {}
+    for sub in reversed(submissions):  # the first of a path, as a search from the start
+        by_path[sub.path] = sub
     for sub in submissions:
         # A copy of a version that was itself superseded points at the version that won.
-        original = next((s for s in submissions if s.path == sub.superseded_by), None)
-        if sub.status == DUPLICATE and original is not None and original.superseded_by:
+        original = by_path.get(sub.superseded_by) if sub.status == DUPLICATE else None
+        if original is not None and original.superseded_by:
             sub.superseded_by = original.superseded_by
 
 
@@ -608,12 +624,25 @@ def _shared_finding(pair: SharedRows, names: dict[str, str]) -> Finding:
                    count=pair.count, of=pair.of)
 
 
-def _summarise(region: Region, submissions: Sequence[Submission], template: Template,
+def _by_region(submissions: Sequence[Submission]) -> tuple[dict[str, Submission],
+                                                             dict[str, list[Submission]]]:
+    """Per region code, once for all regions: its chosen submission (the first), and the
+    unreadable files credited to it (:func:`_credit`)."""
+    chosen: dict[str, Submission] = {}
+    credited: dict[str, list[Submission]] = defaultdict(list)
+    for sub in submissions:
+        if sub.status in (INCLUDED, INCLUDED_WITH_ERRORS, EXCLUDED):
+            chosen.setdefault(sub.region or "", sub)
+        if sub.credited_to is not None:
+            credited[sub.credited_to].append(sub)
+    return chosen, credited
+
+
+def _summarise(region: Region, chosen_by_region: dict[str, Submission],
+               credited: dict[str, list[Submission]], template: Template,
                today: dt.date) -> RegionSummary:
-    chosen = next((s for s in submissions if s.region == region.code and s.status in
-                   (INCLUDED, INCLUDED_WITH_ERRORS, EXCLUDED)), None)
-    unreadable = sorted((s for s in submissions if s.credited_to == region.code),
-                        key=_newness, reverse=True)
+    chosen = chosen_by_region.get(region.code)
+    unreadable = sorted(credited.get(region.code, ()), key=_newness, reverse=True)
     summary = RegionSummary(region=region, submission=chosen, unreadable=unreadable)
     if chosen is None or chosen.report.plan is None or not chosen.included:
         return summary

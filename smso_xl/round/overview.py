@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import warnings
 from collections.abc import Callable, Collection, Sequence
@@ -255,6 +256,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> 
 CHARS_PER_WIDTH = 1.2
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same texts recur in many regions' plans
 def _lines(text: str, width: float) -> int:
     """How many lines wrapped text takes in a column ``width`` characters wide (roughly)."""
     per_line = max(width * CHARS_PER_WIDTH, 1)
@@ -325,30 +327,39 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
         ws.write_string(first_row + 1, 0, empty, fmt.cell("text", "note"))
     # Per column, once per table (a table has up to a million cells): the format without a
     # style, made on first use as before (the order formats are made in numbers them in the
-    # file), and the length from which text may wrap to a second line.
+    # file), and the length from which wrapping text may take a second line (None: it
+    # does not wrap).
     plain: list[Any] = [None] * len(columns)
-    one_line = [max(column.width * CHARS_PER_WIDTH, 1) for column in columns]
+    one_line = [max(column.width * CHARS_PER_WIDTH, 1) if column.wrap else None
+                for column in columns]
+    styled = {index for index, column in enumerate(columns)
+              if column.colour or column.shape == VALUE_KIND}
+    write_string = ws.write_string
     for offset, values in enumerate(rows, start=1):
         marked = red[offset - 1] if red else ()
         row = first_row + offset
         lines = 1
-        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
-            style = ("red" if index in marked else
-                     str(value) if column.colour and str(value) in fmt.fills else None)
-            if column.shape == VALUE_KIND:  # before and after: each value by its own type
-                cell_format = fmt.cell(_kind_of_value(value), style, column.wrap)
-            elif style is None:
+        for index, value in enumerate(values):
+            if marked or index in styled:
+                cell_format = _styled_format(fmt, columns[index], value, index in marked)
+            else:
                 cell_format = plain[index]
                 if cell_format is None:
+                    column = columns[index]
                     cell_format = plain[index] = fmt.cell(column.shape, None, column.wrap)
+            if value.__class__ is str and value and len(value) <= MAX_CELL_TEXT:
+                write_string(row, index, value, cell_format)  # most cells (as _put does)
+                # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
+                # text on opening a generated file, so the height is set here from the text.
+                limit = one_line[index]
+                if limit is not None and (len(value) > limit or "\n" in value):
+                    lines = max(lines, _lines(value, columns[index].width))
             else:
-                cell_format = fmt.cell(column.shape, style, column.wrap)
-            _put(ws, row, index, value, cell_format)
-            # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
-            # text on opening a generated file, so the height is set here from the text.
-            if (column.wrap and isinstance(value, str)
-                    and (len(value) > one_line[index] or "\n" in value)):
-                lines = max(lines, _lines(value, column.width))
+                _put(ws, row, index, value, cell_format)
+                if one_line[index] is not None and isinstance(value, str):
+                    lines = max(lines, _lines(value, columns[index].width))
+        if len(values) != len(columns):
+            raise ValueError(f"a row of {len(values)} values in a table of {len(columns)} columns")
         if lines > 1:
             ws.set_row(row, min(15.0 * lines, 409))
     if data_sheet:
@@ -368,7 +379,20 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
             ws.set_header(f'&L&"-,Bold"{_escaped(title[0])}&"-,Regular" – '
                           f"{_escaped(title[1])}")
         ws.print_area(first_row if across else 0, 0, last, len(printed) - 1)
+    # xlsxwriter remembers each cell of a table, to refuse a later table or merged range
+    # over it: 130 bytes a cell, a third of the memory the overview takes. Nothing is put
+    # over a table once it is written (its title is above it).
+    ws.table_cells.clear()
     return [c.width for c in columns]
+
+
+def _styled_format(fmt: _Formats, column: _Col, value: object, red: bool) -> Any:
+    """The format of a cell shown red (overdue), coloured by its value (``column.colour``),
+    or by its value's own type (Endringer's Før and Nå)."""
+    style = ("red" if red else
+             str(value) if column.colour and str(value) in fmt.fills else None)
+    kind = _kind_of_value(value) if column.shape == VALUE_KIND else column.shape
+    return fmt.cell(kind, style, column.wrap)
 
 
 def _escaped(text: str) -> str:
@@ -400,13 +424,22 @@ def _shown_length(value: object) -> int:
     return 0
 
 
+def _longest(values: Sequence[object]) -> int:
+    """The most characters any of ``values`` takes on one line (:func:`_shown_length`);
+    text on one line, the most of a table's cells, measured by its length alone."""
+    texts = [v for v in values if v.__class__ is str and "\n" not in v]  # type: ignore[operator]
+    others = [v for v in values if v.__class__ is not str or "\n" in v]  # type: ignore[operator]
+    return max(max(map(len, texts), default=0),  # type: ignore[arg-type]
+               max(map(_shown_length, others), default=0))
+
+
 def _fitted_columns(columns: Sequence[_Col], rows: Sequence[Sequence[object]]) -> list[_Col]:
     """Each column as wide as its longest value on one line, within bounds: a ``fit``
     column (a file name) may grow to be never cut; any other only shrinks from its width,
     never below its header's longest word (a header wraps between words)."""
     fitted = []
     for index, column in enumerate(columns):
-        longest = max((_shown_length(values[index]) for values in rows), default=0)
+        longest = _longest([values[index] for values in rows])
         word = max(map(len, column.header.split()), default=1)
         if column.fixed:
             width = column.width
@@ -510,8 +543,8 @@ def _widen(widths: list[float], wrapping: Sequence[int],
     per_column = {i: lines(i, widths[i]) for i in wrapping}
 
     def measure(columns: dict[int, list[int]]) -> tuple[int, int]:
-        tall = sum(max((column[r] for column in columns.values()), default=1)
-                   for r in range(count))
+        # each row as tall as its most lines (a row without wrapping columns: one line)
+        tall = sum(map(max, zip(*columns.values(), strict=True))) if columns else count
         return tall, sum(map(sum, columns.values()))
 
     now = measure(per_column)
@@ -540,14 +573,9 @@ def _wraps(column: _Col) -> bool:
     return column.wrap and column.shape in ("text", "@") and not column.colour
 
 
-def _region_name(result: Consolidation, sub: Submission) -> str:
-    """The name from the region list; the workbook's own for a region not on it."""
-    known = next((s.region.name for s in result.regions if s.region.code == sub.region), None)
-    return known or (sub.identity.region_name if sub.identity else "")
-
-
 def _region_namer(result: Consolidation) -> Callable[[Submission], str]:
-    """:func:`_region_name` for a sheet of thousands of rows: the list is looked up once."""
+    """A submission's region's name from the region list (the list looked up once); the
+    workbook's own for a region not on it."""
     names: dict[str | None, str] = {}
     for summary in reversed(result.regions):  # the first of a repeated code wins, as above
         names[summary.region.code] = summary.region.name
@@ -590,6 +618,7 @@ _WRAPPED_LINE = 13.5
 # height for the charts. (Inches; the footer stays 0.3 in from the edge.)
 _OVERSIKT_MARGINS = {"left": 0.4, "right": 0.4, "top": 0.4, "bottom": 0.5}
 MIN_CHART_ROWS = 12
+MIN_EXCEL_SCALE = 10  # the smallest print scale Excel (and xlsxwriter) accepts
 MIN_CHART_PT = 8.2  # the charts' text printed at least this size, whatever the page's scale
 _FORFALT = ("Forfalt = mål, tiltak og risikoer med frist før denne datoen og status ikke "
             "Fullført eller Avlyst (arket Frister viser også oppfølgingen av egenvurderingen).")
@@ -703,6 +732,8 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
     chart_rows = max(MIN_CHART_ROWS,
                      math.floor((_PAGE_HEIGHT_PT * 100 / scale - used) / 15) - 1)
     scale = min(scale, math.floor(100 * _PAGE_HEIGHT_PT / (used + 15 * (chart_rows + 1))))
+    # Hundreds of regions do not fit one page at any scale Excel allows: the least it does.
+    scale = max(scale, MIN_EXCEL_SCALE)
     _charts(book, ws, result, fmt, note + 2, chart_rows, columns, scale)
     ws.print_area(0, 0, note + 2 + chart_rows, len(columns) - 1)
     _print_setup(ws, fmt, widths)
@@ -1070,15 +1101,17 @@ def _frister(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     template = result.template
     yes, no = template.yes_no
     region_name = _region_namer(result)
+    # Per sheet, once: the keys of the columns shown (a sheet has thousands of deadlines).
+    keys = {sheet.name: [sheet.key_of(role) or "" for role in
+                         (Role.ID, Role.TITLE, Role.OWNER, Role.STATUS)]
+            for sheet in template.tables}
     rows = []
     for due in result.deadlines(DUE_WITHIN_DAYS):
         sub, sheet, r = due.submission, due.sheet, due.row
-        ident_key = sheet.key_of(Role.ID)
+        ident_key, title, owner, status = keys[sheet.name]
         ident = r.shown(ident_key) if ident_key else _criterion_number(result, r)
-        rows.append([sub.region, region_name(sub), sheet.name, ident,
-                     r.shown(sheet.key_of(Role.TITLE) or ""),
-                     r.shown(sheet.key_of(Role.OWNER) or ""),
-                     due.deadline, r.shown(sheet.key_of(Role.STATUS) or ""), due.days,
+        rows.append([sub.region, region_name(sub), sheet.name, ident, r.shown(title),
+                     r.shown(owner), due.deadline, r.shown(status), due.days,
                      yes if due.overdue else no, sub.path.name, r.sheet, r.row])
 
     def header(role: str) -> str:
@@ -1159,7 +1192,8 @@ def _innsendinger(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
                _Col("Avsender", 20, fit=True), _Col("Emne", 30), _Col("År", 7, "number"),
                _Col("Malversjon", 10), _Col("SHA-256", 24, wrap=False),
                _Col("Sti", 40, wrap=False)]
-    rows = [[sub.region, _region_name(result, sub), sub.path.name, sub.status,
+    region_name = _region_namer(result)
+    rows = [[sub.region, region_name(sub), sub.path.name, sub.status,
              sub.superseded_by.name if sub.superseded_by else None,
              # why a file is not used, unless another file replaced it
              None if sub.included or sub.superseded_by else sub.reason(),
