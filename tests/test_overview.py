@@ -27,7 +27,7 @@ from smso_xl.round.consolidation import (
 )
 from smso_xl.round.generator import generate
 from smso_xl.round.overview import CHARS_PER_WIDTH, sheet_names, write_overview
-from smso_xl.template.config import default_regions
+from smso_xl.template.config import Region, default_regions
 from smso_xl.template.definition import load_template
 from tests.workbooks import edit_workbook, fill_plan
 
@@ -728,3 +728,23 @@ def test_cli_and_overview_do_not_import_pandas() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"
+
+
+def test_oversikt_of_hundreds_of_regions_prints_pages_down_with_its_header(
+        tmp_path: Path) -> None:
+    """An archive of 200 regions does not fit one readable page: Oversikt then prints a
+    page wide and as many down as it needs, at the scale its width allows, with the
+    header row on every page; the region chart no longer forces every name."""
+    regions = [Region(code=f"R{n:03d}", name=f"Region {n}", counties="") for n in range(1, 201)]
+    result = consolidate([], regions=regions, year=2026, today=dt.date(2026, 4, 1))
+    path = write_overview(result, tmp_path / "oversikt.xlsx")
+    ws = openpyxl.load_workbook(path)["Oversikt"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.page_setup.scale >= 60
+    assert ws.print_title_rows == "$4:$4"
+    assert [c.value for c in ws[4]][:3] == OVERSIKT_HEADERS[:3]
+    with zipfile.ZipFile(path) as book:
+        charts = [book.read(n).decode() for n in book.namelist() if "charts/chart" in n]
+    (by_region,) = [chart for chart in charts if '<c:barDir val="col"/>' in chart]
+    assert "tickLblSkip" not in by_region

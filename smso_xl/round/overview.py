@@ -618,7 +618,10 @@ _WRAPPED_LINE = 13.5
 # height for the charts. (Inches; the footer stays 0.3 in from the edge.)
 _OVERSIKT_MARGINS = {"left": 0.4, "right": 0.4, "top": 0.4, "bottom": 0.5}
 MIN_CHART_ROWS = 12
-MIN_EXCEL_SCALE = 10  # the smallest print scale Excel (and xlsxwriter) accepts
+# Oversikt prints on one page down to this scale; more regions than fit take more pages.
+MIN_ONE_PAGE_SCALE = 60
+# The region chart names every region up to this many; beyond, the labels would overlap.
+MAX_NAMED_REGIONS = 40
 MIN_CHART_PT = 8.2  # the charts' text printed at least this size, whatever the page's scale
 _FORFALT = ("Forfalt = mål, tiltak og risikoer med frist før denne datoen og status ikke "
             "Fullført eller Avlyst (arket Frister viser også oppfølgingen av egenvurderingen).")
@@ -728,18 +731,21 @@ def _oversikt(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Fo
     # allows, at least MIN_CHART_ROWS: the page then prints at the scale that fits both.
     used = (21 + 15 + (15 if result.shared else 4) + _TURNED_HEADER_HEIGHT + sum(heights)
             + 15 + 6 + note_height + 15)
-    scale = _one_page_scale(widths)
+    across = _one_page_scale(widths)
     chart_rows = max(MIN_CHART_ROWS,
-                     math.floor((_PAGE_HEIGHT_PT * 100 / scale - used) / 15) - 1)
-    scale = min(scale, math.floor(100 * _PAGE_HEIGHT_PT / (used + 15 * (chart_rows + 1))))
-    # Hundreds of regions do not fit one page at any scale Excel allows: the least it does.
-    scale = max(scale, MIN_EXCEL_SCALE)
+                     math.floor((_PAGE_HEIGHT_PT * 100 / across - used) / 15) - 1)
+    scale = min(across, math.floor(100 * _PAGE_HEIGHT_PT / (used + 15 * (chart_rows + 1))))
+    one_page = scale >= MIN_ONE_PAGE_SCALE
+    if not one_page:
+        # Too many regions for one readable page (an archive of hundreds): a page wide and as
+        # many down as they need, at the scale the width allows, the header on every page.
+        scale, chart_rows = across, MIN_CHART_ROWS
     _charts(book, ws, result, fmt, note + 2, chart_rows, columns, scale)
     ws.print_area(0, 0, note + 2 + chart_rows, len(columns) - 1)
-    _print_setup(ws, fmt, widths)
+    _print_setup(ws, fmt, widths, header_row=None if one_page else _HEADER_ROW)
     ws.set_margins(**_OVERSIKT_MARGINS)
     ws.set_print_scale(scale)
-    ws.fit_to_pages(1, 1)  # one page, in whatever font the viewer has
+    ws.fit_to_pages(1, 1 if one_page else 0)  # in whatever font the viewer has
 
 
 # A4 landscape between Oversikt's top and bottom margins.
@@ -882,8 +888,9 @@ def _charts(book: XlsxWorkbook, ws: Worksheet, result: Consolidation, fmt: _Form
             "border": {"color": "#FFFFFF"}, "gap": 60})
     column.set_title({"none": True})  # the heading stands in the cell above: room for bars
     column.set_legend({"position": "right", "font": font})  # the height is for the bars
-    # Every region named (interval 1), on a slant so that the names fit.
-    column.set_x_axis({"num_font": {**font, "rotation": -45}, "interval_unit": 1})
+    # Every region named (interval 1) while their names fit, on a slant.
+    named = {"interval_unit": 1} if len(result.regions) <= MAX_NAMED_REGIONS else {}
+    column.set_x_axis({"num_font": {**font, "rotation": -45}, **named})
     highest = max((sum(s.status_counts.values()) for s in result.regions), default=0)
     column.set_y_axis({"name": "Antall tiltak", "min": 0, "num_format": "0",
                        "num_font": font, "name_font": font,
