@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..template.config import ConfigError, default_regions, load_settings
-from ..workbook.fill import fill_plan, load_workbook
+from ..workbook.fill import fill_plan
 from .compare import Comparison, changes_between
 from .consolidation import Consolidation, consolidate
 from .generator import GenerateResult, generate
@@ -192,22 +192,9 @@ def simulate_progress(status_round: RoundResult, inbox: Path, year: int) -> None
                          "Frist": dt.date(year, 12, 20), "Status": "Ikke startet"})
         saved = dt.datetime(year, 9, 15, 10, 0, tzinfo=dt.UTC)
         name = f"Statusrapport {by_code[code].region.name}.xlsx"
-        path = fill_plan(by_code[code].path, inbox / name, rows={"Tiltak": rows},
-                         saved_at=saved)
-        if removed:
-            _remove_row(path, "Tiltak", removed, saved)
-
-
-def _remove_row(path: Path, sheet: str, ident: str, saved: dt.datetime) -> None:
-    """The region deletes a row it no longer plans (a cancelled action)."""
-    book = load_workbook(path.read_bytes())
-    ws = book[sheet]
-    for row in range(2, ws.max_row + 1):
-        if ws.cell(row, 1).value == ident:
-            ws.delete_rows(row)
-            break
-    book.save(path)
-    fill_plan(path, path, saved_at=saved)
+        # A cancelled action: the region deletes its row.
+        fill_plan(by_code[code].path, inbox / name, rows={"Tiltak": rows}, saved_at=saved,
+                  deleted={"Tiltak": [removed]} if removed else None)
 
 
 def simulate_returns(generated: GenerateResult, inbox: Path, year: int) -> None:
