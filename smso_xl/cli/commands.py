@@ -1,16 +1,15 @@
 """The ``smso-xl`` command line: parses options, calls the library, renders the result.
 
-Only click is imported at start-up; each command imports the library parts it needs, so
-``smso-xl --help`` stays fast. A user's mistake ends with one sentence and exit code 2,
-never a traceback.
+Only click is imported at start-up, and of the standard library only what click imports
+too; each command imports the library parts it needs (and ``json``, ``dataclasses``), so
+``smso-xl --help`` stays fast (a test in tests/test_api.py holds the list). A user's
+mistake ends with one sentence and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
-import json
 import os
 import re
 import sys
@@ -177,6 +176,8 @@ def _coordinator_settings(settings_file: Path | None, coordinator: str | None,
     if not has_coordinator(settings):
         raise ConfigError(COORDINATOR_MISSING)
     if return_on is not None:
+        import dataclasses
+
         settings = dataclasses.replace(settings, return_date=return_on)
     return settings
 
@@ -408,6 +409,8 @@ def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
       smso-xl validate Agder.xlsx --format json > rapport.json
       smso-xl validate innboks/ --feedback retur/ --drafts --coordinator kari@example.no
     """
+    import json
+
     from ..base.errors import ConfigError, NoWorkbooksError
     from ..mail import ManifestIndex
     from ..round.validation import ValidationReport, no_workbooks_message, without_workbooks
@@ -524,6 +527,8 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
       smso-xl consolidate innboks/ --out oversikt.xlsx --drafts paminnelser/ \\
           --sent utsendt/ --coordinator "Kari Koordinator <kari@example.no>"
     """
+    import json
+
     from ..base.errors import ConfigError
     from ..mail import ManifestIndex
     from ..round.workflows import consolidate_round
@@ -583,6 +588,8 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
       smso-xl compare innboks-1/ innboks-2/
       smso-xl compare innboks-1/ innboks-2/ --format json > endringer.json
     """
+    import json
+
     from ..round.compare import compare as run_compare
     from ..template.config import load_regions
     from .render import comparison_text
