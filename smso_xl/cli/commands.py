@@ -108,9 +108,10 @@ def _user_errors(func: F) -> F:
             # Run from a checkout that was never installed (``python -m smso_xl`` without
             # ``pip install .``): the heavy libraries are imported by the command, not at
             # start-up, so this is where a missing one shows.
-            if not exc.name or exc.name.split(".")[0] == "smso_xl":
+            package = exc.name.split(".")[0] if exc.name else ""
+            if not package or package == "smso_xl":
                 raise
-            click.echo(f"Feil: pakken «{exc.name}» mangler. Installer smso-xl med "
+            click.echo(f"Feil: pakken «{package}» mangler. Installer smso-xl med "
                        "«pip install .» i mappen med koden, "
                        "og prøv igjen.", err=True)
             raise SystemExit(SmsoError.exit_code) from None  # a setup to correct

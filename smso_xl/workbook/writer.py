@@ -207,7 +207,7 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         sheets[sheet.name] = workbook.add_worksheet(sheet.name)
     rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
     counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
-    checks = selfcheck.all_checks(ctx.template, counts, ctx.period, [p.name for p in ctx.parties])
+    checks = _all_checks(ctx, counts)
     # The checks' named helper formulas (template.formulas), each defined once.
     for name, formula in {n: f for check in checks for n, f in check.names.items()}.items():
         workbook.define_name(name, "=" + formula)
@@ -241,6 +241,26 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         sheets[ctx.template.sheets[0].name].activate()
         _set_properties(workbook, ctx)
         workbook.close()
+
+
+#: The checks of recent workbooks, by what they are made of: every region's are the same.
+_CHECKS: dict[tuple[object, ...], tuple[Template, list[selfcheck.Check]]] = {}
+
+
+def _all_checks(ctx: PlanContext, counts: Mapping[str, int]) -> list[selfcheck.Check]:
+    """``selfcheck.all_checks`` for the workbook, made once for all regions alike (the
+    template, its tables' sizes, the period and the parties): building the formulas was a
+    tenth of writing a workbook. The template is held with them, so that its ``id`` cannot
+    be another's."""
+    parties = tuple(p.name for p in ctx.parties)
+    key = (id(ctx.template), tuple(sorted(counts.items())), ctx.period, parties)
+    made = _CHECKS.get(key)
+    if made is None or made[0] is not ctx.template:
+        if len(_CHECKS) >= 16:
+            _CHECKS.clear()
+        made = _CHECKS[key] = (ctx.template, selfcheck.all_checks(ctx.template, counts,
+                                                                   ctx.period, list(parties)))
+    return list(made[1])
 
 
 class _Formats:
