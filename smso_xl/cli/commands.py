@@ -613,7 +613,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
               help="Planåret i demoen. Standard: neste år.")
 @_user_errors
 def demo(folder: Path | None, year: int | None) -> None:
-    """Kjør hele runden på innebygde eksempeldata, på et halvt minutt.
+    """Kjør hele runden på innebygde eksempeldata, på rundt ti sekunder.
 
     Lager arbeidsbøkene for alle regioner, lar noen regioner «svare» med utfylte planer
     av ulik størrelse (noen feilfrie, noen med typiske feil, én med mange passerte frister,
