@@ -36,3 +36,33 @@ def test_importing_the_package_loads_no_heavy_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+#: What ``smso-xl --help`` may import beyond ``import click``: our command line, and what
+#: click's help and gettext load for it (the terminal's width, text wrapping, the catalog).
+HELP_MODULES = {"smso_xl", "smso_xl.cli", "smso_xl.cli.commands", "smso_xl.cli.text"}
+CLICK_HELP_MODULES = {"click._textwrap", "textwrap", "shutil", "bz2", "_bz2", "lzma", "_lzma",
+                      "zlib", "_compression", "locale", "_locale", "copy", "struct", "_struct",
+                      "fnmatch", "posixpath", "errno", "pwd", "grp", "nt", "ntpath", "msvcrt",
+                      "_winapi", "winreg"}
+
+
+def test_help_imports_only_the_command_line() -> None:
+    """Every ``--help`` (the group's and each command's) imports our four command-line
+    modules and what click itself needs to show help, and nothing else: no library part,
+    and of the standard library not even ``json`` or ``dataclasses`` (commands import what
+    they need when they run)."""
+    def loaded(code: str) -> set[str]:
+        out = subprocess.run([sys.executable, "-c", code + "\nprint(' '.join(sys.modules))"],
+                             capture_output=True, text=True, check=True)
+        return set(out.stdout.split())
+
+    base = loaded("import sys, click")
+    for args in ([], ["generate"], ["collect"], ["validate"], ["consolidate"], ["compare"],
+                 ["demo"]):
+        extra = loaded("import sys, contextlib, io\nfrom smso_xl.cli import main\n"
+                       "with contextlib.redirect_stdout(io.StringIO()), "
+                       f"contextlib.suppress(SystemExit):\n    main({[*args, '--help']!r})") - base
+        assert {m for m in extra if m.startswith("smso_xl")} == HELP_MODULES, args
+        assert {m for m in extra if not m.startswith(("smso_xl", "encodings."))} \
+            <= CLICK_HELP_MODULES, args

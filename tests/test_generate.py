@@ -25,6 +25,7 @@ from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet as Worksheet_
 
 from smso_xl import __version__
 from smso_xl.base.fileio import OutputError
@@ -854,6 +855,23 @@ def test_same_time_and_id_give_identical_bytes(generate_plan: Callable, tmp_path
     first = generate_plan("15", out_dir=tmp_path / "one")
     second = generate_plan("15", out_dir=tmp_path / "two")
     assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.slow
+def test_remembered_formulas_are_xlsxwriters_own(generate_plan: Callable, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """writer._Worksheet remembers each formula's preparation (a speed-up): every part of
+    the workbook is what xlsxwriter itself writes without it, with an empty and a full cache."""
+    writer._prepared.cache_clear()
+    cold = generate_plan("15", out_dir=tmp_path / "cold")
+    warm = generate_plan("15", out_dir=tmp_path / "warm")
+    assert writer._prepared.cache_info().hits > 1000
+    monkeypatch.setattr(writer._Workbook, "worksheet_class", Worksheet_)
+    plain = generate_plan("15", out_dir=tmp_path / "plain")
+    with zipfile.ZipFile(plain) as a, zipfile.ZipFile(cold) as b, zipfile.ZipFile(warm) as c:
+        assert a.namelist() == b.namelist() == c.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name) == c.read(name), name
 
 
 @pytest.mark.slow

@@ -1,16 +1,15 @@
 """The ``smso-xl`` command line: parses options, calls the library, renders the result.
 
-Only click is imported at start-up; each command imports the library parts it needs, so
-``smso-xl --help`` stays fast. A user's mistake ends with one sentence and exit code 2,
-never a traceback.
+Only click is imported at start-up, and of the standard library only what click imports
+too; each command imports the library parts it needs (and ``json``, ``dataclasses``), so
+``smso-xl --help`` stays fast (a test in tests/test_api.py holds the list). A user's
+mistake ends with one sentence and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
-import json
 import os
 import re
 import sys
@@ -109,9 +108,10 @@ def _user_errors(func: F) -> F:
             # Run from a checkout that was never installed (``python -m smso_xl`` without
             # ``pip install .``): the heavy libraries are imported by the command, not at
             # start-up, so this is where a missing one shows.
-            if not exc.name or exc.name.split(".")[0] == "smso_xl":
+            package = exc.name.split(".")[0] if exc.name else ""
+            if not package or package == "smso_xl":
                 raise
-            click.echo(f"Feil: pakken «{exc.name}» mangler. Installer smso-xl med "
+            click.echo(f"Feil: pakken «{package}» mangler. Installer smso-xl med "
                        "«pip install .» i mappen med koden, "
                        "og prøv igjen.", err=True)
             raise SystemExit(SmsoError.exit_code) from None  # a setup to correct
@@ -177,6 +177,8 @@ def _coordinator_settings(settings_file: Path | None, coordinator: str | None,
     if not has_coordinator(settings):
         raise ConfigError(COORDINATOR_MISSING)
     if return_on is not None:
+        import dataclasses
+
         settings = dataclasses.replace(settings, return_date=return_on)
     return settings
 
@@ -408,6 +410,8 @@ def validate(paths: tuple[Path, ...], output_format: str, each_file: bool,
       smso-xl validate Agder.xlsx --format json > rapport.json
       smso-xl validate innboks/ --feedback retur/ --drafts --coordinator kari@example.no
     """
+    import json
+
     from ..base.errors import ConfigError, NoWorkbooksError
     from ..mail import ManifestIndex
     from ..round.validation import ValidationReport, no_workbooks_message, without_workbooks
@@ -524,6 +528,8 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
       smso-xl consolidate innboks/ --out oversikt.xlsx --drafts paminnelser/ \\
           --sent utsendt/ --coordinator "Kari Koordinator <kari@example.no>"
     """
+    import json
+
     from ..base.errors import ConfigError
     from ..mail import ManifestIndex
     from ..round.workflows import consolidate_round
@@ -583,6 +589,8 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
       smso-xl compare innboks-1/ innboks-2/
       smso-xl compare innboks-1/ innboks-2/ --format json > endringer.json
     """
+    import json
+
     from ..round.compare import compare as run_compare
     from ..template.config import load_regions
     from .render import comparison_text
@@ -605,7 +613,7 @@ def compare(old: Path, new: Path, output_format: str, regions_file: Path | None,
               help="Planåret i demoen. Standard: neste år.")
 @_user_errors
 def demo(folder: Path | None, year: int | None) -> None:
-    """Kjør hele runden på innebygde eksempeldata, på et halvt minutt.
+    """Kjør hele runden på innebygde eksempeldata, på rundt ti sekunder.
 
     Lager arbeidsbøkene for alle regioner, lar noen regioner «svare» med utfylte planer
     av ulik størrelse (noen feilfrie, noen med typiske feil, én med mange passerte frister,

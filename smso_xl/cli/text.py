@@ -19,10 +19,8 @@ in «» instead of ``{value!r}`` in quotes), since click fills them in by name.
 
 from __future__ import annotations
 
-import array
 import gettext
 import os
-import struct
 from pathlib import Path
 
 DOMAIN = "smso-xl"
@@ -111,6 +109,9 @@ def install() -> None:
 
 
 def compiled(catalog: dict[str | tuple[str, str], str | tuple[str, str]] = CATALOG) -> bytes:
+    import array  # here, not at start-up: only the tests and the rebuild compile
+    import struct
+
     """``catalog`` as a GNU ``.mo`` file (the format of gettext's ``msgfmt``)."""
     messages = {b"": _HEADER.encode()}
     for source, target in catalog.items():

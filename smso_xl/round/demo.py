@@ -8,6 +8,11 @@ Then the autumn's status round: every region's workbook prefilled from what it s
 new action, a cancelled one removed), and the overview shows what changed since the spring.
 Nothing here is special-cased: the simulated returns are ordinary workbooks filled by
 ``fill.fill_plan`` and go through the same ``validate`` and ``consolidate`` as real ones.
+
+Where the machine has two cores, a second process takes the work that waits for no one:
+every second region's filled plan, and checking the inbox with the feedback copies while
+this one consolidates and runs the status round. Each step is the same call with the same
+result as in one process; only when they run differs.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
+from ..base.batch import usable_cores
 from ..template.config import ConfigError, default_regions, load_settings
-from ..workbook.fill import fill_plan, load_workbook
+from ..workbook.fill import fill_plan
 from .compare import Comparison, changes_between
 from .consolidation import Consolidation, consolidate
 from .generator import GenerateResult, generate
@@ -121,40 +129,90 @@ def _run_demo(folder: Path, *, year: int | None, progress: Callable[[str], None]
     year = year or (now.year + 1)
     as_of = dt.date(year, 6, 15)  # mid-year, so that some deadlines have passed
     regions = default_regions()
-    say("Lager arbeidsbøkene for alle regioner …")
-    generated = generate(regions=regions, year=year, out_dir=folder / "1-utsendt",
-                         settings=load_settings(), now=now)
-    inbox = folder / "2-innboks"
-    inbox.mkdir()
-    say("Simulerer svarene fra regionene …")
-    simulate_returns(generated, inbox, year)
-    say("Kontrollerer innboksen …")
-    checked = check_returns([inbox], feedback_dir=folder / "3-tilbakemeldinger", today=as_of,
-                            regions=regions, year=year)
+    with _helper() as helper:
+        say("Lager arbeidsbøkene for alle regioner …")
+        generated = generate(regions=regions, year=year, out_dir=folder / "1-utsendt",
+                             settings=load_settings(), now=now)
+        inbox = folder / "2-innboks"
+        inbox.mkdir()
+        say("Simulerer svarene fra regionene …")
+        simulate_returns(generated, inbox, year, helper=helper)
+        say("Kontrollerer innboksen …")
+        checking = helper.submit(check_returns, [inbox], today=as_of, regions=regions,
+                                 year=year, feedback_dir=folder / "3-tilbakemeldinger")
+        say("Lager den nasjonale oversikten …")
+        result = consolidate([inbox], regions=regions, year=year, today=as_of)
+        overview = write_overview(result, folder / f"4-nasjonal-oversikt-{year}.xlsx",
+                                  inputs=tuple(s.path for s in result.submissions))
+        say("Statusrunden: arbeidsbøkene fylt ut med det regionene sendte …")
+        autumn = dt.date(year, 9, 20)
+        status_round = generate_round([inbox], regions=regions, year=year, now=now,
+                                      out_dir=folder / "5-utsendt-statusrunde",
+                                      settings=load_settings())
+        status_inbox = folder / "6-innboks-statusrunde"
+        status_inbox.mkdir()
+        simulate_progress(status_round, status_inbox, year, helper=helper)
+        say("Lager oversikten med endringene siden forrige runde …")
+        after = consolidate([status_inbox], regions=regions, year=year, today=autumn)
+        changes = changes_between(result, after)
+        status_overview = write_overview(
+            after, folder / f"7-nasjonal-oversikt-{year}-statusrunde.xlsx", changes=changes,
+            inputs=tuple(s.path for s in (*after.submissions, *result.submissions)))
+        checked = checking.result()
     report, feedback = checked.report, checked.copies_written
-    say("Lager den nasjonale oversikten …")
-    result = consolidate([inbox], regions=regions, year=year, today=as_of)
-    overview = write_overview(result, folder / f"4-nasjonal-oversikt-{year}.xlsx",
-                              inputs=tuple(s.path for s in result.submissions))
-    say("Statusrunden: arbeidsbøkene fylt ut med det regionene sendte …")
-    autumn = dt.date(year, 9, 20)
-    status_round = generate_round([inbox], regions=regions, year=year, now=now,
-                                  out_dir=folder / "5-utsendt-statusrunde",
-                                  settings=load_settings())
-    status_inbox = folder / "6-innboks-statusrunde"
-    status_inbox.mkdir()
-    simulate_progress(status_round, status_inbox, year)
-    say("Lager oversikten med endringene siden forrige runde …")
-    after = consolidate([status_inbox], regions=regions, year=year, today=autumn)
-    changes = changes_between(result, after)
-    status_overview = write_overview(
-        after, folder / f"7-nasjonal-oversikt-{year}-statusrunde.xlsx", changes=changes,
-        inputs=tuple(s.path for s in (*after.submissions, *result.submissions)))
     return DemoResult(folder=folder, year=year, today=as_of, generated=generated, inbox=inbox,
                       report=report, superseded=checked.superseded, feedback=feedback,
                       consolidation=result,
                       overview=overview, status_round=status_round, status_inbox=status_inbox,
                       changes=changes, status_overview=status_overview, status_today=autumn)
+
+
+T = TypeVar("T")
+
+
+class _Here(Executor):
+    """Runs each call at once, in this process: the helper on a machine with one core."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@contextlib.contextmanager
+def _helper() -> Generator[Executor, None, None]:
+    """A second process for the work that waits for no one (see the module's docstring),
+    started at once so that it is ready when the first plans are written; with one core,
+    this process."""
+    if usable_cores() < 2:
+        yield _Here()
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn", as base.batch: a fresh interpreter, the same on every system.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_ready)
+        try:
+            yield pool
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _ready() -> None:
+    """In the helper: the libraries it will need, imported while the plans are generated."""
+    from . import feedback, validation  # noqa: F401  (openpyxl and python-calamine)
+
+
+def _fill_all(calls: list[tuple[Path, Path, dict[str, Any]]], helper: Executor) -> None:
+    """``fill_plan(src, dest, **options)`` for each call: every second one in the helper."""
+    theirs = [helper.submit(fill_plan, src, dest, **options)
+              for src, dest, options in calls[1::2]]
+    for src, dest, options in calls[::2]:
+        fill_plan(src, dest, **options)
+    for future in theirs:
+        future.result()
 
 
 # What each region reports in the status round: (actions now done, actions whose deadline
@@ -169,10 +227,13 @@ PROGRESS: dict[str, tuple[tuple[str, ...], dict[str, int], bool, str | None]] = 
 }
 
 
-def simulate_progress(status_round: RoundResult, inbox: Path, year: int) -> None:
+def simulate_progress(status_round: RoundResult, inbox: Path, year: int, *,
+                      helper: Executor | None = None) -> None:
     """Save into ``inbox`` the status reports of ``PROGRESS``: each region's prefilled
-    workbook with its progress typed in, as regions do."""
+    workbook with its progress typed in, as regions do. ``helper``: where every second
+    one is filled (default: here)."""
     by_code = {f.region.code: f for f in status_round.generated.files}
+    calls: list[tuple[Path, Path, dict[str, Any]]] = []
     for code, (done, slipped, added, removed) in PROGRESS.items():
         carried = status_round.sources.carried.get(code)
         if code not in by_code or carried is None:
@@ -192,39 +253,32 @@ def simulate_progress(status_round: RoundResult, inbox: Path, year: int) -> None
                          "Frist": dt.date(year, 12, 20), "Status": "Ikke startet"})
         saved = dt.datetime(year, 9, 15, 10, 0, tzinfo=dt.UTC)
         name = f"Statusrapport {by_code[code].region.name}.xlsx"
-        path = fill_plan(by_code[code].path, inbox / name, rows={"Tiltak": rows},
-                         saved_at=saved)
-        if removed:
-            _remove_row(path, "Tiltak", removed, saved)
+        # A cancelled action: the region deletes its row.
+        calls.append((by_code[code].path, inbox / name, {
+            "rows": {"Tiltak": rows}, "saved_at": saved,
+            "deleted": {"Tiltak": [removed]} if removed else None}))
+    _fill_all(calls, helper or _Here())
 
 
-def _remove_row(path: Path, sheet: str, ident: str, saved: dt.datetime) -> None:
-    """The region deletes a row it no longer plans (a cancelled action)."""
-    book = load_workbook(path.read_bytes())
-    ws = book[sheet]
-    for row in range(2, ws.max_row + 1):
-        if ws.cell(row, 1).value == ident:
-            ws.delete_rows(row)
-            break
-    book.save(path)
-    fill_plan(path, path, saved_at=saved)
-
-
-def simulate_returns(generated: GenerateResult, inbox: Path, year: int) -> None:
-    """Save into ``inbox`` what the regions of ``SCENARIOS`` send back (those generated)."""
+def simulate_returns(generated: GenerateResult, inbox: Path, year: int, *,
+                     helper: Executor | None = None) -> None:
+    """Save into ``inbox`` what the regions of ``SCENARIOS`` send back (those generated).
+    ``helper``: where every second plan is filled (default: here)."""
     by_code = {f.region.code: f for f in generated.files}
+    calls: list[tuple[Path, Path, dict[str, Any]]] = []
     for code, mistakes in SCENARIOS.items():
         if code not in by_code:
             continue
         source = by_code[code]
         saved = dt.datetime(year, 2, 1, 9, 30, tzinfo=dt.UTC)
-        fill_plan(source.path, inbox / f"Handlingsplan {source.region.name}.xlsx",
-                  saved_at=saved, **answers(code, year, set(mistakes)))
+        calls.append((source.path, inbox / f"Handlingsplan {source.region.name}.xlsx",
+                      {"saved_at": saved, **answers(code, year, set(mistakes))}))
         if code == CORRECTED_REGION:
             # The corrected version comes back renamed by the mail client, saved later.
-            fill_plan(source.path, inbox / f"Kopi av {source.path.stem} (2).xlsx",
-                      saved_at=saved + dt.timedelta(days=9),
-                      **answers(code, year, set(), updated=dt.date(year, 2, 10)))
+            calls.append((source.path, inbox / f"Kopi av {source.path.stem} (2).xlsx", {
+                "saved_at": saved + dt.timedelta(days=9),
+                **answers(code, year, set(), updated=dt.date(year, 2, 10))}))
+    _fill_all(calls, helper or _Here())
     if BROKEN_REGION in by_code:
         broken = by_code[BROKEN_REGION].path.read_bytes()
         (inbox / by_code[BROKEN_REGION].path.name).write_bytes(broken[: len(broken) // 3])

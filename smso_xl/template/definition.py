@@ -337,8 +337,13 @@ def templates_dir() -> Path:
 
 
 def load_yaml(name: str) -> Any:
+    """A shipped YAML file (``templates/``), parsed by libyaml where PyYAML has it: the same
+    data as ``yaml.safe_load``, in a tenth of the time (every process reads the template)."""
     with (templates_dir() / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=_SAFE_LOADER)
+
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _where(raw: object) -> dict[str, tuple[str, ...]]:
@@ -579,8 +584,7 @@ def load_templates() -> TemplateSet:
     files = sorted(folder.glob("*.yaml"), key=lambda p: _version_key(p.stem))
     raws = []
     for path in files:
-        with path.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+        raw = load_yaml(f"{TEMPLATE_ID}/{path.name}")
         if str(raw.get("version")) != path.stem:
             raise TemplateError(f"{path.name} defines version {raw.get('version')!r}")
         raws.append(raw)

@@ -32,9 +32,11 @@ RowValues = Mapping[str, object]
 
 def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
               rows: Mapping[str, Sequence[RowValues]] | None = None,
-              saved_at: dt.datetime | None = None, template: Template | None = None) -> Path:
+              saved_at: dt.datetime | None = None, template: Template | None = None,
+              deleted: Mapping[str, Sequence[str]] | None = None) -> Path:
     """Copy ``src`` to ``dest`` with ``form`` (label → value) and table ``rows`` (sheet name →
-    list of header → value) written in.
+    list of header → value) written in, and the rows of ``deleted`` (sheet name → IDs)
+    deleted, as a region deletes an action it no longer plans.
 
     A row naming a prefilled label (``Part``, ``Kriterium``) or an ``ID`` updates that row;
     any other row goes into the next row whose input cells are empty. ``saved_at`` sets the
@@ -42,6 +44,8 @@ def fill_plan(src: Path, dest: Path, *, form: RowValues | None = None,
     """
     book = load_workbook(src.read_bytes())
     fill_book(book, template or _named_template(book), form=form, rows=rows)
+    for sheet_name, idents in (deleted or {}).items():
+        _delete_rows(book[sheet_name], idents)
     buffer = io.BytesIO()
     book.save(buffer)
     data = buffer.getvalue()
@@ -100,6 +104,16 @@ def load_workbook(data: bytes, **options: object) -> Workbook:
             sheet = book._sheets[name.localSheetId]
             sheet.defined_names[name.name] = DefinedName(name.name, attr_text=name.value)
     return book
+
+
+def _delete_rows(ws: Worksheet, idents: Sequence[str]) -> None:
+    """Delete the rows whose first cell (the ID) is one of ``idents``, as Excel's «Delete
+    row»: the rows below move up."""
+    for ident in idents:
+        for row in range(TABLE_HEADER_ROW + 1, ws.max_row + 1):
+            if ws.cell(row, 1).value == ident:
+                ws.delete_rows(row)
+                break
 
 
 def _fill_form(ws: Worksheet, spec: Sheet, values: RowValues) -> None:

@@ -24,11 +24,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..base.cells import a1, column_letter, sheet_ref
 from ..base.formats import FONT_NAME, FONT_SIZE, HEADER_FILL, set_up_page
+from ..template import formulas as words
 from ..template.definition import Column, Role, Section, Sheet, Template
-from ..template.kinds import DATE_FORMAT, kind_of
+from ..template.kinds import DATE_FORMAT, filled_by, kind_of
 from ..template.model import FORM_FIRST_ROW, FORM_VALUE_COL, TABLE_HEADER_ROW
 from . import layout, selfcheck
-from .filled import col_letter, filled_formula, is_filled
+from .filled import col_letter, filled_formula
 
 #: The page's grid: ID, title, then three narrower columns; the line to sign spans the last
 #: two. (Characters of width; it prints on A4 portrait.)
@@ -220,19 +221,20 @@ def _count_shown(lists: Worksheet, col: int, source: Sheet, plan: Signing) -> _C
     lists.write_string(0, col + 1, f"{plan.sheet.name}: rad")
     shown_at: list[int] = []
     shown: list[Mapping[str, object]] = []
+    # The condition is built once, its row a placeholder: a few hundred rows a table.
+    condition = filled_formula(source, "\0", qualified=True)
+    if stand:
+        ref = sheet_ref(source.name, f"${col_letter(source, stand)}\0")
+        stands = ",".join(f'{ref}="{value}"' for value in takes_part)
+        condition = f"AND({condition},OR({stands}))"
+    filled_keys = filled_by(source)
     for offset in range(last - TABLE_HEADER_ROW):
-        row_number = TABLE_HEADER_ROW + 1 + offset
         row = given[offset] if offset < len(given) else {}
-        condition = filled_formula(source, str(row_number), qualified=True)
-        if stand:
-            letter = col_letter(source, stand)
-            ref = sheet_ref(source.name, f"${letter}{row_number}")
-            stands = ",".join(f'{ref}="{value}"' for value in takes_part)
-            condition = f"AND({condition},OR({stands}))"
-        if is_filled(source, row) and (not stand or row.get(stand) in takes_part):
+        if words.is_filled(row, filled_keys) and (not stand or row.get(stand) in takes_part):
             shown_at.append(offset + 1)
             shown.append(row)
-        lists.write_formula(1 + offset, col, f"=N({a1(1 + offset, col + 1)})+IF({condition},1,0)",
+        this_row = condition.replace("\0", str(TABLE_HEADER_ROW + 1 + offset))
+        lists.write_formula(1 + offset, col, f"=N({a1(1 + offset, col + 1)})+IF({this_row},1,0)",
                             None, len(shown))
     counts = (f"${column_letter(col + 1)}$2:${column_letter(col + 1)}$"
               f"{last - TABLE_HEADER_ROW + 1}")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -34,7 +33,7 @@ from ..base.formats import (
 from ..template import formulas as words
 from ..template.config import Party, Region, Settings
 from ..template.definition import Column, Role, Sheet, Template, load_yaml
-from ..template.kinds import DATE_FORMAT, kind_of, list_name
+from ..template.kinds import DATE_FORMAT, filled_by, kind_of, list_name
 from ..template.model import (
     FORM_FIRST_ROW,
     FORM_LABEL_COL,
@@ -164,11 +163,41 @@ def data_row_count(ctx: PlanContext, sheet: Sheet) -> int:
 # --- the workbook ----------------------------------------------------------------------------
 
 
+class _Worksheet(Worksheet):
+    """xlsxwriter's worksheet, with the preparation of a formula remembered.
+
+    xlsxwriter prepares every formula (its ``_prepare_formula``: some 30 regular-expression
+    substitutions for Excel's newer functions, about 150 for a conditional format's) each
+    time it is written. A plan has some 2 500 formulas, the same in every region's workbook
+    and row after row of one shape: preparing them was three fifths of writing a workbook.
+    The result depends on the formula and on whether the newer functions are expanded only,
+    so it is remembered by those two (tests/test_writer.py compares with xlsxwriter's own)."""
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        return _prepared(formula, expand_future_functions or self.use_future_functions)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _prepared(formula: str, expand_future_functions: bool) -> str:
+    return Worksheet._prepare_formula(_PLAIN_SHEET, formula, expand_future_functions)  # type: ignore[no-any-return]
+
+
+_PLAIN_SHEET = Worksheet()  # use_future_functions False: the flag is the key's second half
+
+
+class _Workbook(XlsxWorkbook):
+    worksheet_class = _Worksheet
+
+
 def write_plan(path: Path, ctx: PlanContext) -> None:
     """Write the workbook to ``path`` (the caller makes that atomic)."""
-    workbook = xlsxwriter.Workbook(str(path), {
+    workbook = _Workbook(str(path), {
         # Regional text must never turn into a formula, link or number.
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        # The parts are assembled in memory, not in a temporary file each that is zipped and
+        # removed: a quarter of writing a plan. (Each part is dated 1 January 1980 in the
+        # zip, Excel's own date, where the temporary files gave 31 January 1980.)
+        "in_memory": True,
     })
     fmt = _Formats(workbook, ctx.template)
     sheets = {}
@@ -178,7 +207,7 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         sheets[sheet.name] = workbook.add_worksheet(sheet.name)
     rows_by_sheet = {s.name: prefilled_rows(ctx, s) for s in ctx.template.tables}
     counts = {s.name: data_row_count(ctx, s) for s in ctx.template.tables}
-    checks = selfcheck.all_checks(ctx.template, counts, ctx.period, [p.name for p in ctx.parties])
+    checks = _all_checks(ctx, counts)
     # The checks' named helper formulas (template.formulas), each defined once.
     for name, formula in {n: f for check in checks for n, f in check.names.items()}.items():
         workbook.define_name(name, "=" + formula)
@@ -212,6 +241,26 @@ def write_plan(path: Path, ctx: PlanContext) -> None:
         sheets[ctx.template.sheets[0].name].activate()
         _set_properties(workbook, ctx)
         workbook.close()
+
+
+#: The checks of recent workbooks, by what they are made of: every region's are the same.
+_CHECKS: dict[tuple[object, ...], tuple[Template, list[selfcheck.Check]]] = {}
+
+
+def _all_checks(ctx: PlanContext, counts: Mapping[str, int]) -> list[selfcheck.Check]:
+    """``selfcheck.all_checks`` for the workbook, made once for all regions alike (the
+    template, its tables' sizes, the period and the parties): building the formulas was a
+    tenth of writing a workbook. The template is held with them, so that its ``id`` cannot
+    be another's."""
+    parties = tuple(p.name for p in ctx.parties)
+    key = (id(ctx.template), tuple(sorted(counts.items())), ctx.period, parties)
+    made = _CHECKS.get(key)
+    if made is None or made[0] is not ctx.template:
+        if len(_CHECKS) >= 16:
+            _CHECKS.clear()
+        made = _CHECKS[key] = (ctx.template, selfcheck.all_checks(ctx.template, counts,
+                                                                   ctx.period, list(parties)))
+    return list(made[1])
 
 
 class _Formats:
@@ -761,9 +810,10 @@ def _filled_count(ws: Worksheet, col: int, sheet: Sheet,
     # A filled row that has an ID: a row without one cannot be referred to yet.
     filled = _filled_formula(sheet, "\0", qualified=True)  # built once, for 200 rows
     given = "LEN(" + sheet_ref(sheet.name, f"${letter}\0") + ")>0"
+    filled_keys = filled_by(sheet)
     for offset in range(data_rows):
         row = prefilled[offset] if offset < len(prefilled) else {}
-        if _is_filled(sheet, row) and row.get(ident):
+        if words.is_filled(row, filled_keys) and row.get(ident):
             filled_ids.append(str(row[ident]))
         this_row = f"AND({filled},{given})".replace("\0", str(TABLE_HEADER_ROW + 1 + offset))
         ws.write_formula(1 + offset, col, f"=N({a1(1 + offset, col + 1)})+IF({this_row},1,0)",
