@@ -24,6 +24,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import child_env  # a sibling script, not a package
+
 SCRIPT = Path(sys.executable).with_name("smso-xl")
 
 
@@ -31,7 +34,7 @@ def run(command: Sequence[str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall clock and CPU time (user + system, the process and its children) of one run."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, env=child_env())
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)

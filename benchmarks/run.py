@@ -72,8 +72,17 @@ def _argv(bench: Bench) -> list[str]:
     return [*bench.argv, "--jobs", bench.jobs] if bench.jobs else bench.argv
 
 
-def _env(bench: Bench) -> dict[str, str] | None:
-    return {**os.environ, **bench.env} if bench.env else None
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a timed command: as a user's, whose ``pip install`` compiled the
+    package, so Python may write and use its bytecode (a development shell that sets
+    ``PYTHONDONTWRITEBYTECODE`` would have every run compile every module again)."""
+    env = {**os.environ, **(extra or {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _env(bench: Bench) -> dict[str, str]:
+    return child_env(bench.env)
 
 
 def run_once(bench: Bench) -> None:
