@@ -54,7 +54,7 @@ def test_the_region_is_judged_by_its_fixed_copy(inbox: Path) -> None:
     result = run(inbox, "--today", TODAY_ARG)
     assert result.exit_code == 0, result.output
     assert "Handlingsplan Agder-tilbakemelding.xlsx (region 42 Agder, 2026): OK" in result.stdout
-    assert "1 fil kontrollert: 1 uten feil, 0 feil" in result.stdout
+    assert "1 fil kontrollert: 1 uten feil, 0 med feil. Funn: 0 feil" in result.stdout
     old = inbox / "Handlingsplan Agder.xlsx"
     assert (f"  {old}: erstattet av Handlingsplan Agder-tilbakemelding.xlsx"
             in result.stdout.splitlines())
@@ -85,7 +85,7 @@ def test_the_choice_is_consolidates(inbox: Path) -> None:
 def test_all_judges_every_file(inbox: Path) -> None:
     result = run(inbox, "--today", TODAY_ARG, "--all")
     assert result.exit_code == 1
-    assert "2 filer kontrollert: 1 uten feil, 2 feil" in result.stdout
+    assert "2 filer kontrollert: 1 uten feil, 1 med feil. Funn: 2 feil" in result.stdout
     assert "erstattet av" not in result.stdout
 
 

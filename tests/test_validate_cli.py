@@ -223,7 +223,8 @@ def test_text_groups_by_file_and_sheet(inbox: Path) -> None:
                              "person.")
     assert block[4].split()[:2] == ["L2", "feil"]
     assert not any("[" in line for line in block)  # codes only with --verbose
-    assert lines[-1] == ("2 filer kontrollert: 1 uten feil, 2 feil, 1 advarsel, 0 merknader.")
+    assert lines[-1] == ("2 filer kontrollert: 1 uten feil, 1 med feil. Funn: 2 feil, 1 advarsel, "
+                         "0 merknader.")
     verbose = run(inbox, "--today", TODAY_ARG, "--verbose").stdout.splitlines()
     assert verbose[problems + 2].endswith("[choice-near-miss]")
     assert verbose[problems + 4].endswith("[responsible-placeholder]")

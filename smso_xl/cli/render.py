@@ -62,7 +62,8 @@ def render_text(report: ValidationReport, *, verbose: bool = False) -> str:
     files = summary["files"]
     lines.append(click.style(
         f"{_count(files, 'fil', 'filer')} kontrollert: {summary['ok']} uten feil, "
-        f"{summary['errors']} feil, {_count(summary['warnings'], 'advarsel', 'advarsler')}, "
+        f"{files - summary['ok']} med feil. Funn: {summary['errors']} feil, "
+        f"{_count(summary['warnings'], 'advarsel', 'advarsler')}, "
         f"{_count(summary['info'], 'merknad', 'merknader')}.", bold=True))
     return "\n".join(lines)
 
