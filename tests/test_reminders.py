@@ -8,10 +8,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email
+import json
 from email import policy
 from email.message import EmailMessage
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -137,3 +140,22 @@ def test_cli_usage_errors(season: Path, extra: list[str], words: str) -> None:
                                        str(season / "o.xlsx"), *args])
     assert result.exit_code == 2 and words in result.stderr
     assert not (season / "o.xlsx").exists() and not (season / "p").exists()
+
+
+def test_json_lists_the_reminders_written(season: Path) -> None:
+    """``--format json`` with ``--drafts``: the drafts written, to whom, what is attached,
+    as its schema says."""
+    result = CliRunner().invoke(main, [
+        "consolidate", str(season / "innboks"), "--out", str(season / "o.xlsx"),
+        "--today", TODAY.isoformat(), "--drafts", str(season / "paminnelser"),
+        "--sent", str(season / "utsendt"), "--format", "json", *COORDINATOR])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    schema = json.loads(resources.files("smso_xl").joinpath(
+        "schemas/consolidate.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+    written = sorted(p.name for p in (season / "paminnelser").iterdir())
+    assert [Path(r["draft"]).name for r in report["reminders"]] == written
+    oslo = next(r for r in report["reminders"] if r["code"] == "03")
+    assert oslo["status"] == "Ikke mottatt" and oslo["attached"].endswith(
+        "SMSO-handlingsplan-2026-03-Oslo.xlsx")

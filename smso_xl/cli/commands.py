@@ -549,18 +549,22 @@ def consolidate(paths: tuple[Path, ...], out_file: Path, regions_file: Path | No
                              progress=tick, jobs=jobs, provenance=ManifestIndex().lookup)
     _end_progress(tick)
     result, written = done.result, done.written
-    if output_format == "json":
-        click.echo(json.dumps(result.to_json(written), ensure_ascii=False, indent=2))
-    else:
+    if output_format == "text":
         click.echo(consolidation_text(result, written))
         if done.changes is not None:
             click.echo(changes_summary(done.changes))
+    reminders = None
     if drafts_dir is not None and settings is not None and result.year is not None:
         from ..mail.reminders import write_reminders
 
         reminders = write_reminders(result, drafts_dir, settings=settings, sent=sent_dir)
         if output_format == "text":
             click.echo(reminders_text(reminders, drafts_dir))
+    if output_format == "json":
+        report = result.to_json(written)
+        if reminders is not None:  # with --drafts: which drafts were written, to whom
+            report["reminders"] = [reminder.to_json() for reminder in reminders]
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     raise SystemExit(0 if written else 1)
 
 

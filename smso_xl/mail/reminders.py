@@ -54,6 +54,11 @@ class Reminder:
     to: str
     attached: Path | None = None
 
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "name": self.name, "status": self.status,
+                "draft": str(self.path), "to": self.to or None,
+                "attached": str(self.attached) if self.attached else None}
+
 
 def reminder_due(result: Consolidation, settings: Settings) -> dt.date:
     """The date a reminder asks for: the settings' return date while it lies ahead, else
