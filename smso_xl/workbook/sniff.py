@@ -77,17 +77,18 @@ _DTD = re.compile(b"|".join(
     for encoding in ("utf-8", "utf-16-le", "utf-16-be")), re.IGNORECASE)
 _BANG = (b"<!", b"<\x00!")  # a cheap first look: no "<!" (UTF-8 or UTF-16 LE/BE), no DTD
 _OVERLAP = 32  # bytes carried from one chunk to the next, so that no marker is cut in two
-# A sheet whose every cell is written plainly <c r="…" …> with one reference within column Z
-# and row 9 999 holds at most 9 999 × 26 cells, inside both limits whatever else it holds:
-# nearly every sheet of a real plan, recognised by two searches (the exact measure below
-# costs several times more). Anything else in cell tags is measured exactly.
-_NEAR_ROWS, _NEAR_COLS = 9_999, 26
+# A sheet whose every cell is written plainly <c r="…" …> with one reference within column FZ
+# and row 9 999 holds at most 9 999 × 182 cells, inside both limits whatever else it holds:
+# every sheet of a real plan (its widest, the hidden lists, ends at column AF), recognised by
+# two searches (the exact measure below costs several times more). Anything else in cell
+# tags is measured exactly.
+_NEAR_ROWS, _NEAR_COLS = 9_999, column_number("FZ")
 assert _NEAR_ROWS <= MAX_SHEET_ROWS and _NEAR_ROWS * _NEAR_COLS <= MAX_SHEET_CELLS
-# A cell tag not written plainly as <c r="A1"…"Z9999" a="…" …> with one r (no other attribute
-# name begins with r: calamine takes a cell's last r, a scan its first): one search at the
-# literal "<c" prefix.
+# A cell tag not written plainly as <c r="A1"…"FZ9999" a="…" …> with one r (no other
+# attribute name begins with r: calamine takes a cell's last r, a scan its first): one search
+# at the literal "<c" prefix.
 _OTHER_CELL_TAG = re.compile(
-    rb'<c(?! r="[A-Z][1-9][0-9]{0,3}"(?: [a-qs-z][a-z]*="[^"<]*")* ?/?>)[ >/\t\n\r]')
+    rb'<c(?! r="[A-F]?[A-Z][1-9][0-9]{0,3}"(?: [a-qs-z][a-z]*="[^"<]*")* ?/?>)[ >/\t\n\r]')
 _PREFIXED_CELL_TAG = re.compile(rb":c[ >/\t\n\r]")  # <x:c …>: a namespace prefix
 # "r =" however spaced; an attribute named r when the byte before it ends the previous name
 # or value (see _one_r_each). A regular expression with the literal "r" first: a look-behind
