@@ -16,14 +16,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..template.config import Region, default_regions
 from .compare import Comparison, changes_between
 from .consolidation import DUPLICATE, SUPERSEDED, Consolidation, Submission, choose, consolidate
-from .feedback import FeedbackFile, write_all
-from .overview import write_overview
 from .validation import ProvenanceLookup, ValidationReport, find_workbooks, validate
+
+if TYPE_CHECKING:
+    # Imported where they write: they bring openpyxl and xlsxwriter, a third of a second's
+    # start-up that a validate without --feedback does not need.
+    from .feedback import FeedbackFile
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def check_returns(
     if not each_file:
         result.report, result.superseded = _newest_only(report, paths, regions, year)
     if feedback_dir is not None:
+        from .feedback import write_all
+
         result.feedback = write_all(result.report, feedback_dir)
     return result
 
@@ -144,6 +149,8 @@ def consolidate_round(
                                     provenance=provenance)
         done.changes = changes_between(done.previous, result)
     if out is not None and result.chosen:
+        from .overview import write_overview
+
         done.written = write_overview(result, out, changes=done.changes,
                                       inputs=tuple(s.path for s in result.submissions))
     return done

@@ -337,8 +337,21 @@ def templates_dir() -> Path:
 
 
 def load_yaml(name: str) -> Any:
-    with (templates_dir() / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return parse_yaml((templates_dir() / name).read_text(encoding="utf-8"))
+
+
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load``, parsed by libyaml where PyYAML has it: the template definitions
+    are read by every command, and the pure-Python parser takes ten times as long. Text that
+    libyaml refuses is parsed again by PyYAML's own parser, whose result or error message
+    (quoting the line) is then the one given."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # CSafeLoader: safe_load with libyaml
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 def _where(raw: object) -> dict[str, tuple[str, ...]]:
@@ -579,8 +592,7 @@ def load_templates() -> TemplateSet:
     files = sorted(folder.glob("*.yaml"), key=lambda p: _version_key(p.stem))
     raws = []
     for path in files:
-        with path.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
         if str(raw.get("version")) != path.stem:
             raise TemplateError(f"{path.name} defines version {raw.get('version')!r}")
         raws.append(raw)
