@@ -167,7 +167,15 @@ class Sheet:
 
     def by_role(self, role: Role) -> Column | None:
         """The column with this role, if the sheet has one."""
-        return next((c for c in self.columns if c.role == role), None)
+        return self._by_role.get(role)
+
+    @functools.cached_property
+    def _by_role(self) -> dict[Role | None, Column]:
+        # Looked up, not searched: the rules and the overview ask for every row.
+        first: dict[Role | None, Column] = {}
+        for column in self.columns:
+            first.setdefault(column.role, column)
+        return first
 
     def key_of(self, role: Role) -> str | None:
         column = self.by_role(role)

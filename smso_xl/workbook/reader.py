@@ -344,6 +344,10 @@ def _map_columns(spec: Sheet, header: list[object]) -> tuple[dict[str, int], dic
     return columns, extra
 
 
+#: ``Cell``'s own constructor is a Python function around this; a plan has thousands of cells.
+_new_cell = tuple.__new__
+
+
 def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
                extra_names: dict[int, str]) -> Row | None:
     cells: dict[str, Cell] = {}
@@ -356,7 +360,7 @@ def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
                 continue
         elif value == "":
             continue
-        cell = Cell(value, excel_row, index + 1)
+        cell = _new_cell(Cell, (value, excel_row, index + 1))  # Cell(value, row, col)
         key = key_at.get(index)
         if key is not None:
             cells[key] = cell
