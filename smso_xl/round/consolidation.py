@@ -470,10 +470,11 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
             newest.status = INCLUDED
         else:
             newest.status = EXCLUDED if exclude_invalid else INCLUDED_WITH_ERRORS
+    by_path = {sub.path: sub for sub in reversed(submissions)}  # the first of a path
     for sub in submissions:
         # A copy of a version that was itself superseded points at the version that won.
-        original = next((s for s in submissions if s.path == sub.superseded_by), None)
-        if sub.status == DUPLICATE and original is not None and original.superseded_by:
+        original = by_path.get(sub.superseded_by) if sub.status == DUPLICATE else None
+        if original is not None and original.superseded_by:
             sub.superseded_by = original.superseded_by
 
 

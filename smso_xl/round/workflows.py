@@ -80,11 +80,11 @@ def check_returns(
     own is always judged, and ``each_file=True`` judges every file (``validate --all``).
     With ``feedback_dir`` each judged, readable file gets its marked-up copy there."""
     copies = feedback_dir is not None
-    # The choice reads «Sist oppdatert» from the plan; the feedback copy needs the tables
-    # too (a risk the region added gets its level formulas at its cells).
+    # The feedback copy needs the plans and tables (a risk the region added gets its level
+    # formulas at its cells); the choice of the newest only the reports' «Sist oppdatert».
     report = validate(list(paths), today=today, regions=regions, year=year,
-                      progress=progress, jobs=jobs, keep_tables=copies,
-                      keep_plans=copies or not each_file, provenance=provenance)
+                      progress=progress, jobs=jobs, keep_tables=copies, keep_plans=copies,
+                      provenance=provenance)
     result = ReturnCheck(report=report)
     if not each_file:
         result.report, result.superseded = _newest_only(report, paths, regions, year)
