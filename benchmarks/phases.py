@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from smso_xl.round.overview import write_overview
     from smso_xl.round.validation import validate_file
     from smso_xl.template.config import default_parties, load_regions
-    from smso_xl.template.definition import load_template
+    from smso_xl.template.definition import load_templates
     from smso_xl.template.rules import check_workbook
     from smso_xl.template.values import cell_text
     from smso_xl.workbook.reader import read
@@ -81,16 +81,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     make_inputs.build(args.cache, "large", os.cpu_count() or 1)
     files = make_inputs.corpus_files(args.cache, "large")[:args.files]
     regions = load_regions(args.cache / f"regions-{make_inputs.LARGE_REGIONS}.yaml")
-    template = load_template()
+    templates = load_templates()
+    template = templates.newest
     parties = tuple(p.name for p in default_parties())
     known = {r.code for r in regions}
     sheets = {sheet.name: sheet for sheet in template.sheets}  # travel by name, as in workers
-    workbooks = [read(path, template=template) for path in files]
+    workbooks = [read(path, templates=templates) for path in files]
     # What the command line sends back from a worker: reports without the cells as read, and
     # for validate without the parsed plans.
-    reports = [validate_file(path, template=template, today=TODAY, known_regions=known,
+    reports = [validate_file(path, templates=templates, today=TODAY, known_regions=known,
                              year=None, parties=parties, keep_tables=False) for path in files]
-    lean = [validate_file(path, template=template, today=TODAY, known_regions=known,
+    lean = [validate_file(path, templates=templates, today=TODAY, known_regions=known,
                           year=None, parties=parties, keep_tables=False, keep_plans=False)
             for path in files]
     blobs = [dumps(report, sheets) for report in reports]
@@ -144,10 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "floor": floor,
         "touch-floor": touch_floor,
         "sniff": sniffing,
-        "read": lambda: [read(path, template=template) for path in files],
+        "read": lambda: [read(path, templates=templates) for path in files],
         "rules": lambda: [check_workbook(wb, template=template, today=TODAY, parties=parties)
                           for wb in workbooks],
-        "validate": lambda: [validate_file(path, template=template, today=TODAY,
+        "validate": lambda: [validate_file(path, templates=templates, today=TODAY,
                                            known_regions=known, year=None, parties=parties)
                              for path in files],
         "transport-validate": lambda: [loads(dumps(report, sheets), sheets)

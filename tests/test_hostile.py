@@ -293,7 +293,10 @@ _PLAIN_SHEET = ('<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData><ro
 @pytest.mark.parametrize(("cell", "near"), [
     ('<c r="Z9999" t="n"><v>1</v></c>', True),
     ('<c r="A1" s="3"/>', True),
-    ('<c r="AA1" t="n"><v>1</v></c>', False),             # column 27
+    ('<c r="AF401" t="n"><v>1</v></c>', True),            # the hidden lists' last column
+    ('<c r="FZ9999" t="n"><v>1</v></c>', True),           # column 182: 9 999 × 182 cells
+    ('<c r="GA1" t="n"><v>1</v></c>', False),             # column 183
+    ('<c r="AAA1" t="n"><v>1</v></c>', False),
     ('<c r="A10000" t="n"><v>1</v></c>', False),          # row 10 000
     ('<c r="A01" t="n"><v>1</v></c>', False),             # leading zero: measure it
     ('<c r="a1" t="n"><v>1</v></c>', False),              # lower case

@@ -31,9 +31,12 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
+from smso_xl.base.cells import parse_a1
 from smso_xl.base.findings import CATALOGUE, ERROR, INFO, WARNING
 from smso_xl.round.validation import validate
+from smso_xl.template import rules
 from smso_xl.template.definition import load_template
+from smso_xl.template.kinds import Context, kind_of
 from tests.builders import (
     CLEAN_ACTION,
     CLEAN_GOAL,
@@ -49,6 +52,7 @@ from tests.builders import (
     only,
     risk,
 )
+from tests.planting import planted_plans
 from tests.workbooks import edit_workbook, generated
 
 TEMPLATE = load_template()
@@ -979,3 +983,49 @@ def test_findings_are_ordered_by_sheet_then_row() -> None:
                                 ("responsible-missing", "Mål", "I2"),
                                 ("choice-invalid", "Tiltak", "F2"),
                                 ("date-invalid", "Tiltak", "L3")]
+
+
+def test_a_value_parsed_once_is_what_each_of_its_cells_parses_to(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules parse a value once per column and reuse it further down (rules._check_table).
+    On planted plans, each faulty value also typed into two more rows of its column, every
+    given cell's value and findings are what ``parse_cell`` gives that cell on its own."""
+    contexts: dict[str, Context] = {}
+    parse_cell = rules.parse_cell
+
+    def recording(*args: object, **options: object) -> object:
+        ctx = args[2]
+        assert isinstance(ctx, Context)
+        contexts[ctx.sheet] = ctx
+        return parse_cell(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules, "parse_cell", recording)
+    compared = repeated = 0
+    for planted in planted_plans([TEMPLATE], 24, seed=26):
+        edits = {sheet: dict(cells) for sheet, cells in planted.edits.items()}
+        for fault in planted.faults:
+            column, row = re.fullmatch(r"([A-Z]+)(\d+)", fault.cell).groups()  # type: ignore[union-attr]
+            rows = sorted({parse_a1(ref)[0] for ref in edits.get(fault.sheet, {})} - {int(row)})
+            for other in rows[:2]:
+                edits[fault.sheet][f"{column}{other}"] = fault.typed
+                repeated += fault.typed is not None
+        plan = build_plan(cells=edits)
+        contexts.clear()
+        findings, parsed = rules.check_workbook(plan, template=TEMPLATE, today=TODAY,
+                                                parties=PARTIES)
+        found = {(f.code, f.sheet, cell) for f in findings for cell in f.every_cell}
+        for sheet in TEMPLATE.tables:
+            table = plan.tables[sheet.name]
+            plan_rows = {r.row: r for r in parsed.rows[sheet.name]}
+            for row in table.rows:
+                if row.row not in plan_rows:
+                    continue
+                for column in sheet.columns:
+                    kind, cell = kind_of(column), row.cells.get(column.key)
+                    if kind.verbatim or kind.computed or cell is None:
+                        continue
+                    alone = parse_cell(column, cell, contexts[table.name], row=row.row)
+                    assert plan_rows[row.row].values[column.key] == alone.value, cell
+                    assert {(f.code, f.sheet, f.cell) for f in alone.findings} <= found, cell
+                    compared += 1
+    assert compared > 4_000 and repeated > 30  # the premise: many cells, faults repeated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -10,6 +11,7 @@ from smso_xl.template.values import (
     DEFAULT_PLACEHOLDERS,
     DateValue,
     cell_text,
+    excel_trim,
     fold,
     format_date,
     is_placeholder,
@@ -307,3 +309,13 @@ def test_custom_placeholders_replace_the_defaults() -> None:
     assert is_placeholder("NN", ["nn"])
     assert not is_placeholder("TBD", ["nn"])
     assert is_placeholder("??", ["nn"])  # punctuation alone is never a value
+
+
+def test_excel_trim_is_trim_for_every_short_text() -> None:
+    """TRIM: no spaces at the ends, single spaces inside; tabs and no-break spaces kept. Its
+    shortcut for text with nothing to trim gives what the definition gives, on every text of
+    up to five of these characters."""
+    for size in range(6):
+        for chars in itertools.product(" a\t\u00a0", repeat=size):
+            text = "".join(chars)
+            assert excel_trim(text) == " ".join(w for w in text.split(" ") if w), repr(text)

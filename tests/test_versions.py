@@ -29,6 +29,7 @@ from smso_xl.template.definition import (
     load_template,
     load_templates,
     parse_template,
+    parse_yaml,
     templates_dir,
 )
 from smso_xl.workbook.fill import fill_plan
@@ -301,3 +302,19 @@ def test_a_version_2_plan_goes_into_version_3_and_back_out_through_libreoffice(
                           "Budsjett (kr)": 10000}.items():
         shown = row[header].date() if isinstance(row[header], dt.datetime) else row[header]
         assert shown == value, header
+
+
+def test_the_fast_yaml_parser_reads_every_shipped_file_as_pyyaml_does() -> None:
+    """parse_yaml (libyaml) gives what yaml.safe_load gives, on every shipped file; a file
+    libyaml refuses gets PyYAML's own message, which quotes the line."""
+    files = sorted(templates_dir().rglob("*.yaml"))
+    assert len(files) >= 7
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert parse_yaml(text) == yaml.safe_load(text), path.name
+    broken = "regions:\n  - code: '03\n    name: Oslo\n"
+    with pytest.raises(yaml.YAMLError) as theirs:
+        yaml.safe_load(broken)
+    with pytest.raises(yaml.YAMLError) as ours:
+        parse_yaml(broken)
+    assert str(ours.value) == str(theirs.value) and "line" in str(ours.value)

@@ -483,9 +483,7 @@ def _classify(submissions: list[Submission], known: set[str], year: int | None,
             newest.status = INCLUDED
         else:
             newest.status = EXCLUDED if exclude_invalid else INCLUDED_WITH_ERRORS
-    by_path: dict[Path, Submission] = {}
-    for sub in reversed(submissions):  # the first of a path, as a search from the start
-        by_path[sub.path] = sub
+    by_path = {sub.path: sub for sub in reversed(submissions)}  # the first of a path
     for sub in submissions:
         # A copy of a version that was itself superseded points at the version that won.
         original = by_path.get(sub.superseded_by) if sub.status == DUPLICATE else None

@@ -65,8 +65,7 @@ class Submission:
     @property
     def last_updated(self) -> dt.date | None:
         """``Sist oppdatert (dato)`` from the Organisering form, if the region filled it."""
-        plan = self.report.plan
-        return plan.last_updated if plan else None
+        return self.report.last_updated
 
     @property
     def sent_at(self) -> dt.datetime | None:

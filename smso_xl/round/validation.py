@@ -38,6 +38,9 @@ class FileReport:
     workbook: Workbook | None = None
     plan: Plan | None = None
     mail: Provenance | None = None  # who sent it, when: attached by the caller (provenance)
+    #: The form's «Sist oppdatert» when it is a date (``Plan.last_updated``), kept without
+    #: the plan: choosing a region's newest return needs it, and nothing else of the plan.
+    last_updated: dt.date | None = None
 
     @property
     def region(self) -> str | None:
@@ -155,8 +158,9 @@ def validate(
     the same for any number. ``keep_tables=False`` leaves out of each report's workbook the
     tables as read, cell by cell, once the rules have run (findings and plans are the same):
     a third of the memory, for callers that need only those. ``keep_plans=False`` leaves
-    out the parsed plans too (``FileReport.plan`` is None): what the findings need alone,
-    and the half of a report that worker processes would otherwise send back. ``templates``:
+    out the parsed plans too (``FileReport.plan`` is None; ``last_updated`` stays): what the
+    findings need alone, and the half of a report that worker processes would otherwise
+    send back. ``templates``:
     the published template versions (default: the shipped ones); each file is checked
     against the version it names. ``provenance`` looks up who sent each file
     (``FileReport.mail``), e.g. ``smso_xl.mail.ManifestIndex().lookup``; without it, none is
@@ -283,7 +287,7 @@ def validate_workbook(workbook: Workbook, *, templates: TemplateSet | Template,
     if not keep_tables:
         workbook = dataclasses.replace(workbook, tables={})
     return FileReport(path=path, findings=findings, workbook=workbook,
-                      plan=plan if keep_plans else None)
+                      plan=plan if keep_plans else None, last_updated=plan.last_updated)
 
 
 def _identity_findings(wb: Workbook, templates: TemplateSet, known_regions: set[str],

@@ -16,14 +16,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..template.config import Region, default_regions
 from .compare import Comparison, changes_between
 from .consolidation import DUPLICATE, SUPERSEDED, Consolidation, Submission, choose, consolidate
-from .feedback import FeedbackFile, write_all
-from .overview import write_overview
 from .validation import ProvenanceLookup, ValidationReport, find_workbooks, validate
+
+if TYPE_CHECKING:
+    # Imported where they write: they bring openpyxl and xlsxwriter, a third of a second's
+    # start-up that a validate without --feedback does not need.
+    from .feedback import FeedbackFile
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,17 @@ def check_returns(
     own is always judged, and ``each_file=True`` judges every file (``validate --all``).
     With ``feedback_dir`` each judged, readable file gets its marked-up copy there."""
     copies = feedback_dir is not None
-    # The choice reads «Sist oppdatert» from the plan; the feedback copy needs the tables
-    # too (a risk the region added gets its level formulas at its cells).
+    # The feedback copy needs the plans and tables (a risk the region added gets its level
+    # formulas at its cells); the choice of the newest only the reports' «Sist oppdatert».
     report = validate(list(paths), today=today, regions=regions, year=year,
-                      progress=progress, jobs=jobs, keep_tables=copies,
-                      keep_plans=copies or not each_file, provenance=provenance)
+                      progress=progress, jobs=jobs, keep_tables=copies, keep_plans=copies,
+                      provenance=provenance)
     result = ReturnCheck(report=report)
     if not each_file:
         result.report, result.superseded = _newest_only(report, paths, regions, year)
     if feedback_dir is not None:
+        from .feedback import write_all
+
         result.feedback = write_all(result.report, feedback_dir)
     return result
 
@@ -144,6 +149,8 @@ def consolidate_round(
                                     provenance=provenance)
         done.changes = changes_between(done.previous, result)
     if out is not None and result.chosen:
+        from .overview import write_overview
+
         done.written = write_overview(result, out, changes=done.changes,
                                       inputs=tuple(s.path for s in result.submissions))
     return done

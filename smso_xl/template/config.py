@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ..base.errors import ConfigError
-from .definition import load_yaml
+from .definition import load_yaml, parse_yaml
 from .values import cell_text, parse_date
 
 REGION_COLUMNS = ("code", "name", "counties", "email")
@@ -81,7 +81,7 @@ def load_regions(path: Path | None = None) -> tuple[Region, ...]:
 
 
 def _yaml_records(path: Path) -> list[Mapping[str, Any]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = parse_yaml(path.read_text(encoding="utf-8"))
     records = data.get("regions") if isinstance(data, Mapping) else data
     if not isinstance(records, list):
         raise ConfigError(f"Regionfilen {path.name} må ha en liste «regions» med regioner.")
@@ -169,7 +169,7 @@ def load_settings(path: Path | None = None) -> Settings:
     data: Mapping[str, Any] = load_yaml("settings.yaml")
     if path is not None:
         try:
-            override = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            override = parse_yaml(path.read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ConfigError(f"Kan ikke lese innstillingsfilen {path}: {exc}") from exc
         if not isinstance(override, Mapping):

@@ -167,7 +167,15 @@ class Sheet:
 
     def by_role(self, role: Role) -> Column | None:
         """The column with this role, if the sheet has one."""
-        return next((c for c in self.columns if c.role == role), None)
+        return self._by_role.get(role)
+
+    @functools.cached_property
+    def _by_role(self) -> dict[Role | None, Column]:
+        # Looked up, not searched: the rules and the overview ask for every row.
+        first: dict[Role | None, Column] = {}
+        for column in self.columns:
+            first.setdefault(column.role, column)
+        return first
 
     def key_of(self, role: Role) -> str | None:
         column = self.by_role(role)
@@ -337,13 +345,21 @@ def templates_dir() -> Path:
 
 
 def load_yaml(name: str) -> Any:
-    """A shipped YAML file (``templates/``), parsed by libyaml where PyYAML has it: the same
-    data as ``yaml.safe_load``, in a tenth of the time (every process reads the template)."""
-    with (templates_dir() / name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_SAFE_LOADER)
+    return parse_yaml((templates_dir() / name).read_text(encoding="utf-8"))
 
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load``, parsed by libyaml where PyYAML has it: the template definitions
+    are read by every command, and the pure-Python parser takes ten times as long. Text that
+    libyaml refuses is parsed again by PyYAML's own parser, whose result or error message
+    (quoting the line) is then the one given."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # CSafeLoader: safe_load with libyaml
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 def _where(raw: object) -> dict[str, tuple[str, ...]]:
@@ -584,7 +600,7 @@ def load_templates() -> TemplateSet:
     files = sorted(folder.glob("*.yaml"), key=lambda p: _version_key(p.stem))
     raws = []
     for path in files:
-        raw = load_yaml(f"{TEMPLATE_ID}/{path.name}")
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
         if str(raw.get("version")) != path.stem:
             raise TemplateError(f"{path.name} defines version {raw.get('version')!r}")
         raws.append(raw)

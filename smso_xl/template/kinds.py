@@ -90,6 +90,8 @@ def several_people(text: str) -> bool:
     is one person, surname first; «Kari Nordmann, Ola Hansen» (full names) is two."""
     if _JOINED_NAMES.search(text):
         return True
+    if "," not in text:
+        return False  # one name (most cells): no parts to count
     parts = [part.split() for part in text.split(",") if part.strip()]
     return len(parts) >= 3 or (len(parts) == 2 and all(len(p) >= 2 for p in parts))
 

@@ -18,7 +18,7 @@ from ..base.cells import a1, column_letter
 from ..base.findings import Finding, finding, group, location
 from . import checks
 from .definition import Column, Role, Sheet, Template
-from .kinds import Context, Parsed, filled_by, input_columns, is_input, kind_of, parse_cell
+from .kinds import Context, filled_by, input_columns, is_input, kind_of, parse_cell
 from .model import FORM_VALUE_COL, TABLE_HEADER_ROW, Row, TableData, Workbook
 from .prefill import next_ids
 from .values import cell_text, excel_trim, format_date, typed_text
@@ -198,37 +198,36 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
     id_column = next((c for c in layout.columns if c.role == Role.ID), None)
     id_key = layout.key(Role.ID)
     plan_rows: list[PlanRow] = []
-    memo: dict[tuple[str, type, object], Parsed] = {}
-
-    def parse(column: Column, row: Row, found: list[Finding]) -> object:
-        """The value of a given cell of a kind that is not verbatim; findings go to ``found``."""
-        cell = row.cells[column.key]
-        # The same status, party, person or date recurs down a column. A value parsed without
-        # findings parses the same in any row (only findings name their cell): reuse it.
-        key = (column.key, cell.value.__class__, cell.value)
-        known = memo.get(key)
-        if known is None:
-            known = parse_cell(column, cell, ctx, row=row.row)
-            if known.findings:
-                found += known.findings
-                return known.value
-            memo[key] = known
-        return known.value
+    # The same status, party, person or date recurs down a column. A value parsed without
+    # findings parses the same in any row (only findings name their cell): reuse it.
+    memo: dict[tuple[str, type, object], object] = {}
 
     for row in table.rows:
-        # The text of every cell, as the user sees it. A cell with text is "given" (parse_cell
+        cells = row.cells
+        # The text of every cell, as the user sees it (cell_text, its commonest case written
+        # out: this runs for every cell of a plan). A cell with text is "given" (parse_cell
         # finds it so in any kind), so the rules ask ``texts`` rather than a parse.
-        texts = {key: cell_text(cell.value) for key, cell in row.cells.items()}
+        texts = {key: value.strip() if value.__class__ is str else cell_text(value)
+                 for key, (value, _, _) in cells.items()}
         if not any(map(texts.get, layout.filled_by)):
             continue  # a row holding only its ID or prefilled label: not a row of the plan
         # An empty cell is None in every kind, and a verbatim kind's value is its text: only
         # the given cells of the other kinds are parsed.
         values: dict[str, object] = {key: texts.get(key) or None for key in layout.keys}
-        cell_findings: list[Finding] = []
         for column in layout.parsed:
-            if texts.get(column.key):
-                values[column.key] = parse(column, row, cell_findings)
-        findings += cell_findings
+            key = column.key
+            if texts.get(key):
+                cell = cells[key]
+                memo_key = (key, cell.value.__class__, cell.value)
+                value = memo.get(memo_key, _UNPARSED)
+                if value is _UNPARSED:
+                    parsed = parse_cell(column, cell, ctx, row=row.row)
+                    value = parsed.value
+                    if parsed.findings:
+                        findings += parsed.findings
+                    else:
+                        memo[memo_key] = value
+                values[key] = value
         findings += _recompute(table, layout, row, texts, values, ctx)
         findings += _check_required(table, layout, row, texts, values, ctx)
         # (the overdue rule is Template.is_overdue, shared with the overview)
@@ -249,6 +248,9 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
     return plan_rows
 
 
+_UNPARSED = object()  # not in the memo (None is a value)
+
+
 def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
                 ctx: Context) -> list[Finding]:
     """A filled row without an ID gets the next free one in the overview, after every ID
@@ -256,6 +258,8 @@ def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
     workbook's ID dropdown offers, and Sjekk counts the row (a warning)."""
     missing = [r for r in plan_rows
                if r.values.get(id_key) is None and not r.texts.get(id_key)]
+    if not missing:
+        return []
     # The number the workbook's ID dropdown offers (writer._write_next_id).
     fresh = next_ids(table.spec.id_prefix or "", [
         *ctx.issued, *(cell_text(row.raw(id_key)) for row in table.rows)], len(missing))
@@ -292,7 +296,9 @@ def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
         if text := typed_text(row.raw(id_key)):
             typed[row.row] = text
             rows_by_id.setdefault(text.casefold(), []).append(row.row)
-    findings = []
+    findings: list[Finding] = []
+    if all(len(same) == 1 for same in rows_by_id.values()):
+        return findings  # every ID once (the common case): nothing to look up
     for plan_row in plan_rows:
         text = typed.get(plan_row.row, "")
         same = rows_by_id.get(excel_trim(text).casefold(), [])
@@ -357,8 +363,8 @@ def _check_dates(table: TableData, layout: _Layout, row: Row, values: dict[str, 
     start_key = layout.key(Role.START)
     start = values.get(start_key)
     # Dates written as text are no dates to the workbook's check: nor to this rule.
-    as_numbers = not any(isinstance(row.raw(key), str) for key in (start_key, deadline_key))
-    if isinstance(start, dt.date) and deadline < start and as_numbers:
+    if (isinstance(start, dt.date) and deadline < start
+            and not any(isinstance(row.raw(key), str) for key in (start_key, deadline_key))):
         findings.append(finding(checks.DEADLINE_BEFORE_START.code, date=format_date(deadline),
                                 start=format_date(start), **where()))
     if ctx.template.is_overdue(sheet, values, today):

@@ -135,7 +135,9 @@ def typed_text(raw: object) -> str:
 
 def excel_trim(text: str) -> str:
     """Excel's TRIM: no spaces at the ends, single spaces inside (other blanks are kept)."""
-    return " ".join(part for part in text.split(" ") if part)
+    if "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text  # most text: nothing to trim, and no list of its words to make
+    return " ".join(filter(None, text.split(" ")))
 
 
 def sheet_date(raw: object, *, epoch1904: bool = False) -> dt.date | None:

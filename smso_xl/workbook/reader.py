@@ -86,14 +86,23 @@ def _open(package: Package) -> calamine.CalamineWorkbook:
 def _grid(package: Package, book: calamine.CalamineWorkbook, name: str) -> Grid:
     """One sheet's values; grid[i][j] is Excel row i+1, column j+1 (skip_empty_area=False
     keeps the true positions even when the first rows or columns are empty)."""
+    return _sheet(package, book, name)[0]
+
+
+def _sheet(package: Package, book: calamine.CalamineWorkbook,
+           name: str) -> tuple[Grid, list[tuple[int, int, int, int]]]:
+    """One sheet's values (as :func:`_grid`) and its merged ranges, from one parse of the
+    sheet: calamine parses the sheet's XML each time it is asked for the sheet."""
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # type: ignore[return-value]
+        sheet = book.get_sheet_by_name(name)
+        grid: Grid = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
     except (calamine.CalamineError, ValueError, OverflowError) as exc:
         raise _damaged(package, exc) from exc
     except BaseException as exc:
         if _is_panic(exc):
             raise _damaged(package, exc) from exc
         raise
+    return grid, _merged(sheet)
 
 
 def _damaged(package: Package, exc: BaseException) -> ReadError:
@@ -135,10 +144,10 @@ def _read(package: Package, book: calamine.CalamineWorkbook, templates: Template
                                     expected=spec.name))
         fallback_rows = template.data_rows(
             spec, len(template.criteria) if spec.prefill == "criteria" else 0)
-        table, table_findings = read_table(spec, name, _grid(package, book, name), file=file,
+        grid, merged = _sheet(package, book, name)
+        table, table_findings = read_table(spec, name, grid, file=file,
                                            table_end=table_ends.get(spec.table or ""),
-                                           fallback_rows=fallback_rows,
-                                           merged=_merged(book, name))
+                                           fallback_rows=fallback_rows, merged=merged)
         tables[spec.name] = table
         findings.extend(table_findings)
 
@@ -181,11 +190,11 @@ def _renamed_sheet(package: Package, book: calamine.CalamineWorkbook, spec: Shee
     return best
 
 
-def _merged(book: calamine.CalamineWorkbook, name: str) -> list[tuple[int, int, int, int]]:
+def _merged(sheet: calamine.CalamineSheet) -> list[tuple[int, int, int, int]]:
     """A sheet's merged ranges as (first row, first column, last row, last column), 1-based.
     calamine knows them for .xlsx; where it does not, none are assumed."""
     try:
-        ranges = book.get_sheet_by_name(name).merged_cell_ranges or []
+        ranges = sheet.merged_cell_ranges or []
     except Exception:  # a missing feature is not a damaged file
         return []
     return [(top + 1, left + 1, bottom + 1, right + 1)
@@ -335,6 +344,10 @@ def _map_columns(spec: Sheet, header: list[object]) -> tuple[dict[str, int], dic
     return columns, extra
 
 
+#: ``Cell``'s own constructor is a Python function around this; a plan has thousands of cells.
+_new_cell = tuple.__new__
+
+
 def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
                extra_names: dict[int, str]) -> Row | None:
     cells: dict[str, Cell] = {}
@@ -347,7 +360,7 @@ def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
                 continue
         elif value == "":
             continue
-        cell = Cell(value, excel_row, index + 1)
+        cell = _new_cell(Cell, (value, excel_row, index + 1))  # Cell(value, row, col)
         key = key_at.get(index)
         if key is not None:
             cells[key] = cell

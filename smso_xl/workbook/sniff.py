@@ -75,19 +75,19 @@ _SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/m
 _DTD = re.compile(b"|".join(
     re.escape(word.encode(encoding)) for word in ("<!DOCTYPE", "<!ENTITY")
     for encoding in ("utf-8", "utf-16-le", "utf-16-be")), re.IGNORECASE)
-_BANG = (b"<!", b"<\x00!")  # a cheap first look: no "<!" (UTF-8 or UTF-16 LE/BE), no DTD
 _OVERLAP = 32  # bytes carried from one chunk to the next, so that no marker is cut in two
-# A sheet whose every cell is written plainly <c r="…" …> with one reference within column Z
-# and row 9 999 holds at most 9 999 × 26 cells, inside both limits whatever else it holds:
-# nearly every sheet of a real plan, recognised by two searches (the exact measure below
-# costs several times more). Anything else in cell tags is measured exactly.
-_NEAR_ROWS, _NEAR_COLS = 9_999, 26
+# A sheet whose every cell is written plainly <c r="…" …> with one reference within column FZ
+# and row 9 999 holds at most 9 999 × 182 cells, inside both limits whatever else it holds:
+# every sheet of a real plan (its widest, the hidden lists, ends at column AF), recognised by
+# two searches (the exact measure below costs several times more). Anything else in cell
+# tags is measured exactly.
+_NEAR_ROWS, _NEAR_COLS = 9_999, column_number("FZ")
 assert _NEAR_ROWS <= MAX_SHEET_ROWS and _NEAR_ROWS * _NEAR_COLS <= MAX_SHEET_CELLS
-# A cell tag not written plainly as <c r="A1"…"Z9999" a="…" …> with one r (no other attribute
-# name begins with r: calamine takes a cell's last r, a scan its first): one search at the
-# literal "<c" prefix.
+# A cell tag not written plainly as <c r="A1"…"FZ9999" a="…" …> with one r (no other
+# attribute name begins with r: calamine takes a cell's last r, a scan its first): one search
+# at the literal "<c" prefix.
 _OTHER_CELL_TAG = re.compile(
-    rb'<c(?! r="[A-Z][1-9][0-9]{0,3}"(?: [a-qs-z][a-z]*="[^"<]*")* ?/?>)[ >/\t\n\r]')
+    rb'<c(?! r="[A-F]?[A-Z][1-9][0-9]{0,3}"(?: [a-qs-z][a-z]*="[^"<]*")* ?/?>)[ >/\t\n\r]')
 _PREFIXED_CELL_TAG = re.compile(rb":c[ >/\t\n\r]")  # <x:c …>: a namespace prefix
 # "r =" however spaced; an attribute named r when the byte before it ends the previous name
 # or value (see _one_r_each). A regular expression with the literal "r" first: a look-behind
@@ -267,10 +267,11 @@ def _small_entry(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
 
 @dataclass
 class _Parts:
-    """Entries the grid checks must look at, noticed while unpacking."""
+    """Entries the grid checks must look at, noticed while unpacking: name → the bytes
+    unpacked (and stored in the verified copy)."""
 
-    sheets: set[str] = field(default_factory=set)
-    strings: set[str] = field(default_factory=set)
+    sheets: dict[str, bytes] = field(default_factory=dict)
+    strings: dict[str, bytes] = field(default_factory=dict)
 
 
 def _verified_copy(path: Path, data: bytes, archive: zipfile.ZipFile) -> tuple[bytes, _Parts]:
@@ -287,14 +288,12 @@ def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.Zi
     name = info.filename
     # calamine finds entries ignoring case: XL/Worksheets/ is a sheet folder too.
     in_sheet_folder = name.replace("\\", "/").lower().startswith(_SHEET_FOLDERS)
-    if in_sheet_folder:
-        parts.sheets.add(name)
     # XML by its name, or by its first bytes whatever its name: calamine's parser is lenient
     # and reads a part it is pointed to, expat judges by the first bytes.
     named_xml = in_sheet_folder or name.lower().endswith((".xml", ".rels", ".vml"))
     chunks: list[bytes] = []
     size, tail, is_xml = 0, b"", True if named_xml else None
-    sheet_data = binary = False
+    sheet_data = binary = strings = False
     try:
         for chunk, consumed in _unpacked(path, _packed(path, data, info), info.compress_type):
             size += len(chunk)
@@ -306,29 +305,37 @@ def _copy_entry(path: Path, data: bytes, info: zipfile.ZipInfo, copy: zipfile.Zi
             window = tail + chunk
             if is_xml is None:
                 is_xml = _xml_start(window)
-            if is_xml and any(mark in window for mark in _BANG) and _DTD.search(window):
+            if is_xml and _may_declare(window) and _DTD.search(window):
                 raise ReadError(finding("xml-entities", file=str(path), part=name))
             # Sheets and shared strings whatever their names and first bytes: calamine opens
             # any part the workbook points to and its parser reads on past leading junk. Only
             # a binary part (images, macros: NUL bytes) with the word in it is no sheet.
             sheet_data = sheet_data or b"sheetData" in window
             binary = binary or (not is_xml and b"\0" in chunk)
-            if b"sst" in window:  # measured once the whole part is in
-                parts.strings.add(name)
+            strings = strings or b"sst" in window  # measured once the whole part is in
             tail = window[-_OVERLAP:]
             chunks.append(chunk)
     except zlib.error as exc:
         raise _unreadable(path, f"delen {name} er skadet") from exc
-    if sheet_data and not binary:
-        parts.sheets.add(name)
     # Stored in one piece (parts are at most MAX_UNPACKED_BYTES together): zipfile's
     # streaming writer costs more than the unpacking itself for thirty small parts.
     target = zipfile.ZipInfo(name)  # 1980-01-01: a crafted date must not stop the copy
-    copy.writestr(target, b"".join(chunks))
+    unpacked = b"".join(chunks)
+    copy.writestr(target, unpacked)
     if size != info.file_size or target.CRC != info.CRC:
         raise _unreadable(path, f"delen {name} er skadet (størrelse eller kontrollsum stemmer "
                                 "ikke)")
+    if in_sheet_folder or (sheet_data and not binary):
+        parts.sheets[name] = unpacked
+    if strings:
+        parts.strings[name] = unpacked
     return total
+
+
+def _may_declare(window: bytes) -> bool:
+    """A cheap first look for a DTD: "<!" in UTF-8, or in UTF-16 either way round (then
+    with NUL bytes, which a search finds many times faster than a two-byte mark)."""
+    return b"<!" in window or (b"\0" in window and b"<\x00!" in window)
 
 
 def _packed(path: Path, data: bytes, info: zipfile.ZipInfo) -> memoryview:
@@ -384,15 +391,14 @@ def _xml_start(window: bytes) -> bool | None:
 def _check_grids(package: Package, parts: _Parts) -> None:
     """Sheets of either format are measured whatever the file calls itself: calamine makes up
     its own mind about the format."""
-    for part in sorted(parts.sheets):
-        xml = package.part(part) or b""
+    for part, xml in sorted(parts.sheets.items()):
         if _near_cells_only(xml):
             continue
         rows, cols = _extent(xml) or _extent_parsed(package.path, part, xml)
         if _too_large(rows, cols):  # the sheet's name only for the message
             _check_extent(package.path, _sheet_names(package).get(part), rows, cols)
-    for part in sorted(parts.strings):
-        tag = _SST_TAG.search(package.part(part) or b"")
+    for part, xml in sorted(parts.strings.items()):
+        tag = _SST_TAG.search(xml)
         count = _UNIQUE_COUNT.search(tag[0]) if tag else None
         if count and int(count[1]) > MAX_SHARED_STRINGS:
             raise _sheet_too_large(package.path, f"delen {part} oppgir {_number(int(count[1]))} "
