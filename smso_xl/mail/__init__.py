@@ -15,52 +15,28 @@ and ``generate`` a :class:`PlanDrafts`.
 
 from __future__ import annotations
 
-from ..base.formats import WORKBOOK_MIME_TYPES
-from ..base.provenance import Provenance
-from .containers import Attachment
-from .drafts import (
-    DRAFT_SUFFIX,
-    FINDINGS_IN_BODY,
-    Draft,
-    PlanDrafts,
-    draft_path,
-    feedback_draft,
-    plan_draft,
-    write_draft,
-    write_feedback_drafts,
-)
-from .inbox import (
-    MANIFEST_NAME,
-    CollectResult,
-    Duplicate,
-    ManifestIndex,
-    OtherAttachment,
-    Saved,
-    collect,
-    read_manifest,
-    safe_name,
-    workbook_suffix,
-    write_manifest,
-)
-from .reading import (
-    OLE_MAGIC,
-    Mail,
-    MailFiles,
-    ParsedMail,
-    Problem,
-    find_mail_files,
-    mbox_messages,
-    msg_attachments,
-    read_mail_file,
-    scan_sources,
-)
+import importlib
+from typing import Any
 
-__all__ = [
-    "DRAFT_SUFFIX", "FINDINGS_IN_BODY", "MANIFEST_NAME", "OLE_MAGIC", "WORKBOOK_MIME_TYPES",
-    "Attachment", "CollectResult", "Draft", "Duplicate", "Mail", "MailFiles", "ManifestIndex",
-    "OtherAttachment", "ParsedMail", "PlanDrafts", "Problem", "Provenance", "Saved", "collect",
-    "draft_path", "feedback_draft", "find_mail_files", "mbox_messages", "msg_attachments",
-    "plan_draft", "read_mail_file", "read_manifest", "safe_name", "scan_sources", "workbook_suffix",
-    "write_draft",
-    "write_feedback_drafts", "write_manifest",
-]
+# Each name from the module that defines it, imported on first use (PEP 562): `validate`
+# needs only the manifest's lookup, and should not pay for parsing mail at start-up.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "..base.formats": ("WORKBOOK_MIME_TYPES",),
+    "..base.provenance": ("Provenance",),
+    ".containers": ("Attachment",),
+    ".drafts": ("DRAFT_SUFFIX", "FINDINGS_IN_BODY", "Draft", "PlanDrafts", "draft_path",
+                "feedback_draft", "plan_draft", "write_draft", "write_feedback_drafts"),
+    ".inbox": ("MANIFEST_NAME", "CollectResult", "Duplicate", "ManifestIndex",
+               "OtherAttachment", "Saved", "collect", "read_manifest", "safe_name",
+               "workbook_suffix", "write_manifest"),
+    ".reading": ("OLE_MAGIC", "Mail", "MailFiles", "ParsedMail", "Problem", "find_mail_files",
+                 "mbox_messages", "msg_attachments", "read_mail_file", "scan_sources"),
+}
+_API = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module(_API[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

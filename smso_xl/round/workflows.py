@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..template.config import Region, default_regions
-from .compare import Comparison, changes_between
 from .consolidation import DUPLICATE, SUPERSEDED, Consolidation, Submission, choose, consolidate
 from .validation import ProvenanceLookup, ValidationReport, find_workbooks, validate
 
 if TYPE_CHECKING:
-    # Imported where they write: they bring openpyxl and xlsxwriter, a third of a second's
-    # start-up that a validate without --feedback does not need.
+    # Imported where used: the writers bring openpyxl and xlsxwriter, a third of a second's
+    # start-up that a validate without --feedback does not need; so does comparing rounds.
+    from .compare import Comparison
     from .feedback import FeedbackFile
 
 
@@ -147,6 +147,8 @@ def consolidate_round(
         done.previous = consolidate(list(previous), regions=regions, today=result.today,
                                     progress=progress, jobs=jobs, keep_tables=False,
                                     provenance=provenance)
+        from .compare import changes_between
+
         done.changes = changes_between(done.previous, result)
     if out is not None and result.chosen:
         from .overview import write_overview
