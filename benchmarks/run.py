@@ -19,6 +19,7 @@ The corpora are built on first use when missing (see ``make_inputs.py``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,27 +129,35 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
+@contextlib.contextmanager
+def sampled_tree_rss(pid: int, every: float) -> Iterator[list[int]]:
+    """While the block runs, the summed RSS (KiB) of ``pid``'s process tree sampled every
+    ``every`` seconds; its peak is ``[0]`` of what this yields, once the block has ended."""
+    peak, stop = [0], threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _tree_rss_kib(pid))
+            stop.wait(every)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        thread.join()
+
+
 def sample_tree_rss(bench: Bench) -> None:
     """One untimed run, sampling the whole process tree's RSS every 20 ms."""
     if bench.prepare:
         bench.prepare()
     proc = subprocess.Popen(_argv(bench), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env=_env(bench))
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
-            stop.wait(0.02)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    proc.wait()
-    stop.set()
-    thread.join()
-    bench.tree_rss = peak
+    with sampled_tree_rss(proc.pid, 0.02) as peak:
+        proc.wait()
+    bench.tree_rss = peak[0]
 
 
 # --- the benchmarks --------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import make_inputs  # noqa: E402  (sibling scripts, not a package)
-from run import _tree_rss_kib, child_env, smso_xl  # noqa: E402
+from run import child_env, sampled_tree_rss, smso_xl  # noqa: E402
 
 COUNTS = (200, 500, 1000, 2000)
 COMMANDS = ("validate", "consolidate")
@@ -45,25 +44,14 @@ def timed(argv: list[str]) -> tuple[float, int]:
     began = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=child_env())
-    peak, stop = 0, threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
-            stop.wait(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    assert proc.stderr is not None
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - began
-    stop.set()
-    sampler.join()
+    with sampled_tree_rss(proc.pid, 0.1) as peak:
+        assert proc.stderr is not None
+        stderr = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - began
     if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: findings, as expected
         raise SystemExit(f"{' '.join(argv)} failed:\n{stderr.decode(errors='replace')[-2000:]}")
-    return elapsed, max(peak, usage.ru_maxrss)
+    return elapsed, max(peak[0], usage.ru_maxrss)
 
 
 def commands(cache: Path, work: Path, count: int) -> dict[str, list[str]]:
