@@ -109,10 +109,10 @@ def install() -> None:
 
 
 def compiled(catalog: dict[str | tuple[str, str], str | tuple[str, str]] = CATALOG) -> bytes:
+    """``catalog`` as a GNU ``.mo`` file (the format of gettext's ``msgfmt``)."""
     import array  # here, not at start-up: only the tests and the rebuild compile
     import struct
 
-    """``catalog`` as a GNU ``.mo`` file (the format of gettext's ``msgfmt``)."""
     messages = {b"": _HEADER.encode()}
     for source, target in catalog.items():
         key = "\0".join(source) if isinstance(source, tuple) else source
