@@ -54,13 +54,15 @@ def _styles(book: Any) -> dict[Any, str]:
     return style_of  # type: ignore[return-value]
 
 
-def _sheet_facts(ws: Any) -> Iterator[tuple[str, object]]:
-    """Everything of a sheet but its cells, each as (what, its comparable form)."""
+def _sheet_facts(ws: Any, style_of: Any) -> Iterator[tuple[str, object]]:
+    """Everything of a sheet but its cells, each as (what, its comparable form). A column's
+    format is compared as what it stands for: openpyxl's number for it depends on the order
+    the file lists its formats in."""
     yield "dimensions", ws.dimensions
     yield "merged", sorted(str(r) for r in ws.merged_cells.ranges)
     for letter, dim in sorted(ws.column_dimensions.items()):
         yield f"column {letter}", (dim.min, dim.max, dim.width, dim.customWidth, dim.hidden,
-                                   dim.outlineLevel, dim.style)
+                                   dim.outlineLevel, style_of(dim))
     for index, dim in sorted(ws.row_dimensions.items()):
         yield f"row {index}", (dim.ht, dim.customHeight, dim.hidden, dim.outlineLevel,
                                dim.s if dim.customFormat else None)
@@ -132,7 +134,8 @@ def compare(before: Path, after: Path) -> list[str]:
         if name not in new.sheetnames:
             continue
         ws_old, ws_new = old[name], new[name]
-        facts_old, facts_new = dict(_sheet_facts(ws_old)), dict(_sheet_facts(ws_new))
+        facts_old, facts_new = (dict(_sheet_facts(ws_old, old_style)),
+                              dict(_sheet_facts(ws_new, new_style)))
         for what in [*facts_old, *(w for w in facts_new if w not in facts_old)]:
             if (a := facts_old.get(what)) != (b := facts_new.get(what)):
                 differ(f"{name} {what.split()[0]}", f"{name}: {what}: {a} → {b}")

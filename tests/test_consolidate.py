@@ -41,8 +41,11 @@ from smso_xl.round.consolidation import (
     consolidate,
 )
 from smso_xl.round.overview import write_overview
+from smso_xl.round.validation import validate_workbook
 from smso_xl.template.config import Region, default_parties, default_regions
+from smso_xl.template.definition import Role, load_templates
 from smso_xl.workbook.sniff import OLE_MAGIC
+from tests.builders import build_clean_plan, risk
 from tests.libreoffice import convert, convert_many, require_soffice
 from tests.tiers import runs_libreoffice
 from tests.workbooks import edit_workbook, make_plan
@@ -612,3 +615,33 @@ def test_cli_refuses_an_output_open_in_libreoffice(inbox: Path, tmp_path: Path) 
     assert run.exit_code == 2
     assert "oversikt.xlsx er åpen i LibreOffice" in run.output
     assert out.read_bytes() == b"the overview the coordinator has open"
+
+
+def test_what_consolidate_keeps_of_a_plan_shows_every_value_as_the_whole_plan_does():
+    """consolidate keeps of each row only what ``PlanRow.shown`` gives (issue 26: the
+    memory of a round's plans): the same findings, every value shown the same, values not
+    understood kept as typed."""
+    plan = build_clean_plan(action={"Frist": "snart", "Timer": "mange", "Start": "1.2.2026",
+                                    "Ansvarlig": "  Ola  Nordmann "},
+                            extra={"Risiko": [risk(p="høy")]})
+    settings = {"templates": load_templates(), "today": TODAY, "year": 2026,
+                "known_regions": {r.code for r in default_regions()},
+                "parties": tuple(p.name for p in default_parties())}
+    whole = validate_workbook(plan, **settings)
+    kept = validate_workbook(plan, **settings, keep_tables=False)
+    assert kept.findings == whole.findings and kept.workbook.tables == {}
+    assert whole.plan is not None and kept.plan is not None
+    understood = not_understood = 0
+    for sheet, rows in whole.plan.rows.items():
+        assert len(kept.plan.rows[sheet]) == len(rows)
+        for row, lean in zip(rows, kept.plan.rows[sheet], strict=True):
+            assert lean.cells == {} and row.cells
+            for key in {*row.values, *row.texts}:
+                assert lean.shown(key) == row.shown(key), (sheet, row.row, key)
+            understood += sum(1 for k, text in row.texts.items()
+                              if text and row.values.get(k) is not None)
+            not_understood += len(lean.texts)
+            assert all(lean.values.get(k) is None for k in lean.texts)
+    assert understood > 20 and not_understood >= 3  # «snart», «mange», «høy» as typed
+    assert kept.plan.rows["Tiltak"][0].shown(
+        load_templates().newest.sheet("Tiltak").key_of(Role.DEADLINE)) == "snart"

@@ -28,7 +28,7 @@ from ..base.batch import paused_gc
 from ..base.findings import Finding, finding
 from ..template.config import Region, default_parties, default_regions, plan_of_file_name
 from ..template.definition import Figure, Role, Sheet, Template, TemplateSet, load_templates
-from ..template.rules import Plan, PlanRow
+from ..template.rules import PlanRow
 from ..template.values import fold
 from .submission import (
     DUPLICATE,
@@ -397,7 +397,7 @@ def consolidate(
     ``jobs`` worker processes read the files (``None``: one per core for many files);
     ``keep_tables``, ``templates`` and ``provenance`` (who sent each file, which the newest
     version falls back on) as for :func:`validation.validate`; ``keep_tables=False`` also
-    leaves out the plan rows' cell addresses (``PlanRow.cells``), which the findings made."""
+    leaves out what only the findings needed of each plan row (``Plan.drop_cell_facts``)."""
     templates = templates or load_templates()
     template = templates.newest  # the overview's columns: every version's keys land in them
     today = today or dt.date.today()
@@ -410,8 +410,6 @@ def consolidate(
                                      known_regions=known, year=year, parties=parties,
                                      jobs=jobs, progress=progress, keep_tables=keep_tables):
             add_provenance(report, provenance)
-            if not keep_tables and report.plan is not None:
-                _without_addresses(report.plan)
             submissions.append(Submission(report=report))
     year = choose(submissions, known, year, exclude_invalid=exclude_invalid)
     findings = _conflicting_copies(submissions)
@@ -424,14 +422,6 @@ def consolidate(
     findings += [_shared_finding(pair, names) for pair in shared]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
                          submissions=submissions, findings=findings, shared=shared)
-
-
-def _without_addresses(plan: Plan) -> None:
-    """Each row's cell addresses only the findings needed, and they are made: a quarter of
-    the memory of a round's plans, which stay until the overview is written."""
-    for rows in plan.rows.values():
-        for row in rows:
-            row.cells = {}
 
 
 def choose(submissions: list[Submission], known: set[str], year: int | None = None, *,

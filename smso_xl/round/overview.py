@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook as XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -39,6 +38,7 @@ from ..template.definition import Column, Figure, Role, Sheet, Template
 from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date, text_date
+from ..workbook.rowxml import RowXmlWorksheet, cut_to_cell, fits_in_cell
 from ..workbook.writer import DATE_FORMAT
 from .compare import ADDED, CHANGED, REMOVED, Comparison
 from .consolidation import (
@@ -70,7 +70,6 @@ MAX_WIDTH = 30  # template widths are for typing; here wrapped text keeps a page
 # cut only beyond MAX_ONE_LINE.
 MAX_FITTED, MAX_ONE_LINE = 36, 64
 EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # earlier dates have no (correct) Excel serial
-MAX_CELL_TEXT = 32767  # Excel's limit; longer text is cut with "…" rather than refused
 NO_STATUS_COLOUR, OTHER_STATUS_COLOUR = "#E7E6E6", "#A5A5A5"
 # Findings' severities colour as in the legend (formats.LEGEND): a warning orange, an
 # error red.
@@ -107,6 +106,7 @@ MIN_WRAPPED, MAX_WRAPPED = 10, 48
 # two pages across instead of three.
 TABLE_PRINT_SCALE = 75
 _SAMPLE_ROWS = 120
+_ROWS_AT_ONCE = 2_000  # a table's rows are made this many at a time: memory stays flat
 _SCALES = (80, 77, 75)  # the print scales tried for a table, largest first
 _LOOKAHEAD = 4     # steps looked ahead when widening
 _STEP = 2.0        # how much a wrapping column is widened at a time
@@ -137,38 +137,51 @@ def write_overview(result: Consolidation, out: Path, *, inputs: Sequence[Path] =
     protected = (*inputs, *(s.path for s in result.submissions))
     with atomic_output(out, inputs=tuple(protected)) as tmp, paused_gc():
         # paused: a million cell records, and the collector's passes over them found nothing
-        book = xlsxwriter.Workbook(str(tmp), {
+        book = _Book(str(tmp), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
-        with warnings.catch_warnings():
-            # xlsxwriter warns and carries on (a cut string, a bad range); here that is a bug.
-            warnings.simplefilter("error")
-            template = result.template
-            year = f" {result.year}" if result.year else ""
-            as_of = f"Per {format_date(result.today)}"
-            fmt = _Formats(book, _value_fills(template),
-                           f"Nasjonal oversikt{year} {as_of.lower()}", as_of)
-            assessment = template.sheet_by_role(Role.ASSESSMENT)
-            names = sheet_names(template, changes is not None)
-            sheets = {name: book.add_worksheet(name) for name in names}
-            _oversikt(book, sheets[SUMMARY_SHEET], result, fmt, changes)
-            _kontakter(sheets[CONTACTS_SHEET], result, fmt)
-            for name in template.overview_sheets:
-                _plan_sheet(sheets[name], result, template.sheet(name), fmt)
-            _egenvurdering(sheets[assessment.name], result, fmt)
-            frister, avvik, innsendinger = OWN_SHEETS
-            _frister(sheets[frister], result, fmt)
-            if changes is not None:
-                _endringer(sheets[CHANGES_SHEET], result, changes, fmt)
-            _avvik(sheets[avvik], result, fmt)
-            _innsendinger(sheets[innsendinger], result, fmt)
-            sheets[SUMMARY_SHEET].activate()
-            book.set_properties({"title": f"SMSØ – nasjonal oversikt {result.year or ''}".strip(),
-                                 "subject": "Lokale handlingsplaner samlet",
-                                 "comments": f"Per {format_date(result.today)}",
-                                 "created": (created or dt.datetime.now(dt.UTC))
-                                 .astimezone(dt.UTC).replace(tzinfo=None)})
-            book.close()
+        try:
+            with warnings.catch_warnings():
+                # xlsxwriter warns and carries on (a cut string, a bad range); here a bug.
+                warnings.simplefilter("error")
+                _write_sheets(book, result, changes, created)
+                book.close()
+        finally:  # rows waiting in temporary files, when it stopped before close
+            for sheet in book.worksheets():
+                sheet.discard_rows()
     return out
+
+
+class _Book(XlsxWorkbook):
+    worksheet_class = RowXmlWorksheet  # its tables' rows written whole (rowxml)
+
+
+def _write_sheets(book: _Book, result: Consolidation, changes: Comparison | None,
+                  created: dt.datetime | None) -> None:
+    template = result.template
+    year = f" {result.year}" if result.year else ""
+    as_of = f"Per {format_date(result.today)}"
+    fmt = _Formats(book, _value_fills(template), f"Nasjonal oversikt{year} {as_of.lower()}",
+                   as_of)
+    assessment = template.sheet_by_role(Role.ASSESSMENT)
+    names = sheet_names(template, changes is not None)
+    sheets = {name: book.add_worksheet(name) for name in names}
+    _oversikt(book, sheets[SUMMARY_SHEET], result, fmt, changes)
+    _kontakter(sheets[CONTACTS_SHEET], result, fmt)
+    for name in template.overview_sheets:
+        _plan_sheet(sheets[name], result, template.sheet(name), fmt)
+    _egenvurdering(sheets[assessment.name], result, fmt)
+    frister, avvik, innsendinger = OWN_SHEETS
+    _frister(sheets[frister], result, fmt)
+    if changes is not None:
+        _endringer(sheets[CHANGES_SHEET], result, changes, fmt)
+    _avvik(sheets[avvik], result, fmt)
+    _innsendinger(sheets[innsendinger], result, fmt)
+    sheets[SUMMARY_SHEET].activate()
+    book.set_properties({"title": f"SMSØ – nasjonal oversikt {result.year or ''}".strip(),
+                         "subject": "Lokale handlingsplaner samlet",
+                         "comments": f"Per {format_date(result.today)}",
+                         "created": (created or dt.datetime.now(dt.UTC))
+                         .astimezone(dt.UTC).replace(tzinfo=None)})
 
 
 def sheet_names(template: Template, with_changes: bool = False) -> tuple[str, ...]:
@@ -227,27 +240,35 @@ class _Formats:
 
 def _put(ws: Worksheet, row: int, col: int, value: object, cell_format: Any) -> None:
     """Write one value by its Python type; anything that is not a date or number is text."""
-    if value.__class__ is str and value and len(value) <= MAX_CELL_TEXT:  # type: ignore[arg-type]
-        ws.write_string(row, col, value, cell_format)  # most cells: checked first
-        return
-    if value is None or value == "":
+    shown = _shown(value)
+    if shown is None:
         ws.write_blank(row, col, None, cell_format)
-    elif isinstance(value, dt.date):
+    elif isinstance(shown, str):
+        ws.write_string(row, col, shown, cell_format)
+    elif isinstance(shown, dt.datetime):
+        ws.write_datetime(row, col, shown, cell_format)
+    else:
+        ws.write_number(row, col, shown, cell_format)
+
+
+def _shown(value: object) -> str | float | dt.datetime | None:
+    """What a cell holds for ``value``: text within a cell's limit, a finite number, a naive
+    date and time on the coordinator's clock, or None (blank); every other value as text."""
+    if value.__class__ is str and value and fits_in_cell(value):  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]  # most cells: checked first
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
         moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         if moment.tzinfo:
             moment = moment.astimezone().replace(tzinfo=None)  # the coordinator's clock
         if moment.date() < EXCEL_FIRST_DAY:  # no Excel serial: it would show as ####
-            ws.write_string(row, col, format_date(moment.date()), cell_format)
-        else:
-            ws.write_datetime(row, col, moment, cell_format)
-    elif (isinstance(value, int | float) and not isinstance(value, bool)
-          and math.isfinite(value)):
-        ws.write_number(row, col, value, cell_format)
-    else:
-        text = str(value)
-        if len(text) > MAX_CELL_TEXT:
-            text = text[:MAX_CELL_TEXT - 1] + "…"
-        ws.write_string(row, col, text, cell_format)
+            return format_date(moment.date())
+        return moment
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value)):
+        return value
+    return cut_to_cell(str(value))
 
 
 # Characters of text per character of column width, measured in LibreOffice (DejaVu Sans:
@@ -299,7 +320,7 @@ def _titled(ws: Worksheet, fmt: _Formats, title: str, note: str,
     ws.set_row(NOTE_ROW, 15.0 * _lines(note, sum(widths)))
 
 
-def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
+def _table(ws: RowXmlWorksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
            rows: Sequence[Sequence[object]], *, empty: str, first_row: int = TABLE_ROW,
            red: Sequence[Collection[int]] = (), key_columns: int = 2,
            unprinted: int = 0, data_sheet: bool = True,
@@ -314,7 +335,7 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
     if data_sheet:
         columns, scale = _across(columns, key_columns, len(columns) - unprinted, rows)
     last = first_row + max(len(rows), 1)
-    ws.add_table(first_row, 0, last, len(columns) - 1, {
+    ws.add_table_over_rows(first_row, last, len(columns) - 1, {
         "name": name, "style": "Table Style Light 9", "autofilter": True,
         "columns": [{"header": c.header, "header_format": fmt.header} for c in columns]})
     for index, column in enumerate(columns):
@@ -325,43 +346,12 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
         ws.set_row(first_row, 15.0 * header_lines)
     if not rows:
         ws.write_string(first_row + 1, 0, empty, fmt.cell("text", "note"))
-    # Per column, once per table (a table has up to a million cells): the format without a
-    # style, made on first use as before (the order formats are made in numbers them in the
-    # file), and the length from which wrapping text may take a second line (None: it
-    # does not wrap).
-    plain: list[Any] = [None] * len(columns)
-    one_line = [max(column.width * CHARS_PER_WIDTH, 1) if column.wrap else None
-                for column in columns]
-    styled = {index for index, column in enumerate(columns)
-              if column.colour or column.shape == VALUE_KIND}
-    write_string = ws.write_string
-    for offset, values in enumerate(rows, start=1):
-        marked = red[offset - 1] if red else ()
-        row = first_row + offset
-        lines = 1
-        for index, value in enumerate(values):
-            if marked or index in styled:
-                cell_format = _styled_format(fmt, columns[index], value, index in marked)
-            else:
-                cell_format = plain[index]
-                if cell_format is None:
-                    column = columns[index]
-                    cell_format = plain[index] = fmt.cell(column.shape, None, column.wrap)
-            if value.__class__ is str and value and len(value) <= MAX_CELL_TEXT:
-                write_string(row, index, value, cell_format)  # most cells (as _put does)
-                # Excel and LibreOffice keep a stored row height; neither fits it to wrapped
-                # text on opening a generated file, so the height is set here from the text.
-                limit = one_line[index]
-                if limit is not None and (len(value) > limit or "\n" in value):
-                    lines = max(lines, _lines(value, columns[index].width))
-            else:
-                _put(ws, row, index, value, cell_format)
-                if one_line[index] is not None and isinstance(value, str):
-                    lines = max(lines, _lines(value, columns[index].width))
+    for values in rows:
         if len(values) != len(columns):
             raise ValueError(f"a row of {len(values)} values in a table of {len(columns)} columns")
-        if lines > 1:
-            ws.set_row(row, min(15.0 * lines, 409))
+    for start in range(0, len(rows), _ROWS_AT_ONCE):
+        _table_rows(ws, fmt, columns, rows[start:start + _ROWS_AT_ONCE],
+                    red[start:start + _ROWS_AT_ONCE], first_row + 1 + start)
     if data_sheet:
         ws.freeze_panes(first_row + 1, 2)
         printed = columns[:len(columns) - unprinted]
@@ -379,11 +369,40 @@ def _table(ws: Worksheet, fmt: _Formats, name: str, columns: Sequence[_Col],
             ws.set_header(f'&L&"-,Bold"{_escaped(title[0])}&"-,Regular" – '
                           f"{_escaped(title[1])}")
         ws.print_area(first_row if across else 0, 0, last, len(printed) - 1)
-    # xlsxwriter remembers each cell of a table, to refuse a later table or merged range
-    # over it: 130 bytes a cell, a third of the memory the overview takes. Nothing is put
-    # over a table once it is written (its title is above it).
-    ws.table_cells.clear()
     return [c.width for c in columns]
+
+
+def _table_rows(ws: RowXmlWorksheet, fmt: _Formats, columns: Sequence[_Col],
+                rows: Sequence[Sequence[object]], red: Sequence[Collection[int]],
+                first_row: int) -> None:
+    """Rows of a table from ``first_row`` down, made column by column (rowxml): each
+    column's cells at once, most of them text in the column's own format."""
+    cells, heights = [], [15.0] * len(rows)
+    marked_rows: dict[int, set[int]] = {}  # column → its rows shown red
+    for offset, marks in enumerate(red):
+        for index in marks:
+            marked_rows.setdefault(index, set()).add(offset)
+    for index, (column, values) in enumerate(zip(columns, zip(*rows, strict=True),
+                                                 strict=True)):
+        marked = marked_rows.get(index, set())
+        shown = [value if value.__class__ is str and value and fits_in_cell(value)
+                 else _shown(value) for value in values]
+        formats: int | list[int]
+        if marked or column.colour or column.shape == VALUE_KIND:
+            formats = [_styled_format(fmt, column, value, offset in marked)._get_xf_index()
+                       for offset, value in enumerate(values)]
+        else:
+            formats = fmt.cell(column.shape, None, column.wrap)._get_xf_index()
+        cells.append(ws.column_xml(index, first_row, shown, formats))
+        if column.wrap:
+            # Excel and LibreOffice keep a stored row height; neither fits it to wrapped text
+            # on opening a generated file, so each row's is set here from its text.
+            limit = max(column.width * CHARS_PER_WIDTH, 1)
+            for offset, value in enumerate(values):
+                if value.__class__ is str and (len(value) > limit or "\n" in value):
+                    heights[offset] = max(heights[offset], 15.0 * _lines(value, column.width))
+    ws.write_rows_xml(first_row, map("".join, zip(*cells, strict=True)), len(columns),
+                      [min(height, 409) if height > 15.0 else None for height in heights])
 
 
 def _styled_format(fmt: _Formats, column: _Col, value: object, red: bool) -> Any:

@@ -156,8 +156,9 @@ def validate(
     is the plan year being collected. ``today`` fixes the date for overdue checks. ``jobs``
     worker processes read the files (``None``: one per core for many files); the report is
     the same for any number. ``keep_tables=False`` leaves out of each report's workbook the
-    tables as read, cell by cell, once the rules have run (findings and plans are the same):
-    a third of the memory, for callers that need only those. ``keep_plans=False`` leaves
+    tables as read, cell by cell, once the rules have run, and of its plan what only the
+    findings needed (``Plan.drop_cell_facts``; the findings and every value ``shown`` are
+    the same): most of the memory, for callers that need only those. ``keep_plans=False`` leaves
     out the parsed plans too (``FileReport.plan`` is None; ``last_updated`` stays): what the
     findings need alone, and the half of a report that worker processes would otherwise
     send back. ``templates``:
@@ -286,6 +287,7 @@ def validate_workbook(workbook: Workbook, *, templates: TemplateSet | Template,
     findings = sorted(_unique(findings + content), key=sort_key(workbook.sheet_names))
     if not keep_tables:
         workbook = dataclasses.replace(workbook, tables={})
+        plan.drop_cell_facts()
     return FileReport(path=path, findings=findings, workbook=workbook,
                       plan=plan if keep_plans else None, last_updated=plan.last_updated)
 

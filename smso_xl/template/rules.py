@@ -61,6 +61,18 @@ class Plan:
         value = self.form.get(key)
         return value if value is not None else (self.form_texts.get(key) or None)
 
+    def drop_cell_facts(self) -> None:
+        """Keep of each row only what :meth:`PlanRow.shown` gives, once the findings are made:
+        its cell addresses go, and its text as typed where the value was understood (then
+        ``shown`` gives the value). Half the memory of a round's plans, which the overview
+        holds until it is written, and of what worker processes send back."""
+        for rows in self.rows.values():
+            for row in rows:
+                row.cells = {}
+                values = row.values
+                row.texts = {key: text for key, text in row.texts.items()
+                             if text and values.get(key) is None}
+
 
 def check_workbook(wb: Workbook, *, template: Template, today: dt.date,
                    parties: Sequence[str]) -> tuple[list[Finding], Plan]:

@@ -1,6 +1,8 @@
 """One workbook: writing it, reading it back, and its own check.
 
 - ``writer`` — the region's workbook from the template (xlsxwriter).
+- ``rowxml`` — an xlsxwriter sheet whose table rows are given as their cells' XML, made
+  column by column: the national overview's million cells.
 - ``layout`` — how a sheet sits on the screen and on paper: print scale, pages across, row
   heights for text, from the column widths.
 - ``filled`` — which rows of a table are filled, in Python and as a formula.
