@@ -2,7 +2,7 @@
 
 ``reading`` reads ``.eml``, ``.emlx``, Outlook ``.msg`` and mbox files; ``containers``
 opens what holds attachments (zip, winmail.dat, attached mails); ``inbox`` is
-``collect`` (the attachments into a folder) and the manifest of who sent what; ``drafts``
+``collect`` (the attachments into a folder), ``manifest`` its record of who sent what; ``drafts``
 writes the ``.eml`` drafts — the plans out (``generate --drafts``) and the replies with
 feedback copies (``validate --feedback DIR --drafts``); ``reminders`` the reminders to the
 regions whose plan is missing, faulty or unreadable (``consolidate --drafts DIR``).
@@ -26,9 +26,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ".containers": ("Attachment",),
     ".drafts": ("DRAFT_SUFFIX", "FINDINGS_IN_BODY", "Draft", "PlanDrafts", "draft_path",
                 "feedback_draft", "plan_draft", "write_draft", "write_feedback_drafts"),
-    ".inbox": ("MANIFEST_NAME", "CollectResult", "Duplicate", "ManifestIndex",
-               "OtherAttachment", "Saved", "collect", "read_manifest", "safe_name",
-               "workbook_suffix", "write_manifest"),
+    ".inbox": ("CollectResult", "Duplicate", "OtherAttachment", "Saved", "collect",
+               "safe_name", "workbook_suffix"),
+    ".manifest": ("MANIFEST_NAME", "ManifestIndex", "read_manifest", "write_manifest"),
     ".reading": ("OLE_MAGIC", "Mail", "MailFiles", "ParsedMail", "Problem", "find_mail_files",
                  "mbox_messages", "msg_attachments", "read_mail_file", "scan_sources"),
 }

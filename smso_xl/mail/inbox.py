@@ -9,12 +9,9 @@ it is saved under the sender's name (``Arbeidsbok fra Kari Nordmann.xlsx``), and
 :attr:`Saved.note` says so. A byte-identical file (sha256), in
 this run or already in the inbox, is not saved twice.
 
-The manifest :data:`MANIFEST_NAME` in the inbox records, per saved file, its sha256, the
-attachment's name, the saved name, the sender, subject, sent time and message id, and the
-mail file it came from (:class:`~smso_xl.base.provenance.Provenance`). It is hidden (leading dot),
-so ``validate`` never takes it for a workbook. :class:`ManifestIndex` looks a workbook up in
-the manifest of its own folder by sha256, so a renamed file keeps its provenance and an
-edited one does not claim it; the command line hands its ``lookup`` to ``validate`` and
+The manifest (``manifest``: :data:`MANIFEST_NAME` in the inbox) records who sent each saved
+file. It is hidden (leading dot), so ``validate`` never takes it for a workbook; the command
+line hands :class:`~smso_xl.mail.manifest.ManifestIndex`'s ``lookup`` to ``validate`` and
 ``consolidate``.
 
 Nothing is lost and nothing raises for a bad mail: a mail without attachments, an attachment
@@ -27,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import unicodedata
@@ -41,10 +37,9 @@ from ..base.fileio import atomic_output
 from ..base.formats import WORKBOOK_MIME_TYPES, WORKBOOK_SUFFIXES
 from ..base.provenance import Provenance
 from .containers import VAGUE_SUFFIXES, Attachment, content_suffix, name_suffix
+from .manifest import MANIFEST_NAME, read_manifest, sha256_file, write_manifest
 from .reading import Mail, ParsedMail, Problem, read_mail_file, scan_sources
 
-MANIFEST_NAME = ".smso-manifest.json"
-MANIFEST_VERSION = 1
 MAX_NAME = 120  # characters of a saved file name's stem: well inside every file system's limit
 # Names Windows refuses for a file, whatever the extension.
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
@@ -236,7 +231,7 @@ class _Inbox:
         for path in sorted(folder.rglob("*")):
             hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
             if not hidden and path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES:
-                digest = _sha256_file(path)
+                digest = sha256_file(path)
                 if digest is not None:
                     self.by_hash.setdefault(digest, path)
 
@@ -296,61 +291,3 @@ class _Inbox:
         self.known.add(digest)
         self.changed = True
 
-
-def _sha256_file(path: Path) -> str | None:
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-# --- the manifest ----------------------------------------------------------------------------
-
-
-def read_manifest(path: Path, *, strict: bool = False) -> list[Provenance]:
-    """The entries of the manifest at ``path`` ([] when there is none).
-
-    A manifest that cannot be read raises :class:`OutputError` with ``strict`` (collect must
-    not write over it: the provenance in it would be lost), else gives []."""
-    if not path.is_file():
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [Provenance.from_json(item) for item in data["files"]]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        if strict:
-            raise OutputError(f"Manifestet {path} kan ikke leses ({type(exc).__name__}). "
-                              "Flytt det bort (det er ikke slettet) og kjør igjen.") from exc
-        return []
-
-
-def write_manifest(path: Path, entries: Sequence[Provenance]) -> Path:
-    data = {"format": "smso-xl collect manifest", "version": MANIFEST_VERSION,
-            "files": [entry.to_json() for entry in entries]}
-    with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-class ManifestIndex:
-    """Looks up the provenance of a workbook from the manifest in its own folder, by sha256.
-
-    Each folder's manifest is read once; a folder without one costs nothing (no hashing)."""
-
-    def __init__(self) -> None:
-        self._folders: dict[Path, dict[str, Provenance]] = {}
-
-    def lookup(self, path: Path, sha256: str | None = None) -> Provenance | None:
-        folder = path.parent.resolve()
-        if folder not in self._folders:
-            entries = read_manifest(folder / MANIFEST_NAME)
-            # The first entry of a hash is the mail that brought the file first.
-            self._folders[folder] = {}
-            for entry in entries:
-                self._folders[folder].setdefault(entry.sha256, entry)
-        by_hash = self._folders[folder]
-        if not by_hash:
-            return None
-        digest = sha256 or _sha256_file(path)
-        return by_hash.get(digest) if digest else None
