@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import smso_xl
 
@@ -69,3 +70,19 @@ def test_help_imports_only_the_command_line() -> None:
         assert {m for m in extra if m.startswith("smso_xl")} == HELP_MODULES, args
         assert {m for m in extra if not m.startswith(("smso_xl", "encodings."))} \
             <= CLICK_HELP_MODULES, args
+
+
+def test_validate_without_copies_imports_neither_writers_nor_mail_readers() -> None:
+    """``validate`` without ``--feedback`` reads and checks (calamine): it never writes a
+    workbook, and the manifest's lookup is all it needs of mail (issue 26, start-up)."""
+    inbox = Path(__file__).parent.parent / "examples" / "innboks"
+    code = ("import sys, contextlib, io\nfrom smso_xl.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            f"    main(['validate', {str(inbox)!r}, '--today', '01.06.2027'])\n"
+            "print(' '.join(sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    loaded = set(out.stdout.split())
+    assert {"smso_xl.round.validation", "python_calamine", "smso_xl.mail.manifest"} <= loaded
+    assert not loaded & {"openpyxl", "xlsxwriter", "pandas", "email.parser",
+                         "smso_xl.mail.reading", "smso_xl.mail.inbox", "smso_xl.round.compare"}
