@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -405,20 +405,22 @@ def consolidate(
     known = {r.code for r in expected}
     parties = tuple(p.name for p in default_parties())
     submissions: list[Submission] = []
+    facts: dict[int, _PlanFacts] = {}  # by the submission's id
     with paused_gc():  # reports pile up, and none holds a reference cycle
         for report in validate_files(find_workbooks(paths), templates=templates, today=today,
                                      known_regions=known, year=year, parties=parties,
                                      jobs=jobs, progress=progress, keep_tables=keep_tables):
             add_provenance(report, provenance)
-            submissions.append(Submission(report=report))
+            submission = Submission(report=report)
+            submissions.append(submission)
+            facts[id(submission)] = _plan_facts(submission, template, today)
     year = choose(submissions, known, year, exclude_invalid=exclude_invalid)
     findings = _conflicting_copies(submissions)
     _credit(submissions, expected, year)
     chosen_by_region, credited = _by_region(submissions)
-    summaries = [_summarise(region, chosen_by_region, credited, template, today)
-                 for region in expected]
+    summaries = [_summarise(region, chosen_by_region, credited, facts) for region in expected]
     names = {r.code: r.name for r in expected}
-    shared = _shared_rows([s for s in submissions if s.included], template)
+    shared = _shared_rows([s for s in submissions if s.included], facts)
     findings += [_shared_finding(pair, names) for pair in shared]
     return Consolidation(year=year, today=today, template=template, regions=summaries,
                          submissions=submissions, findings=findings, shared=shared)
@@ -554,32 +556,41 @@ MIN_SHARED_ROWS, MIN_SHARED_SHARE = 2, 0.5
 _PLAN_ROLES = (Role.GOALS, Role.ACTIONS)
 
 
-def _row_key(sheet: Sheet, row: PlanRow) -> tuple[str, ...] | None:
-    """What makes a row the same in another plan: its text, responsible and deadline, as
-    the region sees them (case, spacing and æøå spellings aside); None without a text."""
-    title = row.shown(sheet.key_of(Role.TITLE) or "")
-    if title is None or not str(title).strip():
-        return None
-    return (sheet.name, *(fold(str(row.shown(sheet.key_of(role) or "") or ""))
-                          for role in (Role.TITLE, Role.OWNER, Role.DEADLINE)))
+def _row_keys(sheet: Sheet, rows: Sequence[PlanRow]) -> Iterator[tuple[tuple[str, ...], PlanRow]]:
+    """What makes each row the same in another plan: its text, responsible and deadline,
+    as the region sees them (case, spacing and æøå spellings aside); a row without a text
+    has none."""
+    keys = [sheet.key_of(role) or "" for role in (Role.TITLE, Role.OWNER, Role.DEADLINE)]
+    for row in rows:
+        title, owner, deadline = row.shown_each(keys)
+        if title is None or not str(title).strip():
+            continue
+        yield (sheet.name, *(fold(str(shown or "")) for shown in (title, owner, deadline))), row
 
 
-def _shared_rows(chosen: Sequence[Submission], template: Template) -> list[SharedRows]:
+_Fingerprints = dict[tuple[str, ...], PlanRow]  # a plan's goal and action rows by what they say
+
+
+def _fingerprints(sub: Submission, template: Template) -> _Fingerprints:
+    """A plan's goal and action rows by :func:`_row_keys`; a row repeated within the plan
+    counts once."""
+    rows = sub.report.plan.rows if sub.report.plan else {}
+    keys: _Fingerprints = {}
+    for role in _PLAN_ROLES:
+        sheet = template.sheet_by_role(role)
+        for key, row in _row_keys(sheet, rows.get(sheet.name, [])):
+            keys.setdefault(key, row)
+    return keys
+
+
+def _shared_rows(chosen: Sequence[Submission],
+                 facts: Mapping[int, _PlanFacts]) -> list[SharedRows]:
     """Every pair of chosen plans of two regions that share most of their goal and action
     rows, the earlier saved first (its region's plan is taken as the original). Plans meet
-    through an index from each row's fingerprint to the plans that hold it, so the work
-    grows with the rows, not with the pairs of plans: two plans that share no row are
-    never compared."""
-    sheets = [template.sheet_by_role(role) for role in _PLAN_ROLES]
-    keyed: list[tuple[Submission, dict[tuple[str, ...], PlanRow]]] = []
-    for sub in sorted(chosen, key=_newness):
-        rows = sub.report.plan.rows if sub.report.plan else {}
-        keys: dict[tuple[str, ...], PlanRow] = {}
-        for sheet in sheets:
-            for row in rows.get(sheet.name, []):
-                if (key := _row_key(sheet, row)) is not None:
-                    keys.setdefault(key, row)  # a row repeated within a plan counts once
-        keyed.append((sub, keys))
+    through an index from each row's fingerprint (:func:`_fingerprints`) to the plans that
+    hold it, so the work grows with the rows, not with the pairs of plans: two plans that
+    share no row are never compared."""
+    keyed = [(sub, facts[id(sub)].fingerprints) for sub in sorted(chosen, key=_newness)]
     holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
     common: Counter[tuple[int, int]] = Counter()  # (earlier, later) → rows alike
     for index, (_, keys) in enumerate(keyed):
@@ -626,31 +637,57 @@ def _by_region(submissions: Sequence[Submission]) -> tuple[dict[str, Submission]
     return chosen, credited
 
 
+@dataclass
+class _PlanFacts:
+    """What a region's summary and the search for shared plans need of a plan: counted as
+    the plan comes, while worker processes read the next ones."""
+
+    fingerprints: _Fingerprints
+    figures: dict[str, float] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _plan_facts(sub: Submission, template: Template, today: dt.date) -> _PlanFacts:
+    facts = _PlanFacts(fingerprints=_fingerprints(sub, template))
+    if sub.report.plan is None:
+        return facts
+    rows = sub.report.plan.rows
+    for figure in template.figures:
+        facts.figures[figure.key], total = _figure(figure, rows, template, today)
+        if figure.share:
+            facts.totals[figure.key] = total
+    actions = template.sheet_by_role(Role.ACTIONS)
+    status = actions.key_of(Role.STATUS) or ""
+    facts.status_counts = dict(Counter(str(r.values.get(status) or NO_STATUS)
+                                       for r in rows.get(actions.name, [])))
+    return facts
+
+
 def _summarise(region: Region, chosen_by_region: dict[str, Submission],
-               credited: dict[str, list[Submission]], template: Template,
-               today: dt.date) -> RegionSummary:
+               credited: dict[str, list[Submission]],
+               facts: Mapping[int, _PlanFacts]) -> RegionSummary:
     chosen = chosen_by_region.get(region.code)
     unreadable = sorted(credited.get(region.code, ()), key=_newness, reverse=True)
     summary = RegionSummary(region=region, submission=chosen, unreadable=unreadable)
     if chosen is None or chosen.report.plan is None or not chosen.included:
         return summary
-    rows = chosen.report.plan.rows
-    for figure in template.figures:
-        summary.figures[figure.key], total = _figure(figure, rows, template, today)
-        if figure.share:
-            summary.totals[figure.key] = total
-    actions = template.sheet_by_role(Role.ACTIONS)
-    status = actions.key_of(Role.STATUS) or ""
-    summary.status_counts = dict(Counter(str(r.values.get(status) or NO_STATUS)
-                                         for r in rows.get(actions.name, [])))
+    plan = facts[id(chosen)]
+    summary.figures, summary.totals = dict(plan.figures), dict(plan.totals)
+    summary.status_counts = dict(plan.status_counts)
     return summary
 
 
 def _figure(figure: Figure, rows: dict[str, list[PlanRow]], template: Template,
             today: dt.date) -> tuple[float, int]:
     """One figure of one plan: its value, and the number of rows it looked at."""
-    counted = [(template.sheet(name), r) for name in figure.sheets for r in rows.get(name, [])
-               if all(r.values.get(key) in values for key, values in figure.where.items())]
+    counted: list[tuple[Sheet, PlanRow]] = []
+    for name in figure.sheets:
+        kept = rows.get(name, [])
+        for key, values in figure.where.items():  # each condition in turn: all must hold
+            kept = [r for r in kept if r.values.get(key) in values]
+        sheet = template.sheet(name)
+        counted += [(sheet, r) for r in kept]
     if figure.measure == "sum":
         return sum(_number(r.values.get(figure.column or "")) for _, r in counted), len(counted)
     if figure.measure == "overdue":

@@ -15,6 +15,7 @@ import math
 import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from ..template.definition import Column, Figure, Role, Sheet, Template
 from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date, text_date
-from ..workbook.rowxml import RowXmlWorksheet, cut_to_cell, fits_in_cell
+from ..workbook.rowxml import MAX_CELL_UNITS, RowXmlWorksheet, cut_to_cell, fits_in_cell
 from ..workbook.writer import DATE_FORMAT
 from .compare import ADDED, CHANGED, REMOVED, Comparison
 from .consolidation import (
@@ -107,6 +108,7 @@ MIN_WRAPPED, MAX_WRAPPED = 10, 48
 TABLE_PRINT_SCALE = 75
 _SAMPLE_ROWS = 120
 _ROWS_AT_ONCE = 2_000  # a table's rows are made this many at a time: memory stays flat
+_SURELY_FITS = MAX_CELL_UNITS // 2  # characters of text that fit a cell however they count
 _SCALES = (80, 77, 75)  # the print scales tried for a table, largest first
 _LOOKAHEAD = 4     # steps looked ahead when widening
 _STEP = 2.0        # how much a wrapping column is widened at a time
@@ -382,11 +384,12 @@ def _table_rows(ws: RowXmlWorksheet, fmt: _Formats, columns: Sequence[_Col],
     for offset, marks in enumerate(red):
         for index in marks:
             marked_rows.setdefault(index, set()).add(offset)
-    for index, (column, values) in enumerate(zip(columns, zip(*rows, strict=True),
-                                                 strict=True)):
+    for index, column in enumerate(columns):
+        values = list(map(itemgetter(index), rows))
         marked = marked_rows.get(index, set())
-        shown = [value if value.__class__ is str and value and fits_in_cell(value)
-                 else _shown(value) for value in values]
+        shown = [value if value.__class__ is str and value and (
+                     len(value) <= _SURELY_FITS or fits_in_cell(value))
+                 else None if value is None else _shown(value) for value in values]
         formats: int | list[int]
         if marked or column.colour or column.shape == VALUE_KIND:
             formats = [_styled_format(fmt, column, value, offset in marked)._get_xf_index()
@@ -444,12 +447,21 @@ def _shown_length(value: object) -> int:
 
 
 def _longest(values: Sequence[object]) -> int:
-    """The most characters any of ``values`` takes on one line (:func:`_shown_length`);
-    text on one line, the most of a table's cells, measured by its length alone."""
-    texts = [v for v in values if v.__class__ is str and "\n" not in v]  # type: ignore[operator]
-    others = [v for v in values if v.__class__ is not str or "\n" in v]  # type: ignore[operator]
-    return max(max(map(len, texts), default=0),  # type: ignore[arg-type]
-               max(map(_shown_length, others), default=0))
+    """The most characters any of ``values`` takes on one line (:func:`_shown_length`),
+    measured by the kinds of value a column holds: text by its length (by its longest line
+    where it has several), a date by its kind, a blank not at all. A column of a large
+    round holds sixty thousand values of one or two kinds."""
+    longest = 0
+    for kind in set(map(type, values)):
+        if kind is str:
+            texts = [v for v in values if v.__class__ is str]
+            several = [v for v in texts if "\n" in v]  # type: ignore[operator]
+            one_line = [v for v in texts if "\n" not in v] if several else texts  # type: ignore[operator]
+            longest = max(longest, max(map(len, one_line), default=0),  # type: ignore[arg-type]
+                          max(map(_shown_length, several), default=0))
+        elif kind is not type(None):  # dates and numbers: each distinct one measured once
+            longest = max(longest, *map(_shown_length, {v for v in values if v.__class__ is kind}))
+    return longest
 
 
 def _fitted_columns(columns: Sequence[_Col], rows: Sequence[Sequence[object]]) -> list[_Col]:
@@ -458,7 +470,7 @@ def _fitted_columns(columns: Sequence[_Col], rows: Sequence[Sequence[object]]) -
     never below its header's longest word (a header wraps between words)."""
     fitted = []
     for index, column in enumerate(columns):
-        longest = _longest([values[index] for values in rows])
+        longest = _longest(list(map(itemgetter(index), rows)))
         word = max(map(len, column.header.split()), default=1)
         if column.fixed:
             width = column.width
@@ -992,10 +1004,17 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
     deadline = sheet.key_of(Role.DEADLINE)
     marked = 2 + [c.key for c in sheet.columns].index(deadline) if deadline else -1
     region_name = _region_namer(result)
-    rows = [[sub.region, region_name(sub),
-             *(_typed(c, plan_row) for c in sheet.columns),
+    keys = [c.key for c in sheet.columns]
+    dated = [2 + i for i, c in enumerate(sheet.columns) if c.role in _DATE_LABELS]
+    # Each submission's own cells once (a plan has hundreds of rows).
+    heads = {id(sub): [sub.region, region_name(sub)] for sub, _ in pairs}
+    tails = {id(sub): sub.path.name for sub, _ in pairs}
+    rows = [[*heads[id(sub)], *plan_row.shown_each(keys),
              *([_extras(plan_row)] if with_extras else []),
-             sub.path.name, plan_row.sheet, plan_row.row] for sub, plan_row in pairs]
+             tails[id(sub)], plan_row.sheet, plan_row.row] for sub, plan_row in pairs]
+    for values in rows:
+        for index in dated:  # the first deadline, carried as text: a date (_DATE_LABELS)
+            values[index] = _typed_date(values[index])
     red = [{marked} if is_overdue(result, r) else set() for _, r in pairs]
     # On paper: the region and the row's ID (or name) on every page; not where it came from.
     _table(ws, fmt, sheet.table or f"tbl{sheet.name}", columns, rows, red=red,
@@ -1012,11 +1031,9 @@ def _plan_sheet(ws: Worksheet, result: Consolidation, sheet: Sheet, fmt: _Format
 _DATE_LABELS = frozenset({Role.FIRST_DEADLINE})
 
 
-def _typed(column: Column, row: PlanRow) -> object:
-    shown = row.shown(column.key)
-    if column.role in _DATE_LABELS and isinstance(shown, str):
-        return text_date(shown) or shown
-    return shown
+def _typed_date(shown: object) -> object:
+    """A value of a prefilled date column: a date where its text is one."""
+    return (text_date(shown) or shown) if isinstance(shown, str) else shown
 
 
 # --- Egenvurdering: the matrix, its legend and every assessed row ------------------------

@@ -73,24 +73,39 @@ class RowXmlWorksheet(Worksheet):
         None (a blank cell with its format)."""
         head = f'<c r="{xl_col_to_name(col)}'
         numbers = range(first_row + 1, first_row + 1 + len(values))
-        shared = self.str_table._get_shared_string_index
+        shared = self._shared_strings(values)
         if isinstance(formats, int):
             if all(value.__class__ is str for value in values):  # the most: a text column
                 tail = f'" s="{formats}" t="s"><v>'
                 return [f"{head}{number}{tail}{index}</v></c>"
-                        for number, index in zip(numbers, map(shared, values), strict=True)]
+                        for number, index in zip(numbers, map(shared.__getitem__, values),
+                                                 strict=True)]
             formats = [formats] * len(values)
-        cells = []
+        cells, serials = [], {}  # serials: each date's number, once (a column repeats them)
         for number, xf, value in zip(numbers, formats, values, strict=True):
             if value.__class__ is str:
-                cells.append(f'{head}{number}" s="{xf}" t="s"><v>{shared(value)}</v></c>')
+                cells.append(f'{head}{number}" s="{xf}" t="s"><v>{shared[value]}</v></c>')
             elif value is None:
                 cells.append(f'{head}{number}" s="{xf}"/>')
             else:
                 if isinstance(value, dt.datetime):
-                    value = self._convert_date_time(value)
+                    serial = serials.get(value)
+                    if serial is None:
+                        serial = serials[value] = self._convert_date_time(value)
+                    value = serial
                 cells.append(f'{head}{number}" s="{xf}"><v>{value:.16G}</v></c>')
         return cells
+
+    def _shared_strings(self, values: Sequence[Cell]) -> dict[str, int]:
+        """Each text among ``values`` → its number in the shared strings, numbered and
+        counted as xlsxwriter's ``write_string`` of each would: a new text numbered in the
+        order it first comes, every use counted (the count heads the shared strings)."""
+        table = self.str_table
+        texts = [value for value in values if value.__class__ is str]
+        distinct = dict.fromkeys(texts)  # in the order each first comes
+        shared = {text: table._get_shared_string_index(text) for text in distinct}
+        table.count += len(texts) - len(distinct)  # each use after the first
+        return shared  # type: ignore[return-value]
 
     def add_table_over_rows(self, first_row: int, last_row: int, last_col: int,
                             options: dict[str, Any]) -> None:
@@ -124,11 +139,11 @@ class RowXmlWorksheet(Worksheet):
                 "w+", encoding="utf-8", newline="\n")
         handle = self._given_file
         handle.seek(0, io.SEEK_END)
-        offset, count = handle.tell(), 0
-        for cells in rows:
-            handle.write(cells)  # a cell's XML has no line break: text is a shared string
+        offset, lines = handle.tell(), list(rows)
+        count = len(lines)
+        if lines:  # a line each: a cell's XML has no line break (text is a shared string)
+            handle.write("\n".join(lines))
             handle.write("\n")
-            count += 1
         if count != len(heights):
             raise ValueError(f"{count} rows given with {len(heights)} heights")
         if not count:
