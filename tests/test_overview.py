@@ -748,3 +748,21 @@ def test_oversikt_of_hundreds_of_regions_prints_pages_down_with_its_header(
         charts = [book.read(n).decode() for n in book.namelist() if "charts/chart" in n]
     (by_region,) = [chart for chart in charts if '<c:barDir val="col"/>' in chart]
     assert "tickLblSkip" not in by_region
+
+
+@pytest.mark.parametrize(("values", "longest"), [
+    ([], 0),
+    ([None, None], 0),
+    (["abc", None, "abcdef"], 6),
+    # A text on several lines takes its longest line, whatever its length in all.
+    (["abcdefghij\nx", "abcd"], 10),
+    (["ab\ncd\nef", "abc"], 3),
+    ([dt.date(2027, 3, 1), None, "ab"], 10),
+    ([dt.datetime(2027, 3, 1, 9, 30), dt.date(2027, 3, 1)], 16),
+    ([1234567, 12.5, None], 9),   # «1,234,567»; 12.5 takes «12» and room for decimals, 5
+    ([True, None], 0),            # a yes/no is no number
+])
+def test_a_column_is_measured_by_its_longest_value_on_one_line(values, longest):
+    from smso_xl.round.overview import _longest
+
+    assert _longest(values) == longest
