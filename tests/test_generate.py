@@ -1099,3 +1099,31 @@ def test_cli_yaml_region_code_written_as_number_stays_two_digits(tmp_path: Path)
                    "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "SMSO-handlingsplan-2026-03-Oslo.xlsx").is_file()
+
+
+@pytest.mark.slow  # starts a process
+def test_a_helper_process_writes_the_same_workbooks(tmp_path: Path) -> None:
+    """``generate(helper=…)`` (the demo's second process writes every second workbook):
+    the same files, part for part, as one process writes."""
+    import itertools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    regions = default_regions()[:5]
+    now = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+    def written(folder: Path, helper: Any) -> dict[str, dict[str, bytes]]:
+        ids = (f"{n:032x}" for n in itertools.count())
+        result = generate(regions=regions, year=2027, out_dir=folder, now=now,
+                          new_file_id=lambda: next(ids), helper=helper)
+        assert [f.region for f in result.files] == list(regions)
+        parts = {}
+        for file in result.files:
+            with zipfile.ZipFile(file.path) as archive:
+                parts[file.path.name] = {n: archive.read(n) for n in archive.namelist()}
+        return parts
+
+    alone = written(tmp_path / "alone", None)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        helped = written(tmp_path / "helped", helper)
+    assert len(alone) == 5 and helped == alone

@@ -10,9 +10,9 @@ Nothing here is special-cased: the simulated returns are ordinary workbooks fill
 ``fill.fill_plan`` and go through the same ``validate`` and ``consolidate`` as real ones.
 
 Where the machine has two cores, a second process takes the work that waits for no one:
-every second region's filled plan, and checking the inbox with the feedback copies while
-this one consolidates and runs the status round. Each step is the same call with the same
-result as in one process; only when they run differs.
+every second region's first workbook and filled plan, and checking the inbox with the
+feedback copies while this one consolidates and runs the status round. Each step is the
+same call with the same result as in one process; only when they run differs.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _run_demo(folder: Path, *, year: int | None, progress: Callable[[str], None]
     with _helper() as helper:
         say("Lager arbeidsbøkene for alle regioner …")
         generated = generate(regions=regions, year=year, out_dir=folder / "1-utsendt",
-                             settings=load_settings(), now=now)
+                             settings=load_settings(), now=now, helper=helper)
         inbox = folder / "2-innboks"
         inbox.mkdir()
         say("Simulerer svarene fra regionene …")
@@ -201,7 +201,8 @@ def _helper() -> Generator[Executor, None, None]:
 
 
 def _ready() -> None:
-    """In the helper: the libraries it will need, imported while the plans are generated."""
+    """In the helper: the libraries it will need, imported at once."""
+    from ..workbook import writer  # noqa: F401  (xlsxwriter)
     from . import feedback, validation  # noqa: F401  (openpyxl and python-calamine)
 
 

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -92,6 +93,7 @@ def generate(
     drafts: Companion | None = None,
     template: Template | None = None,
     carried: Mapping[str, Carried] | None = None,
+    helper: Executor | None = None,
 ) -> GenerateResult:
     """Write one workbook per selected region into ``out_dir``; with ``drafts`` (e.g.
     ``smso_xl.mail.PlanDrafts()``), beside each an ``.eml`` cover e-mail with the workbook
@@ -107,7 +109,8 @@ def generate(
     workbook is gone, without ``force``) and :class:`OutputError` when a target cannot be
     written — before any file is written. ``template``: the version to write (default: the
     newest shipped one). ``carried``: by region code, last round's plan to prefill its
-    workbook with (``rounds.generate_round``); other regions get a blank one.
+    workbook with (``rounds.generate_round``); other regions get a blank one. ``helper``:
+    another process that writes every second workbook meanwhile (the demo's).
     """
     template = template or load_template()
     now = now or dt.datetime.now(dt.UTC)
@@ -137,8 +140,14 @@ def generate(
         return_date=due, file_id=new_file_id(), generated_at=now, generator_version=__version__,
         carried=(carried or {}).get(region.code)) for region, path in to_write}
     with contextlib.ExitStack() as together:  # each is put in place when all are written
-        for path, ctx in contexts.items():
-            write_plan(together.enter_context(atomic_output(path)), ctx)
+        temporary = {path: together.enter_context(atomic_output(path)) for path in contexts}
+        paths = list(contexts)
+        theirs = [helper.submit(write_plan, temporary[path], contexts[path])
+                  for path in paths[1::2]] if helper else []
+        for path in paths[::2] if helper else paths:
+            write_plan(temporary[path], contexts[path])
+        for written in theirs:
+            written.result()
 
     def draft_of(region: Region, path: Path) -> Path | None:
         if drafts is None or (not force and drafts.path(path).exists()):
