@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..base.batch import map_in_workers, paused_gc, resolve_jobs
+from ..base.batch import keep_freed_memory, map_in_workers, paused_gc, resolve_jobs
 from ..base.fileio import unique_paths
 from ..base.findings import ERROR, INFO, WARNING, Finding, counts, finding, sort_key
 from ..base.formats import WORKBOOK_SUFFIXES
@@ -197,6 +197,7 @@ def validate_files(paths: Sequence[Path], *, templates: TemplateSet, today: dt.d
                    keep_plans: bool = True) -> Iterator[FileReport]:
     """:func:`validate_file` for each of ``paths``, in order; in worker processes when
     ``jobs`` (``None``: auto) says so (``smso_xl.base.batch``)."""
+    keep_freed_memory()  # here and in each worker
     workers = resolve_jobs(jobs, len(paths))
     if workers > 1:
         settings = FileSettings(templates=templates, today=today,
