@@ -318,3 +318,24 @@ def test_the_fast_yaml_parser_reads_every_shipped_file_as_pyyaml_does() -> None:
     with pytest.raises(yaml.YAMLError) as ours:
         parse_yaml(broken)
     assert str(ours.value) == str(theirs.value) and "line" in str(ours.value)
+
+
+def test_each_version_is_parsed_when_first_asked_for_and_each_shipped_one_parses(
+        tmp_path: Path) -> None:
+    """load_templates names the versions by their files and parses a file when its version
+    is first asked for (a round in the newest version never parses the older ones); every
+    shipped file parses, as its own version of this template."""
+    from smso_xl.template.definition import TemplateError, _ShippedVersions
+
+    folder = templates_dir() / load_templates().id
+    versions = _ShippedVersions({p.stem: p for p in folder.glob("*.yaml")})
+    assert sorted(versions) == ["1", "2", "3"] and versions._parsed == {}
+    assert versions["3"].version == "3" and list(versions._parsed) == ["3"]
+    for name in versions:
+        assert versions[name].version == name and versions[name].id == load_templates().id
+    with pytest.raises(KeyError):
+        versions["9"]
+    misnamed = tmp_path / "4.yaml"  # a file whose name says another version than it holds
+    misnamed.write_text((folder / "3.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"4\.yaml defines version"):
+        _ShippedVersions({"4": misnamed})["4"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -595,16 +595,40 @@ def parse_template_set(raws: Sequence[Mapping[str, Any]]) -> TemplateSet:
 
 @functools.cache
 def load_templates() -> TemplateSet:
-    """Every shipped version of the template (cached: it is read by every command)."""
+    """Every shipped version of the template (cached: it is read by every command). Each
+    version's file is parsed when the version is first asked for: a round of plans in the
+    newest version never parses the older ones (tests/test_versions.py parses them all)."""
     folder = templates_dir() / TEMPLATE_ID
-    files = sorted(folder.glob("*.yaml"), key=lambda p: _version_key(p.stem))
-    raws = []
-    for path in files:
-        raw = parse_yaml(path.read_text(encoding="utf-8"))
-        if str(raw.get("version")) != path.stem:
-            raise TemplateError(f"{path.name} defines version {raw.get('version')!r}")
-        raws.append(raw)
-    return parse_template_set(raws)
+    files = {path.stem: path for path in sorted(folder.glob("*.yaml"),
+                                                key=lambda p: _version_key(p.stem))}
+    return TemplateSet(id=TEMPLATE_ID, versions=_ShippedVersions(files))
+
+
+class _ShippedVersions(Mapping[str, Template]):
+    """The shipped versions by name, from their files' names; each parsed on first use."""
+
+    def __init__(self, files: Mapping[str, Path]) -> None:
+        self._files = dict(files)
+        self._parsed: dict[str, Template] = {}
+
+    def __getitem__(self, version: str) -> Template:
+        if version not in self._parsed:
+            path = self._files[version]  # KeyError: no such version, as a dict says
+            raw = parse_yaml(path.read_text(encoding="utf-8"))
+            if str(raw.get("version")) != version:
+                raise TemplateError(f"{path.name} defines version {raw.get('version')!r}")
+            template = parse_template(raw)
+            if template.id != TEMPLATE_ID:
+                raise TemplateError(f"{path.name} defines template {template.id!r}, not "
+                                    f"{TEMPLATE_ID!r}")
+            self._parsed[version] = template
+        return self._parsed[version]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 def load_template(version: str | None = None) -> Template:
