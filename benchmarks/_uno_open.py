@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from uno_driver import Office, _props  # noqa: E402
+from uno_driver import Office, _props
 
 
 def main() -> None:

@@ -44,8 +44,9 @@ def make_plans(folder: Path) -> dict[str, Path]:
         if variant == "without checks":
             selfcheck.all_checks = lambda *args, **kwargs: []  # type: ignore[assignment]
         try:
-            made = generate(regions=[region], year=YEAR, out_dir=folder / variant.replace(" ", "-"),
-                            settings=load_settings(), now=dt.datetime(YEAR - 1, 11, 1, tzinfo=dt.UTC))
+            made = generate(regions=[region], year=YEAR,
+                            out_dir=folder / variant.replace(" ", "-"), settings=load_settings(),
+                            now=dt.datetime(YEAR - 1, 11, 1, tzinfo=dt.UTC))
         finally:
             selfcheck.all_checks = real  # type: ignore[assignment]
         blank = made.files[0].path

@@ -1,9 +1,11 @@
 """Writes the national overview workbook (docs/reference.md §6.1) from a :class:`Consolidation`.
 
-One private function per sheet. Everything a region typed goes through ``_put``, which writes
-text with ``write_string`` only: text starting with ``=``, ``+``, ``-`` or ``@`` stays text,
-because the inputs came by e-mail and the coordinator opens this file. The only formulas in
-the workbook are our own totals on ``Oversikt``, written with their true cached values.
+One private function per sheet. Everything a region typed is written as text (``_shown``
+decides a cell's value): with ``write_string`` (``_put``), or as a shared string in a table's
+rows, which go to the sheet whole (``_table_rows``, ``smso_xl.workbook.rowxml``). Text
+starting with ``=``, ``+``, ``-`` or ``@`` stays text, because the inputs came by e-mail and
+the coordinator opens this file. The only formulas in the workbook are our own totals on
+``Oversikt``, written with their true cached values.
 """
 
 from __future__ import annotations
