@@ -65,3 +65,22 @@ def calibration(path: Path) -> Path:
     ws.set_print_scale(100)
     book.close()
     return path
+
+
+def over_each_other(page: Page) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other on a page: boxes that overlap by more than a
+    point across and a third of a line down. Text turned on end (Oversikt's headers: a box
+    much taller than a line) is left out."""
+    heights = sorted(w[2] for w in page.words)
+    line = heights[len(heights) // 2] if heights else 0.0
+    words = sorted((w for w in page.words if w[2] <= 2 * line), key=lambda w: w[1])
+    found = []
+    for index, (x, top, height, text, right) in enumerate(words):
+        for x2, top2, height2, text2, right2 in words[index + 1:]:
+            if top2 >= top + height:
+                break  # sorted by top: no later word reaches this one's line
+            across = min(right, right2) - max(x, x2)
+            down = min(top + height, top2 + height2) - max(top, top2)
+            if across > 1 and down > min(height, height2) / 3:
+                found.append((text, text2))
+    return found

@@ -119,3 +119,29 @@ def test_sjekk_verdict_first_legend_without_numbers_and_rows_as_tall_as_their_te
 @pytest.mark.parametrize("sheet", TABLES, ids=lambda s: s.name)
 def test_the_first_data_row_has_a_set_height(book: openpyxl.Workbook, sheet: Sheet) -> None:
     assert book[sheet.name].row_dimensions[2].height >= layout.FIRST_ROW_PT
+
+
+# As many letters as LibreOffice put on one line of a wrapping cell, before a marker word
+# «Z<column>R<row>» (DejaVu Sans 11 pt, measured 7 December 2026): (letter, width) → letters.
+MEASURED_ON_A_LINE = {("n", 44): 38, ("n", 30): 24, ("n", 20): 14, ("n", 12): 7,
+                      ("m", 44): 24, ("m", 30): 15, ("m", 20): 9,
+                      ("i", 44): 85, ("i", 30): 53, ("i", 20): 31}
+
+
+@pytest.mark.parametrize(("letter", "width"), list(MEASURED_ON_A_LINE))
+def test_a_line_holds_as_many_letters_as_libreoffice_puts_on_it(letter: str, width: int) -> None:
+    count = MEASURED_ON_A_LINE[letter, width]
+    column = [8, 12, 20, 30, 44].index(width)
+    row = {"n": 0, "m": 88, "i": 176}[letter] + count - 2  # the marker names its row
+    assert layout.text_lines(letter * count + f" Z{column}R{row}", width) == 1
+    assert layout.text_lines(letter * (count + 1) + f" Z{column}R{row + 1}", width) == 2
+
+
+def test_text_breaks_after_a_hyphen_and_bold_takes_more_room() -> None:
+    # LibreOffice printed «party-mandate-unsettled» on three lines in a column of 10.
+    assert layout.text_lines("party-mandate-unsettled", 10) == 3
+    assert layout.text_lines("party-mandate-unsettled", 40) == 1
+    assert layout.text_lines("a - b", 40) == 1  # a dash between words is no break of its own
+    text = "Få kommuner melder seg på innkjøpsseminaret"  # Frister's red rows: bold
+    width = next(w for w in range(10, 60) if layout.text_lines(text, w) == 1)
+    assert layout.text_lines(text, width, bold=True) == 2

@@ -18,7 +18,7 @@ from smso_xl.round.demo import DemoResult, run_demo
 from smso_xl.template.config import default_parties, default_regions
 from smso_xl.template.values import format_date
 from tests.libreoffice import convert_many, require_soffice
-from tests.printed import Page, by_sheet, calibration, pages_of
+from tests.printed import Page, by_sheet, calibration, over_each_other, pages_of
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
@@ -159,3 +159,13 @@ def test_a_row_spans_at_most_two_pages_across(pages: list[Page]) -> None:
             continue
         headers = [tuple(_header(p)) for p in sheet_pages]
         assert len(set(headers)) <= 2, (sheet, set(headers))
+
+
+def test_no_text_prints_over_other_text(pages: list[Page]) -> None:
+    """Every row is as tall as its wrapped text in the widest font a reader meets, bold
+    (a row shown red) and broken after hyphens too: nothing prints over the next row.
+    (Oversikt's headers and chart labels are turned, so their boxes overlap by design; its
+    own tests check it.)"""
+    overlapping = {f"{page.sheet} ({page.footer[-12:]})": over_each_other(page)[:3]
+                   for page in pages if page.sheet != "Oversikt" and over_each_other(page)}
+    assert overlapping == {}

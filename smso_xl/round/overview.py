@@ -41,6 +41,7 @@ from ..template.definition import Column, Figure, Role, Sheet, Template
 from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date, text_date
+from ..workbook.layout import MAX_CHAR_PT, line_room, text_lines
 from ..workbook.rowxml import MAX_CELL_UNITS, RowXmlWorksheet, cut_to_cell, fits_in_cell
 from ..workbook.writer import DATE_FORMAT
 from .compare import ADDED, CHANGED, REMOVED, Comparison
@@ -276,31 +277,24 @@ def _shown(value: object) -> str | float | dt.datetime | None:
 
 
 # Characters of text per character of column width, measured in LibreOffice (DejaVu Sans:
-# 24–25 in a column 20 wide; a file name with capitals and digits about as many); Excel's
-# Calibri fits more, so rows are tall enough in both.
+# 24–25 in a column 20 wide; a file name with capitals and digits about as many): how
+# narrow a wrapping column may be made (_word_width). How many lines a text takes, and so
+# a row's height, is reckoned in the font's own widths, bold too (layout.text_lines):
+# Excel's Calibri fits more, so rows are tall enough in both.
 CHARS_PER_WIDTH = 1.2
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same texts recur in many regions' plans
-def _lines(text: str, width: float) -> int:
-    """How many lines wrapped text takes in a column ``width`` characters wide (roughly)."""
-    per_line = max(width * CHARS_PER_WIDTH, 1)
-    if len(text) <= per_line and "\n" not in text:
-        return 1  # most cells: one line, no need to split
-    return sum(_wrapped(part, per_line) for part in text.split("\n"))
+def _lines(text: str, width: float, bold: bool = False) -> int:
+    """How many lines wrapped text takes in a column ``width`` characters wide."""
+    if len(text) <= _surely_one_line(width) and "\n" not in text:
+        return 1  # most cells: too short to wrap in any letters
+    return text_lines(text, width, bold)
 
 
-def _wrapped(text: str, per_line: float) -> int:
-    """Lines of ``text`` wrapped between words (a word longer than a line is broken)."""
-    lines, used = 1, 0
-    for word in text.split(" "):
-        length = len(word)
-        if used and used + 1 + length > per_line:
-            lines, used = lines + 1, 0
-        used += (1 if used else 0) + length
-        while used > per_line:  # a word longer than the line breaks within
-            lines, used = lines + 1, used - math.floor(per_line)
-    return lines
+def _surely_one_line(width: float) -> float:
+    """Characters of text that fit a line of a column this wide, however wide each is."""
+    return line_room(width) / MAX_CHAR_PT
 
 
 def _print_setup(ws: Worksheet, fmt: _Formats, widths: Sequence[float], *,
@@ -345,7 +339,7 @@ def _table(ws: RowXmlWorksheet, fmt: _Formats, name: str, columns: Sequence[_Col
     for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
     # A header longer than its column wraps; its row grows to show it.
-    header_lines = max((_lines(c.header, c.width * 0.8) for c in columns), default=1)
+    header_lines = max((_lines(c.header, c.width, bold=True) for c in columns), default=1)
     if header_lines > 1:
         ws.set_row(first_row, 15.0 * header_lines)
     if not rows:
@@ -401,11 +395,13 @@ def _table_rows(ws: RowXmlWorksheet, fmt: _Formats, columns: Sequence[_Col],
         cells.append(ws.column_xml(index, first_row, shown, formats))
         if column.wrap:
             # Excel and LibreOffice keep a stored row height; neither fits it to wrapped text
-            # on opening a generated file, so each row's is set here from its text.
-            limit = max(column.width * CHARS_PER_WIDTH, 1)
+            # on opening a generated file, so each row's is set here from its text (bold in
+            # a row shown red).
+            limit = _surely_one_line(column.width)
             for offset, value in enumerate(values):
                 if value.__class__ is str and (len(value) > limit or "\n" in value):
-                    heights[offset] = max(heights[offset], 15.0 * _lines(value, column.width))
+                    lines = _lines(value, column.width, offset in marked)
+                    heights[offset] = max(heights[offset], 15.0 * lines)
     ws.write_rows_xml(first_row, map("".join, zip(*cells, strict=True)), len(columns),
                       [min(height, 409) if height > 15.0 else None for height in heights])
 
@@ -682,7 +678,7 @@ def _number_width(column: _Col, values: Sequence[object]) -> float:
     and as its header, turned on end, needs for its lines."""
     longest = max((5 if column.shape == "percent" else _shown_length(v) for v in values
                    if v is not None), default=1)
-    lines = _lines(column.header, _TURNED_LINE_CHARS)
+    lines = _lines(column.header, _TURNED_LINE_CHARS, bold=True)
     return round(max(longest * 1.1 + 1.5, 2.0 * lines + 1, 4.5), 1)
 
 
@@ -1067,9 +1063,11 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
             grid.setdefault(sub.region or "", {})[number] = plan_row.shown(assessment.key)
     received = [s for s in result.regions if s.counted]
     row = 3
+    names: dict[int, str] = {}  # the matrix's rows, by their region's name
     for summary in received:
         ws.write_string(row, 0, summary.region.code, fmt.cell())
         ws.write_string(row, 1, summary.region.name, fmt.cell())
+        names[row] = summary.region.name
         for index in range(1, len(criteria) + 1):
             value = grid.get(summary.region.code, {}).get(f"K{index}")
             style = value if isinstance(value, str) and value in fmt.fills else None
@@ -1090,6 +1088,9 @@ def _egenvurdering(ws: Worksheet, result: Consolidation, fmt: _Formats) -> None:
     row += 2
     ws.write_string(row, 0, "Alle vurderinger (én rad per kriterium og region)", fmt.heading)
     widths = _assessment_table(ws, result, sheet, pairs, fmt, row + 1)
+    for matrix_row, name in names.items():  # a long name wraps in the table's width
+        if (lines := _lines(name, widths[1])) > 1:
+            ws.set_row(matrix_row, 15.0 * lines)
     ws.freeze_panes(0, 2)  # two blocks with their own headers: keep the region in view
     _print_setup(ws, fmt, widths, key_columns=2)
     ws.set_print_scale(TABLE_PRINT_SCALE)
