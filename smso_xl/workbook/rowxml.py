@@ -193,10 +193,12 @@ class RowXmlWorksheet(Worksheet):
             if run is None:
                 super()._write_empty_row(row, spans, row_info)
                 return
+            if self._given_file is None or row != run[0].start:
+                raise RuntimeError(f"row {row} of a run given from {run[0].start} comes first")
             self._reading = run[0]
-            assert self._given_file is not None and row == run[0].start
             self._given_file.seek(run[1])
-        assert self._given_file is not None
+        if self._given_file is None:
+            raise RuntimeError(f"row {row} is written after its rows were let go")
         self._write_row(row, spans, row_info)
         self.fh.write(self._given_file.readline()[:-1])
         self._xml_end_tag("row")
