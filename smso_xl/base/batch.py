@@ -34,7 +34,7 @@ from collections.abc import Callable, Generator, Hashable, Iterator, Mapping, Se
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # imported where a pool is made: most runs need none, and they cost
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 #: ``jobs=None`` ("auto") uses worker processes only from this many files on: below it,
 #: starting the workers (~0.3 s each, in parallel) costs more than they save.
@@ -146,6 +146,17 @@ def _run(item: object) -> bytes:
         return dumps(_worker["func"](_worker["context"], item), _worker["objects"])
 
 
+def split_with_helper(calls: Sequence[Callable[[], object]], helper: Executor | None) -> None:
+    """Each of ``calls``: every second one in ``helper`` (another process, e.g. the demo's)
+    meanwhile and the others here; all here without one. Returns when all are done; a
+    helper's error is raised here."""
+    theirs = [helper.submit(call) for call in calls[1::2]] if helper else []
+    for call in calls[::2] if helper else calls:
+        call()
+    for future in theirs:
+        future.result()
+
+
 # --- the trip back --------------------------------------------------------------------------
 
 
@@ -194,9 +205,10 @@ def loads(data: bytes, objects: Mapping[Hashable, object]) -> Any:
 
 
 #: glibc's ``mallopt`` parameters (malloc.h) and what this process keeps: freed memory
-#: up to KEEP_FREED at the top of the heap, and the heap grown by GROW_BY at a time.
-_M_TRIM_THRESHOLD, _M_TOP_PAD = -1, -2
-KEEP_FREED, GROW_BY = 256 * 1024 * 1024, 64 * 1024 * 1024
+#: up to KEEP_FREED at the top of the heap, the heap grown by GROW_BY at a time, and blocks
+#: up to ON_THE_HEAP (glibc's most) taken from the heap, not mapped and unmapped each time.
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+KEEP_FREED, GROW_BY, ON_THE_HEAP = 256 * 1024 * 1024, 64 * 1024 * 1024, 32 * 1024 * 1024
 _kept: list[bool] = []
 
 
@@ -217,6 +229,9 @@ def keep_freed_memory() -> None:
         return
     mallopt(_M_TRIM_THRESHOLD, KEEP_FREED)
     mallopt(_M_TOP_PAD, GROW_BY)
+    # Setting those stops glibc from raising its mapping threshold as it goes: a file's
+    # buffers of a megabyte would then be mapped afresh for every file.
+    mallopt(_M_MMAP_THRESHOLD, ON_THE_HEAP)
 
 
 @contextlib.contextmanager
