@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import shutil
 from collections.abc import Callable, Generator
 from concurrent.futures import Executor, Future
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..base.batch import usable_cores
+from ..base.batch import split_with_helper, usable_cores
 from ..template.config import ConfigError, default_regions, load_settings
 from ..workbook.fill import fill_plan
 from .compare import Comparison, changes_between
@@ -206,14 +207,10 @@ def _ready() -> None:
     from . import feedback, validation  # noqa: F401  (openpyxl and python-calamine)
 
 
-def _fill_all(calls: list[tuple[Path, Path, dict[str, Any]]], helper: Executor) -> None:
+def _fill_all(calls: list[tuple[Path, Path, dict[str, Any]]], helper: Executor | None) -> None:
     """``fill_plan(src, dest, **options)`` for each call: every second one in the helper."""
-    theirs = [helper.submit(fill_plan, src, dest, **options)
-              for src, dest, options in calls[1::2]]
-    for src, dest, options in calls[::2]:
-        fill_plan(src, dest, **options)
-    for future in theirs:
-        future.result()
+    split_with_helper([functools.partial(fill_plan, src, dest, **options)
+                       for src, dest, options in calls], helper)
 
 
 # What each region reports in the status round: (actions now done, actions whose deadline
@@ -258,7 +255,7 @@ def simulate_progress(status_round: RoundResult, inbox: Path, year: int, *,
         calls.append((by_code[code].path, inbox / name, {
             "rows": {"Tiltak": rows}, "saved_at": saved,
             "deleted": {"Tiltak": [removed]} if removed else None}))
-    _fill_all(calls, helper or _Here())
+    _fill_all(calls, helper)
 
 
 def simulate_returns(generated: GenerateResult, inbox: Path, year: int, *,
@@ -279,7 +276,7 @@ def simulate_returns(generated: GenerateResult, inbox: Path, year: int, *,
             calls.append((source.path, inbox / f"Kopi av {source.path.stem} (2).xlsx", {
                 "saved_at": saved + dt.timedelta(days=9),
                 **answers(code, year, set(), updated=dt.date(year, 2, 10))}))
-    _fill_all(calls, helper or _Here())
+    _fill_all(calls, helper)
     if BROKEN_REGION in by_code:
         broken = by_code[BROKEN_REGION].path.read_bytes()
         (inbox / by_code[BROKEN_REGION].path.name).write_bytes(broken[: len(broken) // 3])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
+from ..base.batch import split_with_helper
 from ..base.fileio import OutputError, atomic_output, check_writable, folder_error_text
 from ..template.config import (
     FIRST_PLAN_YEAR,
@@ -140,14 +142,9 @@ def generate(
         return_date=due, file_id=new_file_id(), generated_at=now, generator_version=__version__,
         carried=(carried or {}).get(region.code)) for region, path in to_write}
     with contextlib.ExitStack() as together:  # each is put in place when all are written
-        temporary = {path: together.enter_context(atomic_output(path)) for path in contexts}
-        paths = list(contexts)
-        theirs = [helper.submit(write_plan, temporary[path], contexts[path])
-                  for path in paths[1::2]] if helper else []
-        for path in paths[::2] if helper else paths:
-            write_plan(temporary[path], contexts[path])
-        for written in theirs:
-            written.result()
+        writes = [functools.partial(write_plan, together.enter_context(atomic_output(path)), ctx)
+                  for path, ctx in contexts.items()]
+        split_with_helper(writes, helper)
 
     def draft_of(region: Region, path: Path) -> Path | None:
         if drafts is None or (not force and drafts.path(path).exists()):

@@ -41,7 +41,7 @@ from ..template.definition import Column, Figure, Role, Sheet, Template
 from ..template.kinds import is_input, kind_of
 from ..template.rules import PlanRow
 from ..template.values import fold, format_date, text_date
-from ..workbook.layout import MAX_CHAR_PT, line_room, text_lines
+from ..workbook.layout import surely_one_line, text_lines
 from ..workbook.rowxml import MAX_CELL_UNITS, RowXmlWorksheet, cut_to_cell, fits_in_cell
 from ..workbook.writer import DATE_FORMAT
 from .compare import ADDED, CHANGED, REMOVED, Comparison
@@ -284,17 +284,9 @@ def _shown(value: object) -> str | float | dt.datetime | None:
 CHARS_PER_WIDTH = 1.2
 
 
-@functools.lru_cache(maxsize=1 << 16)  # the same texts recur in many regions' plans
-def _lines(text: str, width: float, bold: bool = False) -> int:
-    """How many lines wrapped text takes in a column ``width`` characters wide."""
-    if len(text) <= _surely_one_line(width) and "\n" not in text:
-        return 1  # most cells: too short to wrap in any letters
-    return text_lines(text, width, bold)
-
-
-def _surely_one_line(width: float) -> float:
-    """Characters of text that fit a line of a column this wide, however wide each is."""
-    return line_room(width) / MAX_CHAR_PT
+#: How many lines wrapped text takes in a column (layout.text_lines), remembered: the same
+#: texts recur in many regions' plans.
+_lines = functools.lru_cache(maxsize=1 << 16)(text_lines)
 
 
 def _print_setup(ws: Worksheet, fmt: _Formats, widths: Sequence[float], *,
@@ -397,7 +389,7 @@ def _table_rows(ws: RowXmlWorksheet, fmt: _Formats, columns: Sequence[_Col],
             # Excel and LibreOffice keep a stored row height; neither fits it to wrapped text
             # on opening a generated file, so each row's is set here from its text (bold in
             # a row shown red).
-            limit = _surely_one_line(column.width)
+            limit = surely_one_line(column.width)
             for offset, value in enumerate(values):
                 if value.__class__ is str and (len(value) > limit or "\n" in value):
                     lines = _lines(value, column.width, offset in marked)

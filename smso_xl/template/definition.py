@@ -582,17 +582,6 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def parse_template_set(raws: Sequence[Mapping[str, Any]]) -> TemplateSet:
-    templates = [parse_template(raw) for raw in raws]
-    ids = {t.id for t in templates}
-    if len(ids) != 1:
-        raise TemplateError(f"one template set holds one template id, not {sorted(ids)}")
-    versions = {t.version: t for t in templates}
-    if len(versions) != len(templates):
-        raise TemplateError("two files define the same template version")
-    return TemplateSet(id=ids.pop(), versions=versions)
-
-
 @functools.cache
 def load_templates() -> TemplateSet:
     """Every shipped version of the template (cached: it is read by every command). Each

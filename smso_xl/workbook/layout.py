@@ -128,9 +128,8 @@ FIRST_ROW_PT = 15.75
 #: in LibreOffice: 12 % for «n», 9 % for «m», 25 % for «i» (measured in columns 12 to 44
 #: wide). Wrapped text is reckoned 15 % wider.
 BOLD_WIDER = 1.15
-#: The most points a character of 11 pt text takes (bold, the widest: «…», «W», «æ»):
-#: text of at most ``room / MAX_CHAR_PT`` characters fits a line whatever they are.
-MAX_CHAR_PT = max(*_WIDTHS.values(), _OTHER) * FONT_SIZE / 2048 * BOLD_WIDER
+#: The most points a character of 11 pt text takes (bold, the widest: «…», «W», «æ»).
+_MAX_CHAR_PT = max(*_WIDTHS.values(), _OTHER) * FONT_SIZE / 2048 * BOLD_WIDER
 
 
 def _text_pt(text: str, font_pt: float = FONT_SIZE) -> float:
@@ -142,11 +141,19 @@ def line_room(width_chars: float) -> float:
     return _TEXT_PT_PER_CHAR * width_chars + _TEXT_PT_EXTRA
 
 
+def surely_one_line(width_chars: float) -> float:
+    """Characters of text that fit one line of a column this wide, however wide each is:
+    shorter text need not be measured."""
+    return line_room(width_chars) / _MAX_CHAR_PT
+
+
 def text_lines(text: str, width_chars: float, bold: bool = False) -> int:
     """How many lines wrapped text takes in a column of this width: words wrap whole, as
     in Excel and LibreOffice, or after a hyphen (LibreOffice prints «party-mandate-unsettled»
     on three lines where the whole does not fit one); a word longer than the line is
     broken."""
+    if len(text) <= surely_one_line(width_chars) and "\n" not in text:
+        return 1  # most cells: too short to wrap in any letters
     room = line_room(width_chars) / (BOLD_WIDER if bold else 1)
     space = _text_pt(" ")
     lines = 0
