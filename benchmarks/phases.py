@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def sniffing() -> None:
         for path in files:
-            sniff(path).zip.close()
+            sniff(path)
 
     phases: dict[str, Callable[[], object]] = {
         "floor": floor,

@@ -349,12 +349,14 @@ def test_limits_are_documented() -> None:
 def test_parsers_get_a_checked_copy_of_every_entry(tmp_path: Path) -> None:
     path = template_copy(tmp_path)
     package = sniff.sniff(path)
-    with package.zip, zipfile.ZipFile(path) as original:
+    verified = zipfile.ZipFile(io.BytesIO(package.verified))
+    with verified, zipfile.ZipFile(path) as original:
         assert package.data == path.read_bytes()
-        assert package.zip.namelist() == original.namelist()
-        for info in package.zip.infolist():
+        assert verified.namelist() == original.namelist() == list(package.parts)
+        for info in verified.infolist():
             assert info.compress_type == zipfile.ZIP_STORED
-            assert package.zip.read(info) == original.read(info.filename)
+            assert verified.read(info) == original.read(info.filename)
+            assert package.part(info.filename) == original.read(info.filename)
 
 
 def test_duplicate_entry_names_are_refused(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def read(path: Path, *, templates: TemplateSet | Template | None = None) -> Work
     """Read one returned workbook against the template version its identity names (the
     newest for an unknown one). Raises ReadError only when it is not a readable workbook."""
     package = sniff(path)
-    with package.zip, _open(package) as book:
+    with _open(package) as book:
         return _read(package, book, as_template_set(templates or load_templates()))
 
 
