@@ -288,7 +288,8 @@ def validate_workbook(workbook: Workbook, *, templates: TemplateSet | Template,
     findings = sorted(_unique(findings + content), key=sort_key(workbook.sheet_names))
     if not keep_tables:
         workbook = dataclasses.replace(workbook, tables={})
-        plan.drop_cell_facts()
+        if keep_plans:
+            plan.drop_cell_facts()
     return FileReport(path=path, findings=findings, workbook=workbook,
                       plan=plan if keep_plans else None, last_updated=plan.last_updated)
 

@@ -32,10 +32,23 @@ class PlanRow:
     row: int                         # Excel row in the file
     values: dict[str, object]        # column key → value (None when empty or not understood)
     texts: dict[str, str]            # column key → the cell as the user sees it ('' if empty)
-    cells: dict[str, str]            # column key → A1 address in the file
+    # column key → its letter in the file: one map shared by every row of a table (only a
+    # finding needs an address, and hundreds of rows would each build the same).
+    letters: dict[str, str]
     outside_table: bool = False
     extra: dict[str, str] = field(default_factory=dict)  # columns the region added
     id_key: str = ""                 # the key of the sheet's ID column ('' if it has none)
+
+    def address(self, key: str) -> str | None:
+        """The A1 address of the cell in column ``key`` (None: no such column in the file)."""
+        letter = self.letters.get(key)
+        return None if letter is None else f"{letter}{self.row}"
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """Column key → the cell's A1 address in the file."""
+        number = str(self.row)
+        return {key: letter + number for key, letter in self.letters.items()}
 
     @property
     def id(self) -> str | None:
@@ -72,9 +85,10 @@ class Plan:
         its cell addresses go, and its text as typed where the value was understood (then
         ``shown`` gives the value). Half the memory of a round's plans, which the overview
         holds until it is written, and of what worker processes send back."""
+        no_letters: dict[str, str] = {}
         for rows in self.rows.values():
             for row in rows:
-                row.cells = {}
+                row.letters = no_letters
                 values = row.values
                 row.texts = {key: text for key, text in row.texts.items()
                              if text and values.get(key) is None}
@@ -219,6 +233,7 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
     # The same status, party, person or date recurs down a column. A value parsed without
     # findings parses the same in any row (only findings name their cell): reuse it.
     memo: dict[tuple[str, type, object], object] = {}
+    deadline_key, mandate_key = layout.key(Role.DEADLINE), layout.key(Role.MANDATE)
 
     for row in table.rows:
         cells = row.cells
@@ -246,15 +261,17 @@ def _check_table(table: TableData, ctx: Context, today: dt.date,
                     else:
                         memo[memo_key] = value
                 values[key] = value
-        findings += _recompute(table, layout, row, texts, values, ctx)
-        findings += _check_required(table, layout, row, texts, values, ctx)
-        # (the overdue rule is Template.is_overdue, shared with the overview)
-        findings += _check_dates(table, layout, row, values, ctx, today)
-        findings += _check_row_rules(table, layout, row, texts, values, ctx)
-        number = str(row.row)
+        # Each rule only on the sheets that have its columns (hundreds of rows).
+        if layout.formulas:
+            findings += _recompute(table, layout, row, texts, values, ctx)
+        if layout.required:
+            findings += _check_required(table, layout, row, texts, values, ctx)
+        if deadline_key:  # (the overdue rule is Template.is_overdue, shared with the overview)
+            findings += _check_dates(table, layout, row, values, ctx, today)
+        if layout.smart or mandate_key:
+            findings += _check_row_rules(table, layout, row, texts, values, ctx)
         plan_rows.append(PlanRow(
-            sheet=sheet.name, row=row.row, values=values, texts=texts,
-            cells={key: letter + number for key, letter in layout.letters.items()},
+            sheet=sheet.name, row=row.row, values=values, texts=texts, letters=layout.letters,
             outside_table=row.outside_table,
             extra={header: cell_text(cell.value) for header, cell in row.extra.items()},
             id_key=id_key,
@@ -285,7 +302,7 @@ def _assign_ids(table: TableData, plan_rows: list[PlanRow], id_key: str,
     for plan_row, new_id in zip(missing, fresh, strict=True):
         plan_row.values[id_key] = new_id
         findings.append(finding(checks.ID_ASSIGNED.code, file=ctx.file, sheet=ctx.sheet,
-                                cell=plan_row.cells.get(id_key), row=plan_row.row,
+                                cell=plan_row.address(id_key), row=plan_row.row,
                                 column=table.spec.column(id_key).header, value=new_id))
     return findings
 
@@ -324,7 +341,7 @@ def _check_ids(table: TableData, layout: _Layout, plan_rows: list[PlanRow],
             others = ", ".join(str(r) for r in same if r != plan_row.row)
             findings.append(finding(
                 checks.ID_DUPLICATE.code, file=ctx.file, sheet=ctx.sheet,
-                cell=plan_row.cells[id_key], row=plan_row.row, column=layout.header(id_key),
+                cell=plan_row.address(id_key), row=plan_row.row, column=layout.header(id_key),
                 value=text.strip(), rows=others))
     return findings
 
@@ -445,7 +462,7 @@ def _check_references(wb: Workbook, template: Template, rows: dict[str, list[Pla
                 if ref is not None and str(ref).casefold() not in known:
                     findings.append(finding(
                         checks.REFERENCE_UNKNOWN.code, file=file, sheet=table.name,
-                        cell=plan_row.cells[column.key], row=plan_row.row,
+                        cell=plan_row.address(column.key), row=plan_row.row,
                         column=column.header, value=ref))
     return findings
 

@@ -93,6 +93,8 @@ def cell_text(raw: object) -> str:
         return raw.strip()
     if type(raw) is dt.date:
         return _date_text(raw)
+    if type(raw) is float:  # the third kind of value calamine gives: numbers are floats
+        return _float_text(raw)
     if raw is None:
         return ""
     if isinstance(raw, bool):  # before int: bool is an int subclass
@@ -106,10 +108,14 @@ def cell_text(raw: object) -> str:
     if isinstance(raw, dt.time):
         return f"{raw:%H:%M}"
     if isinstance(raw, float):
-        if raw.is_integer() and abs(raw) < 1e15:  # beyond Excel's 15 digits keep the exponent
-            return str(int(raw))
-        return repr(raw).replace(".", ",")  # Norwegian Excel shows a decimal comma
+        return _float_text(raw)
     return str(raw).strip()
+
+
+def _float_text(raw: float) -> str:
+    if raw.is_integer() and abs(raw) < 1e15:  # beyond Excel's 15 digits keep the exponent
+        return str(int(raw))
+    return repr(raw).replace(".", ",")  # Norwegian Excel shows a decimal comma
 
 
 # --- what a spreadsheet formula can tell -----------------------------------------------
