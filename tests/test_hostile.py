@@ -41,7 +41,7 @@ from smso_xl.cli.commands import main
 from smso_xl.round.validation import validate_file
 from smso_xl.template.definition import load_template
 from smso_xl.template.model import ReadError
-from smso_xl.workbook import sniff
+from smso_xl.workbook import reader, sniff
 from smso_xl.workbook.reader import read
 from tests.builders import TODAY, clean_plan
 from tests.hostile import (
@@ -357,6 +357,90 @@ def test_parsers_get_a_checked_copy_of_every_entry(tmp_path: Path) -> None:
             assert info.compress_type == zipfile.ZIP_STORED
             assert verified.read(info) == original.read(info.filename)
             assert package.part(info.filename) == original.read(info.filename)
+
+
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _rewritten(path: Path, parts: dict[str, bytes]) -> Path:
+    """The workbook at ``path`` with some parts replaced, zipped again as a region's would be."""
+    with zipfile.ZipFile(path) as source:
+        items = {info.filename: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in {**items, **parts}.items():
+            out.writestr(name, data)
+    return path
+
+
+def _part_of_sheet(path: Path, sheet: str) -> str | None:
+    """The zip entry of ``sheet`` (None: no such sheet), found with a parser, not with
+    sniff's own search."""
+    from defusedxml import ElementTree
+
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    ids = {el.get("name"): el.get(f"{{{RELATIONSHIPS}}}id") for el in book.iter()
+           if el.tag.endswith("}sheet")}
+    targets = {el.get("Id"): el.get("Target") for el in rels}
+    if sheet not in ids:
+        return None
+    return "xl/" + targets[ids[sheet]].removeprefix("/").removeprefix("xl/")
+
+
+def test_sheets_the_reader_never_reads_are_left_out_of_its_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instructions, Sjekk, Forankring and the lists (half a plan's bytes) are neither
+    unpacked nor handed to calamine by ``read``; what it reads is the same."""
+    path = clean_plan(tmp_path)
+    never = reader.never_read(load_template())
+    assert never == {"Veiledning", "Sjekk", "Forankring", "Lister"}
+    left_out = {_part_of_sheet(path, sheet) for sheet in never} - {None}
+    assert len(left_out) >= 3  # the plan's version may have no Forankring
+    package = sniff.sniff(path, leave_out=never)
+    with zipfile.ZipFile(io.BytesIO(package.verified)) as verified:
+        assert set(verified.namelist()) == set(sniff.sniff(path).parts) - left_out
+    assert left_out.isdisjoint(package.parts)
+
+    lean = read(path)
+    monkeypatch.setattr(reader, "never_read", lambda template: frozenset())
+    full = read(path)
+    assert lean.sheet_names == full.sheet_names
+    assert lean.tables == full.tables and lean.form == full.form
+    assert lean.identity == full.identity and lean.findings == full.findings
+
+
+def test_a_grid_bomb_in_a_sheet_never_read_reaches_no_parser(tmp_path: Path) -> None:
+    """``validate`` never reads the lists, so their part never reaches calamine and cannot
+    make it allocate; the marked-up copy (openpyxl reads every part) still refuses it."""
+    path = clean_plan(tmp_path)
+    lists = _part_of_sheet(path, "Lister")
+    assert lists is not None
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read(lists)
+    far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
+    _rewritten(path, {lists: sheet.replace(b"</sheetData>", far)})
+    assert read(path).tables["Tiltak"].rows
+    with pytest.raises(ReadError) as caught:
+        sniff.sniff(path)
+    assert caught.value.finding.code == "sheet-too-large"
+
+
+def test_a_sheet_left_out_that_names_a_read_part_makes_the_file_unreadable(
+        tmp_path: Path) -> None:
+    """A crafted workbook whose lists point at Tiltak's part: that part is left out with
+    them, so calamine finds no Tiltak rather than reading bytes nobody checked."""
+    path = clean_plan(tmp_path)
+    tiltak, lists = _part_of_sheet(path, "Tiltak"), _part_of_sheet(path, "Lister")
+    assert tiltak is not None and lists is not None
+    with zipfile.ZipFile(path) as archive:
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    crafted = rels.replace(lists.removeprefix("xl/").encode(), tiltak.removeprefix("xl/").encode())
+    assert crafted != rels
+    _rewritten(path, {"xl/_rels/workbook.xml.rels": crafted})
+    with pytest.raises(ReadError) as caught:
+        read(path)
+    assert caught.value.finding.code == "file-unreadable"
 
 
 def test_duplicate_entry_names_are_refused(tmp_path: Path) -> None:

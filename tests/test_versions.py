@@ -209,6 +209,20 @@ def test_version_3_only_moves_columns_headers_and_keys_unchanged() -> None:
         "Forankring"]
 
 
+def test_no_version_reads_a_sheet_the_reader_leaves_out() -> None:
+    """``read`` leaves out the newest version's unread sheets whatever a file's version is:
+    every version must read none of them (it would find its sheet missing)."""
+    from smso_xl.workbook.reader import never_read
+
+    templates = load_templates()
+    never = never_read(templates.newest)
+    for version, template in templates.versions.items():
+        read = {sheet.name for sheet in template.tables}
+        read |= {template.form.name, template.metadata_sheet.name}
+        assert never.isdisjoint(read), version
+        assert never_read(template) <= never, version
+
+
 def _v12_plans(tmp_path: Path) -> list[Path]:
     """A version-1 plan (Agder) and a version-2 plan (Oslo), every kind of value filled."""
     follow = {"Oppfølging": "Ny runde", "Ansvarlig": "Per Hansen", "Frist": dt.date(2026, 9, 1)}

@@ -9,7 +9,8 @@ with a byte budget, so a header that lies about its size cannot make anyone unpa
 checked (size, compression ratio, CRC, no XML ``DOCTYPE``/``ENTITY``); and stored uncompressed
 in a fresh in-memory zip, :attr:`Package.verified`. calamine and openpyxl read only that copy,
 so they see exactly the bytes that were checked; the reader's small parts come from the same
-entries, kept by name (:attr:`Package.parts`).
+entries, kept by name (:attr:`Package.parts`). Sheets the caller never reads (``leave_out``)
+are not unpacked at all and are absent from that copy.
 
 Then what calamine would allocate for, since it aborts the whole process (no exception to
 catch) when an allocation fails: the used area of every sheet (a 6 KB xlsx with one value in
@@ -25,7 +26,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from html import unescape
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -136,8 +138,10 @@ class Package:
         return self.parts.get(name)
 
 
-def sniff(path: Path) -> Package:
-    """Read ``path`` (read-only) and check it is a workbook we may parse; else ReadError."""
+def sniff(path: Path, *, leave_out: Collection[str] = ()) -> Package:
+    """Read ``path`` (read-only) and check it is a workbook we may parse; else ReadError.
+    ``leave_out``: names of sheets the caller never reads; their parts are neither unpacked
+    nor handed on (:func:`_left_out`)."""
     # ".xls" is let through to be named precisely below: an old workbook, or (not OLE) a
     # renamed xlsx or an HTML export judged by its content.
     if path.suffix.lower() not in (*SUFFIXES, LEGACY_SUFFIX):
@@ -162,7 +166,8 @@ def sniff(path: Path) -> Package:
     with archive:
         _check_declared(path, archive)
         fmt = _format(path, archive)
-        verified, parts = _verified_copy(path, data, archive)
+        skipped = _left_out(path, data, archive, leave_out) if leave_out else frozenset()
+        verified, parts = _verified_copy(path, data, archive, skipped)
     package = Package(path, data, fmt, verified, parts.all)
     _check_grids(package, parts)
     return package
@@ -257,6 +262,55 @@ def _small_entry(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
         raise _unreadable(path, f"delen {name} er skadet") from exc
 
 
+# --- sheets the caller never reads -----------------------------------------------------------
+
+# A workbook's sheets and the relationships that name their parts, read with a search: only
+# a name, an id and a target are needed of two small parts, and a parser costs more than
+# leaving the sheets out saves. Anything this does not read leaves nothing out.
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s([^>]*)>")
+_RELATIONSHIP_TAG = re.compile(r"<(?:\w+:)?Relationship\s([^>]*)>")
+_NAME = re.compile(r"(?:^|\s)name\s*=\s*([\"'])(.*?)\1")
+_SHEET_ID = re.compile(r"\s\w+:id\s*=\s*([\"'])(.*?)\1")
+_REL_ID = re.compile(r"(?:^|\s)Id\s*=\s*([\"'])(.*?)\1")
+_TARGET = re.compile(r"(?:^|\s)Target\s*=\s*([\"'])(.*?)\1")
+
+
+def _left_out(path: Path, data: bytes, archive: zipfile.ZipFile,
+              sheets: Collection[str]) -> frozenset[str]:
+    """The parts (lower-case names) of the named ``sheets``, found as calamine finds a
+    sheet's part. What is left out is not in the verified copy, so no parser can read it
+    unchecked: where this reading of the workbook differs from calamine's (a crafted file),
+    calamine misses the part it looks for and the file is unreadable, never read unchecked."""
+    try:
+        book_info = archive.getinfo("xl/workbook.xml")
+        rels_info = archive.getinfo("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return frozenset()
+    try:  # checked as every entry is (and again when copied: they are small)
+        book = _unpack_entry(path, data, book_info, 0)[0].decode("utf-8")
+        rels = _unpack_entry(path, data, rels_info, 0)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return frozenset()
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.finditer(rels):
+        rel_id, target = _REL_ID.search(tag[1]), _TARGET.search(tag[1])
+        if rel_id and target:
+            targets[unescape(rel_id[2])] = unescape(target[2])
+    wanted, parts = set(sheets), set()
+    for tag in _SHEET_TAG.finditer(book):
+        name, rel_id = _NAME.search(tag[1]), _SHEET_ID.search(tag[1])
+        if name and rel_id and unescape(name[2]) in wanted:
+            if (target := targets.get(unescape(rel_id[2]))) is not None:
+                parts.add(_sheet_part(target).lower())
+    return frozenset(parts)
+
+
+def _sheet_part(target: str) -> str:
+    """The zip entry a workbook relationship's target names, as calamine resolves it."""
+    return target[1:] if target.startswith("/") else (
+        target if target.startswith("xl/") else f"xl/{target}")
+
+
 # --- the zip as it really unpacks -------------------------------------------------------------
 
 
@@ -270,10 +324,14 @@ class _Parts:
     strings: dict[str, bytes] = field(default_factory=dict)
 
 
-def _verified_copy(path: Path, data: bytes, archive: zipfile.ZipFile) -> tuple[bytes, _Parts]:
-    """Unpack every entry as a stream, check it, and store it in a new zip."""
+def _verified_copy(path: Path, data: bytes, archive: zipfile.ZipFile,
+                   skipped: Collection[str] = ()) -> tuple[bytes, _Parts]:
+    """Unpack every entry but the ``skipped`` (lower-case names) as a stream, check it, and
+    store it in a new zip."""
     parts, checksums, total = _Parts(), [], 0
     for info in archive.infolist():
+        if info.filename.lower() in skipped:
+            continue
         unpacked, checksum = _unpack_entry(path, data, info, total)
         total += len(unpacked)
         _sort_part(path, info.filename, unpacked, parts)
@@ -466,10 +524,7 @@ def _sheet_names(package: Package) -> dict[str, str]:
         if _local(sheet.tag) != "sheet":
             continue
         rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-        target = targets.get(rid) or ""
-        part = target[1:] if target.startswith("/") else (
-            target if target.startswith("xl/") else f"xl/{target}")
-        names[part] = sheet.get("name", "")
+        names[_sheet_part(targets.get(rid) or "")] = sheet.get("name", "")
     return names
 
 
