@@ -327,3 +327,21 @@ def test_killed_generate_leaves_only_whole_workbooks(tmp_path: Path) -> None:
     for path in visible:
         with zipfile.ZipFile(path) as archive:
             assert archive.testzip() is None
+
+
+def test_each_path_resolves_as_path_resolve_does(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file named twice (through a link, a linked folder, a relative path, "..") is one
+    file to validate, however it is written: each folder is resolved once for speed."""
+    real = tmp_path / "ekte"
+    real.mkdir()
+    plan = real / "plan.xlsx"
+    plan.write_bytes(b"x")
+    (tmp_path / "lenke.xlsx").symlink_to(plan)
+    (tmp_path / "mappe").symlink_to(real, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    paths = [plan, tmp_path / "lenke.xlsx", tmp_path / "mappe" / "plan.xlsx",
+             Path("ekte/plan.xlsx"), Path("mappe/../ekte/plan.xlsx"), Path("ekte/.."),
+             tmp_path / "mangler.xlsx"]
+    assert fileio.resolve_each(paths) == [path.resolve() for path in paths]
+    assert fileio.unique_paths(paths) == [plan, Path("ekte/.."), tmp_path / "mangler.xlsx"]

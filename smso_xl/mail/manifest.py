@@ -63,9 +63,12 @@ class ManifestIndex:
 
     def __init__(self) -> None:
         self._folders: dict[Path, dict[str, Provenance]] = {}
+        self._resolved: dict[Path, Path] = {}
 
     def lookup(self, path: Path, sha256: str | None = None) -> Provenance | None:
-        folder = path.parent.resolve()
+        folder = self._resolved.get(path.parent)
+        if folder is None:  # once per folder: resolving looks up every folder on the way
+            folder = self._resolved[path.parent] = path.parent.resolve()
         if folder not in self._folders:
             entries = read_manifest(folder / MANIFEST_NAME)
             # The first entry of a hash is the mail that brought the file first.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..base.fileio import resolve_each
 from ..template.config import Region, default_regions
 from .consolidation import DUPLICATE, SUPERSEDED, Consolidation, Submission, choose, consolidate
 from .validation import ProvenanceLookup, ValidationReport, find_workbooks, validate
@@ -98,10 +99,11 @@ def check_returns(
 def _newest_only(report: ValidationReport, paths: Sequence[Path],
                  regions: Sequence[Region] | None,
                  year: int | None) -> tuple[ValidationReport, list[Superseded]]:
-    named = {path.resolve() for path in paths if not path.is_dir()}
-    in_folders = {p.resolve() for p in find_workbooks([p for p in paths if p.is_dir()])}
-    pooled = [Submission(report=r) for r in report.files
-              if r.path.resolve() in in_folders and r.path.resolve() not in named]
+    named = set(resolve_each([path for path in paths if not path.is_dir()]))
+    in_folders = set(resolve_each(find_workbooks([p for p in paths if p.is_dir()])))
+    pooled = [Submission(report=r) for r, resolved in
+              zip(report.files, resolve_each([r.path for r in report.files]), strict=True)
+              if resolved in in_folders and resolved not in named]
     known = {r.code for r in (regions or default_regions())}
     choose(pooled, known, year)
     left_aside = {id(sub.report): sub for sub in pooled
