@@ -10,12 +10,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from smso_xl.base.batch import AUTO_MIN_FILES, map_in_workers, resolve_jobs
+from smso_xl.base.batch import AUTO_MIN_FILES, map_in_workers, resolve_jobs, start_method
 from smso_xl.cli.commands import main
 from smso_xl.round.consolidation import consolidate
 from smso_xl.round.validation import (
@@ -164,6 +165,38 @@ def test_cli_jobs_gives_the_same_report(inbox: Path) -> None:
         assert result.exit_code == 1, result.output  # the inbox has errors
         outputs.append(json.loads(result.output))
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.slow  # starts processes
+def test_a_command_forks_its_workers_and_reports_as_one_process(inbox: Path) -> None:
+    """pytest-xdist runs threads in this process, so the pools above spawn their workers; a
+    command as a user runs it has no other thread and forks them (start_method)."""
+    code = "from smso_xl.base.batch import start_method; print(start_method())"
+    method = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert method == ("fork" if sys.platform.startswith("linux") else "spawn")
+    outputs = []
+    for jobs in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "smso_xl", "validate", str(inbox), "--all", "--format", "json",
+             "--jobs", jobs, "--year", str(YEAR), "--today", TODAY.isoformat()],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert done.returncode == 1, done.stderr[-800:]  # the inbox has errors
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]["files"]) == len(list(inbox.iterdir()))
+
+
+def test_a_process_with_another_thread_spawns_its_workers() -> None:
+    """A fork copies another thread's locks as they happen to be held."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "mange"])
