@@ -251,10 +251,14 @@ def read_table(spec: Sheet, name: str, grid: Grid, *, file: str | None = None,
         last_table_row = table_end[1]
     else:
         last_table_row = header_row + fallback_rows
+    # Each column of the grid: its number and the template key it holds (None: the
+    # region's own column), once for all rows (calamine gives every row the sheet's width).
+    width = max(map(len, grid[header_row:]), default=0)
     key_at = {col - 1: key for key, col in columns.items()}
+    layout = [(index + 1, key_at.get(index)) for index in range(width)]
     rows: list[Row] = []
     for index in range(header_row, len(grid)):  # 0-based index header_row = first data row
-        row = _table_row(grid[index], index + 1, key_at, extra_names)
+        row = _table_row(grid[index], index + 1, layout, extra_names)
         if row is not None:
             row.outside_table = row.row > last_table_row
             rows.append(row)
@@ -359,11 +363,12 @@ def _map_columns(spec: Sheet, header: list[object]) -> tuple[dict[str, int], dic
 _new_cell = tuple.__new__
 
 
-def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
+def _table_row(values: list[object], excel_row: int, layout: list[tuple[int, str | None]],
                extra_names: dict[int, str]) -> Row | None:
+    """One grid row as a table row; ``layout``: each column's number and template key."""
     cells: dict[str, Cell] = {}
     extra: dict[str, Cell] = {}
-    for index, value in enumerate(values):
+    for value, (col, key) in zip(values, layout):
         # Most cells of a 200-row table are empty: reject them with the cheapest test first
         # (calamine gives exact str; isspace() is strip() without making a new string).
         if value.__class__ is str:
@@ -371,13 +376,12 @@ def _table_row(values: list[object], excel_row: int, key_at: dict[int, str],
                 continue
         elif value == "":
             continue
-        cell = _new_cell(Cell, (value, excel_row, index + 1))  # Cell(value, row, col)
-        key = key_at.get(index)
+        cell = _new_cell(Cell, (value, excel_row, col))  # Cell(value, row, col)
         if key is not None:
             cells[key] = cell
         else:
             # Data under no header is still the region's data: keep it, named by its column.
-            extra[extra_names.get(index) or f"Kolonne {column_letter(index + 1)}"] = cell
+            extra[extra_names.get(col - 1) or f"Kolonne {column_letter(col)}"] = cell
     if not cells and not extra:
         return None
     return Row(row=excel_row, cells=cells, extra=extra)
@@ -501,6 +505,9 @@ def _epoch1904(package: Package) -> bool:
     the flag matters for numbers in date columns that the validator reads as serials."""
     if package.format == "ods":
         return False
+    part = package.part("xl/workbook.xml") or b""
+    if b"date1904" not in part and b"\0" not in part:
+        return False  # the flag's name is nowhere in it (UTF-8): its names need no parse
     for element in _all(_xml(package, "xl/workbook.xml"), "workbookPr"):
         return element.get("date1904", "").lower() in ("1", "true")
     return False
