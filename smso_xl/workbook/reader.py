@@ -368,7 +368,7 @@ def _table_row(values: list[object], excel_row: int, layout: list[tuple[int, str
     """One grid row as a table row; ``layout``: each column's number and template key."""
     cells: dict[str, Cell] = {}
     extra: dict[str, Cell] = {}
-    for value, (col, key) in zip(values, layout):
+    for value, (col, key) in zip(values, layout, strict=False):  # a merge may widen a row
         # Most cells of a 200-row table are empty: reject them with the cheapest test first
         # (calamine gives exact str; isspace() is strip() without making a new string).
         if value.__class__ is str:

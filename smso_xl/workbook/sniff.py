@@ -27,8 +27,8 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Collection, Iterator
-from html import unescape
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -299,9 +299,9 @@ def _left_out(path: Path, data: bytes, archive: zipfile.ZipFile,
     wanted, parts = set(sheets), set()
     for tag in _SHEET_TAG.finditer(book):
         name, rel_id = _NAME.search(tag[1]), _SHEET_ID.search(tag[1])
-        if name and rel_id and unescape(name[2]) in wanted:
-            if (target := targets.get(unescape(rel_id[2]))) is not None:
-                parts.add(_sheet_part(target).lower())
+        target = targets.get(unescape(rel_id[2])) if rel_id else None
+        if name and target is not None and unescape(name[2]) in wanted:
+            parts.add(_sheet_part(target).lower())
     return frozenset(parts)
 
 
