@@ -5,6 +5,7 @@ function)."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from smso_xl.base import batch
 from smso_xl.base.batch import AUTO_MIN_FILES, map_in_workers, resolve_jobs, start_method
 from smso_xl.cli.commands import main
 from smso_xl.round.consolidation import consolidate
@@ -185,6 +187,18 @@ def test_a_command_forks_its_workers_and_reports_as_one_process(inbox: Path) -> 
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1]
     assert len(outputs[0]["files"]) == len(list(inbox.iterdir()))
+
+
+def test_a_forked_worker_collects_garbage_between_items() -> None:
+    """The pool is made while the parent's collector is paused, and a fork inherits that;
+    a worker turns it on again, as a spawned one starts with it."""
+    gc.disable()
+    try:
+        batch._init(lambda context, item: item, None, None)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        batch._worker.clear()
 
 
 def test_a_process_with_another_thread_spawns_its_workers() -> None:

@@ -103,8 +103,9 @@ def _pool(jobs: int, setup: tuple[Any, ...]) -> ProcessPoolExecutor:
 
     method = start_method()
     if method == "fork":  # a child would write out a copy of what waits in these buffers
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # none, closed
+                stream.flush()
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                initializer=_init, initargs=setup)
 
@@ -154,6 +155,9 @@ def _run_alone(setup: tuple[Any, ...], item: object, send: Any) -> None:
 
 
 def _init(func: Callable[[Any, Any], Any], context: object, shared: Shared | None) -> None:
+    # A forked worker inherits the parent's paused collector (the pool is made inside
+    # paused_gc); between items it runs, as in a spawned one.
+    gc.enable()
     keep_freed_memory()
     _worker.update(func=func, context=context, objects=shared(context) if shared else {})
 

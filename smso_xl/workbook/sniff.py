@@ -102,13 +102,16 @@ _BEFORE_ATTRIBUTE = frozenset(b' \t\n\r"\'')
 # reads: another declaration is caught here, UTF-16 and UTF-32 by their NUL bytes.
 _OTHER_ENCODING = re.compile(
     rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["'](?!utf-8["'])""", re.IGNORECASE)
+# Every search for a tag's end stops at the next "<" ([^<>], which no attribute value holds):
+# "[^>]*>" would scan to the end of the part from each of thousands of unclosed tags, hours
+# for a crafted part of a megabyte.
 # The reference of a cell that holds something, in the form every real producer writes
 # (Excel, LibreOffice, openpyxl, xlsxwriter): <c r="AB12" ...> and not self-closing, since
 # calamine skips value-less (style-only) cells. About 1 ms per 100 KB of sheet XML.
-_VALUE_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^/>]*>')
+_VALUE_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^/<>]*>')
 # Cell tags spelled with a namespace prefix or whitespace: legal XML, but not what the scan reads.
 _ODD_CLOSE = (b"</c ", b"</c\t", b"</c\n", b"</c\r", b":c ", b":c\t", b":c\n", b":c\r")
-_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b[^>]*>")
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b[^<>]*>")
 _UNIQUE_COUNT = re.compile(rb"""\buniqueCount\s*=\s*["']\s*\+?([0-9]+)""")
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -128,10 +131,13 @@ class Package:
     # The same entries by name, as unpacked and checked: small parts are read from here
     # rather than from ``verified``, which would be parsed and its checksums computed again.
     parts: dict[str, bytes] = field(repr=False, default_factory=dict)
+    # Every entry's name, those left out too: what the file holds (macros, links) is told
+    # by its names, whatever a crafted workbook says its sheets are.
+    entries: frozenset[str] = frozenset()
 
     @property
     def names(self) -> set[str]:
-        return set(self.parts)
+        return set(self.entries or self.parts)
 
     def part(self, name: str) -> bytes | None:
         """One entry's bytes, or None when it is absent (checked and unpacked already)."""
@@ -168,7 +174,8 @@ def sniff(path: Path, *, leave_out: Collection[str] = ()) -> Package:
         fmt = _format(path, archive)
         skipped = _left_out(path, data, archive, leave_out) if leave_out else frozenset()
         verified, parts = _verified_copy(path, data, archive, skipped)
-    package = Package(path, data, fmt, verified, parts.all)
+        names = archive.namelist()
+    package = Package(path, data, fmt, verified, parts.all, frozenset(names))
     _check_grids(package, parts)
     return package
 
@@ -267,8 +274,8 @@ def _small_entry(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
 # A workbook's sheets and the relationships that name their parts, read with a search: only
 # a name, an id and a target are needed of two small parts, and a parser costs more than
 # leaving the sheets out saves. Anything this does not read leaves nothing out.
-_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s([^>]*)>")
-_RELATIONSHIP_TAG = re.compile(r"<(?:\w+:)?Relationship\s([^>]*)>")
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s([^<>]*)>")
+_RELATIONSHIP_TAG = re.compile(r"<(?:\w+:)?Relationship\s([^<>]*)>")
 _NAME = re.compile(r"(?:^|\s)name\s*=\s*([\"'])(.*?)\1")
 _SHEET_ID = re.compile(r"\s\w+:id\s*=\s*([\"'])(.*?)\1")
 _REL_ID = re.compile(r"(?:^|\s)Id\s*=\s*([\"'])(.*?)\1")
@@ -302,7 +309,10 @@ def _left_out(path: Path, data: bytes, archive: zipfile.ZipFile,
         target = targets.get(unescape(rel_id[2])) if rel_id else None
         if name and target is not None and unescape(name[2]) in wanted:
             parts.add(_sheet_part(target).lower())
-    return frozenset(parts)
+    # Only sheets: a crafted target naming a table, a macro or a link part must not take it
+    # out of what the reader sees of the file.
+    return frozenset(part for part in parts
+                     if part.startswith(_SHEET_FOLDERS) and not part.endswith(".rels"))
 
 
 def _sheet_part(target: str) -> str:
@@ -332,6 +342,8 @@ def _verified_copy(path: Path, data: bytes, archive: zipfile.ZipFile,
     for info in archive.infolist():
         if info.filename.lower() in skipped:
             continue
+        if len(info.filename.encode()) > 0xFFFF:  # read as cp437, longer in UTF-8
+            raise _unreadable(path, "en del av filen har et altfor langt navn")
         unpacked, checksum = _unpack_entry(path, data, info, total)
         total += len(unpacked)
         _sort_part(path, info.filename, unpacked, parts)
