@@ -59,23 +59,19 @@ def write_manifest(path: Path, entries: Sequence[Provenance]) -> Path:
 class ManifestIndex:
     """Looks up the provenance of a workbook from the manifest in its own folder, by sha256.
 
-    Each folder's manifest is read once; a folder without one costs nothing (no hashing)."""
+    Each folder's manifest is read once (as the folder is named: no path is resolved); a
+    folder without one costs nothing (no hashing)."""
 
     def __init__(self) -> None:
-        self._folders: dict[Path, dict[str, Provenance]] = {}
-        self._resolved: dict[Path, Path] = {}
+        self._folders: dict[Path, dict[str, Provenance]] = {}  # by the folder as named
 
     def lookup(self, path: Path, sha256: str | None = None) -> Provenance | None:
-        folder = self._resolved.get(path.parent)
-        if folder is None:  # once per folder: resolving looks up every folder on the way
-            folder = self._resolved[path.parent] = path.parent.resolve()
-        if folder not in self._folders:
-            entries = read_manifest(folder / MANIFEST_NAME)
+        by_hash = self._folders.get(path.parent)
+        if by_hash is None:
             # The first entry of a hash is the mail that brought the file first.
-            self._folders[folder] = {}
-            for entry in entries:
-                self._folders[folder].setdefault(entry.sha256, entry)
-        by_hash = self._folders[folder]
+            by_hash = self._folders[path.parent] = {}
+            for entry in read_manifest(path.parent / MANIFEST_NAME):
+                by_hash.setdefault(entry.sha256, entry)
         if not by_hash:
             return None
         digest = sha256 or sha256_file(path)

@@ -293,26 +293,39 @@ def _left_out(path: Path, data: bytes, archive: zipfile.ZipFile,
         rels_info = archive.getinfo("xl/_rels/workbook.xml.rels")
     except KeyError:
         return frozenset()
-    try:  # checked as every entry is (and again when copied: they are small)
-        book = _unpack_entry(path, data, book_info, 0)[0].decode("utf-8")
-        rels = _unpack_entry(path, data, rels_info, 0)[0].decode("utf-8")
+    # checked as every entry is (and again when copied: they are small)
+    book, rels = (_unpack_entry(path, data, info, 0)[0] for info in (book_info, rels_info))
+    # Only sheets: a crafted target naming a table, a macro or a link part must not take it
+    # out of what the reader sees of the file.
+    return frozenset(part.lower() for name, part in _sheet_parts(book, rels)
+                     if name in sheets and part.lower().startswith(_SHEET_FOLDERS)
+                     and not part.endswith(".rels"))
+
+
+def _sheet_parts(book: bytes, rels: bytes) -> list[tuple[str, str]]:
+    """Each sheet of ``xl/workbook.xml``: its name, and the zip entry its relationship names
+    (as calamine resolves it). Empty for parts in an encoding it cannot read."""
+    try:
+        book_text, rels_text = _text(book), _text(rels)
     except UnicodeDecodeError:
-        return frozenset()
+        return []
     targets = {}
-    for tag in _RELATIONSHIP_TAG.finditer(rels):
+    for tag in _RELATIONSHIP_TAG.finditer(rels_text):
         rel_id, target = _REL_ID.search(tag[1]), _TARGET.search(tag[1])
         if rel_id and target:
             targets[unescape(rel_id[2])] = unescape(target[2])
-    wanted, parts = set(sheets), set()
-    for tag in _SHEET_TAG.finditer(book):
+    sheets = []
+    for tag in _SHEET_TAG.finditer(book_text):
         name, rel_id = _NAME.search(tag[1]), _SHEET_ID.search(tag[1])
         target = targets.get(unescape(rel_id[2])) if rel_id else None
-        if name and target is not None and unescape(name[2]) in wanted:
-            parts.add(_sheet_part(target).lower())
-    # Only sheets: a crafted target naming a table, a macro or a link part must not take it
-    # out of what the reader sees of the file.
-    return frozenset(part for part in parts
-                     if part.startswith(_SHEET_FOLDERS) and not part.endswith(".rels"))
+        if name and target is not None:
+            sheets.append((unescape(name[2]), _sheet_part(target)))
+    return sheets
+
+
+def _text(xml: bytes) -> str:
+    """A small XML part as text: UTF-16 by its byte order mark, else UTF-8."""
+    return xml.decode("utf-16" if xml.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8")
 
 
 def _sheet_part(target: str) -> str:
@@ -525,19 +538,8 @@ def _check_extent(path: Path, sheet: str | None, rows: int, cols: int) -> None:
 
 def _sheet_names(package: Package) -> dict[str, str]:
     """Sheet part → the sheet's name, resolved as calamine does; only for messages."""
-    try:
-        rels = SafeET.fromstring(package.part("xl/_rels/workbook.xml.rels") or b"<r/>")
-        book = SafeET.fromstring(package.part("xl/workbook.xml") or b"<w/>")
-    except (DefusedXmlException, *XML_ERRORS):
-        return {}
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter()}
-    names: dict[str, str] = {}
-    for sheet in book.iter():
-        if _local(sheet.tag) != "sheet":
-            continue
-        rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-        names[_sheet_part(targets.get(rid) or "")] = sheet.get("name", "")
-    return names
+    return {part: name for name, part in _sheet_parts(
+        package.part("xl/workbook.xml") or b"", package.part("xl/_rels/workbook.xml.rels") or b"")}
 
 
 def _near_cells_only(xml: bytes) -> bool:
